@@ -1,0 +1,7 @@
+"""`python -m ganstudio` runs the same entry point as the `ganstudio` console script."""
+
+import sys
+
+from ganstudio.cli import main
+
+sys.exit(main())
