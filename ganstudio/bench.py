@@ -1,0 +1,135 @@
+"""`ganstudio bench`: training steps per second and the fraction of the machine's roofline.
+
+Roofline: the step's matrix products (``GAN.matmul_shapes``) are timed on their own, shape by
+shape, with the same BLAS and threads; their summed time is the fastest this step could run if
+it did nothing but its unavoidable matrix products at this machine's measured float32 rate for
+those shapes. ``roofline_fraction = roofline_time / step_time``. The large-square SGEMM rate
+(``peak_gflops``) and ``peak_fraction = step_flops / peak_rate / step_time`` are reported too:
+small products never reach the large-square rate on any BLAS, so that figure is lower.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ganstudio.engine.gan import GAN, TrainingSpec
+from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.optimizers import OptimizerSpec
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    name: str
+    batch: int
+    g_hidden: tuple[int, ...]
+    d_hidden: tuple[int, ...]
+
+    def build(self, rng: np.random.Generator) -> GAN:
+        """The benchmark GAN: ReLU/tanh G, LeakyReLU(0.01) D, non-saturating loss,
+        Adam 2e-4 beta1 0.5 for both networks."""
+        g = NetworkSpec(100, self.g_hidden, 784, "relu", "tanh")
+        d = NetworkSpec(784, self.d_hidden, 1, "leaky_relu", "linear", alpha=0.01)
+        opt = OptimizerSpec("adam", 2e-4, beta1=0.5)
+        return GAN(g, d, opt, opt, TrainingSpec("non_saturating"), rng)
+
+
+CONFIGS = (
+    BenchConfig("seed-mlp", 64, (128,), (128,)),
+    BenchConfig("large-mlp", 256, (1024,), (1024,)),
+)
+
+
+def _best_time(fn: Callable[[], object], repeats: int, number: int) -> float:
+    """Best mean seconds per call of `fn` over `repeats` rounds of `number` calls."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def matmul_seconds(m: int, k: int, p: int, rng: np.random.Generator) -> float:
+    """Best time of one float32 (m, k) @ (k, p) product on this machine."""
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, p), dtype=np.float32)
+    out = np.empty((m, p), np.float32)
+    flops = 2.0 * m * k * p
+    number = max(1, int(2e8 / max(flops, 1.0)))
+    return _best_time(lambda: np.matmul(a, b, out=out), repeats=5, number=number)
+
+
+def peak_gflops(rng: np.random.Generator, size: int = 2048) -> float:
+    """Measured large-square float32 matmul rate, GFLOP/s."""
+    return 2.0 * size**3 / matmul_seconds(size, size, size, rng) / 1e9
+
+
+def real_batches(batch: int, rng: np.random.Generator) -> Callable[[], np.ndarray]:
+    """A source of (batch, 784) float32 batches in [-1, 1]."""
+    data = rng.uniform(-1.0, 1.0, (batch * 16, 784)).astype(np.float32)
+    state = {"i": 0}
+
+    def next_batch() -> np.ndarray:
+        i = state["i"] = (state["i"] + 1) % 16
+        return data[i * batch : (i + 1) * batch]
+
+    return next_batch
+
+
+def bench_config(config: BenchConfig, seconds: float, peak: float, seed: int = 0) -> dict:
+    """Measure one configuration; returns the JSON row."""
+    rng = np.random.default_rng(seed)
+    gan = config.build(rng)
+    next_real = real_batches(config.batch, rng)
+    step = lambda: gan.train_step(next_real, rng, 2e-4, 2e-4)  # noqa: E731
+    for _ in range(10):
+        step()
+    per_round = max(3, int(seconds / 3 / _best_time(step, 1, 3)))
+    step_time = _best_time(step, repeats=3, number=per_round)
+
+    shapes = gan.matmul_shapes(config.batch)
+    flops = sum(2.0 * m * k * p for m, k, p in shapes)
+    roofline_time = sum(count * matmul_seconds(*shape, rng) for shape, count in Counter(shapes).items())
+    return {
+        "name": config.name,
+        "batch": config.batch,
+        "steps_per_s": 1.0 / step_time,
+        "ms_per_step": step_time * 1e3,
+        "gflop_per_step": flops / 1e9,
+        "roofline_ms": roofline_time * 1e3,
+        "roofline_fraction": roofline_time / step_time,
+        "peak_fraction": flops / (peak * 1e9) / step_time,
+    }
+
+
+def run_bench(names: list[str] | None = None, seconds: float = 3.0) -> dict:
+    """Benchmark the named configurations (all by default)."""
+    rng = np.random.default_rng(1)
+    peak = peak_gflops(rng)
+    chosen = [c for c in CONFIGS if not names or c.name in names]
+    return {"peak_gflops": peak, "configs": [bench_config(c, seconds, peak) for c in chosen]}
+
+
+def format_report(result: dict) -> str:
+    lines = [f"float32 matmul peak (2048^3): {result['peak_gflops']:.0f} GFLOP/s"]
+    lines.append(f"{'config':<12}{'batch':>6}{'steps/s':>10}{'ms/step':>9}{'roofline':>10}{'of peak':>9}")
+    for row in result["configs"]:
+        lines.append(
+            f"{row['name']:<12}{row['batch']:>6}{row['steps_per_s']:>10.1f}{row['ms_per_step']:>9.2f}"
+            f"{row['roofline_fraction']:>10.2f}{row['peak_fraction']:>9.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main(names: list[str] | None, seconds: float, as_json: bool) -> int:
+    result = run_bench(names, seconds)
+    print(json.dumps(result) if as_json else format_report(result))
+    return 0
