@@ -1,14 +1,56 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample` and `bench` headless."""
+"""The `ganstudio` command: the GUI by default, or `train`, `sample` and `bench` headless.
+
+A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
+output) ends with one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
+
+from ganstudio.checkpoint import CheckpointError
+from ganstudio.config import ConfigError
+from ganstudio.data import DatasetError
+from ganstudio.export.errors import ExportError
+
+USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganstudio", description="See and steer GAN training.")
-    sub = parser.add_subparsers(dest="command")
+    parser = argparse.ArgumentParser(
+        prog="ganstudio",
+        description="See and steer GAN training. Without a command, opens the GAN Studio window.",
+    )
+    parser.add_argument("--preset", help="open the window with this preset loaded")
+    parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
+    parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench}")
+
+    train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument("--preset", dest="train_preset", metavar="NAME", help="a preset from resources/presets (default: vanilla)")
+    source.add_argument("--config", metavar="FILE", help="a TOML config file")
+    source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="train until this total step count (also when resuming; default 1000)")
+    length.add_argument("--seconds", type=float, help="train for this many seconds")
+    train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
+    train.add_argument("--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to")
+    train.add_argument("--out", default="ganstudio-run", metavar="DIR", help="output folder (default ./ganstudio-run)")
+    train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
+    train.add_argument("--gif-every", type=int, metavar="N", help="record the sample grid every N steps (view.record_every)")
+
+    sample = sub.add_parser("sample", help="draw samples from a checkpoint")
+    sample.add_argument("checkpoint")
+    sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("-o", "--output", required=True, metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
+
     bench = sub.add_parser("bench", help="measure training steps/s and the fraction of the machine's roofline")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--config", action="append", dest="configs", metavar="NAME", help="only this configuration (repeatable)")
@@ -18,12 +60,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "bench":
-        from ganstudio.bench import main as bench_main
+    try:
+        if args.command == "train":
+            from ganstudio.train_cli import run_train
 
-        return bench_main(args.configs, args.seconds, args.json)
-    build_parser().print_help()
-    return 0
+            return run_train(args)
+        if args.command == "sample":
+            from ganstudio.train_cli import run_sample
+
+            return run_sample(args)
+        if args.command == "bench":
+            from ganstudio.bench import main as bench_main
+
+            return bench_main(args.configs, args.seconds, args.json)
+        from ganstudio.gui.app import run_app
+
+        return run_app(preset=args.preset, data_dir=args.data_dir, start=args.start)
+    except USER_ERRORS as exc:
+        print(f"ganstudio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ganstudio: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

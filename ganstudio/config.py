@@ -1,0 +1,412 @@
+"""The one run configuration: dataclasses validated on construction, TOML round-trip, dotted keys.
+
+Presets, the CLI's ``--set key=value``, the GUI's controls and checkpoints all go through this
+model, so a field added here appears in all four. Dotted keys mirror the TOML sections:
+``seed``, ``data.batch_size``, ``generator.hidden``, ``optimizer.g.lr``, ``schedule.kind``,
+``training.loss``... ``optimizer.<field>`` (no network) sets the field for both networks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from ganstudio.engine.activations import ACTIVATIONS
+from ganstudio.engine.gan import TrainingSpec
+from ganstudio.engine.initializers import INITIALIZERS
+from ganstudio.engine.losses import LOSSES
+from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.optimizers import OPTIMIZERS, OptimizerSpec
+from ganstudio.engine.schedules import SCHEDULES, UNITS, ScheduleSpec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DATASETS = ("mnist", "fashion-mnist", "kmnist", "synthetic-digits", "ring8", "grid25", "spiral", "moons", "folder")
+TOY_DATASETS = ("ring8", "grid25", "spiral", "moons")
+
+
+class ConfigError(ValueError):
+    """A config value a user gave is invalid; the message names the field and what is allowed."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """dataset: one of DATASETS; classes: digit/class subset, () for all; folder: the image
+    folder for dataset "folder"; image_size: side of the square images a folder is resized to."""
+
+    dataset: str = "mnist"
+    classes: tuple[int, ...] = ()
+    batch_size: int = 64
+    folder: str = ""
+    image_size: int = 28
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    latent_size: int = 100
+    hidden: tuple[int, ...] = (128,)
+    activation: str = "relu"
+    output: str = "tanh"
+    alpha: float = 0.2
+    init: str = "xavier_normal"
+    init_std: float = 0.02
+
+
+@dataclass(frozen=True)
+class DiscriminatorConfig:
+    hidden: tuple[int, ...] = (128,)
+    activation: str = "leaky_relu"
+    alpha: float = 0.2
+    dropout: float = 0.0
+    init: str = "xavier_normal"
+    init_std: float = 0.02
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Both networks' optimizers; each has its own kind, lr and parameters."""
+
+    g: OptimizerSpec = OptimizerSpec()
+    d: OptimizerSpec = OptimizerSpec()
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """What the session renders and records: grid is the sample grid's side (4..10, so up to
+    100 fixed-noise samples); record_every: record the grid every N steps for GIF export."""
+
+    grid: int = 8
+    record_every: int = 100
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    seed: int = 0
+    data: DataConfig = DataConfig()
+    generator: GeneratorConfig = GeneratorConfig()
+    discriminator: DiscriminatorConfig = DiscriminatorConfig()
+    optimizer: OptimizerConfig = OptimizerConfig()
+    schedule: ScheduleSpec = ScheduleSpec()
+    training: TrainingSpec = TrainingSpec()
+    view: ViewConfig = ViewConfig()
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    # -- derived engine specs ---------------------------------------------------------------
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The range real images are scaled to: G's output range."""
+        return (0.0, 1.0) if self.generator.output == "sigmoid" else (-1.0, 1.0)
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        """(h, w) of the training images; None for the 2D toy distributions."""
+        if self.data.dataset in TOY_DATASETS:
+            return None
+        return (self.data.image_size, self.data.image_size)
+
+    @property
+    def data_size(self) -> int:
+        """D: values per sample (h * w for images, 2 for the 2D toys)."""
+        shape = self.image_shape
+        return 2 if shape is None else shape[0] * shape[1]
+
+    def generator_spec(self) -> NetworkSpec:
+        g = self.generator
+        output = "linear" if self.image_shape is None else g.output
+        return NetworkSpec(g.latent_size, g.hidden, self.data_size, g.activation, output, g.alpha, g.init, g.init_std)
+
+    def discriminator_spec(self) -> NetworkSpec:
+        d = self.discriminator
+        return NetworkSpec(self.data_size, d.hidden, 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout)
+
+    # -- dotted keys ------------------------------------------------------------------------
+    def get(self, key: str) -> Any:
+        """Value at a dotted key; `optimizer.lr` reads G's (see :func:`keys`)."""
+        obj: Any = self
+        for part in _resolve(key).split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def with_values(self, changes: dict[str, Any]) -> "RunConfig":
+        """A new validated config with `changes` ({dotted key: value or string}) applied."""
+        data = to_dict(self)
+        for key, value in changes.items():
+            for target in _targets(key):
+                section = data
+                *path, name = target.split(".")
+                for part in path:
+                    section = section[part]
+                section[name] = value
+        return from_dict(data)
+
+
+# -- the schema: types, allowed values and ranges, by dotted key ------------------------------
+CHOICES: dict[str, tuple[str, ...]] = {
+    "data.dataset": DATASETS,
+    "generator.activation": ACTIVATIONS,
+    "generator.output": ("tanh", "sigmoid"),
+    "generator.init": INITIALIZERS,
+    "discriminator.activation": ACTIVATIONS,
+    "discriminator.init": INITIALIZERS,
+    "optimizer.g.kind": OPTIMIZERS,
+    "optimizer.d.kind": OPTIMIZERS,
+    "schedule.kind": SCHEDULES,
+    "schedule.unit": UNITS,
+    "training.loss": LOSSES,
+}
+
+# (low, high, low inclusive, high inclusive)
+RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "seed": (0, 2**32 - 1, True, True),
+    "data.batch_size": (1, 4096, True, True),
+    "data.image_size": (8, 128, True, True),
+    "generator.latent_size": (1, 1024, True, True),
+    "generator.hidden": (1, 4096, True, True),
+    "generator.alpha": (0.0, 1.0, True, False),
+    "generator.init_std": (0.0, 10.0, False, True),
+    "discriminator.hidden": (1, 4096, True, True),
+    "discriminator.alpha": (0.0, 1.0, True, False),
+    "discriminator.dropout": (0.0, 1.0, True, False),
+    "discriminator.init_std": (0.0, 10.0, False, True),
+    "lr": (0.0, 10.0, False, True),
+    "beta1": (0.0, 1.0, True, False),
+    "beta2": (0.0, 1.0, True, False),
+    "eps": (0.0, 1.0, False, True),
+    "momentum": (0.0, 1.0, True, False),
+    "rho": (0.0, 1.0, True, False),
+    "schedule.gamma": (0.0, 1.0, False, True),
+    "schedule.step_size": (1, 10**9, True, True),
+    "schedule.decay": (0.0, 1e6, True, True),
+    "schedule.warmup": (0, 10**9, True, True),
+    "schedule.total": (1, 10**9, True, True),
+    "schedule.min_factor": (0.0, 1.0, True, True),
+    "schedule.boundary": (0, 10**9, True, True),
+    "schedule.factor": (0.0, 10.0, False, True),
+    "training.d_steps": (1, 100, True, True),
+    "training.label_smoothing": (0.0, 0.5, True, True),
+    "training.clip": (0.0, 100.0, False, True),
+    "training.ema_decay": (0.0, 1.0, True, False),
+    "view.grid": (4, 10, True, True),
+    "view.record_every": (1, 10**6, True, True),
+}
+
+SECTIONS = {
+    "data": DataConfig,
+    "generator": GeneratorConfig,
+    "discriminator": DiscriminatorConfig,
+    "optimizer.g": OptimizerSpec,
+    "optimizer.d": OptimizerSpec,
+    "schedule": ScheduleSpec,
+    "training": TrainingSpec,
+    "view": ViewConfig,
+}
+
+
+def keys() -> list[str]:
+    """Every dotted key, e.g. ["seed", "data.dataset", ..., "optimizer.g.lr", ...]."""
+    out = ["seed"]
+    for section, cls in SECTIONS.items():
+        out += [f"{section}.{f.name}" for f in fields(cls)]
+    return out
+
+
+def _resolve(key: str) -> str:
+    """`optimizer.lr` -> `optimizer.g.lr` (reading); other keys unchanged."""
+    parts = key.split(".")
+    if len(parts) == 2 and parts[0] == "optimizer" and parts[1] not in ("g", "d"):
+        return f"optimizer.g.{parts[1]}"
+    return key
+
+
+def _targets(key: str) -> list[str]:
+    """The concrete keys a (possibly shared) key writes: `optimizer.lr` -> G's and D's."""
+    parts = key.split(".")
+    if len(parts) == 2 and parts[0] == "optimizer":
+        candidates = [f"optimizer.g.{parts[1]}", f"optimizer.d.{parts[1]}"]
+    else:
+        candidates = [key]
+    valid = set(keys())
+    for c in candidates:
+        if c not in valid:
+            raise ConfigError(f"unknown setting {key!r}; settings are: {', '.join(keys())}")
+    return candidates
+
+
+def _range_for(key: str) -> tuple[float, float, bool, bool] | None:
+    return RANGES.get(key) or RANGES.get(key.rsplit(".", 1)[-1] if key.startswith("optimizer.") else "")
+
+
+def _describe_range(rule: tuple[float, float, bool, bool]) -> str:
+    low, high, low_in, high_in = rule
+    return f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+
+
+def _coerce(key: str, kind: Any, value: Any) -> Any:
+    """Turn a TOML value or a command-line string into the field's type, or raise ConfigError."""
+    try:
+        if kind in (int, "int"):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if kind in (float, "float"):
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if kind in (bool, "bool"):
+            if isinstance(value, str):
+                if value.lower() in ("true", "1", "yes", "on"):
+                    return True
+                if value.lower() in ("false", "0", "no", "off"):
+                    return False
+                raise ValueError
+            return bool(value)
+        if kind in (str, "str"):
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+        # tuple[int, ...]
+        if isinstance(value, str):
+            text = value.strip().strip("[]()")
+            if key == "data.classes" and text.lower() in ("all", ""):
+                return ()
+            value = [v for v in text.replace(",", " ").split()]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        return tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        expected = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "text"}.get(
+            kind if isinstance(kind, str) else getattr(kind, "__name__", ""), "a list of whole numbers like [128, 256]"
+        )
+        raise ConfigError(f"{key}: {value!r} is not {expected}") from None
+
+
+def _field_kind(f: dataclasses.Field) -> Any:
+    t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    return "tuple" if t.startswith("tuple") else t
+
+
+def validate(config: RunConfig) -> None:
+    """Raise ConfigError naming the first invalid field and the allowed values or range."""
+    for key in keys():
+        value = config.get(key)
+        if key in CHOICES and value not in CHOICES[key]:
+            raise ConfigError(f"{key}: {value!r} is not one of {', '.join(CHOICES[key])}")
+        rule = _range_for(key)
+        if rule is None:
+            continue
+        values = value if isinstance(value, tuple) else (value,)
+        if key.endswith(".hidden") and not values:
+            raise ConfigError(f"{key}: needs at least one hidden layer")
+        low, high, low_in, high_in = rule
+        for v in values:
+            ok = (v >= low if low_in else v > low) and (v <= high if high_in else v < high) and math.isfinite(v)
+            if not ok:
+                raise ConfigError(f"{key}: {v!r} is outside the allowed range {_describe_range(rule)}")
+    classes = config.data.classes
+    if any(c < 0 or c > 9 for c in classes) or len(set(classes)) != len(classes):
+        raise ConfigError(f"data.classes: {list(classes)} must be distinct class numbers 0-9, or 'all'")
+    if config.data.dataset == "folder" and not config.data.folder:
+        raise ConfigError("data.folder: the dataset 'folder' needs the path of a folder of images")
+    if config.schedule.kind == "cosine" and config.schedule.total <= config.schedule.warmup:
+        raise ConfigError("schedule.total: must be larger than schedule.warmup for the cosine schedule")
+
+
+# -- dict / TOML ---------------------------------------------------------------------------------
+def to_dict(config: RunConfig) -> dict[str, Any]:
+    """Nested plain dict mirroring the TOML layout (tuples become lists)."""
+    out: dict[str, Any] = {"seed": config.seed}
+    for section in SECTIONS:
+        obj = config.get(section)
+        target = out
+        *path, name = section.split(".")
+        for part in path:
+            target = target.setdefault(part, {})
+        target[name] = {f.name: (list(v) if isinstance(v := getattr(obj, f.name), tuple) else v) for f in fields(obj)}
+    return out
+
+
+def from_dict(data: dict[str, Any]) -> RunConfig:
+    """Build and validate a config from a nested dict (as read from TOML). Missing fields take
+    their defaults; `optimizer.<field>` applies to both networks; unknown keys are errors."""
+    data = dict(data)
+    known_top = {"seed", "data", "generator", "discriminator", "optimizer", "schedule", "training", "view"}
+    for name in data:
+        if name not in known_top:
+            raise ConfigError(f"unknown setting {name!r}; top-level sections are: {', '.join(sorted(known_top))}")
+    seed = _coerce("seed", int, data.get("seed", 0))
+    shared = {k: v for k, v in data.get("optimizer", {}).items() if k not in ("g", "d")}
+    sections: dict[str, Any] = {}
+    for section, cls in SECTIONS.items():
+        if section.startswith("optimizer."):
+            net = section.split(".")[1]
+            raw = {**shared, **data.get("optimizer", {}).get(net, {})}
+        else:
+            raw = data.get(section, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{section}: expected a section of settings")
+        by_name = {f.name: f for f in fields(cls)}
+        values = {}
+        for name, value in raw.items():
+            if name not in by_name:
+                raise ConfigError(f"unknown setting '{section}.{name}'; {section} has: {', '.join(by_name)}")
+            values[name] = _coerce(f"{section}.{name}", _field_kind(by_name[name]), value)
+        sections[section] = cls(**values)
+    return RunConfig(
+        seed=seed,
+        data=sections["data"],
+        generator=sections["generator"],
+        discriminator=sections["discriminator"],
+        optimizer=OptimizerConfig(sections["optimizer.g"], sections["optimizer.d"]),
+        schedule=sections["schedule"],
+        training=sections["training"],
+        view=sections["view"],
+    )
+
+
+def to_toml(config: RunConfig) -> str:
+    data = to_dict(config)
+    if not data["data"]["classes"]:
+        data["data"]["classes"] = "all"
+    return tomli_w.dumps(data)
+
+
+def from_toml(text: str, source: str = "config") -> RunConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    classes = data.get("data", {}).get("classes")
+    if isinstance(classes, str):
+        data["data"]["classes"] = _coerce("data.classes", "tuple", classes)
+    return from_dict(data)
+
+
+def load_toml(path: str | Path) -> RunConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
+    try:
+        return from_toml(text, str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """`key=value` from the command line -> (key, value string)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {text!r}: expected key=value, e.g. optimizer.lr=1e-3")
+    return key.strip(), value.strip()

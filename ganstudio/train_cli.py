@@ -1,0 +1,173 @@
+"""`ganstudio train` and `ganstudio sample`: headless runs of the same sessions the GUI drives."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ganstudio import commands as cmd
+from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
+from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
+from ganstudio.export import make_grid, write_csv, write_gif, write_png
+from ganstudio.export.scatter import render_points
+from ganstudio.presets import load_preset
+from ganstudio.session import Session
+
+DEFAULT_STEPS = 1000
+
+
+class ProgressLine:
+    """One self-overwriting status line on stderr, at most a few updates a second."""
+
+    def __init__(self, stream=sys.stderr, interval: float = 0.25) -> None:
+        self.stream = stream
+        self.interval = interval
+        self._last = 0.0
+        self._tty = stream.isatty()
+        self.text = ""
+
+    def show(self, text: str, force: bool = False) -> None:
+        self.text = text
+        now = time.monotonic()
+        if not force and now - self._last < (self.interval if self._tty else 5.0):
+            return
+        self._last = now
+        self.stream.write(("\r" + text.ljust(100)) if self._tty else text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        """Show the latest text once more, for good."""
+        if self.text:
+            self.show(self.text, force=True)
+        if self._tty:
+            self.stream.write("\n")
+
+
+def download_progress(line: ProgressLine):
+    def report(done: int, total: int | None) -> None:
+        if total:
+            filled = int(30 * done / total)
+            line.show(f"downloading [{'#' * filled}{'.' * (30 - filled)}] {done / 1e6:.1f}/{total / 1e6:.1f} MB", force=done >= total)
+        else:
+            line.show(f"downloading {done / 1e6:.1f} MB")
+
+    return report
+
+
+def _config_from_args(args) -> RunConfig:
+    if args.config:
+        config = load_toml(args.config)
+    else:
+        config = load_preset(args.train_preset or "vanilla")
+    changes = dict(parse_assignment(a) for a in args.set)
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.gif_every is not None:
+        changes["view.record_every"] = args.gif_every
+    return config.with_values(changes) if changes else config
+
+
+def _session_from_args(args, line: ProgressLine) -> Session:
+    progress = download_progress(line)
+    if not args.resume:
+        return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+    session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
+    changes = [parse_assignment(a) for a in args.set]
+    if args.seed is not None:
+        raise ConfigError("--seed: a resumed run keeps its seed")
+    if args.gif_every is not None:
+        changes.append(("view.record_every", str(args.gif_every)))
+    for key, value in changes:
+        session.apply(cmd.SetParam(key, value))
+    return session
+
+
+def run_train(args) -> int:
+    line = ProgressLine()
+    session = _session_from_args(args, line)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    if args.seconds is not None:
+        session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
+    else:
+        session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
+    if args.steps is not None and session.step_count >= args.steps:
+        print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
+    else:
+        session.apply(cmd.Resume())
+    interrupted = False
+    try:
+        while not session.paused:
+            session.step()
+            latest = session.history.latest()
+            if latest:
+                line.show(
+                    f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
+                    f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
+                )
+    except KeyboardInterrupt:
+        interrupted = True
+    line.done()
+    diverged = session.message.startswith("Training diverged")
+    if diverged:
+        print(f"ganstudio: {session.message}", file=sys.stderr)
+    written = write_outputs(session, out, args.gif)
+    for what, path in written:
+        print(f"{what}: {path}")
+    return 1 if diverged else (130 if interrupted else 0)
+
+
+def write_outputs(session: Session, out: Path, gif: str | None) -> list[tuple[str, Path]]:
+    """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked)."""
+    written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
+    written.append(("history", write_csv(out / "history.csv", session.history.columns())))
+    if session.config.image_shape is None:
+        image = render_points(session.samples(1000), session.dataset.x[:1000])
+    else:
+        image = session.render_grid(use_ema=session.gan.ema is not None)
+    written.append(("samples", write_png(out / "samples.png", image)))
+    if gif:
+        steps, frames = session.recorder.snapshot()
+        if not frames:
+            raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
+        written.append(("gif", write_gif(gif, frames, steps, label=True)))
+    return written
+
+
+def run_sample(args) -> int:
+    ckpt = Checkpoint(args.checkpoint)
+    if not 1 <= args.n <= 100_000:
+        raise ConfigError(f"-n: {args.n} is outside the allowed range [1, 100000]")
+    gan = ckpt.build_gan()
+    config = ckpt.config
+    z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
+    samples = gan.sample(z, use_ema=not args.no_ema)
+    output = Path(args.output)
+    shape = config.image_shape
+    if output.suffix.lower() == ".png":
+        if shape is None:
+            image = render_points(samples, samples)
+        else:
+            side = int(np.ceil(np.sqrt(args.n)))
+            image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
+        write_png(output, image)
+    elif output.suffix.lower() == ".npy":
+        if shape is None:
+            array = samples.astype(np.float32)
+        else:
+            low, high = config.value_range
+            array = np.clip(np.rint((samples - low) / (high - low) * 255.0), 0, 255).astype(np.uint8).reshape(args.n, *shape)
+        from ganstudio.export.atomic import atomic_file
+
+        with atomic_file(output) as fh:
+            np.save(fh, array)
+    else:
+        raise ConfigError(f"-o {output}: use a .npy or .png file name")
+    print(f"samples: {output}")
+    return 0

@@ -1,0 +1,81 @@
+"""The headless CLI as a user runs it: real processes, real files, exit codes and messages."""
+
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from ganstudio.checkpoint import Checkpoint
+
+
+def ganstudio(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
+
+
+def test_train_writes_checkpoint_history_and_grid_then_resumes_to_the_total(tmp_path):
+    out = tmp_path / "run"
+    result = ganstudio("train", "--preset", "vanilla", *SMALL, "--steps", "60", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for name in ("checkpoint.npz", "history.csv", "samples.png"):
+        assert (out / name).exists() and str(out / name) in result.stdout
+    assert Checkpoint(out / "checkpoint.npz").step == 60
+    rows = (out / "history.csv").read_text().splitlines()
+    assert rows[0].startswith("step,d_loss,g_loss") and len(rows) == 61
+    assert Image.open(out / "samples.png").size == (233, 233)
+
+    resumed = ganstudio("train", "--resume", str(out / "checkpoint.npz"), "--steps", "100", "--out", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    assert Checkpoint(out / "checkpoint.npz").step == 100
+
+
+def test_train_with_gif(tmp_path):
+    gif = tmp_path / "train.gif"
+    result = ganstudio("train", *SMALL, "--steps", "40", "--gif-every", "10", "--gif", str(gif), "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    with Image.open(gif) as im:
+        assert im.n_frames == 4 and im.info.get("loop") == 0
+
+
+def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
+    out = tmp_path / "run"
+    assert ganstudio("train", *SMALL, "--steps", "5", "--out", str(out)).returncode == 0
+    npy = tmp_path / "s.npy"
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(npy), "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    samples = np.load(npy)
+    assert samples.shape == (10, 28, 28) and samples.dtype == np.uint8 and samples.std() > 0
+    again = tmp_path / "t.npy"
+    ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(again), "--seed", "3")
+    assert np.array_equal(np.load(again), samples)
+    png = tmp_path / "grid.png"
+    assert ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(png)).returncode == 0
+    assert Image.open(png).size == (4 * 29 + 1, 4 * 29 + 1)
+
+
+def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
+    not_a_checkpoint = tmp_path / "x.npz"
+    not_a_checkpoint.write_text("nope")
+    cases = [
+        (["train", "--preset", "nope"], "unknown preset"),
+        (["train", "--set", "optimizer.lr=-1"], "optimizer.g.lr"),
+        (["train", "--set", "oops"], "key=value"),
+        (["train", "--set", "data.dataset=folder", "--set", f"data.folder={tmp_path}"], "no PNG or JPEG images"),
+        (["sample", str(not_a_checkpoint), "-o", str(tmp_path / "s.npy")], "not a GAN Studio checkpoint"),
+        (["sample", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "s.npy")], "no such file"),
+    ]
+    for args, words in cases:
+        result = ganstudio(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and words in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_offline_mnist_names_the_files_and_the_alternative(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://127.0.0.1:9/")
+    result = ganstudio("train", "--data-dir", str(tmp_path / "empty"), "--steps", "1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "train-images-idx3-ubyte.gz" in result.stderr and "synthetic-digits" in result.stderr

@@ -1,0 +1,231 @@
+"""The training session: live changes, revert, reset, stop conditions, divergence guard,
+bounded history and bit-exact checkpoints."""
+
+import numpy as np
+import pytest
+
+from ganstudio import commands as cmd
+from ganstudio.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
+from ganstudio.config import ConfigError, RunConfig
+from ganstudio.history import History
+from ganstudio.presets import load_preset
+from ganstudio.session import Session
+
+SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32"}
+
+
+def small_session(**changes) -> Session:
+    return Session(RunConfig().with_values({**SMALL, **changes}))
+
+
+def train(session, n):
+    for _ in range(n):
+        assert session.step() is not None
+
+
+def weights(session):
+    return session.gan.generator.params.values.copy(), session.gan.discriminator.params.values.copy()
+
+
+def same_weights(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_resume_from_a_checkpoint_is_bit_exact_on_real_mnist(tmp_path, mnist_dir):
+    config = load_preset("vanilla")
+    straight = Session(config, data_dir=str(mnist_dir))
+    assert straight.dataset.x.shape == (60000, 784)
+    train(straight, 400)
+
+    first = Session(config, data_dir=str(mnist_dir))
+    train(first, 200)
+    save_checkpoint(first, tmp_path / "checkpoint.npz")
+    resumed = load_session(tmp_path / "checkpoint.npz", data_dir=str(mnist_dir))
+    assert resumed.step_count == 200 and len(resumed.history) == 200
+    train(resumed, 200)
+    assert same_weights(weights(resumed), weights(straight))
+    assert np.array_equal(resumed.gan.g_optimizer.state["m_sum"], straight.gan.g_optimizer.state["m_sum"])
+    assert resumed.epoch == straight.epoch
+
+
+def test_reset_reinitialises_from_the_seed():
+    session = small_session()
+    initial = weights(session)
+    train(session, 20)
+    assert not same_weights(weights(session), initial)
+    session.apply(cmd.Reset())
+    assert session.step_count == 0 and len(session.history) == 0
+    assert same_weights(weights(session), initial)
+    assert same_weights(weights(small_session()), initial)
+
+
+def test_lr_change_is_live_recorded_and_keeps_adam_moments():
+    session = small_session()
+    train(session, 10)
+    moments = session.gan.g_optimizer.state["m_sum"].copy()
+    session.apply(cmd.SetParam("optimizer.g.lr", "1e-3"))
+    assert np.array_equal(session.gan.g_optimizer.state["m_sum"], moments)
+    event = session.history.events[-1]
+    assert (event.step, event.key, event.old, event.new) == (10, "optimizer.g.lr", "0.0002", "0.001")
+    train(session, 1)
+    assert session.history.latest()["lr_g"] == pytest.approx(1e-3)
+    assert session.history.latest()["lr_d"] == pytest.approx(2e-4)
+
+
+def test_revert_last_change_restores_weights_optimizer_and_rng_exactly():
+    control = small_session()
+    session = small_session()
+    train(control, 15)
+    train(session, 15)
+    session.apply(cmd.SetParam("optimizer.lr", "5e-3"))
+    session.apply(cmd.SetParam("training.loss", "hinge"))
+    train(session, 10)
+    session.apply(cmd.RevertLastChange())  # undoes the loss change: back to step 15
+    assert session.step_count == 15 and session.config.training.loss == "non_saturating"
+    assert session.config.optimizer.g.lr == 5e-3
+    session.apply(cmd.RevertLastChange())  # undoes the lr change
+    assert session.config.optimizer.g.lr == 2e-4
+    assert same_weights(weights(session), weights(control))
+    train(session, 10)
+    train(control, 10)
+    assert same_weights(weights(session), weights(control))
+    assert session.history.last_step == 25
+
+
+def test_optimizer_kind_change_rebuilds_its_state_and_revert_brings_adam_back():
+    session = small_session()
+    train(session, 5)
+    session.apply(cmd.SetParam("optimizer.d.kind", "rmsprop"))
+    assert session.gan.d_optimizer.kind == "rmsprop" and session.gan.g_optimizer.kind == "adam"
+    train(session, 3)
+    session.apply(cmd.RevertLastChange())
+    assert session.gan.d_optimizer.kind == "adam" and session.gan.d_optimizer.t == 5
+
+
+def test_architecture_edit_is_pending_until_rebuild_and_keeps_the_other_network():
+    session = small_session()
+    train(session, 5)
+    session.apply(cmd.SetParam("generator.hidden", "64, 64"))
+    assert session.pending == {"generator.hidden": (64, 64)}
+    assert session.gan.generator.spec.hidden == (32,)
+    train(session, 1)
+    d_before = session.gan.discriminator.params.values.copy()
+    session.apply(cmd.Rebuild("g"))
+    assert np.array_equal(session.gan.discriminator.params.values, d_before)
+    assert session.pending == {} and session.gan.generator.spec.hidden == (64, 64)
+    assert session.config.generator.hidden == (64, 64)
+    assert "rebuilt G" in session.history.events[-1].key
+    d_now = session.gan.discriminator.params.values.copy()
+    session.apply(cmd.SetParam("discriminator.dropout", "0.3"))
+    session.apply(cmd.Rebuild("d"))
+    assert session.gan.discriminator.spec.dropout == 0.3 and session.gan.generator.spec.hidden == (64, 64)
+    assert not np.array_equal(session.gan.discriminator.params.values, d_now)
+    train(session, 2)
+
+
+def test_batch_size_and_class_subset_change_live():
+    session = small_session()
+    train(session, 3)
+    session.apply(cmd.SetParam("data.batch_size", "16"))
+    session.apply(cmd.SetParam("data.classes", "[7]"))
+    assert set(session.dataset.labels) == {7}
+    assert session.batches.batch_size == 16
+    train(session, 3)
+    with pytest.raises(ConfigError, match="batch_size"):
+        session.apply(cmd.SetParam("data.batch_size", "4000"))
+    with pytest.raises(ConfigError, match="Reset"):
+        session.apply(cmd.SetParam("data.dataset", "ring8"))
+    assert session.config.data.dataset == "synthetic-digits"
+
+
+def test_seed_change_applies_at_reset():
+    session = small_session()
+    session.apply(cmd.SetParam("seed", "5"))
+    assert session.config.seed == 0 and session.pending == {"seed": 5}
+    session.apply(cmd.Reset())
+    assert session.config.seed == 5 and session.pending == {}
+    assert same_weights(weights(session), weights(small_session(seed="5")))
+
+
+def test_stop_conditions_pause_the_run():
+    session = small_session()
+    session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=7)))
+    session.apply(cmd.Resume())
+    while not session.paused:
+        session.step()
+    assert session.step_count == 7 and "step 7" in session.message
+    session.apply(cmd.SetStopCondition(cmd.StopCondition(metric="d_loss", above=-1.0)))
+    session.apply(cmd.Resume())
+    session.step()
+    assert session.paused and "d_loss" in session.message
+
+
+def test_divergence_guard_restores_the_last_good_state_and_explains():
+    session = Session(
+        RunConfig().with_values(
+            {**SMALL, "optimizer.kind": "sgd", "optimizer.lr": "5", "generator.init": "normal", "generator.init_std": "5", "training.loss": "least_squares"}
+        ),
+        guard_every=1,
+    )
+    session.apply(cmd.Resume())
+    for _ in range(100):
+        if session.step() is None:
+            break
+    assert session.paused
+    assert "diverged" in session.message and "lower the learning rate" in session.message
+    assert all(np.isfinite(w).all() for w in weights(session))
+    assert np.isfinite(session.history.series("g_loss")[1]).all()
+
+
+def test_history_memory_is_bounded_for_a_million_steps():
+    history = History()
+    row = (1.0,) * 9
+    for step in range(1, 1_000_001):
+        history.append(step, row)
+    assert history.nbytes() < 8_000_000
+    steps, values = history.series("d_loss")
+    assert len(history) == 1_000_000 and steps[0] < 200 and steps[-1] == 1_000_000
+    assert np.all(np.diff(steps) > 0) and np.all(values == 1.0)
+
+
+def test_history_keeps_min_mean_max_of_folded_steps():
+    history = History(window=100, bucket=10)
+    for step in range(1, 201):
+        history.append(step, (float(step),) + (0.0,) * 8)
+    mids, low, high = history.envelope("d_loss")
+    assert low[0] == 1.0 and high[0] == 10.0
+    steps, values = history.series("d_loss")
+    assert values[0] == pytest.approx(5.5) and steps[-1] == 200
+
+
+def test_damaged_or_foreign_checkpoints_give_a_clear_error(tmp_path):
+    session = small_session()
+    train(session, 3)
+    good = save_checkpoint(session, tmp_path / "c.npz")
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:2000])
+    text = tmp_path / "notes.npz"
+    text.write_text("hello")
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, weights=np.zeros(3))
+    for path, words in ((truncated, "damaged"), (text, "not a GAN Studio checkpoint"), (foreign, "not a GAN Studio checkpoint"), (tmp_path / "none.npz", "no such file")):
+        with pytest.raises(CheckpointError, match=words):
+            Checkpoint(path)
+    assert Checkpoint(good).build_gan().generator.spec.hidden == (32,)
+
+
+def test_snapshot_is_a_copy_with_grid_and_series():
+    session = small_session()
+    train(session, 5)
+    snap = session.snapshot()
+    assert snap.step == 5 and snap.grid.dtype == np.uint8 and snap.grid.shape == (8 * 29 + 1, 8 * 29 + 1)
+    assert len(snap.series["g_loss"][0]) == 5
+    train(session, 5)
+    assert len(snap.series["g_loss"][0]) == 5
+
+
+def test_two_dimensional_dataset_snapshot_has_points():
+    session = Session(load_preset("ring8"))
+    train(session, 3)
+    snap = session.snapshot()
+    assert snap.grid is None and snap.points.shape == (1000, 2) and snap.real_points.shape == (1000, 2)
