@@ -1,0 +1,63 @@
+"""Image folders: "train a GAN on your own images"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+
+from .errors import DatasetError
+from .images import resize_square
+
+EXTENSIONS = (".png", ".jpg", ".jpeg")
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L" mode
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The PNG and JPEG files under ``folder`` (subfolders included, hidden files skipped),
+    sorted by path so the dataset's order does not depend on the file system."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in EXTENSIONS
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.is_file()
+    )
+
+
+def load_folder(folder: str | Path, size: int) -> np.ndarray:
+    """Every image under ``folder`` as grayscale, centre-cropped to a square and resized:
+    ``(N, size, size)`` uint8."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: no such folder")
+    files = image_files(folder)
+    if not files:
+        raise DatasetError(f"{folder}: no PNG or JPEG images in this folder")
+    return np.stack([resize_square(read_gray(path), size) for path in files])
+
+
+def read_gray(path: Path) -> np.ndarray:
+    """The image at ``path`` (its first frame) as ``(h, w)`` uint8 grayscale. Colour becomes
+    luminance; transparent pixels become black (the colour is weighted by the alpha channel)."""
+    try:
+        image = np.asarray(iio.imread(path, index=0))
+    except Exception as exc:  # the image plugins raise many kinds (OSError, ValueError, ...)
+        raise DatasetError(f"{path}: cannot read this image ({exc})") from exc
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 2, 3, 4)):
+        raise DatasetError(f"{path}: unsupported image layout {image.shape}")
+    if image.dtype == np.bool_:
+        peak = 1.0
+    elif image.dtype.kind in "ui":
+        peak = float(np.iinfo(image.dtype).max)
+    else:
+        peak = 1.0  # floating point images are taken to be in 0..1
+    pixels = image.astype(np.float32) / peak
+    if pixels.ndim == 3:
+        colour, alpha = pixels, None
+        if pixels.shape[2] in (2, 4):
+            colour, alpha = pixels[..., :-1], pixels[..., -1]
+        gray = colour @ _LUMA if colour.shape[2] == 3 else colour[..., 0]
+        pixels = gray if alpha is None else gray * alpha
+    return np.rint(np.clip(pixels, 0.0, 1.0) * 255).astype(np.uint8)

@@ -1,0 +1,233 @@
+"""The MNIST family (MNIST, Fashion-MNIST, KMNIST): find the training set, or download it.
+
+Where the files are looked for, under a root folder (``data_dir``, else
+:func:`default_data_dir`):
+
+1. the root itself, holding the standard names directly (a "flat" folder such as
+   ``../shared/data/mnist/``): ``train-images-idx3-ubyte.gz`` and ``train-labels-idx1-ubyte.gz``
+   (or the same names without ``.gz``, uncompressed), or a Keras-style ``mnist.npz``;
+2. the cache layout, ``<root>/<dataset name>/`` holding the same names.
+
+If neither has the pair, the missing files are downloaded into ``<root>/<dataset name>/``.
+Only the training split (60,000 images) is used and downloaded.
+
+Loading checks structure (IDX magic numbers, shapes, matching counts, labels 0-9); downloads are
+checked strictly before they enter the cache: the decompressed payload's MD5 where a reliable one
+is published (MNIST), else the exact expected structure (Fashion-MNIST and KMNIST publish MD5s
+of their .gz archives only, which no longer match once a mirror re-compresses them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+
+from .download import Progress, download, mirrors_from_env
+from .errors import DatasetError, OfflineError
+from .idx import parse_idx, read_idx, read_payload
+
+DATA_DIR_ENV = "GANSTUDIO_DATA_DIR"
+N_TRAIN = 60_000
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    """One file of a training set: its standard name, exact shape and, if known, the MD5 of its
+    decompressed payload."""
+
+    name: str
+    shape: tuple[int, ...]
+    md5: str | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """A member of the MNIST family: where to download it and what its files must hold."""
+
+    name: str
+    title: str
+    mirrors: tuple[str, ...]
+    images: IdxFile
+    labels: IdxFile
+    class_names: tuple[str, ...]
+
+
+def _files(images_md5: str | None = None, labels_md5: str | None = None) -> dict:
+    return {
+        "images": IdxFile("train-images-idx3-ubyte.gz", (N_TRAIN, 28, 28), images_md5),
+        "labels": IdxFile("train-labels-idx1-ubyte.gz", (N_TRAIN,), labels_md5),
+    }
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family(
+            "mnist",
+            "MNIST",
+            (
+                "https://ossci-datasets.s3.amazonaws.com/mnist/",
+                "https://storage.googleapis.com/cvdf-datasets/mnist/",
+                "http://yann.lecun.com/exdb/mnist/",
+            ),
+            class_names=tuple("0123456789"),
+            **_files("6bbc9ace898e44ae57da46a324031adb", "a25bea736e30d166cdddb491f175f624"),
+        ),
+        Family(
+            "fashion-mnist",
+            "Fashion-MNIST",
+            (
+                "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+            ),
+            class_names=(
+                "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            ),
+            **_files(),
+        ),
+        Family(
+            "kmnist",
+            "KMNIST",
+            (
+                "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+                "https://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+            ),
+            class_names=("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+            **_files(),
+        ),
+    )
+}
+
+
+def default_data_dir() -> Path:
+    """Root of the dataset cache: ``$GANSTUDIO_DATA_DIR`` if set, else the user cache folder
+    (e.g. ``~/.cache/ganstudio`` on Linux). Each dataset has its own subfolder there."""
+    override = os.environ.get(DATA_DIR_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir("ganstudio", appauthor=False))
+
+
+def load_family(
+    name: str,
+    data_dir: str | Path | None = None,
+    *,
+    download_missing: bool = True,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training set of family member ``name``: images ``(N, h, w)`` uint8, labels ``(N,)``.
+
+    Looks in ``data_dir`` (see the module docstring); downloads what is missing into
+    ``<data_dir>/<name>/`` when ``download_missing``, else raises :class:`OfflineError`.
+    ``progress(done, total)`` reports the bytes of each file being downloaded.
+    """
+    family = FAMILIES[name]
+    root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    cache = root / family.name
+    for folder in (root, cache):
+        images, labels = _find(folder, family.images), _find(folder, family.labels)
+        if images and labels:
+            return _read_pair(family, images, labels)
+        npz = folder / f"{family.name}.npz"
+        if npz.is_file():
+            return _read_npz(family, npz)
+    missing = [spec for spec in (family.images, family.labels) if not _find(cache, spec)]
+    mirrors = mirrors_from_env(family.mirrors)
+    if not download_missing:
+        raise _offline(family, cache, mirrors, "downloading is turned off")
+    for spec in missing:
+        try:
+            download(spec.name, cache, mirrors, _strict_check(family, spec), progress)
+        except OfflineError as exc:
+            raise _offline(family, cache, mirrors, str(exc)) from exc
+    return _read_pair(family, _find(cache, family.images), _find(cache, family.labels))
+
+
+def _find(folder: Path, spec: IdxFile) -> Path | None:
+    """The file ``spec`` in ``folder``, gzipped or not, or None."""
+    for candidate in (folder / spec.name, folder / spec.name.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_pair(
+    family: Family, images_path: Path, labels_path: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    _check_pair(family, images, labels, f"{images_path} and {labels_path}")
+    return images, labels
+
+
+def _read_npz(family: Family, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """``x_train`` and ``y_train`` of a Keras-style ``.npz``."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = sorted({"x_train", "y_train"} - set(archive.files))
+            if missing:
+                raise DatasetError(f"{path}: not a Keras-style archive (no {' or '.join(missing)})")
+            images, labels = archive["x_train"], archive["y_train"]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DatasetError(f"{path}: cannot read the archive ({exc})") from exc
+    _check_pair(family, images, labels, str(path))
+    return images, labels
+
+
+def _check_pair(family: Family, images: np.ndarray, labels: np.ndarray, source: str) -> None:
+    """Raise :class:`DatasetError` unless images are ``(N, h, w)`` uint8 and labels ``(N,)``
+    integers 0..9."""
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise DatasetError(
+            f"{source}: expected {family.title} images as (N, h, w) uint8, "
+            f"found {images.shape} {images.dtype}"
+        )
+    if labels.ndim != 1 or labels.dtype.kind not in "ui":
+        raise DatasetError(
+            f"{source}: expected labels as (N,) integers, found {labels.shape} {labels.dtype}"
+        )
+    if len(images) != len(labels):
+        raise DatasetError(f"{source}: {len(images)} images but {len(labels)} labels")
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(family.class_names)):
+        raise DatasetError(f"{source}: labels must be 0..{len(family.class_names) - 1}")
+
+
+def _strict_check(family: Family, spec: IdxFile):
+    """A check for a downloaded copy of ``spec``: the published MD5 of the decompressed payload
+    if known, and always the exact expected shape."""
+
+    def check(path: Path) -> None:
+        payload = read_payload(path)
+        if spec.md5 is not None:
+            digest = hashlib.md5(payload).hexdigest()
+            if digest != spec.md5:
+                raise DatasetError(
+                    f"{spec.name}: checksum mismatch (decompressed MD5 {digest}, "
+                    f"{family.title} has {spec.md5})"
+                )
+        array = parse_idx(payload, spec.name)
+        if array.shape != spec.shape or array.dtype != np.uint8:
+            raise DatasetError(
+                f"{spec.name}: expected {spec.shape} uint8 for {family.title}, "
+                f"found {array.shape} {array.dtype}"
+            )
+        if array.ndim == 1 and array.max(initial=0) >= len(family.class_names):
+            raise DatasetError(f"{spec.name}: labels must be 0..{len(family.class_names) - 1}")
+
+    return check
+
+
+def _offline(family: Family, cache: Path, mirrors: tuple[str, ...], reason: str) -> OfflineError:
+    where = f" from {mirrors[0]}" if mirrors else ""
+    return OfflineError(
+        f"{family.title} is not downloaded and could not be fetched: {reason}. "
+        f"Download {family.images.name} and {family.labels.name}{where} "
+        f"into {cache} (or any folder given as --data-dir or GANSTUDIO_DATA_DIR), "
+        f"or train on the built-in 'synthetic-digits' dataset, which needs no network."
+    )
