@@ -1,0 +1,65 @@
+"""Sample grids: many small images tiled into one grayscale picture, and pixel upscaling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def make_grid(
+    samples: np.ndarray,
+    image_shape: tuple[int, int],
+    ncols: int | None = None,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+    pad: int = 1,
+    pad_value: int = 0,
+) -> np.ndarray:
+    """Tile `samples` into one grayscale grid image.
+
+    samples: (n, h*w) or (n, h, w) floats, nominally within `value_range` (the generator's tanh
+        output is (-1, 1)); values outside are clipped, NaN shows as the low end.
+    image_shape: (h, w) of one sample.
+    ncols: samples per row; default ceil(sqrt(n)). Rows are filled left to right, top to bottom.
+    pad: separator width in pixels, also drawn around the border.
+    pad_value: gray level of separators and of the empty cells after the last sample.
+    Returns uint8 (rows*(h+pad)+pad, ncols*(w+pad)+pad); e.g. 64 samples of 28x28 with pad 1
+    give a 233x233 image.
+    """
+    h, w = (int(v) for v in image_shape)
+    x = np.asarray(samples, dtype=np.float32)
+    n = x.shape[0] if x.ndim else 0
+    if n == 0 or x.size != n * h * w:
+        raise ValueError(f"samples of shape {x.shape} do not hold n images of shape {(h, w)}")
+    lo, hi = (float(v) for v in value_range)
+    if not hi > lo:
+        raise ValueError(f"value_range must be increasing, got {value_range}")
+    ncols = math.ceil(math.sqrt(n)) if ncols is None else int(ncols)
+    if ncols < 1 or pad < 0:
+        raise ValueError(f"need ncols >= 1 and pad >= 0, got ncols={ncols}, pad={pad}")
+    nrows = math.ceil(n / ncols)
+
+    x = np.nan_to_num(x.reshape(n, h, w), nan=lo, posinf=hi, neginf=lo)
+    pixels = np.clip((x - lo) * (255.0 / (hi - lo)) + 0.5, 0.0, 255.0).astype(np.uint8)
+
+    # Cells of (pad + h) x (pad + w) with the separator on their top/left edge; the grid's
+    # bottom/right border is one extra separator strip.
+    cells = np.full((nrows * ncols, pad + h, pad + w), pad_value, dtype=np.uint8)
+    cells[:n, pad:, pad:] = pixels
+    body = cells.reshape(nrows, ncols, pad + h, pad + w).transpose(0, 2, 1, 3)
+    grid = np.full((nrows * (pad + h) + pad, ncols * (pad + w) + pad), pad_value, np.uint8)
+    grid[: nrows * (pad + h), : ncols * (pad + w)] = body.reshape(nrows * (pad + h), -1)
+    return grid
+
+
+def upscale(img: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour enlargement: img (H, W) or (H, W, C) -> (H*scale, W*scale[, C])."""
+    scale = int(scale)
+    if scale < 1:
+        raise ValueError(f"scale must be >= 1, got {scale}")
+    if scale == 1:
+        return img.copy()
+    h, w = img.shape[:2]
+    rest = img.shape[2:]
+    blocks = np.broadcast_to(img.reshape(h, 1, w, 1, *rest), (h, scale, w, scale, *rest))
+    return blocks.reshape(h * scale, w * scale, *rest)
