@@ -59,6 +59,7 @@ class Snapshot:
     pending: dict[str, Any]
     config: RunConfig
     frames_recorded: int
+    can_revert: bool
 
 
 def _fmt(value: Any) -> str:
@@ -420,4 +421,5 @@ class Session:
             pending=dict(self.pending),
             config=self.config,
             frames_recorded=len(self.recorder),
+            can_revert=self.can_revert,
         )

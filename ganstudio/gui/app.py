@@ -1,0 +1,31 @@
+"""`ganstudio` with no command: create the QApplication and open the main window."""
+
+from __future__ import annotations
+
+import sys
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from ganstudio.gui.main_window import MainWindow, last_config
+from ganstudio.presets import load_preset
+
+DEFAULT_PRESET = "recommended"
+
+
+def configure_pyqtgraph() -> None:
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="#1e1f22", foreground="#c8c8c8")
+
+
+def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False) -> int:
+    """Open the window with `preset` (else the last config, else the recommended preset)."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("GAN Studio")
+    app.setOrganizationName("GAN Studio")
+    configure_pyqtgraph()
+    settings = QSettings("GAN Studio", "GAN Studio")
+    config = load_preset(preset) if preset else (last_config(settings) or load_preset(DEFAULT_PRESET))
+    window = MainWindow(config, data_dir=data_dir, settings=settings, start=start)
+    window.show()
+    return app.exec()

@@ -1,0 +1,254 @@
+"""The control panel: every config setting as a widget, grouped, with tooltips.
+
+Edits are emitted as ``edited(key, value)``; the window turns them into commands. The panel
+shows the session's config (plus pending architecture edits) from snapshots, never its own
+idea of the truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.config import CHOICES, RANGES, SECTIONS, RunConfig
+from ganstudio.engine.schedules import lr_factor
+from ganstudio.gui.help_texts import help_for
+from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
+
+SCIENTIFIC = ("lr", "eps", "decay")
+
+GROUPS: list[tuple[str, list[str]]] = [
+    ("Data", ["data.dataset", "data.classes", "data.batch_size"]),
+    ("Generator", ["generator.latent_size", "generator.hidden", "generator.activation", "generator.alpha", "generator.output", "generator.init", "generator.init_std"]),
+    ("Discriminator", ["discriminator.hidden", "discriminator.activation", "discriminator.alpha", "discriminator.dropout", "discriminator.init", "discriminator.init_std"]),
+    ("Optimizer G", [f"optimizer.g.{f.name}" for f in fields(SECTIONS["optimizer.g"])]),
+    ("Optimizer D", [f"optimizer.d.{f.name}" for f in fields(SECTIONS["optimizer.d"])]),
+    ("Schedule", [f"schedule.{f.name}" for f in fields(SECTIONS["schedule"])]),
+    ("Training", ["training.loss", "training.d_steps", "training.label_smoothing", "training.clip", "training.ema", "training.ema_decay", "seed"]),
+    ("Recording", ["view.grid", "view.record_every"]),
+]
+
+OPTIMIZER_FIELDS = {"sgd": (), "momentum": ("momentum", "nesterov"), "rmsprop": ("rho", "eps"), "adam": ("beta1", "beta2", "eps")}
+SCHEDULE_FIELDS = {
+    "constant": (),
+    "step": ("unit", "gamma", "step_size"),
+    "exponential": ("unit", "gamma"),
+    "inverse_time": ("unit", "decay"),
+    "cosine": ("unit", "warmup", "total", "min_factor"),
+    "two_phase": ("unit", "boundary", "factor"),
+}
+
+
+def _rule(key: str):
+    return RANGES.get(key) or RANGES.get(key.rsplit(".", 1)[-1] if key.startswith("optimizer.") else "")
+
+
+def _visible(key: str, config: RunConfig) -> bool:
+    """Whether a control applies under the current choices (e.g. beta1 only for Adam)."""
+    section, _, name = key.rpartition(".")
+    if section.startswith("optimizer."):
+        return name in ("kind", "lr") or name in OPTIMIZER_FIELDS[config.get(section + ".kind")]
+    if section == "schedule":
+        return name == "kind" or name in SCHEDULE_FIELDS[config.schedule.kind]
+    if name == "alpha":
+        return config.get(section + ".activation") in ("leaky_relu", "elu")
+    if name == "init_std":
+        return config.get(section + ".init") == "normal"
+    if key == "training.clip":
+        return config.training.loss == "wasserstein"
+    if key == "training.ema_decay":
+        return config.training.ema
+    if key == "data.classes":
+        return config.data.dataset in ("mnist", "fashion-mnist", "kmnist", "synthetic-digits")
+    if key == "generator.output":
+        return config.image_shape is not None
+    return True
+
+
+class ControlPanel(QScrollArea):
+    """Grouped editors for every setting. Signals: edited(key, value), apply_network("g"|"d")."""
+
+    edited = Signal(str, object)
+    apply_network = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(330)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.editors: dict[str, QWidget] = {}
+        self.rows: dict[str, tuple[QLabel, QWidget]] = {}
+        self.apply_buttons: dict[str, QPushButton] = {}
+        self.pending_labels: dict[str, QLabel] = {}
+        self._config: RunConfig | None = None
+        self._pending: dict[str, Any] = {}
+        self._quiet = False
+        for title, keys in GROUPS:
+            layout.addWidget(self._group(title, keys))
+        layout.addStretch(1)
+        self.setWidget(body)
+
+    # -- building -----------------------------------------------------------------------------
+    def _group(self, title: str, keys: list[str]) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setContentsMargins(6, 4, 6, 4)
+        form.setVerticalSpacing(3)
+        for key in keys:
+            editor = self._editor(key)
+            editor.setToolTip(help_for(key))
+            label = QLabel(key.rsplit(".", 1)[-1].replace("_", " "))
+            label.setToolTip(help_for(key))
+            form.addRow(label, editor)
+            self.editors[key] = editor
+            self.rows[key] = (label, editor)
+        if title in ("Generator", "Discriminator"):
+            network = title[0].lower()
+            row = QHBoxLayout()
+            pending = QLabel("")
+            pending.setStyleSheet("color: #e0a030;")
+            button = QPushButton(f"Apply to {title[0]}")
+            button.setToolTip(f"Rebuild {title} from scratch with the pending settings; the other network keeps its weights.")
+            button.setEnabled(False)
+            button.clicked.connect(lambda _=False, n=network: self.apply_network.emit(n))
+            row.addWidget(pending, 1)
+            row.addWidget(button)
+            form.addRow(row)
+            self.apply_buttons[network] = button
+            self.pending_labels[network] = pending
+        if title == "Schedule":
+            self.lr_plot = pg.PlotWidget()
+            self.lr_plot.setFixedHeight(90)
+            self.lr_plot.setMouseEnabled(False, False)
+            self.lr_plot.hideButtons()
+            self.lr_plot.getPlotItem().setLabel("bottom", "step")
+            self.lr_plot.setToolTip("The learning rates the schedule implies (G solid, D dashed).")
+            self.lr_curve_g = self.lr_plot.plot(pen=pg.mkPen("#4fc3f7", width=1.5))
+            self.lr_curve_d = self.lr_plot.plot(pen=pg.mkPen("#ff8a65", width=1.5, style=Qt.PenStyle.DashLine))
+            form.addRow(self.lr_plot)
+        return box
+
+    def _editor(self, key: str) -> QWidget:
+        name = key.rsplit(".", 1)[-1]
+        section = key.rsplit(".", 1)[0]
+        choices = CHOICES.get(key)
+        if choices:
+            editor = QComboBox()
+            editor.addItems(list(choices))
+            editor.currentTextChanged.connect(lambda text, k=key: self._emit(k, text))
+            return editor
+        if key == "data.classes":
+            editor = ClassPicker()
+            editor.changed.connect(lambda classes, k=key: self._emit(k, classes))
+            return editor
+        cls = SECTIONS.get(section)
+        kind = "int" if key == "seed" else next(f.type for f in fields(cls) if f.name == name)
+        kind = kind if isinstance(kind, str) else kind.__name__
+        rule = _rule(key)
+        if kind == "bool":
+            editor = QCheckBox()
+            editor.toggled.connect(lambda on, k=key: self._emit(k, on))
+            return editor
+        if kind.startswith("tuple"):
+            editor = IntListEdit(int(rule[0]), int(rule[1]))
+            editor.committed.connect(lambda values, k=key: self._emit(k, values))
+            return editor
+        if kind == "int":
+            editor = QSpinBox()
+            editor.setRange(int(rule[0]), int(min(rule[1], 2**31 - 1)))
+            editor.setKeyboardTracking(False)
+            if key in ("view.record_every", "schedule.step_size", "schedule.total", "schedule.boundary", "schedule.warmup"):
+                editor.setSingleStep(100)
+            editor.valueChanged.connect(lambda v, k=key: self._emit(k, int(v)))
+            return editor
+        low, high, low_in, _ = rule
+        if name in SCIENTIFIC:
+            editor = ScientificSpinBox(low if low_in else 1e-12, high)
+        else:
+            editor = QDoubleSpinBox()
+            editor.setDecimals(4)
+            editor.setSingleStep(0.01)
+            editor.setRange(low, min(high, 1.0) if high <= 1.0 else high)
+            if high <= 1.0:
+                editor.setMaximum(0.9999)
+            editor.setKeyboardTracking(False)
+        editor.valueChanged.connect(lambda v, k=key: self._emit(k, float(v)))
+        return editor
+
+    # -- showing the session's settings ----------------------------------------------------------
+    def _emit(self, key: str, value: Any) -> None:
+        if not self._quiet:
+            self.edited.emit(key, value)
+
+    def show_config(self, config: RunConfig, pending: dict[str, Any]) -> None:
+        """Show `config` with `pending` architecture edits on top; editors being edited (focus)
+        keep what the user is typing."""
+        if config == self._config and pending == self._pending:
+            return
+        self._config, self._pending = config, dict(pending)
+        self._quiet = True
+        try:
+            for key, editor in self.editors.items():
+                value = pending.get(key, config.get(key))
+                if editor.hasFocus() and isinstance(editor, IntListEdit):
+                    continue
+                self._set_value(editor, value)
+                label, widget = self.rows[key]
+                visible = _visible(key, config)
+                label.setVisible(visible)
+                widget.setVisible(visible)
+        finally:
+            self._quiet = False
+        for network, section in (("g", "generator."), ("d", "discriminator.")):
+            keys = [k for k in pending if k.startswith(section)]
+            self.apply_buttons[network].setEnabled(bool(keys))
+            self.pending_labels[network].setText("pending: " + ", ".join(k.split(".", 1)[1] for k in keys) if keys else "")
+        self._update_lr_plot(config)
+
+    def _set_value(self, editor: QWidget, value: Any) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(value))
+        elif isinstance(editor, ClassPicker):
+            editor.set_classes(tuple(value))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, IntListEdit):
+            editor.set_values(tuple(value))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        elif isinstance(editor, QDoubleSpinBox) and not is_close(editor.value(), float(value)):
+            editor.setValue(float(value))
+
+    def _update_lr_plot(self, config: RunConfig) -> None:
+        s = config.schedule
+        if s.unit == "epoch":
+            horizon = 100
+            self.lr_plot.getPlotItem().setLabel("bottom", "epoch")
+        else:
+            horizon = max(20_000, s.total if s.kind == "cosine" else 0, 2 * s.boundary if s.kind == "two_phase" else 0, 4 * s.step_size if s.kind == "step" else 0)
+            self.lr_plot.getPlotItem().setLabel("bottom", "step")
+        t = np.linspace(0, horizon, 400).astype(int)
+        factors = np.array([lr_factor(s, step=int(v), epoch=int(v)) for v in t])
+        self.lr_curve_g.setData(t, factors * config.optimizer.g.lr)
+        self.lr_curve_d.setData(t, factors * config.optimizer.d.lr)

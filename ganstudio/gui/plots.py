@@ -1,0 +1,182 @@
+"""Live training plots: losses, D outputs, learning rates and gradient norms, with markers at
+every live change and a read-out of exact values under the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from ganstudio.history import Event
+
+PLOTS = (
+    ("loss", "Losses", (("d_loss", "D loss", "#ff8a65"), ("g_loss", "G loss", "#4fc3f7"))),
+    ("dout", "Mean D output", (("d_real", "D(x)", "#aed581"), ("d_fake", "D(G(z))", "#ba68c8"))),
+    ("lr", "Learning rates", (("lr_g", "G lr", "#4fc3f7"), ("lr_d", "D lr", "#ff8a65"))),
+    ("grad", "Gradient norms", (("g_grad_norm", "G", "#4fc3f7"), ("d_grad_norm", "D", "#ff8a65"))),
+)
+SMOOTHED = ("d_loss", "g_loss")
+
+
+def smooth(values: np.ndarray, amount: float) -> np.ndarray:
+    """Trailing moving average over a window of 1 / (1 - amount) points (amount in [0, 1));
+    the first points average what there is."""
+    window = int(round(1.0 / (1.0 - amount))) if amount < 1.0 else len(values)
+    if window <= 1 or len(values) < 2:
+        return values
+    c = np.cumsum(np.concatenate([[0.0], values.astype(np.float64)]))
+    idx = np.arange(1, len(values) + 1)
+    start = np.maximum(idx - window, 0)
+    return ((c[idx] - c[start]) / (idx - start)).astype(np.float32)
+
+
+def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
+    """(step, label) per marker: G/D pairs of the same change merge ("lr 0.0002 -> 0.001")."""
+    out: list[tuple[int, str]] = []
+    seen: dict[tuple[int, str, str, str], int] = {}
+    for e in events:
+        key = e.key
+        if key.startswith("optimizer.") and key.count(".") == 2:
+            _, net, name = key.split(".")
+            merge = (e.step, name, e.old, e.new)
+            if merge in seen:
+                out[seen[merge]] = (e.step, f"{name} {e.old} -> {e.new}")
+                continue
+            seen[merge] = len(out)
+            label = f"{net.upper()} {name} {e.old} -> {e.new}"
+        elif e.old or e.new:
+            label = f"{key.rsplit('.', 1)[-1]} {e.old} -> {e.new}"
+        else:
+            label = key
+        out.append((e.step, label))
+    return out
+
+
+class PlotsPanel(QWidget):
+    """Four stacked plots sharing the step axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Smoothing"))
+        self.smoothing = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing.setRange(0, 99)
+        self.smoothing.setValue(60)
+        self.smoothing.setMaximumWidth(160)
+        self.smoothing.setToolTip("Moving-average smoothing of the loss curves (0 = raw).")
+        self.log_y = QCheckBox("log loss")
+        self.log_y.setToolTip("Logarithmic loss axis (for positive losses).")
+        self.readout = QLabel("")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(self.smoothing)
+        bar.addWidget(self.log_y)
+        bar.addSpacing(12)
+        bar.addWidget(self.readout, 1)
+        layout.addLayout(bar)
+        self.graphics = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.graphics, 1)
+
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.cursors: list[pg.InfiniteLine] = []
+        first = None
+        for row, (name, title, series) in enumerate(PLOTS):
+            plot = self.graphics.addPlot(row=row, col=0, title=title)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            legend = plot.addLegend(offset=(-8, 4), labelTextSize="8pt")
+            legend.setColumnCount(len(series))
+            for field, label, color in series:
+                self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1.3))
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine))
+            cursor.setVisible(False)
+            plot.addItem(cursor, ignoreBounds=True)
+            self.cursors.append(cursor)
+            self.plots[name] = plot
+        self.plots["grad"].setLabel("bottom", "step")
+        self.plots["lr"].setLogMode(y=True)
+        self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._events: tuple[Event, ...] = ()
+        self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.smoothing.valueChanged.connect(lambda _: self._redraw_losses())
+        self.log_y.toggled.connect(lambda on: self.plots["loss"].setLogMode(y=on))
+        self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+
+    def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...]) -> None:
+        """series: {field: (steps (m,), values (m,))} from a snapshot."""
+        self._series = series
+        for field, curve in self.curves.items():
+            if field in SMOOTHED:
+                continue
+            steps, values = series[field]
+            curve.setData(steps, values, skipFiniteCheck=True)
+        self._redraw_losses()
+        if events != self._events:
+            self._show_events(events)
+
+    def _redraw_losses(self) -> None:
+        amount = self.smoothing.value() / 100.0
+        for field in SMOOTHED:
+            if field in self._series:
+                steps, values = self._series[field]
+                self.curves[field].setData(steps, smooth(values, amount), skipFiniteCheck=True)
+
+    def _show_events(self, events: tuple[Event, ...]) -> None:
+        for plot, line in self.markers:
+            plot.removeItem(line)
+        self.markers = []
+        for step, label in event_labels(events):
+            for name, plot in self.plots.items():
+                line = pg.InfiniteLine(
+                    pos=step,
+                    angle=90,
+                    movable=False,
+                    pen=pg.mkPen("#e0a030", width=1, style=Qt.PenStyle.DashLine),
+                    label=label if name in ("loss", "lr") else None,
+                    labelOpts={"position": 0.92, "color": "#e0a030", "rotateAxis": (1, 0), "anchors": [(0, 1), (0, 1)]},
+                )
+                plot.addItem(line, ignoreBounds=True)
+                self.markers.append((plot, line))
+        self._events = events
+
+    def clear_markers(self) -> None:
+        self._show_events(())
+
+    def marker_labels(self) -> list[str]:
+        """Texts of the labelled markers on the loss plot (what the user reads)."""
+        return [line.label.toPlainText() for plot, line in self.markers if plot is self.plots["loss"] and line.label is not None]
+
+    def _hover(self, event) -> None:
+        pos = event[0]
+        plot = next((p for p in self.plots.values() if p.sceneBoundingRect().contains(pos)), None)
+        if plot is None or "d_loss" not in self._series:
+            return
+        step = plot.vb.mapSceneToView(pos).x()
+        steps, _ = self._series["d_loss"]
+        if not len(steps):
+            return
+        i = int(np.clip(np.searchsorted(steps, step), 0, len(steps) - 1))
+        if i > 0 and abs(steps[i - 1] - step) < abs(steps[i] - step):
+            i -= 1
+        self.readout.setText(self.describe(i))
+        for cursor in self.cursors:
+            cursor.setPos(float(steps[i]))
+            cursor.setVisible(True)
+
+    def describe(self, i: int) -> str:
+        """Exact values at history index i, as shown under the mouse."""
+        s = self._series
+        v = {name: float(s[name][1][i]) for name in s}
+        return (
+            f"step {int(s['d_loss'][0][i])}:  D loss {v['d_loss']:.4f}  G loss {v['g_loss']:.4f}  "
+            f"D(x) {v['d_real']:.3f}  D(G(z)) {v['d_fake']:.3f}  lr G {v['lr_g']:.3g} D {v['lr_d']:.3g}  "
+            f"|grad| G {v['g_grad_norm']:.3g} D {v['d_grad_norm']:.3g}"
+        )

@@ -1,0 +1,90 @@
+"""The sample view: the fixed-noise grid of G's samples (crisp nearest-neighbour scaling), or
+for 2D data a scatter of real vs generated points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from ganstudio.session import Snapshot
+
+
+class SampleView(QWidget):
+    """Signals: grid_changed(side) when the user picks another grid size."""
+
+    grid_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Grid"))
+        self.grid_size = QSpinBox()
+        self.grid_size.setRange(4, 10)
+        self.grid_size.setSuffix(" x n")
+        self.grid_size.setToolTip("Samples per row and column (4x4 to 10x10), always from the same fixed noise.")
+        self.grid_size.valueChanged.connect(self._grid_edited)
+        self.use_ema = QCheckBox("EMA generator")
+        self.use_ema.setToolTip("Show samples of the exponential moving average of G's weights (turn EMA on under Training).")
+        self.caption = QLabel("")
+        bar.addWidget(self.grid_size)
+        bar.addWidget(self.use_ema)
+        bar.addStretch(1)
+        bar.addWidget(self.caption)
+        layout.addLayout(bar)
+        self.graphics = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.graphics, 1)
+        self.view = self.graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image)
+        self.plot = None  # created on first 2D snapshot
+        self._quiet = False
+        self.last_grid: np.ndarray | None = None
+
+    def _grid_edited(self, side: int) -> None:
+        if not self._quiet:
+            self.grid_changed.emit(side)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._quiet = True
+        self.grid_size.setValue(snap.config.view.grid)
+        self._quiet = False
+        has_ema = snap.ema_grid is not None
+        self.use_ema.setEnabled(has_ema)
+        if snap.grid is not None:
+            self._show_grid(snap.ema_grid if has_ema and self.use_ema.isChecked() else snap.grid)
+            self.caption.setText(f"step {snap.step}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))
+        else:
+            self._show_points(snap.real_points, snap.points)
+            self.caption.setText(f"step {snap.step}: real (grey) vs generated (orange)")
+
+    def _show_grid(self, grid: np.ndarray) -> None:
+        if self.plot is not None:
+            self.plot.setVisible(False)
+            self.view.setVisible(True)
+        self.last_grid = grid
+        first = self.image.image is None or self.image.image.shape != grid.shape
+        self.image.setImage(grid, autoLevels=False, levels=(0, 255))
+        if first:
+            self.view.autoRange(padding=0.01)
+
+    def _show_points(self, real: np.ndarray, fake: np.ndarray) -> None:
+        if self.plot is None:
+            self.plot = self.graphics.addPlot(row=1, col=0)
+            self.plot.setAspectLocked(True)
+            self.plot.showGrid(x=True, y=True, alpha=0.15)
+            self.real_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(170, 170, 170, 120))
+            self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(255, 152, 0, 200))
+            self.plot.addItem(self.real_scatter)
+            self.plot.addItem(self.fake_scatter)
+            lo, hi = real.min(0), real.max(0)
+            pad = 0.15 * float((hi - lo).max())
+            self.plot.setRange(xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad))
+        self.view.setVisible(False)
+        self.plot.setVisible(True)
+        self.real_scatter.setData(real[:, 0], real[:, 1])
+        finite = np.isfinite(fake).all(1)
+        self.fake_scatter.setData(fake[finite, 0], fake[finite, 1])

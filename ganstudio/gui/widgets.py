@@ -1,0 +1,123 @@
+"""Small reusable editors for config values: scientific spin box, int-list line edit, class picker."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QWidget
+
+
+class ScientificSpinBox(QDoubleSpinBox):
+    """A float editor for values spanning decades (learning rates, eps): shows `2e-04`, steps by
+    a factor of 10^(1/10) per arrow press, accepts any number typed in plain or e-notation."""
+
+    def __init__(self, low: float, high: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(12)
+        self.setRange(low, high)
+        self.setKeyboardTracking(False)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.3g}"
+
+    def valueFromText(self, text: str) -> float:
+        return float(text)
+
+    def validate(self, text: str, pos: int):
+        try:
+            value = float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        ok = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value() if self.value() > 0 else self.minimum() or 1e-6
+        new = float(f"{value * 10 ** (steps / 10):.3g}")
+        self.setValue(min(max(new, self.minimum()), self.maximum()))
+
+
+class IntListEdit(QLineEdit):
+    """Edits a list of whole numbers ("256, 512"); emits `committed(tuple)` on Enter/focus-out
+    when the text parses and every value is within [low, high], else shows why in its tooltip
+    and turns red (nothing is sent)."""
+
+    committed = Signal(tuple)
+
+    def __init__(self, low: int, high: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low, self.high = low, high
+        self.editingFinished.connect(self._commit)
+        self._help = ""
+
+    def set_values(self, values: tuple[int, ...]) -> None:
+        self.setText(", ".join(str(v) for v in values))
+        self._mark_valid(True)
+
+    def setToolTip(self, text: str) -> None:  # keep the help text to restore after an error
+        self._help = text
+        super().setToolTip(text)
+
+    def parse(self) -> tuple[int, ...] | str:
+        """The values, or an error message."""
+        parts = self.text().replace(",", " ").split()
+        if not parts:
+            return "needs at least one layer width"
+        try:
+            values = tuple(int(p) for p in parts)
+        except ValueError:
+            return f"'{self.text()}' is not a list of whole numbers like 256, 512"
+        bad = [v for v in values if not self.low <= v <= self.high]
+        if bad:
+            return f"widths must be between {self.low} and {self.high} (got {bad[0]})"
+        return values
+
+    def _mark_valid(self, ok: bool, message: str = "") -> None:
+        self.setStyleSheet("" if ok else "QLineEdit { background: #5a1f1f; }")
+        super().setToolTip(self._help if ok else f"{message}\n\n{self._help}")
+
+    def _commit(self) -> None:
+        result = self.parse()
+        if isinstance(result, str):
+            self._mark_valid(False, result)
+            return
+        self._mark_valid(True)
+        self.committed.emit(result)
+
+
+class ClassPicker(QWidget):
+    """Ten toggles for the digit/class subset; none checked means all classes."""
+
+    changed = Signal(tuple)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.boxes = []
+        for digit in range(10):
+            box = QCheckBox(str(digit))
+            box.toggled.connect(self._emit)
+            layout.addWidget(box)
+            self.boxes.append(box)
+        self._quiet = False
+
+    def set_classes(self, classes: tuple[int, ...]) -> None:
+        self._quiet = True
+        for digit, box in enumerate(self.boxes):
+            box.setChecked(digit in classes)
+        self._quiet = False
+
+    def classes(self) -> tuple[int, ...]:
+        return tuple(d for d, box in enumerate(self.boxes) if box.isChecked())
+
+    def _emit(self) -> None:
+        if not self._quiet:
+            self.changed.emit(self.classes())
+
+
+def is_close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)

@@ -1,0 +1,179 @@
+"""The training worker: a QThread that owns the session, applies commands between steps and
+emits throttled snapshots.
+
+Commands arrive through a queue drained between steps (a busy loop in a moved worker never runs
+queued slots); pausing waits on a threading.Event instead of spinning; stop is a flag plus a
+wake-up, and the window joins the thread with QThread.wait().
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ganstudio import commands as cmd
+from ganstudio.checkpoint import CheckpointError, load_session, save_checkpoint
+from ganstudio.config import ConfigError, RunConfig
+from ganstudio.data import DatasetError, OfflineError
+from ganstudio.export.errors import ExportError
+from ganstudio.session import Session
+
+SNAPSHOT_INTERVAL = 1.0 / 30.0  # at most ~30 snapshots a second, by the worker's own clock
+PROGRESS_INTERVAL = 0.1
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """Build a new session from `config` (may download a dataset)."""
+
+    config: RunConfig
+
+
+@dataclass(frozen=True)
+class OpenCheckpoint:
+    path: str
+
+
+@dataclass(frozen=True)
+class SaveCheckpoint:
+    path: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run `fn(session)` in the worker thread between steps (e.g. an export reading the
+    recorder); `fn`'s own errors go to the error signal."""
+
+    fn: Callable[[Session], Any]
+
+
+USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
+
+
+class TrainingWorker(QObject):
+    """Lives in its own QThread. The GUI calls :meth:`submit` (thread-safe) and listens to the
+    signals; it never touches the session."""
+
+    snapshot = Signal(object)  # ganstudio.session.Snapshot
+    error = Signal(str)  # one-line message for the user
+    offline = Signal(str, object)  # message, the RunConfig that needed the download
+    progress = Signal(int, int)  # download bytes done, total (0 when unknown)
+    opened = Signal(object)  # the RunConfig of a newly opened run
+    saved = Signal(str)  # path of a written checkpoint
+
+    def __init__(self, data_dir: str | None = None) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stop = False
+        self._session: Session | None = None
+        self._dirty = False
+        self._last_emit = 0.0
+        self._last_progress = 0.0
+        self.steps_done = 0  # read by benchmarks; only the worker writes it
+
+    # -- GUI thread -----------------------------------------------------------------------------
+    def submit(self, command: Any) -> None:
+        """Queue a command for the next gap between steps (thread-safe)."""
+        self._commands.put(command)
+        self._wake.set()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the current step (thread-safe)."""
+        self._stop = True
+        self._wake.set()
+
+    # -- worker thread --------------------------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        while not self._stop:
+            self._drain()
+            session = self._session
+            if session is None or session.paused:
+                self._emit_if_due(force=self._dirty)
+                self._wake.wait(0.05)
+                self._wake.clear()
+                continue
+            session.step()
+            self.steps_done += 1
+            self._dirty = True
+            self._emit_if_due()
+        QThread.currentThread().quit()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._dirty = True
+            try:
+                self._apply(command)
+            except OfflineError as exc:
+                self.offline.emit(str(exc), getattr(command, "config", None))
+            except USER_ERRORS as exc:
+                self.error.emit(str(exc))
+
+    def _apply(self, command: Any) -> None:
+        if isinstance(command, OpenRun):
+            self._session = Session(command.config, data_dir=self.data_dir, progress=self._report_progress)
+            self.opened.emit(command.config)
+        elif isinstance(command, OpenCheckpoint):
+            self._session = load_session(command.path, data_dir=self.data_dir, progress=self._report_progress)
+            self.opened.emit(self._session.config)
+        elif self._session is None:
+            return
+        elif isinstance(command, SaveCheckpoint):
+            self.saved.emit(str(save_checkpoint(self._session, command.path)))
+        elif isinstance(command, Call):
+            command.fn(self._session)
+        elif isinstance(command, cmd.Reset) and command.config is not None and command.config.data != self._session.config.data:
+            # A new dataset may need a download: build the new run before replacing the old one.
+            self._session = Session(command.config, data_dir=self.data_dir, progress=self._report_progress)
+            self.opened.emit(command.config)
+        else:
+            self._session.apply(command)
+
+    def _report_progress(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_INTERVAL or (total and done >= total):
+            self._last_progress = now
+            self.progress.emit(int(done), int(total or 0))
+        if self._stop:
+            raise InterruptedError("closing")
+
+    def _emit_if_due(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._session is None or not (force or (self._dirty and now - self._last_emit >= SNAPSHOT_INTERVAL)):
+            return
+        self._last_emit = now
+        self._dirty = False
+        self.snapshot.emit(self._session.snapshot())
+
+
+class WorkerHost(QObject):
+    """Starts a TrainingWorker in a QThread and stops it cleanly (flag, wake, wait)."""
+
+    def __init__(self, data_dir: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("ganstudio-training")
+        self.worker = TrainingWorker(data_dir)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> bool:
+        """Stop the loop and join the thread; True when it ended in time."""
+        if not self.thread.isRunning():
+            return True
+        self.worker.request_stop()
+        return self.thread.wait(timeout_ms)
