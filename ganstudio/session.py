@@ -40,7 +40,8 @@ class Snapshot:
     series: {field: (steps (m,) int64, values (m,) float32)} for every history field;
     grid / ema_grid: uint8 (H, W) sample grids from the fixed noise batch (None for 2D data or,
     for ema_grid, when EMA is off); points: (POINTS_2D, 2) generated points for 2D data;
-    real_points: (POINTS_2D, 2) real points for 2D data.
+    real_points: (POINTS_2D, 2) real points for 2D data; frame_steps (f,) int64 and frames
+    (read-only uint8 (H, W) arrays): the recorded grids for GIF export, shared, never copied.
     """
 
     step: int
@@ -58,7 +59,8 @@ class Snapshot:
     real_points: np.ndarray | None
     pending: dict[str, Any]
     config: RunConfig
-    frames_recorded: int
+    frame_steps: np.ndarray
+    frames: tuple[np.ndarray, ...]
     can_revert: bool
 
 
@@ -404,6 +406,7 @@ class Session:
         """An immutable copy of what the GUI shows now."""
         is_2d = self.config.image_shape is None
         latest = self.history.latest()
+        frame_steps, frames = self.recorder.snapshot()
         return Snapshot(
             step=self.step_count,
             epoch=self.batches.epoch,
@@ -420,6 +423,7 @@ class Session:
             real_points=self.dataset.x[:POINTS_2D].copy() if is_2d else None,
             pending=dict(self.pending),
             config=self.config,
-            frames_recorded=len(self.recorder),
+            frame_steps=frame_steps,
+            frames=tuple(frames),
             can_revert=self.can_revert,
         )

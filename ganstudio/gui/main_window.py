@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
         self.status.setText(
             f"step {snap.step:,}   epoch {snap.epoch}   {snap.steps_per_s:,.0f} steps/s   "
-            f"elapsed {_elapsed(snap.elapsed)}   frames {snap.frames_recorded}   {snap.config.data.dataset}"
+            f"elapsed {_elapsed(snap.elapsed)}   frames {len(snap.frames)}   {snap.config.data.dataset}"
             + ("" if snap.paused else "   training…")
         )
         if snap.message and snap.message != getattr(self, "_last_message", ""):
