@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--config", action="append", dest="configs", metavar="NAME", help="only this configuration (repeatable)")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per configuration (default 3)")
+    bench.add_argument("--gui", action="store_true", help="compare training speed with the window open against headless, and the GUI's responsiveness")
+    bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
+    bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="with --gui: where MNIST is found")
     return parser
 
 
@@ -69,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.train_cli import run_sample
 
             return run_sample(args)
+        if args.command == "bench" and args.gui:
+            from ganstudio.gui.bench_gui import main as bench_gui_main
+
+            return bench_gui_main(args.bench_preset, args.bench_data_dir, args.seconds)
         if args.command == "bench":
             from ganstudio.bench import main as bench_main
 

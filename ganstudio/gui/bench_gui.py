@@ -1,0 +1,88 @@
+"""`ganstudio bench --gui`: training speed with the window open against headless, and how
+promptly the GUI thread answers while training.
+
+Both runs use the same preset for the same time. Responsiveness: a 10 ms QTimer runs in the GUI
+thread during the windowed run; its lateness (actual interval minus 10 ms) is reported as p50,
+p99 and max.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import numpy as np
+
+from ganstudio import commands as cmd
+from ganstudio.presets import load_preset
+from ganstudio.session import Session
+
+
+def headless_rate(config, data_dir: str | None, seconds: float) -> float:
+    session = Session(config, data_dir=data_dir)
+    for _ in range(20):
+        session.step()
+    start = time.perf_counter()
+    steps = 0
+    while time.perf_counter() - start < seconds:
+        session.step()
+        steps += 1
+    return steps / (time.perf_counter() - start)
+
+
+def windowed_rate(config, data_dir: str | None, seconds: float) -> tuple[float, np.ndarray, int]:
+    """(steps/s with the window open and training, timer lateness in ms, snapshots shown)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.gui.app import configure_pyqtgraph
+    from ganstudio.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    configure_pyqtgraph()
+    settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(config, data_dir=data_dir, settings=settings)
+    window.show()
+    shown = [0]
+    window.snapshot_shown.connect(lambda _: shown.__setitem__(0, shown[0] + 1))
+    while window.snapshot is None:
+        app.processEvents()
+        time.sleep(0.01)
+    window.submit(cmd.Resume())
+    worker = window.host.worker
+    while worker.steps_done < 20:
+        app.processEvents()
+    late: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        late.append((now - last[0]) * 1000.0 - 10.0)
+        last[0] = now
+
+    timer = QTimer(interval=10, timeout=tick)
+    steps0, shown0, start = worker.steps_done, shown[0], time.perf_counter()
+    timer.start()
+    last[0] = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    rate = (worker.steps_done - steps0) / (time.perf_counter() - start)
+    frames = shown[0] - shown0
+    window.close()
+    return rate, np.array(late[1:]), frames
+
+
+def main(preset: str, data_dir: str | None, seconds: float) -> int:
+    config = load_preset(preset)
+    headless = headless_rate(config, data_dir, seconds)
+    windowed, late, frames = windowed_rate(config, data_dir, seconds)
+    print(f"preset {preset}: {seconds:g} s each")
+    print(f"headless        {headless:8.1f} steps/s")
+    print(f"window open     {windowed:8.1f} steps/s   ({windowed / headless:.2f} of headless, {frames / seconds:.0f} snapshots/s painted)")
+    if len(late):
+        print(f"10 ms timer lateness: p50 {np.percentile(late, 50):.1f} ms, p99 {np.percentile(late, 99):.1f} ms, max {late.max():.1f} ms")
+    return 0
