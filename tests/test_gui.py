@@ -27,6 +27,12 @@ def window(qtbot, tmp_path):
     assert w.host.thread.isFinished()
 
 
+def curve_values(curve):
+    """The y values a curve was given (before any log transform), empty before the first draw."""
+    _, y = curve.getOriginalDataset()
+    return np.array([]) if y is None else y
+
+
 def click(qtbot, button):
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -62,9 +68,9 @@ def test_space_bar_pauses_and_resumes(qtbot, window):
 
 def test_plots_and_grid_receive_data(qtbot, window):
     click(qtbot, window.run_controls.start_button)
-    qtbot.waitUntil(lambda: window.snapshot.step > 30, timeout=10_000)
-    x, y = window.plots.curves["g_loss"].getData()
-    assert len(x) > 30 and np.isfinite(y).all()
+    curve = window.plots.curves["g_loss"]
+    qtbot.waitUntil(lambda: len(curve_values(curve)) > 30, timeout=10_000)
+    assert np.isfinite(curve_values(curve)).all()
     grid = window.samples.image.image
     assert grid.dtype == np.uint8 and grid.shape == (4 * 29 + 1, 4 * 29 + 1) and grid.std() > 0
     assert "steps/s" in window.status.text()
@@ -78,8 +84,9 @@ def test_live_lr_change_reaches_the_running_session_and_shows_in_the_plots(qtbot
     qtbot.keyClicks(spin.lineEdit(), "0.001")
     qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.snapshot.latest and window.snapshot.latest["lr_g"] == pytest.approx(1e-3), timeout=10_000)
-    _, lr = window.plots.curves["lr_g"].getOriginalDataset()
-    assert lr[-1] == pytest.approx(1e-3) and lr[0] == pytest.approx(2e-4)
+    curve = window.plots.curves["lr_g"]
+    qtbot.waitUntil(lambda: len(curve_values(curve)) and curve_values(curve)[-1] == pytest.approx(1e-3), timeout=5_000)
+    assert curve_values(curve)[0] == pytest.approx(2e-4)
     qtbot.waitUntil(lambda: any("lr 0.0002 -> 0.001" in label for label in window.plots.marker_labels()), timeout=5_000)
     assert window.snapshot.latest["lr_d"] == pytest.approx(2e-4)
 

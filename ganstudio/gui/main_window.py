@@ -23,14 +23,20 @@ from PySide6.QtWidgets import (
 from ganstudio import commands as cmd
 from ganstudio.config import ConfigError, RunConfig, from_toml, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
+from ganstudio.gui.export_menu import ExportMenu
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.run_controls import RunControls
 from ganstudio.gui.samples import SampleView
+from ganstudio.gui.timeline import Timeline
 from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, WorkerHost
 from ganstudio.presets import load_preset, preset_names
 from ganstudio.session import Snapshot
 
 BANNER_SECONDS = 10.0
+# Curves and axes repaint at most 10 times a second, and less often when painting is slow: the
+# GUI spends at most ~PLOT_BUDGET of one core on them. Grid and status follow every snapshot.
+PLOT_INTERVAL_MS = (100, 2000)
+PLOT_BUDGET = 0.1
 
 
 def _elapsed(seconds: float) -> str:
@@ -80,8 +86,14 @@ class MainWindow(QMainWindow):
         self.controls_dock = self._dock("Controls", "controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.samples = SampleView()
         self.samples.grid_changed.connect(lambda side: self.submit(cmd.SetParam("view.grid", side)))
-        self.samples.use_ema.toggled.connect(lambda _: self.snapshot and self.samples.show_snapshot(self.snapshot))
-        self.samples_dock = self._dock("Samples", "samples", self.samples, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.samples.use_ema.toggled.connect(lambda _: self.snapshot and self.timeline.show_snapshot(self.snapshot))
+        self.timeline = Timeline(self.samples, self.plots)
+        samples_panel = QWidget()
+        samples_layout = QVBoxLayout(samples_panel)
+        samples_layout.setContentsMargins(0, 0, 0, 0)
+        samples_layout.addWidget(self.samples, 1)
+        samples_layout.addWidget(self.timeline)
+        self.samples_dock = self._dock("Samples", "samples", samples_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.run_controls = RunControls()
         self.run_controls.command.connect(self.submit)
@@ -101,6 +113,9 @@ class MainWindow(QMainWindow):
         self.submit(OpenRun(config))
         self._banner_timer = QTimer(self, interval=1000, timeout=self._expire_banner)
         self._banner_timer.start()
+        self._plotted: Snapshot | None = None
+        self._plot_timer = QTimer(self, interval=PLOT_INTERVAL_MS[0], timeout=self._refresh_plots)
+        self._plot_timer.start()
 
     # -- layout ---------------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -122,6 +137,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             if shortcut is not None:
                 action.setShortcut(shortcut)
+        file_menu.addSeparator()
+        self.exports = ExportMenu(self)
+        self.exports.add_to(file_menu)
         file_menu.addSeparator()
         self.quit_action = QAction("Quit", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
         file_menu.addAction(self.quit_action)
@@ -206,8 +224,9 @@ class MainWindow(QMainWindow):
     def show_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self.controls.show_config(snap.config, snap.pending)
-        self.plots.show_series(snap.series, snap.events)
-        self.samples.show_snapshot(snap)
+        if snap.paused:
+            self._refresh_plots()
+        self.timeline.show_snapshot(snap)
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
         self.status.setText(
             f"step {snap.step:,}   epoch {snap.epoch}   {snap.steps_per_s:,.0f} steps/s   "
@@ -218,6 +237,19 @@ class MainWindow(QMainWindow):
             self.show_banner(snap.message)
         self._last_message = snap.message
         self.snapshot_shown.emit(snap)
+
+    def _refresh_plots(self) -> None:
+        """Draw the latest snapshot's curves if the plots show an older one."""
+        snap = self.snapshot
+        if snap is None or snap is self._plotted:
+            return
+        self._plotted = snap
+        start = time.perf_counter()
+        self.plots.show_series(snap.series, snap.events)
+        self.plots.graphics.viewport().repaint()
+        cost_ms = (time.perf_counter() - start) * 1000.0
+        low, high = PLOT_INTERVAL_MS
+        self._plot_timer.setInterval(int(min(high, max(low, cost_ms / PLOT_BUDGET))))
 
     def show_error(self, message: str) -> None:
         self.show_banner(message)
@@ -281,6 +313,7 @@ class MainWindow(QMainWindow):
         if self.snapshot is not None:
             self.settings.setValue("last_config", to_toml(self.snapshot.config))
         self.settings.sync()
+        self.exports.close_dialog()
         self.host.stop()
         super().closeEvent(event)
 

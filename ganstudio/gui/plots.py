@@ -91,7 +91,7 @@ class PlotsPanel(QWidget):
             legend = plot.addLegend(offset=(-8, 4), labelTextSize="8pt")
             legend.setColumnCount(len(series))
             for field, label, color in series:
-                self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1.3))
+                self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
             if first is None:
                 first = plot
             else:
@@ -102,6 +102,8 @@ class PlotsPanel(QWidget):
             self.cursors.append(cursor)
             self.plots[name] = plot
         self.plots["grad"].setLabel("bottom", "step")
+        for name in ("loss", "dout", "lr"):
+            self.plots[name].getAxis("bottom").setStyle(showValues=False)
         self.plots["lr"].setLogMode(y=True)
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._events: tuple[Event, ...] = ()
@@ -109,6 +111,11 @@ class PlotsPanel(QWidget):
         self.smoothing.valueChanged.connect(lambda _: self._redraw_losses())
         self.log_y.toggled.connect(lambda on: self.plots["loss"].setLogMode(y=on))
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        self.frame_cursor = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1.5), label="frame", labelOpts={"position": 0.06, "color": "#f0f0f0"}
+        )
+        self.frame_cursor.setVisible(False)
+        self.plots["loss"].addItem(self.frame_cursor, ignoreBounds=True)
 
     def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...]) -> None:
         """series: {field: (steps (m,), values (m,))} from a snapshot."""
@@ -153,6 +160,12 @@ class PlotsPanel(QWidget):
     def marker_labels(self) -> list[str]:
         """Texts of the labelled markers on the loss plot (what the user reads)."""
         return [line.label.toPlainText() for plot, line in self.markers if plot is self.plots["loss"] and line.label is not None]
+
+    def show_frame_step(self, step: int | None) -> None:
+        """Mark the step of the recorded frame the timeline shows on the loss plot (None hides it)."""
+        if step is not None:
+            self.frame_cursor.setPos(step)
+        self.frame_cursor.setVisible(step is not None)
 
     def _hover(self, event) -> None:
         pos = event[0]
