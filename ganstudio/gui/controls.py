@@ -201,10 +201,11 @@ class ControlPanel(QScrollArea):
         if not self._quiet:
             self.edited.emit(key, value)
 
-    def show_config(self, config: RunConfig, pending: dict[str, Any]) -> None:
+    def show_config(self, config: RunConfig, pending: dict[str, Any], force: bool = False) -> None:
         """Show `config` with `pending` architecture edits on top; editors being edited (focus)
-        keep what the user is typing."""
-        if config == self._config and pending == self._pending:
+        keep what the user is typing. `force` redraws even an unchanged config (after an edit
+        the session refused or the user cancelled)."""
+        if config == self._config and pending == self._pending and not force:
             return
         self._config, self._pending = config, dict(pending)
         self._quiet = True

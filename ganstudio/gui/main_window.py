@@ -174,6 +174,13 @@ class MainWindow(QMainWindow):
         snap = self.snapshot
         if snap is None:
             return
+        if key == "data.dataset" and value == "folder":
+            folder = QFileDialog.getExistingDirectory(self, "Train on a folder of images")
+            if not folder:
+                self.controls.show_config(snap.config, snap.pending, force=True)
+                return
+            self.submit(cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"})))
+            return
         if key in ("data.dataset", "data.image_size", "data.folder"):
             try:
                 new = snap.config.with_values({key: value})
@@ -252,6 +259,8 @@ class MainWindow(QMainWindow):
         self._plot_timer.setInterval(int(min(high, max(low, cost_ms / PLOT_BUDGET))))
 
     def show_error(self, message: str) -> None:
+        if self.snapshot is not None:  # put back the values the session kept
+            self.controls.show_config(self.snapshot.config, self.snapshot.pending, force=True)
         self.show_banner(message)
         self.statusBar().showMessage(message, 10_000)
 

@@ -19,16 +19,26 @@ PLOTS = (
 SMOOTHED = ("d_loss", "g_loss")
 
 
-def smooth(values: np.ndarray, amount: float) -> np.ndarray:
-    """Trailing moving average over a window of 1 / (1 - amount) points (amount in [0, 1));
-    the first points average what there is."""
-    window = int(round(1.0 / (1.0 - amount))) if amount < 1.0 else len(values)
-    if window <= 1 or len(values) < 2:
+def smooth(values: np.ndarray, weight: float) -> np.ndarray:
+    """Debiased exponential moving average, as TensorBoard's smoothing slider:
+    y_t = sum_j w^(t-j) (1-w) x_j / (1 - w^(t+1)), weight w in [0, 1). Vectorised in blocks
+    short enough that w^-j stays finite in float64."""
+    x = np.asarray(values, np.float64)
+    if weight <= 0.0 or len(x) < 2:
         return values
-    c = np.cumsum(np.concatenate([[0.0], values.astype(np.float64)]))
-    idx = np.arange(1, len(values) + 1)
-    start = np.maximum(idx - window, 0)
-    return ((c[idx] - c[start]) / (idx - start)).astype(np.float32)
+    log_w = np.log(weight)
+    block = max(1, min(len(x), int(600.0 / -log_w)))
+    out = np.empty_like(x)
+    carry = 0.0  # the undebiased average before the block
+    for start in range(0, len(x), block):
+        chunk = x[start : start + block]
+        k = np.arange(len(chunk))
+        powers = np.exp(log_w * k)  # w^k
+        acc = np.cumsum(chunk / powers) * powers * (1.0 - weight)  # sum_j w^(k-j) (1-w) x_j
+        out[start : start + len(chunk)] = carry * powers * weight + acc
+        carry = out[start + len(chunk) - 1]
+    out /= 1.0 - np.exp(log_w * (np.arange(len(x)) + 1.0))
+    return out.astype(np.float32)
 
 
 def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
@@ -66,7 +76,7 @@ class PlotsPanel(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(60)
         self.smoothing.setMaximumWidth(160)
-        self.smoothing.setToolTip("Moving-average smoothing of the loss curves (0 = raw).")
+        self.smoothing.setToolTip("Exponential moving-average smoothing of the loss curves (0 = raw, 0.99 = very smooth).")
         self.log_y = QCheckBox("log loss")
         self.log_y.setToolTip("Logarithmic loss axis (for positive losses).")
         self.readout = QLabel("")
@@ -130,7 +140,7 @@ class PlotsPanel(QWidget):
             self._show_events(events)
 
     def _redraw_losses(self) -> None:
-        amount = self.smoothing.value() / 100.0
+        amount = self.smoothing.value() / 100.0  # the EMA weight
         for field in SMOOTHED:
             if field in self._series:
                 steps, values = self._series[field]

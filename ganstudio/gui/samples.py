@@ -61,6 +61,11 @@ class SampleView(QWidget):
             self._show_points(snap.real_points, snap.points)
             self.caption.setText(f"step {snap.step}: real (grey) vs generated (orange)")
 
+    def show_frame(self, frame: np.ndarray, step: int) -> None:
+        """Show a recorded frame (uint8 (H, W), from the timeline) instead of the live samples."""
+        self._show_grid(frame)
+        self.caption.setText(f"recorded at step {step:,}")
+
     def _show_grid(self, grid: np.ndarray) -> None:
         if self.plot is not None:
             self.plot.setVisible(False)

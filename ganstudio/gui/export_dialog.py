@@ -1,0 +1,331 @@
+"""The Export dialog: the recorded film of a run as an animated GIF or an MP4.
+
+It works on the frames recorded when it was opened (a snapshot's `frames`, shared and
+read-only, so training goes on untouched). The options are the export layer's: format, frame
+range, frames per second, nearest-neighbour scale, GIF loop count, the step label and the
+loss panel beside the grid. The first and last frame of the range are previewed exactly as
+they will be written (the writers' own `FrameComposer`). Export writes in a background
+thread with a progress bar; Cancel stops it and, as any failure, leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.export import LossPanel, write_gif, write_mp4
+from ganstudio.export.compose import FrameComposer
+from ganstudio.export.gif import MAX_FPS
+from ganstudio.export.video import MACRO_BLOCK
+from ganstudio.gui.export_job import ExportJob, Progress
+from ganstudio.session import Snapshot
+
+SUFFIXES = {"GIF": ".gif", "MP4": ".mp4"}
+PREVIEW_SIZE = (340, 230)  # the box each preview is fitted into, in pixels
+ERROR_STYLE = "QLabel { color: #ff8a80; }"
+
+
+class FramePreview(QLabel):
+    """One composed frame (uint8 (H, W)) fitted into a fixed box: enlarged by a whole factor
+    (nearest neighbour) when small, shrunk smoothly when large. `frame` keeps the array shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(*PREVIEW_SIZE)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("QLabel { background: #111214; }")
+        self.frame: np.ndarray | None = None
+
+    def set_frame(self, frame: np.ndarray | None) -> None:
+        self.frame = frame
+        if frame is None:
+            self.clear()
+            return
+        h, w = frame.shape
+        image = QImage(np.ascontiguousarray(frame).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        box_w, box_h = PREVIEW_SIZE
+        zoom = min(box_w / w, box_h / h)
+        if zoom >= 1:
+            k = int(zoom)
+            image = image.scaled(w * k, h * k, mode=Qt.TransformationMode.FastTransformation)
+        else:
+            image = image.scaled(box_w, box_h, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.setPixmap(QPixmap.fromImage(image))
+
+
+class ExportDialog(QDialog):
+    """Export the frames of `snapshot` (those recorded when the dialog opened).
+
+    `state` is "idle", "exporting", "written", "failed" or "cancelled" (tests wait on it);
+    `status` shows the outcome: the written file, or the writer's one-line error.
+    """
+
+    def __init__(self, snapshot: Snapshot, default_path: str | Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export the training as GIF / MP4")
+        self.frames, self.steps = snapshot.frames, snapshot.frame_steps
+        self.loss_panel = _loss_panel(snapshot.series)
+        self.state = "idle"
+        self.job: ExportJob | None = None
+        self._started = 0.0
+        n = len(self.frames)
+
+        self.format = QComboBox()
+        self.format.addItems(list(SUFFIXES))
+        self.first = self._spin(0, max(n - 1, 0), 0, "First exported frame (0 = the oldest recorded).")
+        self.last = self._spin(0, max(n - 1, 0), max(n - 1, 0), "Last exported frame (included).")
+        self.range_info = QLabel("")
+        self.fps = self._spin(1, int(MAX_FPS), 10, "Frames per second of the animation.")
+        self.scale = self._spin(1, 8, 2, "Nearest-neighbour enlargement: every pixel becomes scale x scale pixels.")
+        self.scale.setSuffix(" x")
+        self.loop = self._spin(0, 100, 0, "GIF loop count, as in Pillow: 0 loops forever. Videos do not loop.")
+        self.loop.setSpecialValueText("forever")
+        self.label = QCheckBox("Step label")
+        self.label.setChecked(True)
+        self.label.setToolTip("Write \"step 12,345\" at the top-left of each grid.")
+        self.panel = QCheckBox("Loss panel")
+        self.panel.setChecked(self.loss_panel is not None)
+        self.panel.setEnabled(self.loss_panel is not None)
+        self.panel.setToolTip("Draw D's loss (white) and G's loss (gray) up to each frame's step beside the grid.")
+        self.size_info = QLabel("")
+        self.path = QLineEdit(str(default_path))
+        self.browse = QPushButton("Browse…")
+        self.first_preview, self.last_preview = FramePreview(), FramePreview()
+        self.first_caption, self.last_caption = QLabel(""), QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, max(n, 1))
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel export")
+        self.cancel_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        self.options = QWidget()
+        self._lay_out(n)
+
+        # Keep first <= last before the preview sees the new range.
+        self.first.valueChanged.connect(lambda v: self.last.setValue(max(v, self.last.value())))
+        self.last.valueChanged.connect(lambda v: self.first.setValue(min(v, self.first.value())))
+        for spin in (self.first, self.last, self.fps, self.scale, self.loop):
+            spin.valueChanged.connect(self.update_preview)
+        for box in (self.label, self.panel):
+            box.toggled.connect(self.update_preview)
+        self.format.currentTextChanged.connect(self._format_changed)
+        self.path.textChanged.connect(self._check_ready)
+        self.browse.clicked.connect(self._browse)
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button.clicked.connect(self.cancel_export)
+        self.close_button.clicked.connect(self.reject)
+        self.update_preview()
+
+    # -- layout ---------------------------------------------------------------------------------
+    @staticmethod
+    def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        return spin
+
+    def _lay_out(self, n: int) -> None:
+        layout = QVBoxLayout(self)
+        if n:
+            summary = f"{n} frames recorded, steps {int(self.steps[0]):,} to {int(self.steps[-1]):,} (as of opening this dialog)."
+        else:
+            summary = "No frames recorded yet: the sample grid is recorded every view.record_every steps while training."
+        layout.addWidget(QLabel(summary))
+        previews = QHBoxLayout()
+        for preview, caption in ((self.first_preview, self.first_caption), (self.last_preview, self.last_caption)):
+            column = QVBoxLayout()
+            column.addWidget(preview)
+            column.addWidget(caption, 0, Qt.AlignmentFlag.AlignHCenter)
+            previews.addLayout(column)
+        layout.addLayout(previews)
+
+        form = QFormLayout(self.options)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Format", self.format)
+        frames = QHBoxLayout()
+        for widget in (self.first, QLabel("to"), self.last, self.range_info):
+            frames.addWidget(widget)
+        frames.addStretch(1)
+        form.addRow("Frames", frames)
+        timing = QHBoxLayout()
+        for widget in (self.fps, QLabel("Scale"), self.scale, QLabel("Loop"), self.loop):
+            timing.addWidget(widget)
+        timing.addStretch(1)
+        form.addRow("Frames/s", timing)
+        extras = QHBoxLayout()
+        for widget in (self.label, self.panel, self.size_info):
+            extras.addWidget(widget)
+        extras.addStretch(1)
+        form.addRow("Draw", extras)
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(self.browse)
+        form.addRow("File", where)
+        layout.addWidget(self.options)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.export_button, self.cancel_button, self.close_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.options.setEnabled(n > 0)
+
+    # -- options and preview --------------------------------------------------------------------
+    def _composition(self) -> dict[str, Any]:
+        """The frame composition chosen (FrameComposer / writer keyword arguments)."""
+        return {
+            "scale": self.scale.value(),
+            "label": self.label.isChecked(),
+            "start": self.first.value(),
+            "stop": self.last.value() + 1,
+            "loss_panel": self.loss_panel if self.panel.isChecked() else None,
+        }
+
+    def composer(self) -> FrameComposer:
+        """The frames as the chosen writer will write them (MP4 pads to macro blocks)."""
+        block = MACRO_BLOCK if self.format.currentText() == "MP4" else 1
+        return FrameComposer(self.frames, self.steps, block=block, **self._composition())
+
+    def update_preview(self) -> None:
+        """Compose the first and last frame of the range and show them, with the output size."""
+        self.loop.setEnabled(self.format.currentText() == "GIF")
+        if not self.frames:
+            self._check_ready()
+            return
+        first, last = self.first.value(), self.last.value()
+        count = last - first + 1
+        self.range_info.setText(f"steps {int(self.steps[first]):,} to {int(self.steps[last]):,} · {count} frames")
+        try:
+            composer = self.composer()
+        except ValueError as exc:  # e.g. grids too small to carry a loss panel
+            self.first_preview.set_frame(None)
+            self.last_preview.set_frame(None)
+            self._show_status(str(exc), error=True)
+            self.export_button.setEnabled(False)
+            return
+        self.first_preview.set_frame(composer[0])
+        self.last_preview.set_frame(composer[len(composer) - 1])
+        self.first_caption.setText(f"first: step {int(self.steps[first]):,}")
+        self.last_caption.setText(f"last: step {int(self.steps[last]):,}")
+        height, width = composer.shape
+        self.size_info.setText(f"{width} x {height} px · {count / self.fps.value():.1f} s")
+        if self.state == "idle":
+            self._show_status("")
+        self._check_ready()
+
+    def _format_changed(self, name: str) -> None:
+        path = Path(self.path.text())
+        if path.suffix.lower() in SUFFIXES.values():
+            self.path.setText(str(path.with_suffix(SUFFIXES[name])))
+        self.update_preview()
+
+    def _check_ready(self) -> None:
+        ready = bool(self.frames) and bool(self.path.text().strip()) and self.state != "exporting" and self.first_preview.frame is not None
+        self.export_button.setEnabled(ready)
+
+    def _browse(self) -> None:
+        name = self.format.currentText()
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {name}", self.path.text(), f"{name} (*{SUFFIXES[name]})")
+        if path:
+            self.path.setText(path)
+
+    # -- exporting ------------------------------------------------------------------------------
+    def start_export(self) -> None:
+        """Write the chosen range to the chosen file in a background thread."""
+        path = Path(self.path.text().strip()).expanduser()
+        options = {**self._composition(), "fps": self.fps.value()}
+        if self.format.currentText() == "GIF":
+            options["loop"] = self.loop.value()
+            writer = write_gif
+        else:
+            writer = write_mp4
+        frames, steps = self.frames, self.steps
+
+        def write(progress: Progress) -> Path:
+            return writer(path, frames, steps, progress=progress, **options)
+
+        self.job = ExportJob(write, self)
+        self.job.progress.connect(self._progress)
+        self.job.written.connect(self._written)
+        self.job.failed.connect(lambda message: self._finished("failed", message, error=True))
+        self.job.cancelled.connect(lambda: self._finished("cancelled", "Export cancelled; nothing was written."))
+        self.state = "exporting"
+        self.progress.setRange(0, len(self.composer()))
+        self.progress.setValue(0)
+        self._show_status(f"Writing {path.name}…")
+        self.options.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._started = time.monotonic()
+        self.job.start()
+
+    def cancel_export(self) -> None:
+        if self.job is not None and self.state == "exporting":
+            self.cancel_button.setEnabled(False)
+            self._show_status("Cancelling…")
+            self.job.cancel()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _written(self, path: str) -> None:
+        size = Path(path).stat().st_size
+        seconds = time.monotonic() - self._started
+        self._finished("written", f"Wrote {path} ({self.progress.maximum()} frames, {size / 1e6:.1f} MB) in {seconds:.1f} s.")
+
+    def _finished(self, state: str, message: str, error: bool = False) -> None:
+        self.state = state
+        self.job.wait()
+        self.job = None
+        if state != "written":
+            self.progress.setValue(0)
+        self._show_status(message, error)
+        self.options.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self._check_ready()
+
+    def _show_status(self, message: str, error: bool = False) -> None:
+        self.status.setText(message)
+        self.status.setStyleSheet(ERROR_STYLE if error else "")
+
+    def done(self, result: int) -> None:
+        """Closing the dialog cancels a running export and waits for its thread."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait()
+        super().done(result)
+
+
+def _loss_panel(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> LossPanel | None:
+    """The loss panel from a snapshot's history, or None before the first step."""
+    steps, d_loss = series["d_loss"]
+    _, g_loss = series["g_loss"]
+    return LossPanel(steps, d_loss, g_loss) if len(steps) else None

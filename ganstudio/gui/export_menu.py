@@ -1,0 +1,122 @@
+"""The File menu's export entries: GIF/MP4 (the Export dialog), the sample grid as PNG, the
+history as CSV, the plots as PNG or SVG.
+
+Each entry asks for a file name, then calls a method that takes the path (tests call those
+directly) and reports the outcome in the window's status bar, or an error in its banner.
+Every file is written atomically: it appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph.exporters
+from PySide6.QtCore import QBuffer, QIODevice, QObject
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
+
+from ganstudio.export import ExportError, write_csv, write_png
+from ganstudio.export.atomic import atomic_file
+from ganstudio.export.scatter import render_points
+from ganstudio.gui.export_dialog import ExportDialog
+from ganstudio.history import FIELDS
+from ganstudio.session import Snapshot
+
+
+class ExportMenu(QObject):
+    """Export actions of `window`, a MainWindow: it reads `window.snapshot` (the last one
+    shown), `window.samples.use_ema` and `window.plots.graphics`, and reports through
+    `window.statusBar()` and `window.show_error`."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: ExportDialog | None = None
+
+    def add_to(self, menu: QMenu) -> None:
+        """Add the four entries to `menu`."""
+        for text, slot in (
+            ("Export GIF/MP4…", self.open_export_dialog),
+            ("Save sample grid as PNG…", lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png)),
+            ("Export history as CSV…", lambda: self._ask_and_write("Export history", "history.csv", "CSV table (*.csv)", self.export_history_csv)),
+            ("Export plots as PNG/SVG…", lambda: self._ask_and_write("Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots)),
+        ):
+            menu.addAction(text).triggered.connect(slot)
+
+    # -- the entries, each taking a path ---------------------------------------------------------
+    def open_export_dialog(self) -> ExportDialog | None:
+        """Open the Export dialog on the frames recorded so far (non-modal: training goes on)."""
+        snap = self.window.snapshot
+        if snap is None:
+            return None
+        if self.dialog is not None and self.dialog.state == "exporting":
+            self.dialog.raise_()  # one export at a time
+            return self.dialog
+        self.close_dialog()
+        self.dialog = ExportDialog(snap, Path.home() / "ganstudio-run.gif", self.window)
+        self.dialog.show()
+        return self.dialog
+
+    def close_dialog(self) -> None:
+        """Close the Export dialog (cancelling a running export)."""
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def save_grid_png(self, path: str | Path) -> Path:
+        """The current sample grid (EMA when the view shows it; the scatter for 2D data) as PNG."""
+        snap = self._snapshot()
+        if snap.grid is None:
+            image = render_points(snap.points, snap.real_points)
+        elif snap.ema_grid is not None and self.window.samples.use_ema.isChecked():
+            image = snap.ema_grid
+        else:
+            image = snap.grid
+        return write_png(path, image)
+
+    def export_history_csv(self, path: str | Path) -> Path:
+        """The training history as CSV: a step column, then one column per history field."""
+        return write_csv(path, history_columns(self._snapshot().series))
+
+    def export_plots(self, path: str | Path) -> Path:
+        """The four plots as one picture: SVG for a .svg name, else PNG (pyqtgraph exporters)."""
+        layout = self.window.plots.graphics.ci
+        if Path(path).suffix.lower() == ".svg":
+            data = pyqtgraph.exporters.SVGExporter(layout).export(toBytes=True)
+        else:
+            image = pyqtgraph.exporters.ImageExporter(layout).export(toBytes=True)
+            buffer = QBuffer()
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            if not image.save(buffer, "PNG"):
+                raise ExportError(f"Could not write {str(path)!r}: the plots could not be encoded as PNG")
+            data = bytes(buffer.data())
+        with atomic_file(path) as fh:
+            fh.write(data)
+        return Path(path)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _snapshot(self) -> Snapshot:
+        if self.window.snapshot is None:
+            raise ExportError("Nothing to export yet: the run is still opening.")
+        return self.window.snapshot
+
+    def _ask_and_write(self, title: str, name: str, filters: str, write: Callable[[str], Path]) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self.window, title, str(Path.home() / name), filters)
+        if not path:
+            return
+        if not Path(path).suffix:  # "plots" with the SVG filter chosen -> "plots.svg"
+            path += chosen[chosen.rfind("*.") + 1 : chosen.rfind(")")]
+        try:
+            written = write(path)
+        except ExportError as exc:
+            self.window.show_error(str(exc))
+        else:
+            self.window.statusBar().showMessage(f"Saved {written}", 8000)
+
+
+def history_columns(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """A snapshot's series as CSV columns: step, then every history field (they share the steps)."""
+    steps, _ = series[FIELDS[0]]
+    return {"step": steps, **{name: series[name][1] for name in FIELDS}}
