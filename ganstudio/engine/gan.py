@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ganstudio.engine.losses import d_loss, d_output, g_loss
+from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import MLP, NetworkSpec
 from ganstudio.engine.optimizers import EMA, Optimizer, OptimizerSpec, make_optimizer
 
@@ -83,7 +83,6 @@ class GAN:
         self.ema: EMA | None = EMA(self.generator.params.values, training.ema_decay) if training.ema else None
         self._stacked: dict[int, np.ndarray] = {}
         self._z: dict[int, np.ndarray] = {}
-        self._dlogits: dict[int, np.ndarray] = {}
         self._fake: np.ndarray | None = None  # G's training output from the last D step
 
     # -- shapes ---------------------------------------------------------------------------
@@ -103,7 +102,7 @@ class GAN:
 
     def release_buffers(self) -> None:
         """Drop per-batch-size buffers (call after a batch-size change)."""
-        for pool in (self._stacked, self._z, self._dlogits):
+        for pool in (self._stacked, self._z):
             pool.clear()
         self.generator.release_buffers()
         self.discriminator.release_buffers()
@@ -126,11 +125,7 @@ class GAN:
         D = self.discriminator
         logits = D.forward(x, rng)
         kind = self.training.loss
-        loss, d_real, d_fake = d_loss(kind, logits[:n], logits[n:], 1.0 - self.training.label_smoothing)
-        dlogits = self._buffer(self._dlogits, 2 * n, 1)
-        dlogits[:n] = d_real
-        dlogits[n:] = d_fake
-        mean_real, mean_fake = d_output(kind, logits[:n]), d_output(kind, logits[n:])
+        loss, dlogits, mean_real, mean_fake = d_loss_stacked(kind, logits, n, 1.0 - self.training.label_smoothing)
         D.backward(dlogits, need_input_grad=False)
         norm = _norm(D.params.grads)
         self.d_optimizer.step(D.params.values, D.params.grads, lr)

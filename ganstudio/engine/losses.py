@@ -1,8 +1,9 @@
 """GAN losses on the discriminator's raw outputs (logits), numerically stable.
 
 Every loss gives the *batch-mean* loss and its gradient with respect to the logits:
-``d_loss(real, fake, real_target) -> (loss, d_real, d_fake)`` and
-``g_loss(fake) -> (loss, d_fake)``; real, fake: (batch, 1) float32.
+``d_loss_stacked(logits, n_real, real_target) -> (loss, dlogits, mean D(x), mean D(G(z)))`` on
+one stacked real+fake batch (what the GAN step uses), ``d_loss(real, fake, real_target) ->
+(loss, d_real, d_fake)`` and ``g_loss(fake) -> (loss, d_fake)``; logits (batch, 1) float32.
 
 -log(sigmoid(l)) is written softplus(-l) = logaddexp(0, -l); its derivative is sigmoid(l) - 1.
 No log(a + 1e-8) anywhere.
@@ -32,35 +33,50 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(np.float32(0.0), x)
 
 
-def d_loss(kind: str, real: np.ndarray, fake: np.ndarray, real_target: float = 1.0) -> tuple[float, np.ndarray, np.ndarray]:
-    """Discriminator loss. real, fake: (n, 1) logits. `real_target` < 1 is one-sided label
-    smoothing (used by the cross-entropy and least-squares losses; hinge and Wasserstein
-    have no target)."""
-    n_real, n_fake = real.shape[0], fake.shape[0]
+def d_loss_stacked(kind: str, logits: np.ndarray, n_real: int, real_target: float = 1.0) -> tuple[float, np.ndarray, float, float]:
+    """Discriminator loss on one stacked batch: logits (n, 1), the first `n_real` rows for real
+    data, the rest for generated samples. Returns (loss, dL/dlogits (n, 1), mean D(x),
+    mean D(G(z))): sigmoid(logit) for the cross-entropy losses, the raw score for least-squares,
+    hinge and Wasserstein. `real_target` < 1 is one-sided
+    label smoothing (cross-entropy and least-squares losses; hinge and Wasserstein have no
+    target)."""
+    real, fake = logits[:n_real], logits[n_real:]
+    inv_real, inv_fake = 1.0 / n_real, 1.0 / fake.shape[0]
     t = float(real_target)
     if kind in PROBABILISTIC:
-        # BCE(real, t) + BCE(fake, 0); dBCE/dl = sigmoid(l) - target.
-        loss = t * softplus(-real).mean() + (1.0 - t) * softplus(real).mean() + softplus(fake).mean()
-        d_real = sigmoid(real)
-        d_real -= t
-        d_real *= 1.0 / n_real
-        d_fake = sigmoid(fake)
-        d_fake *= 1.0 / n_fake
-    elif kind == "least_squares":
-        loss = 0.5 * np.square(real - t).mean() + 0.5 * np.square(fake).mean()
-        d_real = (real - t) * (1.0 / n_real)
-        d_fake = fake * (1.0 / n_fake)
+        # BCE(real, t) + BCE(fake, 0) with softplus(-l) = softplus(l) - l; dBCE/dl = sigmoid(l) - target.
+        sp = softplus(logits)
+        loss = float(sp[:n_real].mean()) - t * float(real.mean()) + float(sp[n_real:].mean())
+        grad = sigmoid(logits)
+        mean_real, mean_fake = float(grad[:n_real].mean()), float(grad[n_real:].mean())
+        grad[:n_real] -= t
+        grad[:n_real] *= inv_real
+        grad[n_real:] *= inv_fake
+        return loss, grad, mean_real, mean_fake
+    mean_real, mean_fake = float(real.mean()), float(fake.mean())
+    grad = np.empty_like(logits)
+    if kind == "least_squares":
+        loss = 0.5 * float(np.square(real - t).mean()) + 0.5 * float(np.square(fake).mean())
+        np.multiply(real - t, inv_real, out=grad[:n_real])
+        np.multiply(fake, inv_fake, out=grad[n_real:])
     elif kind == "hinge":
-        loss = np.maximum(1.0 - real, 0.0).mean() + np.maximum(1.0 + fake, 0.0).mean()
-        d_real = (real < 1.0).astype(real.dtype) * (-1.0 / n_real)
-        d_fake = (fake > -1.0).astype(fake.dtype) * (1.0 / n_fake)
+        loss = float(np.maximum(1.0 - real, 0.0).mean()) + float(np.maximum(1.0 + fake, 0.0).mean())
+        np.multiply(real < 1.0, -inv_real, out=grad[:n_real])
+        np.multiply(fake > -1.0, inv_fake, out=grad[n_real:])
     elif kind == "wasserstein":
-        loss = fake.mean() - real.mean()
-        d_real = np.full_like(real, -1.0 / n_real)
-        d_fake = np.full_like(fake, 1.0 / n_fake)
+        loss = mean_fake - mean_real
+        grad[:n_real] = -inv_real
+        grad[n_real:] = inv_fake
     else:
         raise ValueError(f"unknown loss {kind!r}; choose one of {', '.join(LOSSES)}")
-    return float(loss), d_real, d_fake
+    return loss, grad, mean_real, mean_fake
+
+
+def d_loss(kind: str, real: np.ndarray, fake: np.ndarray, real_target: float = 1.0) -> tuple[float, np.ndarray, np.ndarray]:
+    """Discriminator loss on separate batches. real, fake: (n, 1) logits. Returns (loss,
+    dL/dreal, dL/dfake); see :func:`d_loss_stacked`."""
+    loss, grad, _, _ = d_loss_stacked(kind, np.concatenate([real, fake]), real.shape[0], real_target)
+    return loss, grad[: real.shape[0]], grad[real.shape[0] :]
 
 
 def g_loss(kind: str, fake: np.ndarray) -> tuple[float, np.ndarray]:
@@ -86,11 +102,3 @@ def g_loss(kind: str, fake: np.ndarray) -> tuple[float, np.ndarray]:
     else:
         raise ValueError(f"unknown loss {kind!r}; choose one of {', '.join(LOSSES)}")
     return float(loss), grad
-
-
-def d_output(kind: str, logits: np.ndarray) -> float:
-    """Mean D output as plotted: sigmoid(logit) for the cross-entropy losses, the raw score for
-    least-squares, hinge and Wasserstein."""
-    if kind in PROBABILISTIC:
-        return float(sigmoid(logits).mean())
-    return float(logits.mean())
