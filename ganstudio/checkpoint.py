@@ -3,7 +3,8 @@ history and recorded frames. Resuming is bit-exact.
 
 Layout: `format` (a version string), `config` (the TOML text), `rng` (the generator's state as
 JSON), `step`, `elapsed`, and arrays under prefixes `gan/`, `batches/`, `history/`,
-`recorder/`. Written atomically (temporary file + rename).
+`recorder/`, `insight/` (series, latest histogram, warnings; absent from older checkpoints,
+which load with an empty insight history). Written atomically (temporary file + rename).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def save_checkpoint(session, path: str | Path) -> Path:
     arrays.update(_flatten("batches", session.batches.state_dict()))
     arrays.update(_flatten("history", session.history.state_dict()))
     arrays.update(_flatten("recorder", session.recorder.state_dict()))
+    arrays.update(_flatten("insight", session.insight.state_dict()))
     with atomic_file(path) as fh:
         np.savez(fh, **arrays)
     return path
@@ -104,6 +106,7 @@ def load_session(path: str | Path, data_dir: str | None = None, progress=None):
         session.batches.load_state_dict(ckpt.section("batches"))
         session.history.load_state_dict(ckpt.section("history"))
         session.recorder.load_state_dict(ckpt.section("recorder"))
+        session.insight.load_state_dict(ckpt.section("insight"))
         session.rng.bit_generator.state = ckpt.rng_state
     except (KeyError, ValueError, DatasetError) as exc:
         raise CheckpointError(f"{ckpt.path}: damaged checkpoint ({exc})") from None

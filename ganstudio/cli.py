@@ -47,9 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="draw samples from a checkpoint")
     sample.add_argument("checkpoint")
     sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
-    sample.add_argument("-o", "--output", required=True, metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
+    sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
+    sample.add_argument(
+        "--report", action="store_true",
+        help="print quality figures: classes covered, FID, confidence, histogram (digits); modes covered, high-quality %% (2D)",
+    )
+    sample.add_argument("--data-dir", dest="sample_data_dir", metavar="DIR", help="where the run's MNIST-family dataset is found (for --report)")
 
     bench = sub.add_parser("bench", help="measure training steps/s and the fraction of the machine's roofline")
     bench.add_argument("--json", action="store_true", help="print one JSON object")

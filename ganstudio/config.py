@@ -82,10 +82,13 @@ class OptimizerConfig:
 @dataclass(frozen=True)
 class ViewConfig:
     """What the session renders and records: grid is the sample grid's side (4..10, so up to
-    100 fixed-noise samples); record_every: record the grid every N steps for GIF export."""
+    100 fixed-noise samples); record_every: record the grid every N steps for GIF export;
+    insight_every: run the insight monitors (coverage, FID, 2D modes, warnings) every N steps,
+    0 for never."""
 
     grid: int = 8
     record_every: int = 100
+    insight_every: int = 500
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "training.ema_decay": (0.0, 1.0, True, False),
     "view.grid": (4, 10, True, True),
     "view.record_every": (1, 10**6, True, True),
+    "view.insight_every": (0, 10**6, True, True),
 }
 
 SECTIONS = {

@@ -24,6 +24,10 @@ from ganstudio.engine.schedules import lr_factor
 from ganstudio.export.grid import make_grid
 from ganstudio.export.scatter import render_points
 from ganstudio.history import FIELDS, Event, History
+from ganstudio.insight.heatmap import d_heatmap, view_extent
+from ganstudio.insight.report import insight_kind
+from ganstudio.insight.tracker import InsightTracker
+from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.recording import FrameRecorder
 
 MAX_GRID_SAMPLES = 100  # the fixed noise batch: enough for a 10x10 grid
@@ -42,6 +46,15 @@ class Snapshot:
     for ema_grid, when EMA is off); points: (POINTS_2D, 2) generated points for 2D data;
     real_points: (POINTS_2D, 2) real points for 2D data; frame_steps (f,) int64 and frames
     (read-only uint8 (H, W) arrays): the recorded grids for GIF export, shared, never copied.
+
+    Insight (every ``view.insight_every`` steps, see ganstudio.insight): insight_kind is
+    "digits" (MNIST, synthetic-digits), "modes" (2D toys) or None (other datasets: diversity
+    only); insight_series: {name: (steps (k,) int64, values (k,) float32)} with classes_covered,
+    fid, mean_confidence, diversity (digits) or modes_covered, high_quality (percent), diversity
+    (2D) or diversity alone; histogram: the latest report's float32 shares, (10,) per predicted
+    digit or (K,) high-quality samples per mode, None before the first report; warnings: the
+    active TrainingWarnings. heatmap: for 2D data, D's output on a (64, 64) grid over
+    heatmap_extent (x_min, x_max, y_min, y_max), row 0 at y_min (see insight.heatmap.d_heatmap).
     """
 
     step: int
@@ -62,6 +75,12 @@ class Snapshot:
     frame_steps: np.ndarray
     frames: tuple[np.ndarray, ...]
     can_revert: bool
+    insight_kind: str | None
+    insight_series: dict[str, tuple[np.ndarray, np.ndarray]]
+    histogram: np.ndarray | None
+    warnings: tuple[TrainingWarning, ...]
+    heatmap: np.ndarray | None
+    heatmap_extent: tuple[float, float, float, float] | None
 
 
 def _fmt(value: Any) -> str:
@@ -90,6 +109,7 @@ class Session:
         self._progress = progress
         self.guard_every = int(guard_every)
         self.history = History(window=history_window)
+        self.insight = InsightTracker()
         self.recorder = FrameRecorder(every=config.view.record_every)
         self._reverts: deque[dict] = deque(maxlen=revert_depth)
         self.config = config
@@ -144,6 +164,7 @@ class Session:
         self.elapsed = 0.0
         self._step_time = 0.0
         self.history.clear()
+        self.insight.clear()
         self.recorder.clear()
         self.recorder.every = config.view.record_every
         self._reverts.clear()
@@ -183,6 +204,7 @@ class Session:
         self.step_count = state["step"]
         self.elapsed = state["elapsed"]
         self.recorder.every = new.view.record_every
+        self.insight.truncate_after(self.step_count)
 
     def mark_good(self) -> None:
         """Take the current state as the divergence guard's restore point."""
@@ -221,6 +243,7 @@ class Session:
         if self.step_count % self.guard_every == 0 and self._weights_finite():
             self._good = self._capture()
         self.recorder.maybe_record(self.step_count, self._recording_frame)
+        self._maybe_insight()
         self._check_stop(m)
         return m
 
@@ -236,6 +259,14 @@ class Session:
             gl, gn = gan.g_step(self.batches.batch_size, self.rng, lr_g)
             return StepMetrics(last["d_loss"], gl, last["d_real"], last["d_fake"], last["d_grad_norm"], gn, lr_d, lr_g)
         raise ValueError(f"unknown step part {part!r}")
+
+    def _maybe_insight(self) -> None:
+        """Every view.insight_every steps: an insight report, its series and the warnings; a
+        warning that starts becomes a history event."""
+        every = self.config.view.insight_every
+        if every and self.step_count % every == 0:
+            for w in self.insight.update(self.step_count, self.gan, self.dataset, self.config, self.history):
+                self.history.add_event(self.step_count, f"warning: {w.title}")
 
     def _weights_finite(self) -> bool:
         return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))
@@ -407,6 +438,8 @@ class Session:
         is_2d = self.config.image_shape is None
         latest = self.history.latest()
         frame_steps, frames = self.recorder.snapshot()
+        extent = view_extent(self.dataset.modes) if is_2d else None
+        kind = insight_kind(self.dataset)
         return Snapshot(
             step=self.step_count,
             epoch=self.batches.epoch,
@@ -426,4 +459,10 @@ class Session:
             frame_steps=frame_steps,
             frames=tuple(frames),
             can_revert=self.can_revert,
+            insight_kind=kind,
+            insight_series=self.insight.series(kind),
+            histogram=None if self.insight.histogram is None else self.insight.histogram.copy(),
+            warnings=self.insight.warnings,
+            heatmap=d_heatmap(self.gan, extent) if is_2d else None,
+            heatmap_extent=extent,
         )

@@ -38,6 +38,11 @@ class ProgressLine:
         self.stream.write(("\r" + text.ljust(100)) if self._tty else text + "\n")
         self.stream.flush()
 
+    def message(self, text: str) -> None:
+        """A line of its own, above the progress line."""
+        self.stream.write(("\r" + text.ljust(100) + "\n") if self._tty else text + "\n")
+        self.stream.flush()
+
     def done(self) -> None:
         """Show the latest text once more, for good."""
         if self.text:
@@ -102,9 +107,14 @@ def run_train(args) -> int:
     else:
         session.apply(cmd.Resume())
     interrupted = False
+    reported = {(w.kind, w.since) for w in session.insight.warnings}
     try:
         while not session.paused:
             session.step()
+            for warning in session.insight.warnings:
+                if (warning.kind, warning.since) not in reported:
+                    reported.add((warning.kind, warning.since))
+                    line.message(f"ganstudio: {warning.line()}")
             latest = session.history.latest()
             if latest:
                 line.show(
@@ -140,7 +150,25 @@ def write_outputs(session: Session, out: Path, gif: str | None) -> list[tuple[st
     return written
 
 
+def print_report(args) -> None:
+    """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
+    session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
+    probe = session.insight.probe(session.dataset, session.config.value_range)
+    z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
+    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
+    print(f"step: {session.step_count}")
+    print(f"dataset: {session.config.data.dataset}")
+    print(f"samples drawn: {probe.n_samples}")
+    print("\n".join(report.lines()))
+
+
 def run_sample(args) -> int:
+    if args.report:
+        print_report(args)
+    if args.output is None:
+        if not args.report:
+            raise ConfigError("-o: give an output file (.npy or .png), or --report")
+        return 0
     ckpt = Checkpoint(args.checkpoint)
     if not 1 <= args.n <= 100_000:
         raise ConfigError(f"-n: {args.n} is outside the allowed range [1, 100000]")

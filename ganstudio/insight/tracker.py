@@ -1,0 +1,123 @@
+"""A run's insight over time: the reports every N steps, their series, the warnings.
+
+The session owns one :class:`InsightTracker` and calls :meth:`InsightTracker.update` after a
+step every ``view.insight_every`` steps. Samples come from fresh noise drawn from a generator
+seeded by (run seed, step), never from the training RNG, so insight does not change a run, and
+from G's EMA weights when the run keeps an EMA (what ``ganstudio sample`` draws).
+
+Series are bounded: past ``max_points`` points, every other point is dropped (the first and the
+newest are kept), so they span the whole run in a fixed memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ganstudio.config import RunConfig
+from ganstudio.data import Dataset
+from ganstudio.engine.gan import GAN
+from ganstudio.history import History
+from ganstudio.insight.report import InsightReport, Probe
+from ganstudio.insight.warnings import Diagnoser, TrainingWarning
+
+SERIES = {
+    "digits": ("classes_covered", "fid", "mean_confidence", "diversity"),
+    "modes": ("modes_covered", "high_quality", "diversity"),
+    None: ("diversity",),
+}
+
+
+def report_values(report: InsightReport) -> dict[str, float]:
+    """The plotted figures of a report, by series name (high_quality in percent)."""
+    values = {"diversity": report.diversity}
+    if report.coverage is not None:
+        c = report.coverage
+        values.update(classes_covered=c.classes_covered, fid=c.fid, mean_confidence=c.mean_confidence)
+    if report.modes is not None:
+        values.update(modes_covered=report.modes.modes_covered, high_quality=100.0 * report.modes.high_quality)
+    return values
+
+
+def generate(gan: GAN, n: int, seed: int, step: int) -> np.ndarray:
+    """(n, data_size) samples from noise seeded by (seed, step): EMA weights when kept."""
+    z = np.random.default_rng([seed, 2, step]).standard_normal((n, gan.latent_size), dtype=np.float32)
+    return gan.sample(z, use_ema=gan.ema is not None)
+
+
+class InsightTracker:
+    """Insight series and warnings of one run."""
+
+    def __init__(self, max_points: int = 2000) -> None:
+        self.max_points = int(max_points)
+        self.diagnoser = Diagnoser()
+        self._probe: Probe | None = None
+        self.clear()
+
+    def clear(self) -> None:
+        self.steps = np.zeros(0, np.int64)
+        self.values = {name: np.zeros(0, np.float32) for names in SERIES.values() for name in names}
+        self.histogram: np.ndarray | None = None
+        self.diagnoser.clear()
+
+    def probe(self, dataset: Dataset, value_range: tuple[float, float]) -> Probe:
+        """The probe of `dataset`, rebuilt when the dataset or value range changed."""
+        p = self._probe
+        if p is None or p.dataset is not dataset or p.value_range != value_range:
+            p = self._probe = Probe(dataset, value_range)
+        return p
+
+    @property
+    def warnings(self) -> tuple[TrainingWarning, ...]:
+        return self.diagnoser.warnings
+
+    def update(self, step: int, gan: GAN, dataset: Dataset, config: RunConfig, history: History) -> list[TrainingWarning]:
+        """Report on fresh samples at `step`, extend the series, update the warnings; returns
+        the warnings that started now."""
+        probe = self.probe(dataset, config.value_range)
+        report = probe.report(generate(gan, probe.n_samples, config.seed, step))
+        values = report_values(report)
+        self.steps = np.append(self.steps, step)
+        for name, series in self.values.items():
+            self.values[name] = np.append(series, values.get(name, np.nan)).astype(np.float32)
+        if len(self.steps) > self.max_points:
+            keep = np.r_[np.arange(0, len(self.steps) - 1, 2), len(self.steps) - 1]
+            self.steps = self.steps[keep]
+            self.values = {name: v[keep] for name, v in self.values.items()}
+        if report.coverage is not None:
+            self.histogram = report.coverage.histogram.astype(np.float32)
+        elif report.modes is not None:
+            self.histogram = report.modes.mode_shares.astype(np.float32)
+        else:
+            self.histogram = None
+        return self.diagnoser.update(report.measures(step, probe.expected_classes), history, config)
+
+    def series(self, kind: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """{name: (steps (m,) int64, values (m,) float32)} of the series of a dataset kind
+        (report.insight_kind)."""
+        return {name: (self.steps.copy(), self.values[name].copy()) for name in SERIES[kind]}
+
+    def truncate_after(self, step: int) -> None:
+        """Forget the points and warnings after `step` (the run went back to it)."""
+        keep = self.steps <= step
+        self.steps = self.steps[keep]
+        self.values = {name: v[keep] for name, v in self.values.items()}
+        self.diagnoser.truncate_after(step)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        d = {"steps": self.steps.copy(), **{f"series/{k}": v.copy() for k, v in self.values.items()}}
+        if self.histogram is not None:
+            d["histogram"] = self.histogram.copy()
+        d.update({f"warnings/{k}": v for k, v in self.diagnoser.state_dict().items()})
+        return d
+
+    def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_dict`'s output; an empty dict (an older checkpoint) clears."""
+        self.clear()
+        if not d:
+            return
+        self.steps = np.asarray(d["steps"], np.int64)
+        for name in self.values:
+            self.values[name] = np.asarray(d.get(f"series/{name}", np.full(len(self.steps), np.nan)), np.float32)
+        self.histogram = np.asarray(d["histogram"], np.float32) if "histogram" in d else None
+        self.diagnoser.load_state_dict({k[len("warnings/"):]: v for k, v in d.items() if k.startswith("warnings/")})

@@ -1,0 +1,55 @@
+"""`ganstudio sample --report` and the warnings of `ganstudio train`, as real processes."""
+
+import re
+import subprocess
+import sys
+
+
+def ganstudio(*args):
+    return subprocess.run([sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    small = ["--set", "generator.hidden=16", "--set", "discriminator.hidden=16"]
+    trained = ganstudio("train", "--data-dir", str(mnist_dir), *small, "--steps", "20", "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "--report", "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"classes covered: \d+/10", next(l for l in lines if l.startswith("classes covered")))
+    fid = float(next(l for l in lines if l.startswith("fid: ")).split(": ")[1])
+    assert fid > 0.0
+    assert any(re.fullmatch(r"mean confidence: 0\.\d+", l) for l in lines)
+    histogram = next(l for l in lines if l.startswith("histogram: "))
+    assert len(re.findall(r"\d:\d+\.\d%", histogram)) == 10
+
+
+def test_sample_report_of_a_2d_run_prints_modes_and_quality(tmp_path):
+    out = tmp_path / "run"
+    assert ganstudio("train", "--preset", "ring8", "--steps", "50", "--out", str(out)).returncode == 0
+    png = tmp_path / "s.png"
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "--report", "-o", str(png))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^modes covered: \d/8$", result.stdout, re.M)
+    assert re.search(r"^high-quality: \d+\.\d%$", result.stdout, re.M)
+    assert "classes covered" not in result.stdout and png.exists()
+
+
+def test_sample_needs_an_output_or_the_report(tmp_path):
+    out = tmp_path / "run"
+    assert ganstudio("train", "--preset", "ring8", "--steps", "5", "--out", str(out)).returncode == 0
+    result = ganstudio("sample", str(out / "checkpoint.npz"))
+    assert result.returncode == 2 and "--report" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_prints_a_warning_once_when_it_starts(tmp_path):
+    # The saturating loss with a frozen G: D soon rejects every sample, G's gradients vanish.
+    result = ganstudio(
+        "train", "--preset", "ring8", "--steps", "800", "--out", str(tmp_path / "run"),
+        "--set", "training.loss=minimax", "--set", "optimizer.g.lr=1e-30", "--set", "view.insight_every=200",
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [l for l in result.stderr.splitlines() if "warning at step" in l]
+    assert len(warnings) == 1, result.stderr
+    assert "The discriminator overpowers the generator" in warnings[0] and "Try: " in warnings[0]

@@ -1,0 +1,115 @@
+"""Warnings from real reports and real histories: they fire on collapse, a winning D and
+exploding losses, stay silent on real data, and do not flicker."""
+
+from functools import cache
+
+import numpy as np
+
+from ganstudio.config import RunConfig
+from ganstudio.data import load_dataset
+from ganstudio.history import FIELDS, History
+from ganstudio.insight.report import Probe
+from ganstudio.insight.warnings import Diagnoser, Measures
+
+CONFIG = RunConfig()
+
+
+@cache
+def mnist_probe(path):
+    return Probe(load_dataset("mnist", data_dir=path, value_range=(-1.0, 1.0)), (-1.0, 1.0))
+
+
+def healthy_history(steps=3000, **overrides):
+    """A History of a steady run: D(G(z)) ~0.3, losses ~1, gradient norms ~3."""
+    history = History()
+    rng = np.random.default_rng(0)
+    base = dict(d_loss=1.0, g_loss=1.5, d_real=0.7, d_fake=0.3, d_grad_norm=3.0, g_grad_norm=3.0, lr_d=2e-4, lr_g=2e-4, steps_per_s=500.0)
+    for step in range(1, steps + 1):
+        values = {**base, **{k: f(step) for k, f in overrides.items()}}
+        history.append(step, tuple(values[f] * (1.0 + 0.05 * rng.standard_normal()) for f in FIELDS))
+    return history
+
+
+def run_checks(diagnoser, history, measures_at, steps):
+    started = {}
+    for step in steps:
+        for w in diagnoser.update(measures_at(step), history, CONFIG):
+            started[w.kind] = step
+    return started
+
+
+def test_a_single_repeated_digit_fires_the_collapse_warning(mnist_dir):
+    probe = mnist_probe(mnist_dir)
+    digit = np.repeat(probe.dataset.x[50_000:50_001], 1000, axis=0)
+    report = probe.report(digit)
+    assert report.coverage.classes_covered == 1 and report.diversity < 1e-6
+    diagnoser, history = Diagnoser(), healthy_history()
+    started = run_checks(diagnoser, history, lambda s: report.measures(s, 10), [1500, 2000, 2500])
+    assert started == {"mode_collapse": 2000}  # confirmed at the second check
+    (warning,) = diagnoser.warnings
+    assert "Only 1 of the 10 classes" in warning.message and "near-identical" in warning.message
+    assert any("label smoothing" in r for r in warning.remedies)
+    assert warning.line().startswith("warning at step 2000: Mode collapse")
+
+
+def test_real_digits_raise_no_warning(mnist_dir):
+    probe = mnist_probe(mnist_dir)
+    report = probe.report(probe.dataset.x[50_000:51_000])
+    assert report.coverage.classes_covered == 10 and 0.9 < report.diversity < 1.1
+    diagnoser = Diagnoser()
+    assert run_checks(diagnoser, healthy_history(), lambda s: report.measures(s, 10), range(500, 3001, 500)) == {}
+
+
+def test_collapse_rules_wait_for_the_warm_up_and_ignore_unconvincing_samples():
+    diagnoser, history = Diagnoser(), healthy_history()
+    # Early blobs: near-identical, one class, before step 1,000.
+    assert run_checks(diagnoser, history, lambda s: Measures(s, 0.1, 1, 10, 0.6), [500, 1000]) == {}
+    # One class but with a classifier that is not convinced these are digits: not collapse.
+    assert run_checks(diagnoser, history, lambda s: Measures(s, 0.5, 1, 10, 0.3), [1500, 2000, 2500]) == {}
+
+
+def test_a_warning_holds_in_the_hysteresis_band_and_clears_after_two_good_checks():
+    diagnoser, history = Diagnoser(), healthy_history()
+    figures = {1500: 2, 2000: 2, 2500: 6, 3000: 7, 3500: 6, 4000: 10, 4500: 6, 5000: 10, 5500: 10}
+    timeline = []
+    for step, covered in figures.items():
+        diagnoser.update(Measures(step, 0.6, covered, 10, 0.8), history, CONFIG)
+        timeline.append(bool(diagnoser.warnings))
+    assert timeline == [False, True, True, True, True, True, True, True, False]
+
+
+def test_a_discriminator_that_rejects_everything_is_reported():
+    history = healthy_history(d_fake=lambda s: 0.3 if s < 1000 else 0.01)
+    diagnoser = Diagnoser()
+    started = run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000])
+    assert started == {"d_overpowering": 2000}
+    (warning,) = diagnoser.warnings
+    assert "D(G(z)) has stayed near 0" in warning.message
+    assert any("optimizer.d.lr" in r for r in warning.remedies)
+
+
+def test_vanishing_generator_gradients_are_reported_for_any_loss():
+    history = healthy_history(g_grad_norm=lambda s: 3.0 if s < 1000 else 1e-3)
+    config = CONFIG.with_values({"training.loss": "least_squares"})
+    diagnoser = Diagnoser()
+    kinds = [[w.kind for w in diagnoser.update(Measures(s, 0.8), history, config)] for s in (500, 1000, 1500, 2000)]
+    assert kinds == [[], [], [], ["d_overpowering"]]
+    assert "vanished" in diagnoser.warnings[0].message
+
+
+def test_exploding_losses_are_reported_as_divergence():
+    grow = lambda s: 1.0 if s < 1000 else 100.0  # noqa: E731
+    history = healthy_history(d_loss=grow, g_loss=grow, d_grad_norm=grow)
+    diagnoser = Diagnoser()
+    started = run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000])
+    assert started == {"divergence": 2000}
+    assert "exploding" in diagnoser.warnings[0].message
+
+
+def test_remedies_fit_the_run():
+    diagnoser, history = Diagnoser(), healthy_history()
+    smoothed = CONFIG.with_values({"training.label_smoothing": 0.1, "training.ema": True})
+    for step in (1500, 2000):
+        diagnoser.update(Measures(step, 0.05, 1, 10, 0.9), history, smoothed)
+    remedies = " ".join(diagnoser.warnings[0].remedies)
+    assert "label smoothing" not in remedies and "training.ema" not in remedies and "batch" in remedies
