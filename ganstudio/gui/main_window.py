@@ -24,6 +24,7 @@ from ganstudio import commands as cmd
 from ganstudio.config import ConfigError, RunConfig, from_toml, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
 from ganstudio.gui.export_menu import ExportMenu
+from ganstudio.gui.insight_view import HistogramView, WarningsBox
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.run_controls import RunControls
 from ganstudio.gui.samples import SampleView
@@ -76,7 +77,9 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(2, 2, 2, 2)
+        self.warnings = WarningsBox()
         layout.addWidget(self.banner)
+        layout.addWidget(self.warnings)
         layout.addWidget(self.plots, 1)
         self.setCentralWidget(central)
 
@@ -93,6 +96,8 @@ class MainWindow(QMainWindow):
         samples_layout.setContentsMargins(0, 0, 0, 0)
         samples_layout.addWidget(self.samples, 1)
         samples_layout.addWidget(self.timeline)
+        self.histogram = HistogramView()
+        samples_layout.addWidget(self.histogram)
         self.samples_dock = self._dock("Samples", "samples", samples_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.run_controls = RunControls()
@@ -234,6 +239,7 @@ class MainWindow(QMainWindow):
         if snap.paused:
             self._refresh_plots()
         self.timeline.show_snapshot(snap)
+        self.warnings.show_warnings(snap.warnings)
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
         self.status.setText(
             f"step {snap.step:,}   epoch {snap.epoch}   {snap.steps_per_s:,.0f} steps/s   "
@@ -253,6 +259,8 @@ class MainWindow(QMainWindow):
         self._plotted = snap
         start = time.perf_counter()
         self.plots.show_series(snap.series, snap.events)
+        self.plots.show_insight(snap.insight_kind, snap.insight_series)
+        self.histogram.show_snapshot(snap)
         self.plots.graphics.viewport().repaint()
         cost_ms = (time.perf_counter() - start) * 1000.0
         low, high = PLOT_INTERVAL_MS

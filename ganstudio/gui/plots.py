@@ -17,6 +17,13 @@ PLOTS = (
     ("grad", "Gradient norms", (("g_grad_norm", "G", "#4fc3f7"), ("d_grad_norm", "D", "#ff8a65"))),
 )
 SMOOTHED = ("d_loss", "g_loss")
+INSIGHT_PLOTS = (("coverage", "Coverage", "#aed581"), ("quality", "Quality", "#ffd54f"))
+# insight kind -> ((coverage series, title), (quality series, title))
+INSIGHT_SERIES = {
+    "digits": (("classes_covered", "Classes covered (of 10)"), ("fid", "FID (classifier features; lower is better)")),
+    "modes": (("modes_covered", "Modes covered"), ("high_quality", "High-quality samples (%)")),
+    None: (("", ""), ("diversity", "Sample diversity (1 = as diverse as the data)")),
+}
 
 
 def smooth(values: np.ndarray, weight: float) -> np.ndarray:
@@ -92,29 +99,23 @@ class PlotsPanel(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.cursors: list[pg.InfiniteLine] = []
-        first = None
-        for row, (name, title, series) in enumerate(PLOTS):
-            plot = self.graphics.addPlot(row=row, col=0, title=title)
-            plot.showGrid(x=True, y=True, alpha=0.15)
+        for name, title, series in PLOTS:
+            plot = self._add_plot(name, title)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             legend = plot.addLegend(offset=(-8, 4), labelTextSize="8pt")
             legend.setColumnCount(len(series))
             for field, label, color in series:
                 self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
-            if first is None:
-                first = plot
-            else:
-                plot.setXLink(first)
-            cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine))
-            cursor.setVisible(False)
-            plot.addItem(cursor, ignoreBounds=True)
-            self.cursors.append(cursor)
-            self.plots[name] = plot
-        self.plots["grad"].setLabel("bottom", "step")
-        for name in ("loss", "dout", "lr"):
+        # Insight rows: what the samples are worth, every view.insight_every steps.
+        self.insight_curves = {
+            name: self._add_plot(name, title).plot(pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color)
+            for name, title, color in INSIGHT_PLOTS
+        }
+        last = list(self.plots)[-1]
+        self.plots[last].setLabel("bottom", "step")
+        for name in list(self.plots)[:-1]:
             self.plots[name].getAxis("bottom").setStyle(showValues=False)
-        self.plots["lr"].setLogMode(y=True)
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._events: tuple[Event, ...] = ()
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -127,6 +128,29 @@ class PlotsPanel(QWidget):
         self.frame_cursor.setVisible(False)
         self.plots["loss"].addItem(self.frame_cursor, ignoreBounds=True)
 
+    def _add_plot(self, name: str, title: str) -> pg.PlotItem:
+        """A new row sharing the step axis, with a hover cursor."""
+        plot = self.graphics.addPlot(row=len(self.plots), col=0, title=title)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        if self.plots:
+            plot.setXLink(next(iter(self.plots.values())))
+        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine))
+        cursor.setVisible(False)
+        plot.addItem(cursor, ignoreBounds=True)
+        self.cursors.append(cursor)
+        self.plots[name] = plot
+        return plot
+
+    def show_insight(self, kind: str | None, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Coverage and quality over time from a snapshot's insight series (see INSIGHT_SERIES)."""
+        for row, (name, label) in zip(("coverage", "quality"), INSIGHT_SERIES.get(kind, INSIGHT_SERIES[None])):
+            visible = name in series
+            self.plots[row].setVisible(visible)
+            if visible:
+                steps, values = series[name]
+                self.insight_curves[row].setData(steps, values)
+                self.plots[row].setTitle(label)
+
     def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...]) -> None:
         """series: {field: (steps (m,), values (m,))} from a snapshot."""
         self._series = series
@@ -135,6 +159,9 @@ class PlotsPanel(QWidget):
                 continue
             steps, values = series[field]
             curve.setData(steps, values, skipFiniteCheck=True)
+        top = max((float(series[f][1].max()) for f in ("lr_g", "lr_d") if len(series[f][1])), default=0.0)
+        if top > 0:
+            self.plots["lr"].setYRange(0.0, top * 1.25, padding=0)  # a constant lr stays readable
         self._redraw_losses()
         if events != self._events:
             self._show_events(events)

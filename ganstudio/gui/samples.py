@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.session import Snapshot
+
+
+# D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
+# says real, dark where it cannot tell; dim, so the points stay readable.
+D_COLORS = pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(96, 44, 128), (30, 31, 34), (36, 112, 58)])
 
 
 class SampleView(QWidget):
@@ -54,12 +60,15 @@ class SampleView(QWidget):
         self._quiet = False
         has_ema = snap.ema_grid is not None
         self.use_ema.setEnabled(has_ema)
+        self.grid_size.setVisible(snap.grid is not None)
+        self.use_ema.setVisible(snap.grid is not None)
         if snap.grid is not None:
             self._show_grid(snap.ema_grid if has_ema and self.use_ema.isChecked() else snap.grid)
             self.caption.setText(f"step {snap.step}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))
         else:
-            self._show_points(snap.real_points, snap.points)
-            self.caption.setText(f"step {snap.step}: real (grey) vs generated (orange)")
+            levels = (0.0, 1.0) if snap.config.training.loss in PROBABILISTIC else None
+            self._show_points(snap.real_points, snap.points, snap.heatmap, snap.heatmap_extent, levels)
+            self.caption.setText(f"step {snap.step}: real (grey), generated (orange), D's output behind")
 
     def show_frame(self, frame: np.ndarray, step: int) -> None:
         """Show a recorded frame (uint8 (H, W), from the timeline) instead of the live samples."""
@@ -76,20 +85,35 @@ class SampleView(QWidget):
         if first:
             self.view.autoRange(padding=0.01)
 
-    def _show_points(self, real: np.ndarray, fake: np.ndarray) -> None:
+    def _show_points(self, real: np.ndarray, fake: np.ndarray, heatmap: np.ndarray | None, extent, levels) -> None:
+        """GAN Lab's view: real (m, 2) and generated (n, 2) points over D's output on the plane
+        (heatmap (g, g), row 0 at the extent's y_min; bright = D says real). `levels`: the
+        heatmap's fixed range (0, 1) for probabilities, None to fit raw scores."""
         if self.plot is None:
             self.plot = self.graphics.addPlot(row=1, col=0)
             self.plot.setAspectLocked(True)
             self.plot.showGrid(x=True, y=True, alpha=0.15)
-            self.real_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(170, 170, 170, 120))
-            self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(255, 152, 0, 200))
+            self.heatmap = pg.ImageItem(axisOrder="row-major")
+            self.heatmap.setLookupTable(D_COLORS.getLookupTable(nPts=256))
+            self.plot.addItem(self.heatmap)
+            self.real_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(170, 170, 170, 140))
+            self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(255, 152, 0, 220))
             self.plot.addItem(self.real_scatter)
             self.plot.addItem(self.fake_scatter)
-            lo, hi = real.min(0), real.max(0)
-            pad = 0.15 * float((hi - lo).max())
-            self.plot.setRange(xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad))
+            if extent is None:
+                lo, hi = real.min(0), real.max(0)
+                pad = 0.15 * float((hi - lo).max())
+                extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
+            self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0)
         self.view.setVisible(False)
         self.plot.setVisible(True)
+        if heatmap is not None and extent is not None:
+            x_min, x_max, y_min, y_max = extent
+            if levels is None:
+                self.heatmap.setImage(heatmap, autoLevels=True)
+            else:
+                self.heatmap.setImage(heatmap, autoLevels=False, levels=levels)
+            self.heatmap.setRect(QRectF(x_min, y_min, x_max - x_min, y_max - y_min))
         self.real_scatter.setData(real[:, 0], real[:, 1])
         finite = np.isfinite(fake).all(1)
         self.fake_scatter.setData(fake[finite, 0], fake[finite, 1])

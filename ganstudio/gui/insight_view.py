@@ -1,0 +1,92 @@
+"""Insight views beside the samples: the latest figures and the class/mode histogram as bars,
+and the active warnings in plain words (coverage and quality over time are rows of the plots)."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ganstudio.insight.warnings import TrainingWarning
+from ganstudio.session import Snapshot
+
+WAITING = "Insight: the first report comes after view.insight_every steps."
+
+
+def describe(snap: Snapshot) -> str:
+    """One line with the latest insight figures."""
+    latest = {name: float(values[-1]) for name, (_, values) in snap.insight_series.items() if len(values)}
+    if not latest:
+        return WAITING
+    if snap.insight_kind == "digits":
+        return (
+            f"classes covered {latest['classes_covered']:.0f}/10   FID {latest['fid']:.1f}   "
+            f"confidence {latest['mean_confidence']:.2f}   diversity {latest['diversity']:.2f}"
+        )
+    if snap.insight_kind == "modes":
+        modes = len(snap.histogram) if snap.histogram is not None else 0
+        return f"modes covered {latest['modes_covered']:.0f}/{modes}   high-quality {latest['high_quality']:.0f}%   diversity {latest['diversity']:.2f}"
+    return f"diversity {latest['diversity']:.2f}"
+
+
+class HistogramView(QWidget):
+    """The latest report: a summary line and the share of samples per digit (or per mode) as
+    bars, with the 5% line that counts a class as covered."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel(WAITING)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.plot = pg.PlotWidget()
+        self.plot.setFixedHeight(130)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setYRange(0, 0.5)
+        self.plot.addLine(y=0.05, pen=pg.mkPen("#e0a030", style=Qt.PenStyle.DashLine))
+        self.plot.setToolTip("Share of generated samples per class (classifier) or per mode (2D); dashed: the 5% that counts as covered.")
+        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.8, brush="#4fc3f7")
+        self.plot.addItem(self.bars)
+        layout.addWidget(self.plot)
+        self._shown: np.ndarray | None = None
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self.summary.setText(describe(snap))
+        shares = snap.histogram
+        self.plot.setVisible(shares is not None)
+        if shares is None or (self._shown is not None and np.array_equal(shares, self._shown)):
+            return
+        self._shown = shares
+        self.bars.setOpts(x=np.arange(len(shares)), height=shares)
+        self.plot.setXRange(-0.6, len(shares) - 0.4, padding=0)
+        self.plot.setYRange(0, max(0.25, float(shares.max()) * 1.1), padding=0)
+        self.plot.getPlotItem().setLabel("bottom", "digit" if snap.insight_kind == "digits" else "mode")
+
+
+class WarningsBox(QLabel):
+    """The active warnings, each with what was seen and what usually helps; hidden when none."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setVisible(False)
+        self.setStyleSheet("QLabel { background: #5c4515; color: #fff3d6; padding: 6px; border-radius: 3px; }")
+        self._shown: tuple[TrainingWarning, ...] = ()
+
+    def show_warnings(self, warnings: tuple[TrainingWarning, ...]) -> None:
+        if warnings == self._shown:
+            return
+        self._shown = warnings
+        self.setVisible(bool(warnings))
+        self.setText(
+            "<br>".join(
+                f"<b>&#9888; {html.escape(w.title)}</b> (since step {w.since:,}): {html.escape(w.message)} "
+                f"<i>Try: {html.escape('; '.join(w.remedies))}.</i>"
+                for w in warnings
+            )
+        )
