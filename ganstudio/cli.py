@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="ganstudio-run", metavar="DIR", help="output folder (default ./ganstudio-run)")
     train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
     train.add_argument("--gif-every", type=int, metavar="N", help="record the sample grid every N steps (view.record_every)")
+    train.add_argument("--fps", type=float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
+    train.add_argument("--gif-scale", type=int, default=2, metavar="N", help="enlarge the GIF's pixels N times, nearest neighbour (default 2)")
 
     sample = sub.add_parser("sample", help="draw samples from a checkpoint")
     sample.add_argument("checkpoint")
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per configuration (default 3)")
     bench.add_argument("--gui", action="store_true", help="compare training speed with the window open against headless, and the GUI's responsiveness")
     bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
-    bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="with --gui: where MNIST is found")
+    bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="where MNIST is found (never downloaded; synthetic-digits otherwise)")
     return parser
 
 
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from ganstudio.bench import main as bench_main
 
-            return bench_main(args.configs, args.seconds, args.json)
+            return bench_main(args.configs, args.seconds, args.json, args.bench_data_dir)
         from ganstudio.gui.app import run_app
 
         return run_app(preset=args.preset, data_dir=args.data_dir, start=args.start)

@@ -1,0 +1,22 @@
+"""`ganstudio bench --json` prints what the issue promises (figures are not asserted: speed is
+measured, never tested)."""
+
+import json
+import subprocess
+import sys
+
+
+def test_bench_json_names_both_configurations(mnist_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "bench", "--json", "--seconds", "0.2", "--data-dir", str(mnist_dir)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    rows = {row["name"]: row for row in report["configs"]}
+    assert set(rows) == {"seed-mlp", "large-mlp"}
+    assert rows["seed-mlp"]["batch"] == 64 and rows["large-mlp"]["batch"] == 256
+    for row in rows.values():
+        assert row["data"] == "mnist"
+        assert row["steps_per_s"] > 0 and row["roofline_fraction"] > 0 and row["peak_fraction"] > 0
+    assert rows["large-mlp"]["gflop_per_step"] > rows["seed-mlp"]["gflop_per_step"]
