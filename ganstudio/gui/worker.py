@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -92,19 +93,26 @@ class TrainingWorker(QObject):
     # -- worker thread --------------------------------------------------------------------------
     @Slot()
     def run(self) -> None:
-        while not self._stop:
-            self._drain()
-            session = self._session
-            if session is None or session.paused:
-                self._emit_if_due(force=self._dirty)
-                self._wake.wait(0.05)
-                self._wake.clear()
-                continue
-            session.step()
-            self.steps_done += 1
-            self._dirty = True
-            self._emit_if_due()
-        QThread.currentThread().quit()
+        try:
+            while not self._stop:
+                self._drain()
+                session = self._session
+                if session is None or session.paused:
+                    self._emit_if_due(force=self._dirty)
+                    self._wake.wait(0.05)
+                    self._wake.clear()
+                    continue
+                try:
+                    session.step()
+                except Exception as exc:  # a bug must not kill the thread: say so, pause, keep the run
+                    traceback.print_exc()
+                    session.paused = True
+                    self.error.emit(f"Internal error during a training step ({exc!r}); training paused.")
+                self.steps_done += 1
+                self._dirty = True
+                self._emit_if_due()
+        finally:
+            QThread.currentThread().quit()
 
     def _drain(self) -> None:
         while True:
@@ -119,6 +127,8 @@ class TrainingWorker(QObject):
                 self.offline.emit(str(exc), getattr(command, "config", None))
             except USER_ERRORS as exc:
                 self.error.emit(str(exc))
+            except InterruptedError:  # a download cancelled because the window is closing
+                return
 
     def _apply(self, command: Any) -> None:
         if isinstance(command, OpenRun):
