@@ -129,6 +129,9 @@ class TrainingWorker(QObject):
                 self.error.emit(str(exc))
             except InterruptedError:  # a download cancelled because the window is closing
                 return
+            except Exception as exc:  # a bug must not kill the thread
+                traceback.print_exc()
+                self.error.emit(f"Internal error applying {type(command).__name__} ({exc!r}).")
 
     def _apply(self, command: Any) -> None:
         if isinstance(command, OpenRun):
