@@ -12,6 +12,7 @@ from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.export import make_grid, write_csv, write_gif, write_png
+from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
@@ -91,6 +92,8 @@ def _session_from_args(args, line: ProgressLine) -> Session:
 
 
 def run_train(args) -> int:
+    if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:  # refused before training, not after
+        raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
     line = ProgressLine()
     session = _session_from_args(args, line)
     out = Path(args.out)
@@ -127,14 +130,15 @@ def run_train(args) -> int:
     diverged = session.message.startswith("Training diverged")
     if diverged:
         print(f"ganstudio: {session.message}", file=sys.stderr)
-    written = write_outputs(session, out, args.gif)
+    written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
     for what, path in written:
         print(f"{what}: {path}")
     return 1 if diverged else (130 if interrupted else 0)
 
 
-def write_outputs(session: Session, out: Path, gif: str | None) -> list[tuple[str, Path]]:
-    """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked)."""
+def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2) -> list[tuple[str, Path]]:
+    """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
+    frames at `fps`, enlarged `scale` times, looping forever)."""
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
     if session.config.image_shape is None:
@@ -146,7 +150,7 @@ def write_outputs(session: Session, out: Path, gif: str | None) -> list[tuple[st
         steps, frames = session.recorder.snapshot()
         if not frames:
             raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
-        written.append(("gif", write_gif(gif, frames, steps, label=True)))
+        written.append(("gif", write_gif(gif, frames, steps, fps=fps, scale=scale, label=True)))
     return written
 
 

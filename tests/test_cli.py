@@ -40,6 +40,18 @@ def test_train_with_gif(tmp_path):
         assert im.n_frames == 4 and im.info.get("loop") == 0
 
 
+def test_train_gif_frame_rate_and_scale(tmp_path):
+    gif = tmp_path / "fast.gif"
+    options = ["--gif-every", "10", "--gif", str(gif), "--fps", "25", "--gif-scale", "1"]
+    result = ganstudio("train", *SMALL, "--steps", "30", *options, "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    with Image.open(gif) as im:
+        assert im.n_frames == 3 and im.size == (233, 233) and im.info["duration"] == 40 and im.info.get("loop") == 0
+    refused = ganstudio("train", *SMALL, "--steps", "5", "--gif", str(gif), "--fps", "60", "--out", str(tmp_path / "r"))
+    assert refused.returncode == 2 and "--fps must be in (0, 50]" in refused.stderr
+    assert not (tmp_path / "r").exists()
+
+
 def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
     out = tmp_path / "run"
     assert ganstudio("train", *SMALL, "--steps", "5", "--out", str(out)).returncode == 0

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -41,36 +42,47 @@ from ganstudio.gui.export_job import ExportJob, Progress
 from ganstudio.session import Snapshot
 
 SUFFIXES = {"GIF": ".gif", "MP4": ".mp4"}
-PREVIEW_SIZE = (340, 230)  # the box each preview is fitted into, in pixels
+PREVIEW_MIN = (320, 180)  # the smallest preview box, in pixels; previews grow with the dialog
+PREVIEW_BACKGROUND = QColor("#111214")
 ERROR_STYLE = "QLabel { color: #ff8a80; }"
 
 
-class FramePreview(QLabel):
-    """One composed frame (uint8 (H, W)) fitted into a fixed box: enlarged by a whole factor
-    (nearest neighbour) when small, shrunk smoothly when large. `frame` keeps the array shown."""
+class FramePreview(QWidget):
+    """One composed frame (uint8 (H, W)) drawn as large as the widget allows, centred: enlarged
+    by a whole factor (nearest neighbour) when it fits, shrunk smoothly when it does not.
+    `frame` is the array shown, `image` its QImage (None when there is nothing to show)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFixedSize(*PREVIEW_SIZE)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet("QLabel { background: #111214; }")
+        self.setMinimumSize(*PREVIEW_MIN)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.frame: np.ndarray | None = None
+        self.image: QImage | None = None
 
     def set_frame(self, frame: np.ndarray | None) -> None:
         self.frame = frame
         if frame is None:
-            self.clear()
-            return
-        h, w = frame.shape
-        image = QImage(np.ascontiguousarray(frame).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
-        box_w, box_h = PREVIEW_SIZE
-        zoom = min(box_w / w, box_h / h)
-        if zoom >= 1:
-            k = int(zoom)
-            image = image.scaled(w * k, h * k, mode=Qt.TransformationMode.FastTransformation)
+            self.image = None
         else:
-            image = image.scaled(box_w, box_h, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        self.setPixmap(QPixmap.fromImage(image))
+            h, w = frame.shape
+            self.image = QImage(np.ascontiguousarray(frame).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        self.update()
+
+    def target(self) -> QRect:
+        """Where the image is drawn inside the widget."""
+        w, h = self.image.width(), self.image.height()
+        zoom = min(self.width() / w, self.height() / h)
+        zoom = float(int(zoom)) if zoom >= 1 else zoom
+        size = QSize(max(1, round(w * zoom)), max(1, round(h * zoom)))
+        return QRect(QPoint((self.width() - size.width()) // 2, (self.height() - size.height()) // 2), size)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), PREVIEW_BACKGROUND)
+        if self.image is not None:
+            target = self.target()
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, target.width() < self.image.width())
+            painter.drawImage(target, self.image)
 
 
 class ExportDialog(QDialog):
@@ -119,12 +131,14 @@ class ExportDialog(QDialog):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.export_button = QPushButton("Export")
-        self.export_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel export")
         self.cancel_button.setEnabled(False)
         self.close_button = QPushButton("Close")
+        for button in (self.browse, self.export_button, self.cancel_button, self.close_button):
+            button.setAutoDefault(False)  # Enter in a spin box must not start (or end) anything
         self.options = QWidget()
         self._lay_out(n)
+        self.resize(1000, 640)
 
         # Keep first <= last before the preview sees the new range.
         self.first.valueChanged.connect(lambda v: self.last.setValue(max(v, self.last.value())))
@@ -160,14 +174,17 @@ class ExportDialog(QDialog):
         previews = QHBoxLayout()
         for preview, caption in ((self.first_preview, self.first_caption), (self.last_preview, self.last_caption)):
             column = QVBoxLayout()
-            column.addWidget(preview)
+            column.addWidget(preview, 1)
             column.addWidget(caption, 0, Qt.AlignmentFlag.AlignHCenter)
             previews.addLayout(column)
-        layout.addLayout(previews)
+        layout.addLayout(previews, 1)
 
         form = QFormLayout(self.options)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Format", self.format)
+        kind = QHBoxLayout()
+        kind.addWidget(self.format)
+        kind.addStretch(1)
+        form.addRow("Format", kind)
         frames = QHBoxLayout()
         for widget in (self.first, QLabel("to"), self.last, self.range_info):
             frames.addWidget(widget)

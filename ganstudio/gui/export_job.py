@@ -65,7 +65,7 @@ class ExportJob(QObject):
             self.cancelled.emit()
         except (ExportError, ValueError) as exc:
             self.failed.emit(str(exc))
-        except Exception as exc:  # a bug must still end the job visibly, not hang the dialog
+        except Exception as exc:  # noqa: BLE001 -- a bug must end the job visibly, not hang the dialog
             self.failed.emit(f"Export failed: {type(exc).__name__}: {exc}")
         else:
             self.written.emit(str(path))

@@ -12,14 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph.exporters
-from PySide6.QtCore import QBuffer, QIODevice, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from ganstudio.export import ExportError, write_csv, write_png
-from ganstudio.export.atomic import atomic_file
 from ganstudio.export.scatter import render_points
 from ganstudio.gui.export_dialog import ExportDialog
+from ganstudio.gui.plot_export import export_plots
 from ganstudio.history import FIELDS
 from ganstudio.session import Snapshot
 
@@ -81,20 +80,8 @@ class ExportMenu(QObject):
         return write_csv(path, history_columns(self._snapshot().series))
 
     def export_plots(self, path: str | Path) -> Path:
-        """The four plots as one picture: SVG for a .svg name, else PNG (pyqtgraph exporters)."""
-        layout = self.window.plots.graphics.ci
-        if Path(path).suffix.lower() == ".svg":
-            data = pyqtgraph.exporters.SVGExporter(layout).export(toBytes=True)
-        else:
-            image = pyqtgraph.exporters.ImageExporter(layout).export(toBytes=True)
-            buffer = QBuffer()
-            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-            if not image.save(buffer, "PNG"):
-                raise ExportError(f"Could not write {str(path)!r}: the plots could not be encoded as PNG")
-            data = bytes(buffer.data())
-        with atomic_file(path) as fh:
-            fh.write(data)
-        return Path(path)
+        """The four plots as one picture: SVG for a .svg name, else PNG."""
+        return export_plots(self.window.plots.graphics.ci, path)
 
     # -- helpers --------------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:

@@ -57,8 +57,7 @@ class Timeline(QWidget):
         self._snapshot = snap
         n = len(snap.frames)
         if self.shown_step is not None and n == 0:  # the run was reset or replaced
-            self.shown_step = None
-            self._plots.show_frame_step(None)
+            self._forget_frame()
         with QSignalBlocker(self.slider):
             self.slider.setMaximum(n)
             self.slider.setEnabled(n > 0)
@@ -68,15 +67,13 @@ class Timeline(QWidget):
                 self.slider.setValue(self._index_of(self.shown_step))
         if self.shown_step is None:
             self._samples.show_snapshot(snap)
-            self.label.setText(f"live · {n} frames" if n else "no frames recorded yet")
         elif int(snap.frame_steps[self.slider.value()]) != self.shown_step:
             self._show_frame(self.slider.value())  # the recorder thinned the shown frame away
+        self._describe()
 
     def go_live(self) -> None:
         """Show the live grid again (the slider moves to its end)."""
         self.slider.setValue(self.slider.maximum())
-        if self.shown_step is not None:  # no frames: the slider did not move
-            self._moved(self.slider.maximum())
 
     def _moved(self, position: int) -> None:
         snap = self._snapshot
@@ -85,10 +82,13 @@ class Timeline(QWidget):
         if position < len(snap.frames):
             self._show_frame(position)
             return
+        self._forget_frame()
+        self.show_snapshot(snap)
+
+    def _forget_frame(self) -> None:
         self.shown_step = None
         self.live_button.setEnabled(False)
         self._plots.show_frame_step(None)
-        self.show_snapshot(snap)
 
     def _show_frame(self, i: int) -> None:
         snap = self._snapshot
@@ -97,7 +97,14 @@ class Timeline(QWidget):
         self._samples.show_frame(snap.frames[i], step)
         self._plots.show_frame_step(step)
         self.live_button.setEnabled(True)
-        self.label.setText(f"frame {i + 1} of {len(snap.frames)} · step {step:,}")
+        self._describe()
+
+    def _describe(self) -> None:
+        n = len(self._snapshot.frames)
+        if self.shown_step is not None:
+            self.label.setText(f"frame {self.slider.value() + 1} of {n} · step {self.shown_step:,}")
+        else:
+            self.label.setText(f"live · {n} frames" if n else "no frames recorded yet")
 
     def _index_of(self, step: int) -> int:
         """Index of the recorded frame nearest to `step` (frames exist)."""
