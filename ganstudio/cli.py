@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.checkpoint import CheckpointError
 from ganstudio.config import ConfigError
 from ganstudio.data import DatasetError
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    set_blas_threads(fixed_threads())  # GANSTUDIO_BLAS_THREADS, if set
     try:
         if args.command == "train":
             from ganstudio.train_cli import run_train

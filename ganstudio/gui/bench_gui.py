@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from ganstudio import commands as cmd
+from ganstudio.blas import blas_threads_now
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
@@ -79,10 +80,14 @@ def windowed_rate(config, data_dir: str | None, seconds: float) -> tuple[float, 
 def main(preset: str, data_dir: str | None, seconds: float) -> int:
     config = load_preset(preset)
     headless = headless_rate(config, data_dir, seconds)
+    headless_threads = blas_threads_now()
     windowed, late, frames = windowed_rate(config, data_dir, seconds)
     print(f"preset {preset}: {seconds:g} s each")
-    print(f"headless        {headless:8.1f} steps/s")
-    print(f"window open     {windowed:8.1f} steps/s   ({windowed / headless:.2f} of headless, {frames / seconds:.0f} snapshots/s painted)")
+    print(f"headless        {headless:8.1f} steps/s   (BLAS threads: {headless_threads})")
+    print(
+        f"window open     {windowed:8.1f} steps/s   ({windowed / headless:.2f} of headless, {frames / seconds:.0f} snapshots/s painted, "
+        f"BLAS threads: {blas_threads_now()})"
+    )
     if len(late):
         print(f"10 ms timer lateness: p50 {np.percentile(late, 50):.1f} ms, p99 {np.percentile(late, 99):.1f} ms, max {late.max():.1f} ms")
     return 0

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ganstudio import commands as cmd
+from ganstudio.blas import gui_threads, set_blas_threads
 from ganstudio.checkpoint import CheckpointError, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig
 from ganstudio.data import DatasetError, OfflineError
@@ -182,6 +183,7 @@ class WorkerHost(QObject):
         self.thread.started.connect(self.worker.run)
 
     def start(self) -> None:
+        set_blas_threads(gui_threads())
         self.thread.start()
 
     def stop(self, timeout_ms: int = 10_000) -> bool:
