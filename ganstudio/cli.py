@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
 from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.checkpoint import CheckpointError

@@ -18,7 +18,7 @@ import numpy as np
 
 from ganstudio import commands as cmd
 from ganstudio.config import RunConfig, ConfigError, keys
-from ganstudio.data import BatchIterator, Dataset, DatasetError, load_dataset
+from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import GAN, StepMetrics
 from ganstudio.engine.schedules import lr_factor
 from ganstudio.export.grid import make_grid

@@ -5,8 +5,8 @@ import sys
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from PIL import Image
 
+from support import read_gif
 from ganstudio.export import ExportError, LossPanel, draw_text, upscale, write_gif, write_mp4
 from ganstudio.export.font import text_size
 from ganstudio.export.losspanel import D_SHADE, LINE_H
@@ -23,16 +23,6 @@ def numbered_frames(n: int, shape=(24, 40)) -> list[np.ndarray]:
     return frames
 
 
-def read_gif(path):
-    """(frames (n, H, W) uint8, per-frame durations in ms, loop count) of a GIF file."""
-    frames = iio.imread(path, index=None)
-    with Image.open(path) as im:
-        durations = []
-        for i in range(im.n_frames):
-            im.seek(i)
-            durations.append(im.info["duration"])
-        loop = im.info.get("loop")
-    return frames, durations, loop
 
 
 def test_gif_round_trip_frames_size_durations_and_loop(tmp_path):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 
+from support import click, open_window
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
@@ -15,13 +16,7 @@ SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discrimi
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    configure_pyqtgraph()
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(RunConfig().with_values(SMALL), settings=settings)
-    qtbot.addWidget(w)
-    with qtbot.waitExposed(w):
-        w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
+    w = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL))
     yield w
     w.close()
     assert w.host.thread.isFinished()
@@ -33,9 +28,6 @@ def curve_values(curve):
     return np.array([]) if y is None else y
 
 
-def click(qtbot, button):
-    assert button.isEnabled(), button.text()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def test_start_pause_step_resume_reset_through_the_buttons(qtbot, window):

@@ -9,16 +9,14 @@ from dataclasses import replace
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from support import click, open_window, read_gif
 from ganstudio.config import RunConfig
 from ganstudio.export import LossPanel
 from ganstudio.export.compose import FrameComposer
 from ganstudio.export.video import MISSING_FFMPEG
-from ganstudio.gui.app import configure_pyqtgraph
-from ganstudio.gui.main_window import MainWindow
 from ganstudio.history import FIELDS
 
 SMALL = {
@@ -33,21 +31,12 @@ SMALL = {
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    configure_pyqtgraph()
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(RunConfig().with_values(SMALL), settings=settings)
-    qtbot.addWidget(w)
-    with qtbot.waitExposed(w):
-        w.show()
-    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
+    w = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL))
     yield w
     w.close()
     assert w.host.thread.isFinished()
 
 
-def click(qtbot, widget):
-    assert widget.isEnabled(), widget.text()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def type_into(qtbot, spin, value):
@@ -86,16 +75,6 @@ def expected_frames(snap, **options):
     return FrameComposer(snap.frames, snap.frame_steps, loss_panel=panel, **options)
 
 
-def read_gif(path):
-    """(frames (n, H, W) uint8, durations in ms, loop count) of a GIF file."""
-    frames = iio.imread(path, index=None)
-    with Image.open(path) as im:
-        durations = []
-        for i in range(im.n_frames):
-            im.seek(i)
-            durations.append(im.info["duration"])
-        loop = im.info.get("loop")
-    return frames, durations, loop
 
 
 # -- timeline -------------------------------------------------------------------------------------

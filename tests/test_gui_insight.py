@@ -1,24 +1,13 @@
 """Insight in the window: coverage/quality rows, histogram bars, warnings, the 2D view."""
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QSettings
 
+from support import open_window
 from ganstudio.config import RunConfig
-from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.insight_view import WarningsBox
-from ganstudio.gui.main_window import MainWindow
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.presets import load_preset
 from ganstudio import commands as cmd
-
-
-def open_window(qtbot, tmp_path, config):
-    configure_pyqtgraph()
-    w = MainWindow(config, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
-    return w
 
 
 def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):

@@ -9,7 +9,7 @@ since) and back-propagates through D without computing D's own weight gradients.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np

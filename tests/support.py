@@ -1,0 +1,37 @@
+"""Helpers shared by the test modules (pytest puts this folder on sys.path)."""
+
+import imageio.v3 as iio
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+
+from ganstudio.gui.app import configure_pyqtgraph
+from ganstudio.gui.main_window import MainWindow
+
+
+def read_gif(path):
+    """(frames (n, H, W) uint8, per-frame durations in ms, loop count) of a GIF file."""
+    frames = iio.imread(path, index=None)
+    with Image.open(path) as im:
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            durations.append(im.info["duration"])
+        loop = im.info.get("loop")
+    return frames, durations, loop
+
+
+def open_window(qtbot, tmp_path, config, **kwargs):
+    """A shown MainWindow on `config` with throw-away settings, once its first snapshot is in."""
+    configure_pyqtgraph()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(config, settings=settings, **kwargs)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    qtbot.waitUntil(lambda: window.snapshot is not None, timeout=10_000)
+    return window
+
+
+def click(qtbot, widget):
+    assert widget.isEnabled(), widget.text()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
