@@ -119,6 +119,15 @@ class History:
         b_mid = (self._b_steps[:, 0] + self._b_steps[:, 1]) // 2
         return np.concatenate([b_mid, steps]), np.concatenate([self._b_stats[:, 1, j], rows[:, j]])
 
+    def all_series(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """{field: (steps, values)} for every field, as :meth:`series` gives them, from one pass
+        over the ring buffer (what a snapshot needs, several times a second)."""
+        steps, rows = self._ordered()
+        b_mid = (self._b_steps[:, 0] + self._b_steps[:, 1]) // 2
+        all_steps = np.concatenate([b_mid, steps])
+        table = np.concatenate([self._b_stats[:, 1, :], rows])  # (m, fields)
+        return {name: (all_steps, np.ascontiguousarray(table[:, j])) for j, name in enumerate(FIELDS)}
+
     def envelope(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bucket middle steps, min, max) of a field over the folded past."""
         j = FIELDS.index(name)

@@ -448,7 +448,7 @@ class Session:
             paused=self.paused,
             message=self.message,
             latest=latest,
-            series={name: self.history.series(name) for name in FIELDS},
+            series=self.history.all_series(),
             events=tuple(self.history.events),
             grid=None if is_2d else self.render_grid(),
             ema_grid=None if is_2d or self.gan.ema is None else self.render_grid(use_ema=True),

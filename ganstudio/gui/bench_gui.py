@@ -35,7 +35,7 @@ def headless_rate(config, data_dir: str | None, seconds: float) -> float:
 def windowed_rate(config, data_dir: str | None, seconds: float) -> tuple[float, np.ndarray, int]:
     """(steps/s with the window open and training, timer lateness in ms, snapshots shown)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ganstudio.gui.app import configure_pyqtgraph
@@ -48,13 +48,10 @@ def windowed_rate(config, data_dir: str | None, seconds: float) -> tuple[float, 
     window.show()
     shown = [0]
     window.snapshot_shown.connect(lambda _: shown.__setitem__(0, shown[0] + 1))
-    while window.snapshot is None:
-        app.processEvents()
-        time.sleep(0.01)
+    run_event_loop_until(lambda: window.snapshot is not None)
     window.submit(cmd.Resume())
     worker = window.host.worker
-    while worker.steps_done < 20:
-        app.processEvents()
+    run_event_loop_until(lambda: worker.steps_done >= 20)
     late: list[float] = []
     last = [time.perf_counter()]
 
@@ -67,14 +64,26 @@ def windowed_rate(config, data_dir: str | None, seconds: float) -> tuple[float, 
     steps0, shown0, start = worker.steps_done, shown[0], time.perf_counter()
     timer.start()
     last[0] = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        app.processEvents()
-        time.sleep(0.001)
+    loop = QEventLoop()  # the window runs as in the app: an event loop, no polling
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     timer.stop()
     rate = (worker.steps_done - steps0) / (time.perf_counter() - start)
     frames = shown[0] - shown0
     window.close()
     return rate, np.array(late[1:]), frames
+
+
+def run_event_loop_until(done, poll_ms: int = 20) -> None:
+    """Run the Qt event loop until `done()` is true (checked every `poll_ms`)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    check = QTimer(interval=poll_ms, timeout=lambda: done() and loop.quit())
+    check.start()
+    if not done():
+        loop.exec()
+    check.stop()
 
 
 def main(preset: str, data_dir: str | None, seconds: float) -> int:

@@ -115,7 +115,7 @@ class PlotsPanel(QWidget):
         last = list(self.plots)[-1]
         self.plots[last].setLabel("bottom", "step")
         for name in list(self.plots)[:-1]:
-            self.plots[name].getAxis("bottom").setStyle(showValues=False)
+            self.plots[name].hideAxis("bottom")  # one step axis, at the bottom: axes are costly to repaint
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._events: tuple[Event, ...] = ()
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
