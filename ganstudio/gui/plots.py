@@ -16,7 +16,7 @@ PLOTS = (
     ("lr", "Learning rates", (("lr_g", "G lr", "#4fc3f7"), ("lr_d", "D lr", "#ff8a65"))),
     ("grad", "Gradient norms", (("g_grad_norm", "G", "#4fc3f7"), ("d_grad_norm", "D", "#ff8a65"))),
 )
-SMOOTHED = ("d_loss", "g_loss")
+SMOOTHED = ("d_loss", "g_loss", "d_real", "d_fake")
 INSIGHT_PLOTS = (("coverage", "Coverage", "#aed581"), ("quality", "Quality", "#ffd54f"))
 # insight kind -> ((coverage series, title), (quality series, title))
 INSIGHT_SERIES = {
@@ -81,9 +81,9 @@ class PlotsPanel(QWidget):
         bar.addWidget(QLabel("Smoothing"))
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, 99)
-        self.smoothing.setValue(60)
+        self.smoothing.setValue(90)
         self.smoothing.setMaximumWidth(160)
-        self.smoothing.setToolTip("Exponential moving-average smoothing of the loss curves (0 = raw, 0.99 = very smooth).")
+        self.smoothing.setToolTip("Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth).")
         self.log_y = QCheckBox("log loss")
         self.log_y.setToolTip("Logarithmic loss axis (for positive losses).")
         self.readout = QLabel("")
@@ -119,7 +119,7 @@ class PlotsPanel(QWidget):
         self.markers: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._events: tuple[Event, ...] = ()
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.smoothing.valueChanged.connect(lambda _: self._redraw_losses())
+        self.smoothing.valueChanged.connect(lambda _: self._redraw_smoothed())
         self.log_y.toggled.connect(lambda on: self.plots["loss"].setLogMode(y=on))
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.frame_cursor = pg.InfiniteLine(
@@ -162,11 +162,11 @@ class PlotsPanel(QWidget):
         top = max((float(series[f][1].max()) for f in ("lr_g", "lr_d") if len(series[f][1])), default=0.0)
         if top > 0:
             self.plots["lr"].setYRange(0.0, top * 1.25, padding=0)  # a constant lr stays readable
-        self._redraw_losses()
+        self._redraw_smoothed()
         if events != self._events:
             self._show_events(events)
 
-    def _redraw_losses(self) -> None:
+    def _redraw_smoothed(self) -> None:
         amount = self.smoothing.value() / 100.0  # the EMA weight
         for field in SMOOTHED:
             if field in self._series:

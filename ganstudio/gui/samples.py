@@ -34,6 +34,7 @@ class SampleView(QWidget):
         self.grid_size.setToolTip("Samples per row and column (4x4 to 10x10), always from the same fixed noise.")
         self.grid_size.valueChanged.connect(self._grid_edited)
         self.use_ema = QCheckBox("EMA generator")
+        self.use_ema.setChecked(True)
         self.use_ema.setToolTip("Show samples of the exponential moving average of G's weights (turn EMA on under Training).")
         self.caption = QLabel("")
         bar.addWidget(self.grid_size)

@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLineEdit, QWidget
 
 
 class ScientificSpinBox(QDoubleSpinBox):
@@ -88,20 +88,22 @@ class IntListEdit(QLineEdit):
 
 
 class ClassPicker(QWidget):
-    """Ten toggles for the digit/class subset; none checked means all classes."""
+    """Ten toggles for the digit/class subset (two rows of five); none checked means all
+    classes."""
 
     changed = Signal(tuple)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setHorizontalSpacing(4)
+        layout.setVerticalSpacing(0)
         self.boxes = []
         for digit in range(10):
             box = QCheckBox(str(digit))
             box.toggled.connect(self._emit)
-            layout.addWidget(box)
+            layout.addWidget(box, digit // 5, digit % 5)
             self.boxes.append(box)
         self._quiet = False
 
