@@ -1,5 +1,7 @@
 """Helpers shared by the test modules (pytest puts this folder on sys.path)."""
 
+from contextlib import contextmanager
+
 import imageio.v3 as iio
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
@@ -30,6 +32,15 @@ def open_window(qtbot, tmp_path, config, **kwargs):
         window.show()
     qtbot.waitUntil(lambda: window.snapshot is not None, timeout=10_000)
     return window
+
+
+@contextmanager
+def running_window(qtbot, tmp_path, config):
+    """`open_window`, closed on exit, asserting that closing ended the training thread."""
+    window = open_window(qtbot, tmp_path, config)
+    yield window
+    window.close()
+    assert window.host.thread.isFinished()
 
 
 def click(qtbot, widget):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 
-from support import click, open_window
+from support import click, running_window
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
@@ -16,18 +16,14 @@ SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discrimi
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL))
-    yield w
-    w.close()
-    assert w.host.thread.isFinished()
+    with running_window(qtbot, tmp_path, RunConfig().with_values(SMALL)) as w:
+        yield w
 
 
 def curve_values(curve):
     """The y values a curve was given (before any log transform), empty before the first draw."""
     _, y = curve.getOriginalDataset()
     return np.array([]) if y is None else y
-
-
 
 
 def test_start_pause_step_resume_reset_through_the_buttons(qtbot, window):

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from support import click, open_window, read_gif
+from support import click, read_gif, running_window
 from ganstudio.config import RunConfig
 from ganstudio.export import LossPanel
 from ganstudio.export.compose import FrameComposer
@@ -31,12 +31,8 @@ SMALL = {
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL))
-    yield w
-    w.close()
-    assert w.host.thread.isFinished()
-
-
+    with running_window(qtbot, tmp_path, RunConfig().with_values(SMALL)) as w:
+        yield w
 
 
 def type_into(qtbot, spin, value):
@@ -73,8 +69,6 @@ def expected_frames(snap, **options):
     steps, d_loss = snap.series["d_loss"]
     panel = LossPanel(steps, d_loss, snap.series["g_loss"][1])
     return FrameComposer(snap.frames, snap.frame_steps, loss_panel=panel, **options)
-
-
 
 
 # -- timeline -------------------------------------------------------------------------------------
