@@ -48,6 +48,20 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
+GRID_COLOR = "#34373c"  # grid lines, opaque, a shade above the background
+
+
+def show_opaque_grid(plot: pg.PlotItem) -> None:
+    """Grid lines in an opaque dark colour. pyqtgraph draws the grid as the axes' tick lines;
+    translucent ones take Qt's slow blending path (4.4 ms per axis per repaint, measured) where
+    opaque ones take 0.16 ms, and the axes repaint with every plot refresh."""
+    plot.showGrid(x=True, y=True, alpha=1.0)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTickPen(pg.mkPen(GRID_COLOR))
+        axis.setStyle(tickAlpha=255)
+
+
 def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
     """(step, label) per marker: G/D pairs of the same change merge ("lr 0.0002 -> 0.001")."""
     out: list[tuple[int, str]] = []
@@ -131,7 +145,7 @@ class PlotsPanel(QWidget):
     def _add_plot(self, name: str, title: str) -> pg.PlotItem:
         """A new row sharing the step axis, with a hover cursor."""
         plot = self.graphics.addPlot(row=len(self.plots), col=0, title=title)
-        plot.showGrid(x=True, y=True, alpha=0.15)
+        show_opaque_grid(plot)
         if self.plots:
             plot.setXLink(next(iter(self.plots.values())))
         cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine))
