@@ -1,18 +1,20 @@
 """How many threads the BLAS library (OpenBLAS in NumPy's wheels) uses for matrix products.
 
-OpenBLAS's worker threads busy-wait between products. When anything else wants a core (the GUI
-thread, another program), a two-thread product stalls on its preempted half: on a 2-core
-machine small networks then train up to 30x slower (measured, docs/DESIGN.md). The window's
-training thread therefore leaves one core to the GUI (:func:`gui_threads`); headless runs use
-every core. `GANSTUDIO_BLAS_THREADS=N` sets the count for both (use 1 on a busy machine).
+On an idle machine every core is fastest (2-core machine: `recommended` 32 vs 19 steps/s,
+`vanilla` ~1.2x). But OpenBLAS's worker threads busy-wait between products, and when another
+program keeps a core busy a two-thread product stalls on its preempted half: `vanilla` then
+trains at 109 steps/s with two threads against 261 with one (measured beside another training).
 
-The count is fixed for a process's life: OpenBLAS's results depend on it in the last bits, and
-a run must be reproducible bit for bit.
+Headless runs use every core, fixed for the run: OpenBLAS's results differ in the last bits
+between thread counts and a scripted run must reproduce bit for bit. The window's training
+adapts (:class:`AdaptiveThreads`): every core while the rest of the machine is idle, one fewer
+while other programs keep a core busy. `GANSTUDIO_BLAS_THREADS=N` fixes the count everywhere.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -32,9 +34,63 @@ def fixed_threads() -> int | None:
     return int(value) if value.isdigit() and int(value) > 0 else None
 
 
-def gui_threads() -> int:
-    """BLAS threads for training beside the GUI: every core but one (at least one)."""
-    return fixed_threads() or max(1, cores() - 1)
+def default_threads() -> int:
+    """GANSTUDIO_BLAS_THREADS if set, else every core."""
+    return fixed_threads() or cores()
+
+
+def _cpu_sample() -> tuple[float, float, float] | None:
+    """(wall seconds, CPU seconds the whole machine was busy, CPU seconds of this process), or
+    None where /proc/stat does not exist."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
+    return time.monotonic(), busy / os.sysconf("SC_CLK_TCK"), time.process_time()
+
+
+def others_busy(before: tuple[float, float, float], after: tuple[float, float, float]) -> float:
+    """Cores kept busy by other programs between two :func:`_cpu_sample` readings."""
+    wall = after[0] - before[0]
+    if wall <= 0:
+        return 0.0
+    return max(0.0, ((after[1] - before[1]) - (after[2] - before[2])) / wall)
+
+
+class AdaptiveThreads:
+    """The window's BLAS thread count: every core while other programs leave the machine idle,
+    one fewer while they keep more than ~half a core busy (back when they use less than ~a
+    quarter). Call :meth:`update` between training steps; it reads /proc/stat at most every
+    `interval` seconds (~50 us) and returns the new count when it changed, else None.
+    Fixed (never changes) when GANSTUDIO_BLAS_THREADS is set, on one core, or without /proc."""
+
+    DOWN_ABOVE = 0.5  # other programs' busy cores that make us leave one core
+    UP_BELOW = 0.25
+
+    def __init__(self, interval: float = 2.0) -> None:
+        self.interval = interval
+        self.threads = default_threads()
+        self.adaptive = fixed_threads() is None and cores() > 1
+        self._last = _cpu_sample() if self.adaptive else None
+        set_blas_threads(self.threads)
+
+    def update(self) -> int | None:
+        if self._last is None or time.monotonic() - self._last[0] < self.interval:
+            return None
+        now = _cpu_sample()
+        others, self._last = others_busy(self._last, now), now
+        want = self.threads
+        if self.threads == cores() and others > self.DOWN_ABOVE:
+            want = cores() - 1
+        elif self.threads < cores() and others < self.UP_BELOW:
+            want = cores()
+        if want == self.threads:
+            return None
+        self.threads = want
+        set_blas_threads(want)
+        return want
 
 
 def set_blas_threads(threads: int | None) -> None:

@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per configuration (default 3)")
     bench.add_argument("--gui", action="store_true", help="compare training speed with the window open against headless, and the GUI's responsiveness")
     bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
+    bench.add_argument("--rounds", type=int, default=4, help="with --gui: alternate headless and windowed segments this many times (default 4)")
     bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="where MNIST is found (never downloaded; synthetic-digits otherwise)")
     return parser
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench" and args.gui:
             from ganstudio.gui.bench_gui import main as bench_gui_main
 
-            return bench_gui_main(args.bench_preset, args.bench_data_dir, args.seconds)
+            return bench_gui_main(args.bench_preset, args.bench_data_dir, args.seconds, args.json, args.rounds)
         if args.command == "bench":
             from ganstudio.bench import main as bench_main
 

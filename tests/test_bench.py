@@ -2,8 +2,11 @@
 measured, never tested)."""
 
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 
 def test_bench_json_names_both_configurations(mnist_dir):
@@ -20,3 +23,18 @@ def test_bench_json_names_both_configurations(mnist_dir):
         assert row["data"] == "mnist"
         assert row["steps_per_s"] > 0 and row["roofline_fraction"] > 0 and row["peak_fraction"] > 0
     assert rows["large-mlp"]["gflop_per_step"] > rows["seed-mlp"]["gflop_per_step"]
+
+
+def test_bench_gui_compares_window_and_headless(mnist_dir):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "bench", "--gui", "--json", "--seconds", "1", "--rounds", "2", "--data-dir", str(mnist_dir)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["preset"] == "vanilla" and report["rounds"] == 2
+    assert report["headless_steps_per_s"] > 0 and report["window_steps_per_s"] > 0
+    assert report["ratio"] == pytest.approx(report["window_steps_per_s"] / report["headless_steps_per_s"], rel=0.5)
+    assert report["snapshots_per_s"] > 0  # the window painted while training
+    assert 0 <= report["timer_late_p50_ms"] <= report["timer_late_p99_ms"] <= report["timer_late_max_ms"]

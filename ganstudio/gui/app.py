@@ -18,12 +18,24 @@ def configure_pyqtgraph() -> None:
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="#1e1f22", foreground="#c8c8c8")
 
 
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
+def configure_threads() -> None:
+    """The training thread needs the GIL between matrix products; while the GUI thread runs
+    Python (painting), it waits up to the switch interval (5 ms by default) before Python hands
+    the GIL over. 1 ms: window training ran ~5% faster and the GUI's p99 timer lateness fell
+    from ~42 to ~32 ms (`ganstudio bench --gui`)."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+
+
 def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False) -> int:
     """Open the window with `preset` (else the last config, else the recommended preset)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()
+    configure_threads()
     settings = QSettings("GAN Studio", "GAN Studio")
     config = load_preset(preset) if preset else (last_config(settings) or load_preset(DEFAULT_PRESET))
     window = MainWindow(config, data_dir=data_dir, settings=settings, start=start)

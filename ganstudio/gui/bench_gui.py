@@ -1,77 +1,60 @@
 """`ganstudio bench --gui`: training speed with the window open against headless, and how
 promptly the GUI thread answers while training.
 
-Both runs use the same preset for the same time. Responsiveness: a 10 ms QTimer runs in the GUI
-thread during the windowed run; its lateness (actual interval minus 10 ms) is reported as p50,
-p99 and max.
+Both sides train the same preset. Shared machines drift (a neighbour's load comes and goes over
+seconds), so the measurement alternates: `rounds` times, a headless segment (a second session
+stepped in this thread while the window's training is paused) then a windowed segment (the
+window training in its worker thread, plots and grid updating). The ratio is taken per round and
+the median reported. Responsiveness: a 10 ms QTimer runs in the GUI thread during the windowed
+segments; its lateness (actual interval minus 10 ms) is reported as p50, p99 and max.
+
+BLAS threads follow the app's policy (ganstudio.blas): headless every core (or
+GANSTUDIO_BLAS_THREADS), the window whatever its AdaptiveThreads chose.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ganstudio import commands as cmd
-from ganstudio.blas import blas_threads_now
+from ganstudio.blas import default_threads, set_blas_threads
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
+TIMER_MS = 10
+MIN_SEGMENT_S = 0.5
 
-def headless_rate(config, data_dir: str | None, seconds: float) -> float:
-    session = Session(config, data_dir=data_dir)
-    for _ in range(20):
-        session.step()
+
+@dataclass(frozen=True)
+class GuiBenchResult:
+    preset: str
+    rounds: int
+    headless_steps_per_s: float  # median over rounds
+    window_steps_per_s: float  # median over rounds
+    ratio: float  # median of the per-round ratios window / headless
+    snapshots_per_s: float  # snapshots the window painted, over all windowed segments
+    gui_cpu: float  # CPU time of the GUI thread / wall time, windowed segments
+    headless_blas_threads: int
+    window_blas_threads: int
+    timer_late_p50_ms: float
+    timer_late_p99_ms: float
+    timer_late_max_ms: float
+
+
+def steps_for(session: Session, seconds: float) -> float:
+    """Step `session` for `seconds` in this thread; steps/s."""
     start = time.perf_counter()
     steps = 0
     while time.perf_counter() - start < seconds:
         session.step()
         steps += 1
     return steps / (time.perf_counter() - start)
-
-
-def windowed_rate(config, data_dir: str | None, seconds: float) -> tuple[float, np.ndarray, int]:
-    """(steps/s with the window open and training, timer lateness in ms, snapshots shown)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from ganstudio.gui.app import configure_pyqtgraph
-    from ganstudio.gui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication([])
-    configure_pyqtgraph()
-    settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(config, data_dir=data_dir, settings=settings)
-    window.show()
-    shown = [0]
-    window.snapshot_shown.connect(lambda _: shown.__setitem__(0, shown[0] + 1))
-    run_event_loop_until(lambda: window.snapshot is not None)
-    window.submit(cmd.Resume())
-    worker = window.host.worker
-    run_event_loop_until(lambda: worker.steps_done >= 20)
-    late: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        late.append((now - last[0]) * 1000.0 - 10.0)
-        last[0] = now
-
-    timer = QTimer(interval=10, timeout=tick)
-    steps0, shown0, start = worker.steps_done, shown[0], time.perf_counter()
-    timer.start()
-    last[0] = time.perf_counter()
-    loop = QEventLoop()  # the window runs as in the app: an event loop, no polling
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    timer.stop()
-    rate = (worker.steps_done - steps0) / (time.perf_counter() - start)
-    frames = shown[0] - shown0
-    window.close()
-    return rate, np.array(late[1:]), frames
 
 
 def run_event_loop_until(done, poll_ms: int = 20) -> None:
@@ -86,17 +69,111 @@ def run_event_loop_until(done, poll_ms: int = 20) -> None:
     check.stop()
 
 
-def main(preset: str, data_dir: str | None, seconds: float) -> int:
+def run_event_loop_for(seconds: float) -> None:
+    """Run the Qt event loop for `seconds`, as the app does (no polling)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) -> GuiBenchResult:
+    """Alternate headless and windowed segments, `seconds` of each in total."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ganstudio.gui.app import configure_pyqtgraph, configure_threads
+    from ganstudio.gui.main_window import MainWindow
+
     config = load_preset(preset)
-    headless = headless_rate(config, data_dir, seconds)
-    headless_threads = blas_threads_now()
-    windowed, late, frames = windowed_rate(config, data_dir, seconds)
-    print(f"preset {preset}: {seconds:g} s each")
-    print(f"headless        {headless:8.1f} steps/s   (BLAS threads: {headless_threads})")
-    print(
-        f"window open     {windowed:8.1f} steps/s   ({windowed / headless:.2f} of headless, {frames / seconds:.0f} snapshots/s painted, "
-        f"BLAS threads: {blas_threads_now()})"
+    segment = max(MIN_SEGMENT_S, seconds / rounds)
+    headless_threads = default_threads()
+
+    headless = Session(config, data_dir=data_dir)
+    set_blas_threads(headless_threads)
+    steps_for(headless, 0.2)  # warm-up: buffers, caches
+
+    app = QApplication.instance() or QApplication([])
+    configure_pyqtgraph()
+    configure_threads()
+    settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(config, data_dir=data_dir, settings=settings)
+    window.show()
+    shown = [0]
+    window.snapshot_shown.connect(lambda _: shown.__setitem__(0, shown[0] + 1))
+    run_event_loop_until(lambda: window.snapshot is not None)
+    worker = window.host.worker
+    window_threads = worker.blas.threads
+
+    late: list[float] = []
+    last = [0.0]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        late.append((now - last[0]) * 1000.0 - TIMER_MS)
+        last[0] = now
+
+    timer = QTimer(interval=TIMER_MS, timeout=tick)
+    headless_rates, window_rates, frames, window_time, gui_cpu = [], [], 0, 0.0, 0.0
+    try:
+        for _ in range(rounds):
+            set_blas_threads(headless_threads)
+            headless_rates.append(steps_for(headless, segment))
+
+            set_blas_threads(window_threads)  # the worker's choice, unless it changes it
+            started = worker.steps_done
+            window.submit(cmd.Resume())
+            run_event_loop_until(lambda: worker.steps_done >= started + 5)
+            steps0, shown0, start, cpu0 = worker.steps_done, shown[0], time.perf_counter(), time.thread_time()
+            last[0] = start
+            timer.start()
+            run_event_loop_for(segment)
+            timer.stop()
+            elapsed = time.perf_counter() - start
+            gui_cpu += time.thread_time() - cpu0
+            window_rates.append((worker.steps_done - steps0) / elapsed)
+            frames += shown[0] - shown0
+            window_time += elapsed
+            window_threads = worker.blas.threads
+            window.submit(cmd.Pause())
+            run_event_loop_until(lambda: window.snapshot is not None and window.snapshot.paused)
+    finally:
+        window.close()
+    lateness = np.array(late) if late else np.zeros(1)
+    ratios = np.array(window_rates) / np.array(headless_rates)
+    return GuiBenchResult(
+        preset=preset,
+        rounds=rounds,
+        headless_steps_per_s=float(np.median(headless_rates)),
+        window_steps_per_s=float(np.median(window_rates)),
+        ratio=float(np.median(ratios)),
+        snapshots_per_s=frames / window_time,
+        gui_cpu=gui_cpu / window_time,
+        headless_blas_threads=headless_threads,
+        window_blas_threads=window_threads,
+        timer_late_p50_ms=float(np.percentile(lateness, 50)),
+        timer_late_p99_ms=float(np.percentile(lateness, 99)),
+        timer_late_max_ms=float(lateness.max()),
     )
-    if len(late):
-        print(f"10 ms timer lateness: p50 {np.percentile(late, 50):.1f} ms, p99 {np.percentile(late, 99):.1f} ms, max {late.max():.1f} ms")
+
+
+def format_report(r: GuiBenchResult, seconds: float) -> str:
+    return "\n".join(
+        [
+            f"preset {r.preset}: {seconds:g} s each side, alternating in {r.rounds} rounds (medians)",
+            f"headless        {r.headless_steps_per_s:8.1f} steps/s   (BLAS threads: {r.headless_blas_threads})",
+            f"window open     {r.window_steps_per_s:8.1f} steps/s   ({r.ratio:.2f} of headless, "
+            f"{r.snapshots_per_s:.0f} snapshots/s painted, BLAS threads: {r.window_blas_threads})",
+            f"GUI thread busy {100 * r.gui_cpu:.0f}% of a core while training",
+            f"{TIMER_MS} ms timer lateness: p50 {r.timer_late_p50_ms:.1f} ms, p99 {r.timer_late_p99_ms:.1f} ms, "
+            f"max {r.timer_late_max_ms:.1f} ms",
+        ]
+    )
+
+
+def main(preset: str, data_dir: str | None, seconds: float, as_json: bool = False, rounds: int = 4) -> int:
+    result = measure(preset, data_dir, seconds, rounds)
+    print(json.dumps(asdict(result)) if as_json else format_report(result, seconds))
     return 0

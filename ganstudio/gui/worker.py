@@ -18,14 +18,14 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ganstudio import commands as cmd
-from ganstudio.blas import gui_threads, set_blas_threads
+from ganstudio.blas import AdaptiveThreads
 from ganstudio.checkpoint import CheckpointError, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig
 from ganstudio.data import DatasetError, OfflineError
 from ganstudio.export.errors import ExportError
 from ganstudio.session import Session
 
-SNAPSHOT_INTERVAL = 1.0 / 30.0  # at most ~30 snapshots a second, by the worker's own clock
+SNAPSHOT_INTERVAL = 1.0 / 20.0  # at most 20 snapshots a second, by the worker's own clock
 PROGRESS_INTERVAL = 0.1
 
 
@@ -67,6 +67,7 @@ class TrainingWorker(QObject):
     progress = Signal(int, int)  # download bytes done, total (0 when unknown)
     opened = Signal(object)  # the RunConfig of a newly opened run
     saved = Signal(str)  # path of a written checkpoint
+    blas_threads = Signal(int)  # the BLAS thread count changed (other programs came or went)
 
     def __init__(self, data_dir: str | None = None) -> None:
         super().__init__()
@@ -79,6 +80,7 @@ class TrainingWorker(QObject):
         self._last_emit = 0.0
         self._last_progress = 0.0
         self.steps_done = 0  # read by benchmarks; only the worker writes it
+        self.blas: AdaptiveThreads | None = None  # created by run(): the thread count in use
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -94,6 +96,7 @@ class TrainingWorker(QObject):
     # -- worker thread --------------------------------------------------------------------------
     @Slot()
     def run(self) -> None:
+        self.blas = AdaptiveThreads()
         try:
             while not self._stop:
                 self._drain()
@@ -111,6 +114,9 @@ class TrainingWorker(QObject):
                     self.error.emit(f"Internal error during a training step ({exc!r}); training paused.")
                 self.steps_done += 1
                 self._dirty = True
+                changed = self.blas.update()
+                if changed is not None:
+                    self.blas_threads.emit(changed)
                 self._emit_if_due()
         finally:
             QThread.currentThread().quit()
@@ -183,7 +189,6 @@ class WorkerHost(QObject):
         self.thread.started.connect(self.worker.run)
 
     def start(self) -> None:
-        set_blas_threads(gui_threads())
         self.thread.start()
 
     def stop(self, timeout_ms: int = 10_000) -> bool:
