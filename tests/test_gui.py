@@ -10,6 +10,7 @@ from support import click, running_window
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
+from ganstudio.gui.worker import SNAPSHOT_INTERVAL, snapshot_interval
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32", "view.grid": 4}
 
@@ -164,3 +165,17 @@ def test_many_signal_emits_do_not_leak_references_to_true():
         emitter.ping.emit(i)
     assert len(received) == 20_000
     assert sys.getrefcount(True) >= before - 100
+
+
+def test_expensive_snapshots_are_spaced_out_so_painting_never_slows_training(qtbot, tmp_path):
+    # A large G with an EMA renders two 10x10 grids per snapshot (~0.8 GFLOP): several ms on
+    # any machine, so the worker must space snapshots beyond the 20-a-second ceiling.
+    config = RunConfig().with_values(
+        {"data.dataset": "synthetic-digits", "generator.hidden": (1024, 1024), "training.ema": True, "view.grid": 10}
+    )
+    with running_window(qtbot, tmp_path, config) as window:
+        worker = window.host.worker
+        click(qtbot, window.run_controls.start_button)
+        qtbot.waitUntil(lambda: worker.steps_done > 20, timeout=30_000)
+        assert worker.snapshot_every > SNAPSHOT_INTERVAL
+    assert snapshot_interval(0.0) == SNAPSHOT_INTERVAL

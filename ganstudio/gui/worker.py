@@ -26,7 +26,15 @@ from ganstudio.export.errors import ExportError
 from ganstudio.session import Session
 
 SNAPSHOT_INTERVAL = 1.0 / 20.0  # at most 20 snapshots a second, by the worker's own clock
+SNAPSHOT_BUDGET = 0.03  # and at most ~3% of the training thread's time goes into making them
 PROGRESS_INTERVAL = 0.1
+
+
+def snapshot_interval(cost: float) -> float:
+    """Seconds between snapshots when making one took `cost` seconds: 1/20 s, or longer when
+    snapshots are expensive (a large G renders two sample grids: ~4 ms for `recommended`, which
+    then gets ~7 snapshots a second) so that they never take more than SNAPSHOT_BUDGET."""
+    return max(SNAPSHOT_INTERVAL, cost / SNAPSHOT_BUDGET)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class TrainingWorker(QObject):
         self._session: Session | None = None
         self._dirty = False
         self._last_emit = 0.0
+        self.snapshot_every = SNAPSHOT_INTERVAL  # seconds; grows when snapshots are expensive
         self._last_progress = 0.0
         self.steps_done = 0  # read by benchmarks; only the worker writes it
         self.blas: AdaptiveThreads | None = None  # created by run(): the thread count in use
@@ -170,11 +179,14 @@ class TrainingWorker(QObject):
 
     def _emit_if_due(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self._session is None or not (force or (self._dirty and now - self._last_emit >= SNAPSHOT_INTERVAL)):
+        if self._session is None or not (force or (self._dirty and now - self._last_emit >= self.snapshot_every)):
             return
         self._last_emit = now
         self._dirty = False
-        self.snapshot.emit(self._session.snapshot())
+        start = time.perf_counter()
+        snap = self._session.snapshot()
+        self.snapshot_every = snapshot_interval(time.perf_counter() - start)
+        self.snapshot.emit(snap)
 
 
 class WorkerHost(QObject):
