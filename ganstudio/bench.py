@@ -82,20 +82,25 @@ def training_data(data_dir: str | None) -> Dataset:
         return load_dataset("synthetic-digits")
 
 
-def bench_config(config: BenchConfig, data: Dataset, seconds: float, peak: float, seed: int = 0) -> dict:
-    """Measure one configuration; returns the JSON row."""
+def bench_config(config: BenchConfig, data: Dataset, seconds: float, peak: float, seed: int = 0, rounds: int = 5) -> dict:
+    """Measure one configuration; returns the JSON row. The step and its roofline are timed in
+    alternation, `rounds` times, and each figure is the median over rounds: a shared machine's
+    speed drifts over seconds, and timing the two apart would compare a fast spell with a slow one."""
     rng = np.random.default_rng(seed)
     gan = config.build(rng)
     batches = BatchIterator(data, config.batch, rng)
     step = lambda: gan.train_step(batches.next, rng, 2e-4, 2e-4)  # noqa: E731
     for _ in range(10):
         step()
-    per_round = max(3, int(seconds / 3 / _best_time(step, 1, 3)))
-    step_time = _best_time(step, repeats=3, number=per_round)
+    per_round = max(3, int(seconds / rounds / _best_time(step, 1, 3)))
 
     shapes = gan.matmul_shapes(config.batch)
     flops = sum(2.0 * m * k * p for m, k, p in shapes)
-    roofline_time = sum(count * matmul_seconds(*shape, rng) for shape, count in Counter(shapes).items())
+    step_times, roofline_times = [], []
+    for _ in range(rounds):
+        step_times.append(_best_time(step, repeats=1, number=per_round))
+        roofline_times.append(sum(count * matmul_seconds(*shape, rng) for shape, count in Counter(shapes).items()))
+    step_time, roofline_time = float(np.median(step_times)), float(np.median(roofline_times))
     return {
         "name": config.name,
         "batch": config.batch,
@@ -104,7 +109,7 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peak: float
         "ms_per_step": step_time * 1e3,
         "gflop_per_step": flops / 1e9,
         "roofline_ms": roofline_time * 1e3,
-        "roofline_fraction": roofline_time / step_time,
+        "roofline_fraction": float(np.median(np.array(roofline_times) / np.array(step_times))),
         "peak_fraction": flops / (peak * 1e9) / step_time,
     }
 
