@@ -60,7 +60,7 @@ def test_plots_and_grid_receive_data(qtbot, window):
     curve = window.plots.curves["g_loss"]
     qtbot.waitUntil(lambda: len(curve_values(curve)) > 30, timeout=10_000)
     assert np.isfinite(curve_values(curve)).all()
-    grid = window.samples.image.image
+    grid = window.samples.shown_grid
     assert grid.dtype == np.uint8 and grid.shape == (4 * 29 + 1, 4 * 29 + 1) and grid.std() > 0
     assert "steps/s" in window.status.text()
 

@@ -94,7 +94,7 @@ def test_timeline_scrubs_recorded_frames_marks_the_step_and_returns_to_live(qtbo
         qtbot.keyClick(slider, Qt.Key.Key_Right)
     step = int(snap.frame_steps[3])
     assert not timeline.is_live and timeline.shown_step == step
-    assert np.array_equal(samples.image.image, snap.frames[3])
+    assert np.array_equal(samples.shown_grid, snap.frames[3])
     assert f"step {step:,}" in timeline.label.text() and "frame 4 of" in timeline.label.text()
     assert samples.caption.text() == f"recorded at step {step:,}"
     assert plots.frame_cursor.isVisible() and plots.frame_cursor.value() == step
@@ -103,12 +103,12 @@ def test_timeline_scrubs_recorded_frames_marks_the_step_and_returns_to_live(qtbo
     # Training goes on: the slider's end grows, the recorded frame stays on show.
     click(qtbot, window.run_controls.start_button)
     qtbot.waitUntil(lambda: slider.maximum() > len(snap.frames) + 3, timeout=20_000)
-    assert slider.value() == 3 and np.array_equal(samples.image.image, snap.frames[3])
+    assert slider.value() == 3 and np.array_equal(samples.shown_grid, snap.frames[3])
 
     click(qtbot, timeline.live_button)
     assert timeline.is_live and slider.value() == slider.maximum()
     assert not plots.frame_cursor.isVisible() and not timeline.live_button.isEnabled()
-    qtbot.waitUntil(lambda: np.array_equal(samples.image.image, window.snapshot.grid), timeout=5_000)
+    qtbot.waitUntil(lambda: np.array_equal(samples.shown_grid, window.snapshot.grid), timeout=5_000)
 
     qtbot.keyClick(slider, Qt.Key.Key_Home)  # scrub again, then drag to the end: live again
     assert not timeline.is_live
@@ -133,7 +133,7 @@ def test_scrubbed_frame_stays_selected_when_the_recorder_thins(qtbot, window):
     timeline.show_snapshot(twice)
     i = timeline.slider.value()
     assert abs(int(twice.frame_steps[i]) - step) == np.abs(twice.frame_steps - step).min()
-    assert timeline.shown_step == int(twice.frame_steps[i]) and np.array_equal(window.samples.image.image, twice.frames[i])
+    assert timeline.shown_step == int(twice.frame_steps[i]) and np.array_equal(window.samples.shown_grid, twice.frames[i])
     assert window.plots.frame_cursor.value() == timeline.shown_step
 
 

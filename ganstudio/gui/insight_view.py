@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ganstudio.gui.plots import MeteredPlotWidget
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.session import Snapshot
 
@@ -43,7 +44,7 @@ class HistogramView(QWidget):
         self.summary = QLabel(WAITING)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.plot = pg.PlotWidget()
+        self.plot = MeteredPlotWidget()
         self.plot.setFixedHeight(130)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()

@@ -35,12 +35,12 @@ from ganstudio.presets import load_preset, preset_names
 from ganstudio.session import Snapshot
 
 BANNER_SECONDS = 10.0
-# Curves and axes repaint at most 5 times a second, and less often when painting is slow: the
-# GUI spends at most ~PLOT_BUDGET of one core on them (a full repaint of the six plots takes
-# 15-35 ms, and the GUI thread's Python holds the GIL the training thread needs between
-# matrix products). Grid and status follow every snapshot.
-PLOT_INTERVAL_MS = (200, 2000)
-PLOT_BUDGET = 0.05
+# Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
+# GUI spends at most ~PLOT_BUDGET of one core on them (one refresh of the six plots, with the
+# follow-up paints it sets off, takes 25-50 ms, and pyqtgraph's Python holds the GIL the
+# training thread needs between matrix products). Grid and status follow every snapshot.
+PLOT_INTERVAL_MS = (200, 3000)
+PLOT_BUDGET = 0.04
 
 
 def _elapsed(seconds: float) -> str:
@@ -265,8 +265,11 @@ class MainWindow(QMainWindow):
         self.plots.show_series(snap.series, snap.events)
         self.plots.show_insight(snap.insight_kind, snap.insight_series)
         self.histogram.show_snapshot(snap)
-        self.plots.graphics.viewport().repaint()
-        cost_ms = (time.perf_counter() - start) * 1000.0
+        self.plots.settle_ranges()
+        # This refresh's data handling plus the painting since the last one (the view repaints
+        # after this returns; its cost counts towards the next interval).
+        painted = self.plots.graphics.take_paint_seconds() + self.histogram.plot.take_paint_seconds()
+        cost_ms = (time.perf_counter() - start + painted) * 1000.0
         low, high = PLOT_INTERVAL_MS
         self._plot_timer.setInterval(int(min(high, max(low, cost_ms / PLOT_BUDGET))))
 

@@ -1,5 +1,6 @@
-"""The sample view: the fixed-noise grid of G's samples (crisp nearest-neighbour scaling), or
-for 2D data a scatter of real vs generated points."""
+"""The sample view: the fixed-noise grid of G's samples (crisp nearest-neighbour scaling, painted
+by Qt without Python: gui/pixel_grid.py), or for 2D data a scatter of real vs generated points
+over D's output (pyqtgraph)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from ganstudio.engine.losses import PROBABILISTIC
+from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.session import Snapshot
 
 
@@ -42,14 +44,13 @@ class SampleView(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.caption)
         layout.addLayout(bar)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.pixels = PixelGrid()
+        layout.addWidget(self.pixels, 1)
+        self.graphics = pg.GraphicsLayoutWidget()  # the 2D view, shown instead of the grid
+        self.graphics.setVisible(False)
         layout.addWidget(self.graphics, 1)
-        self.view = self.graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.view.addItem(self.image)
         self.plot = None  # created on first 2D snapshot
         self._quiet = False
-        self.last_grid: np.ndarray | None = None
 
     def _grid_edited(self, side: int) -> None:
         if not self._quiet:
@@ -76,22 +77,22 @@ class SampleView(QWidget):
         self._show_grid(frame)
         self.caption.setText(f"recorded at step {step:,}")
 
+    @property
+    def shown_grid(self) -> np.ndarray | None:
+        """The uint8 (H, W) sample grid on screen (the last one shown)."""
+        return self.pixels.array
+
     def _show_grid(self, grid: np.ndarray) -> None:
-        if self.plot is not None:
-            self.plot.setVisible(False)
-            self.view.setVisible(True)
-        self.last_grid = grid
-        first = self.image.image is None or self.image.image.shape != grid.shape
-        self.image.setImage(grid, autoLevels=False, levels=(0, 255))
-        if first:
-            self.view.autoRange(padding=0.01)
+        self.graphics.setVisible(False)
+        self.pixels.setVisible(True)
+        self.pixels.show_array(grid)
 
     def _show_points(self, real: np.ndarray, fake: np.ndarray, heatmap: np.ndarray | None, extent, levels) -> None:
         """GAN Lab's view: real (m, 2) and generated (n, 2) points over D's output on the plane
         (heatmap (g, g), row 0 at the extent's y_min; bright = D says real). `levels`: the
         heatmap's fixed range (0, 1) for probabilities, None to fit raw scores."""
         if self.plot is None:
-            self.plot = self.graphics.addPlot(row=1, col=0)
+            self.plot = self.graphics.addPlot()
             self.plot.setAspectLocked(True)
             self.plot.showGrid(x=True, y=True, alpha=0.15)
             self.heatmap = pg.ImageItem(axisOrder="row-major")
@@ -106,8 +107,8 @@ class SampleView(QWidget):
                 pad = 0.15 * float((hi - lo).max())
                 extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
             self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0)
-        self.view.setVisible(False)
-        self.plot.setVisible(True)
+        self.pixels.setVisible(False)
+        self.graphics.setVisible(True)
         if heatmap is not None and extent is not None:
             x_min, x_max, y_min, y_max = extent
             if levels is None:
