@@ -40,7 +40,7 @@ BANNER_SECONDS = 10.0
 # follow-up paints it sets off, takes 25-50 ms, and pyqtgraph's Python holds the GIL the
 # training thread needs between matrix products). Grid and status follow every snapshot.
 PLOT_INTERVAL_MS = (200, 3000)
-PLOT_BUDGET = 0.04
+PLOT_BUDGET = 0.03
 
 
 def _elapsed(seconds: float) -> str:
