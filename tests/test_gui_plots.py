@@ -1,10 +1,20 @@
-"""Plot helpers: the smoothing slider's EMA and the change-marker labels."""
+"""Plot helpers: the smoothing slider's EMA, the change-marker labels, and the plots following
+new data."""
 
 import numpy as np
 import pytest
 
-from ganstudio.gui.plots import event_labels, smooth
-from ganstudio.history import Event
+from ganstudio.gui.plots import PlotsPanel, event_labels, smooth
+from ganstudio.history import FIELDS, Event
+
+
+def series_until(last_step: int, loss_top: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A snapshot's series: every field over steps 1..last_step, losses rising to loss_top."""
+    steps = np.arange(1, last_step + 1)
+    values = {name: np.full(last_step, 1e-3, np.float32) for name in FIELDS}
+    values["d_loss"] = np.linspace(0.1, loss_top, last_step, dtype=np.float32)
+    values["g_loss"] = values["d_loss"][::-1].copy()
+    return {name: (steps, v) for name, v in values.items()}
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.6, 0.99, 0.999])
@@ -32,3 +42,32 @@ def test_change_markers_merge_the_two_networks_lr():
         (300, "loss non_saturating -> hinge"),
         (400, "rebuilt G: hidden [128] -> [256]"),
     ]
+
+
+def test_every_plot_follows_new_data_before_it_is_painted(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    for last_step, loss_top in ((500, 2.0), (4000, 7.5)):
+        panel.show_series(series_until(last_step, loss_top), ())
+        panel.settle_ranges()  # no event processing, no paint in between
+        for name, plot in panel.plots.items():
+            if plot.isVisible():
+                x_min, x_max = plot.vb.viewRange()[0]
+                assert x_min <= 1 and x_max >= last_step, name
+        y_min, y_max = panel.plots["loss"].vb.viewRange()[1]
+        assert y_min <= 0.1 and y_max >= loss_top
+
+
+def test_the_plots_paint_time_is_metered_for_the_budget(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.graphics.take_paint_seconds()
+    panel.show_series(series_until(300, 1.0), ())  # new curves: the view repaints from the event loop
+    qtbot.waitUntil(lambda: panel.graphics.paint_seconds > 0.0, timeout=5_000)
+    assert panel.graphics.take_paint_seconds() > 0.0
+    assert panel.graphics.take_paint_seconds() == 0.0
