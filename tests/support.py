@@ -22,6 +22,15 @@ def read_gif(path):
     return frames, durations, loop
 
 
+def shown(qtbot, widget, width, height):
+    """`widget` resized to width x height, shown and exposed, closed with the test."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    with qtbot.waitExposed(widget):
+        widget.show()
+    return widget
+
+
 def open_window(qtbot, tmp_path, config, **kwargs):
     """A shown MainWindow on `config` with throw-away settings, once its first snapshot is in."""
     configure_pyqtgraph()

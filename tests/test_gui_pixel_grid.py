@@ -3,6 +3,7 @@
 import numpy as np
 from PySide6.QtGui import QColor
 
+from support import shown
 from ganstudio.gui.pixel_grid import PixelGrid
 
 
@@ -13,11 +14,7 @@ def grabbed_gray(widget) -> np.ndarray:
 
 
 def test_grid_fills_the_widget_with_sharp_square_pixels(qtbot):
-    view = PixelGrid()
-    qtbot.addWidget(view)
-    view.resize(200, 100)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, PixelGrid(), 200, 100)
     image = np.array([[0, 255], [64, 192]], np.uint8)
     view.show_array(image)
     shot = grabbed_gray(view)
@@ -29,11 +26,7 @@ def test_grid_fills_the_widget_with_sharp_square_pixels(qtbot):
 
 
 def test_a_new_grid_replaces_the_old_and_a_resize_refits(qtbot):
-    view = PixelGrid()
-    qtbot.addWidget(view)
-    view.resize(120, 120)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, PixelGrid(), 120, 120)
     view.show_array(np.zeros((4, 4), np.uint8))
     view.show_array(np.full((3, 6), 200, np.uint8))
     view.resize(300, 150)

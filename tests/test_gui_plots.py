@@ -4,6 +4,7 @@ new data."""
 import numpy as np
 import pytest
 
+from support import shown
 from ganstudio.gui.plots import PlotsPanel, event_labels, smooth
 from ganstudio.history import FIELDS, Event
 
@@ -45,11 +46,7 @@ def test_change_markers_merge_the_two_networks_lr():
 
 
 def test_every_plot_follows_new_data_before_it_is_painted(qtbot):
-    panel = PlotsPanel()
-    qtbot.addWidget(panel)
-    panel.resize(600, 700)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
     for last_step, loss_top in ((500, 2.0), (4000, 7.5)):
         panel.show_series(series_until(last_step, loss_top), ())
         panel.settle_ranges()  # no event processing, no paint in between
@@ -62,10 +59,7 @@ def test_every_plot_follows_new_data_before_it_is_painted(qtbot):
 
 
 def test_the_plots_paint_time_is_metered_for_the_budget(qtbot):
-    panel = PlotsPanel()
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
     panel.graphics.take_paint_seconds()
     panel.show_series(series_until(300, 1.0), ())  # new curves: the view repaints from the event loop
     qtbot.waitUntil(lambda: panel.graphics.paint_seconds > 0.0, timeout=5_000)

@@ -36,7 +36,7 @@ PROGRESS_INTERVAL = 0.1
 def snapshot_interval(cost: float) -> float:
     """Seconds between snapshots when making one took `cost` seconds: 1/10 s, or longer when
     snapshots are expensive (a large G renders two sample grids: ~4 ms for `recommended`, which
-    then gets ~7 snapshots a second) so that they never take more than SNAPSHOT_BUDGET."""
+    then gets 5-7 snapshots a second) so that they never take more than SNAPSHOT_BUDGET."""
     return max(SNAPSHOT_INTERVAL, cost / SNAPSHOT_BUDGET)
 
 
