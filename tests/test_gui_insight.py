@@ -33,6 +33,7 @@ def test_ring8_shows_points_over_the_discriminator_heatmap(qtbot, tmp_path):
     qtbot.waitUntil(lambda: len(w.snapshot.insight_series["modes_covered"][0]) >= 1, timeout=20_000)
     view = w.samples
     assert view.graphics.isVisible() and not view.pixels.isVisible()
+    assert not view.grid_label.isVisible() and not view.grid_size.isVisible()  # no grid for 2D data
     assert view.heatmap.image.shape == (64, 64)
     assert len(view.fake_scatter.data) == 1000 and len(view.real_scatter.data) == 1000
     qtbot.waitUntil(lambda: "modes covered" in w.histogram.summary.text(), timeout=5_000)

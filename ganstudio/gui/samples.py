@@ -29,7 +29,8 @@ class SampleView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Grid"))
+        self.grid_label = QLabel("Grid")
+        bar.addWidget(self.grid_label)
         self.grid_size = QSpinBox()
         self.grid_size.setRange(4, 10)
         self.grid_size.setSuffix(" x n")
@@ -62,6 +63,7 @@ class SampleView(QWidget):
         self._quiet = False
         has_ema = snap.ema_grid is not None
         self.use_ema.setEnabled(has_ema)
+        self.grid_label.setVisible(snap.grid is not None)
         self.grid_size.setVisible(snap.grid is not None)
         self.use_ema.setVisible(snap.grid is not None)
         if snap.grid is not None:
