@@ -65,6 +65,19 @@ def test_plots_and_grid_receive_data(qtbot, window):
     assert "steps/s" in window.status.text()
 
 
+def test_grid_size_reads_n_x_n_and_typing_a_side_changes_the_grid(qtbot, window):
+    spin = window.samples.grid_size
+    assert spin.text() == "4 x 4"
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "6")
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.samples.shown_grid.shape == (6 * 29 + 1, 6 * 29 + 1), timeout=10_000)
+    assert spin.text() == "6 x 6" and window.snapshot.config.view.grid == 6
+    spin.stepUp()
+    qtbot.waitUntil(lambda: window.samples.shown_grid.shape == (7 * 29 + 1, 7 * 29 + 1), timeout=10_000)
+    assert spin.text() == "7 x 7"
+
+
 def test_live_lr_change_reaches_the_running_session_and_shows_in_the_plots(qtbot, window):
     click(qtbot, window.run_controls.start_button)
     qtbot.waitUntil(lambda: window.snapshot.step > 10, timeout=10_000)

@@ -65,3 +65,18 @@ def test_the_plots_paint_time_is_metered_for_the_budget(qtbot):
     qtbot.waitUntil(lambda: panel.graphics.paint_seconds > 0.0, timeout=5_000)
     assert panel.graphics.take_paint_seconds() > 0.0
     assert panel.graphics.take_paint_seconds() == 0.0
+
+
+@pytest.mark.parametrize("step", [1500, 3900])  # a marker mid-plot, and one just made at the right edge
+def test_change_marker_labels_are_drawn_level_beside_their_marker_inside_the_plot(qtbot, step):
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
+    panel.show_series(series_until(4000, 2.0), (Event(step, "optimizer.d.lr", "0.0002", "0.01"),))
+    panel.settle_ranges()
+    qtbot.wait(50)
+    labelled = [(plot, line) for plot, line in panel.markers if getattr(line, "label", None) is not None]
+    assert {id(plot) for plot, _ in labelled} == {id(panel.plots["loss"]), id(panel.plots["lr"])}
+    for plot, line in labelled:
+        text, x = line.label.sceneBoundingRect(), line.sceneBoundingRect().center().x()
+        assert plot.vb.sceneBoundingRect().contains(text), "the label is clipped by its plot"
+        assert text.width() > 3 * text.height(), "the label reads left to right"
+        assert min(abs(text.left() - x), abs(text.right() - x)) < 3, "the label touches its marker"

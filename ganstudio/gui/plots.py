@@ -231,6 +231,8 @@ class PlotsPanel(QWidget):
         for plot, line in self.markers:
             plot.removeItem(line)
         self.markers = []
+        label_fill = pg.mkColor(pg.getConfigOption("background"))
+        label_fill.setAlpha(200)  # the text stays readable over the curves
         for step, label in event_labels(events):
             for name, plot in self.plots.items():
                 line = pg.InfiniteLine(
@@ -239,7 +241,9 @@ class PlotsPanel(QWidget):
                     movable=False,
                     pen=pg.mkPen("#e0a030", width=1, style=Qt.PenStyle.DashLine),
                     label=label if name in ("loss", "lr") else None,
-                    labelOpts={"position": 0.92, "color": "#e0a030", "rotateAxis": (1, 0), "anchors": [(0, 1), (0, 1)]},
+                    # Level text near the top, right of the marker, or left of it when the marker is in
+                    # the right half of the view (pyqtgraph picks the anchor): never clipped.
+                    labelOpts={"position": 0.96, "color": "#e0a030", "anchors": [(0, 0), (1, 0)], "fill": label_fill},
                 )
                 plot.addItem(line, ignoreBounds=True)
                 self.markers.append((plot, line))

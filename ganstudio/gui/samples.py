@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
+from ganstudio.gui.widgets import GridSideSpinBox
 from ganstudio.session import Snapshot
 
 
@@ -31,9 +32,8 @@ class SampleView(QWidget):
         bar = QHBoxLayout()
         self.grid_label = QLabel("Grid")
         bar.addWidget(self.grid_label)
-        self.grid_size = QSpinBox()
+        self.grid_size = GridSideSpinBox()
         self.grid_size.setRange(4, 10)
-        self.grid_size.setSuffix(" x n")
         self.grid_size.setToolTip("Samples per row and column (4x4 to 10x10), always from the same fixed noise.")
         self.grid_size.valueChanged.connect(self._grid_edited)
         self.use_ema = QCheckBox("EMA generator")

@@ -1,4 +1,5 @@
-"""Small reusable editors for config values: scientific spin box, int-list line edit, class picker."""
+"""Small reusable editors for config values: scientific spin box, grid-side spin box, int-list line
+edit, class picker."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLineEdit, QSpinBox, QWidget
 
 
 class ScientificSpinBox(QDoubleSpinBox):
@@ -37,6 +38,23 @@ class ScientificSpinBox(QDoubleSpinBox):
         value = self.value() if self.value() > 0 else self.minimum() or 1e-6
         new = float(f"{value * 10 ** (steps / 10):.3g}")
         self.setValue(min(max(new, self.minimum()), self.maximum()))
+
+
+class GridSideSpinBox(QSpinBox):
+    """The side n of an n x n sample grid, shown as "8 x 8"; typing "8" (or "8 x 8") sets 8."""
+
+    def textFromValue(self, value: int) -> str:
+        return f"{value} x {value}"
+
+    def valueFromText(self, text: str) -> int:
+        return int(text.split("x")[0])
+
+    def validate(self, text: str, pos: int):
+        side = text.split("x")[0].strip()
+        if not side.isdigit():
+            return QValidator.State.Intermediate, text, pos
+        ok = self.minimum() <= int(side) <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
 
 
 class IntListEdit(QLineEdit):
