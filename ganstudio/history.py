@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 FIELDS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "lr_d", "lr_g", "steps_per_s")
+WARNING_EVENT = "warning: "  # key prefix of the event a starting warning makes
 
 
 @dataclass(frozen=True)
 class Event:
-    """A live change, a rebuild, a revert or a warning, at a step."""
+    """A live change, a rebuild, a revert or a warning (key: WARNING_EVENT + its title), at a step."""
 
     step: int
     key: str

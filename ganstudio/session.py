@@ -23,7 +23,7 @@ from ganstudio.engine.gan import GAN, StepMetrics
 from ganstudio.engine.schedules import lr_factor
 from ganstudio.export.grid import make_grid
 from ganstudio.export.scatter import render_points
-from ganstudio.history import FIELDS, Event, History
+from ganstudio.history import FIELDS, WARNING_EVENT, Event, History
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.tracker import InsightTracker
@@ -266,7 +266,7 @@ class Session:
         every = self.config.view.insight_every
         if every and self.step_count % every == 0:
             for w in self.insight.update(self.step_count, self.gan, self.dataset, self.config, self.history):
-                self.history.add_event(self.step_count, f"warning: {w.title}")
+                self.history.add_event(self.step_count, WARNING_EVENT + w.title)
 
     def _weights_finite(self) -> bool:
         return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from support import shown
-from ganstudio.gui.plots import PlotsPanel, event_labels, smooth
+from ganstudio.gui.plots import PlotsPanel, event_labels, lr_ticks, smooth
 from ganstudio.history import FIELDS, Event
 
 
@@ -29,19 +29,23 @@ def test_smoothing_is_the_debiased_ema(weight):
     np.testing.assert_allclose(smooth(x, weight), expected, atol=1e-5)
 
 
-def test_change_markers_merge_the_two_networks_lr():
+def test_change_markers_merge_the_two_networks_lr_and_warnings_show_their_headline():
     events = (
         Event(100, "optimizer.g.lr", "0.0002", "0.001"),
         Event(100, "optimizer.d.lr", "0.0002", "0.001"),
         Event(250, "optimizer.d.beta1", "0.5", "0.9"),
         Event(300, "training.loss", "non_saturating", "hinge"),
         Event(400, "rebuilt G: hidden [128] -> [256]", "", ""),
+        Event(500, "warning: Mode collapse: the generator draws only a few kinds of samples", "", ""),
+        Event(600, "warning: Training is diverging", "", ""),
     )
     assert event_labels(events) == [
         (100, "lr 0.0002 -> 0.001"),
         (250, "D beta1 0.5 -> 0.9"),
         (300, "loss non_saturating -> hinge"),
         (400, "rebuilt G: hidden [128] -> [256]"),
+        (500, "\u26a0 Mode collapse"),
+        (600, "\u26a0 Training is diverging"),
     ]
 
 
@@ -80,3 +84,38 @@ def test_change_marker_labels_are_drawn_level_beside_their_marker_inside_the_plo
         assert plot.vb.sceneBoundingRect().contains(text), "the label is clipped by its plot"
         assert text.width() > 3 * text.height(), "the label reads left to right"
         assert min(abs(text.left() - x), abs(text.right() - x)) < 3, "the label touches its marker"
+
+
+def test_learning_rates_share_a_log_axis_and_a_zero_lr_is_a_gap(qtbot):
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
+    series = series_until(1000, 1.0)
+    steps = series["lr_g"][0]
+    series["lr_g"] = (steps, np.full(1000, 2e-4, np.float32))
+    lr_d = np.full(1000, 1e-2, np.float32)
+    lr_d[-100:] = 0.0  # a cosine schedule's floor
+    series["lr_d"] = (steps, lr_d)
+    panel.show_series(series, ())
+    panel.settle_ranges()
+    lr = panel.plots["lr"]
+    assert lr.ctrl.logYCheck.isChecked()
+    low, high = lr.vb.viewRange()[1]  # log10 units
+    assert low < np.log10(2e-4) < np.log10(1e-2) < high and high - low < 3  # both readable, neither on an edge
+    _, shown_d = panel.curves["lr_d"].getData()  # what is drawn, in log10 units
+    assert np.isnan(shown_d[-100:]).all() and np.allclose(shown_d[:-100], -2.0)
+    assert [label for _, label in lr.getAxis("left")._tickLevels[0]] == ["0.0002", "0.001", "0.01"]  # what setTicks gave
+
+
+@pytest.mark.parametrize(
+    "low, high, labels",
+    [
+        (2e-4, 2e-4, ["0.0002"]),  # a constant lr: its value, nothing else
+        (2e-4, 2.4e-4, ["0.0002"]),  # too close to label both
+        (2e-4, 1e-2, ["0.0002", "0.001", "0.01"]),
+        (1e-5, 0.1, ["1e-05", "0.0001", "0.001", "0.01", "0.1"]),  # a long decay: one per decade
+    ],
+)
+def test_lr_axis_labels_the_extremes_and_round_values_clear_of_each_other(low, high, labels):
+    ticks = lr_ticks(low, high)
+    assert [label for _, label in ticks] == labels
+    positions = [p for p, _ in ticks]
+    assert positions[0] == pytest.approx(np.log10(low)) and np.all(np.diff(positions) >= 0.1)

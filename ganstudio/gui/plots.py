@@ -3,6 +3,7 @@ every live change and a read-out of exact values under the mouse."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -10,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ganstudio.history import Event
+from ganstudio.history import WARNING_EVENT, Event
 
 PLOTS = (
     ("loss", "Losses", (("d_loss", "D loss", "#ff8a65"), ("g_loss", "G loss", "#4fc3f7"))),
@@ -19,6 +20,7 @@ PLOTS = (
     ("grad", "Gradient norms", (("g_grad_norm", "G", "#4fc3f7"), ("d_grad_norm", "D", "#ff8a65"))),
 )
 SMOOTHED = ("d_loss", "g_loss", "d_real", "d_fake")
+LEARNING_RATES = ("lr_g", "lr_d")  # on a log axis
 INSIGHT_PLOTS = (("coverage", "Coverage", "#aed581"), ("quality", "Quality", "#ffd54f"))
 # insight kind -> ((coverage series, title), (quality series, title))
 INSIGHT_SERIES = {
@@ -95,7 +97,8 @@ def show_opaque_grid(plot: pg.PlotItem) -> None:
 
 
 def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
-    """(step, label) per marker: G/D pairs of the same change merge ("lr 0.0002 -> 0.001")."""
+    """(step, label) per marker: G/D pairs of the same change merge ("lr 0.0002 -> 0.001"); a
+    warning shows its headline ("\u26a0 Mode collapse")."""
     out: list[tuple[int, str]] = []
     seen: dict[tuple[int, str, str, str], int] = {}
     for e in events:
@@ -110,10 +113,27 @@ def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
             label = f"{net.upper()} {name} {e.old} -> {e.new}"
         elif e.old or e.new:
             label = f"{key.rsplit('.', 1)[-1]} {e.old} -> {e.new}"
+        elif key.startswith(WARNING_EVENT):
+            label = "\u26a0 " + key[len(WARNING_EVENT) :].split(":")[0]  # the headline; the banner has the rest
         else:
             label = key
         out.append((e.step, label))
     return out
+
+
+def lr_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Labelled ticks for the log lr axis spanning [low, high] (lrs > 0): the two extremes as
+    they are ("0.0002"), then 1-2-5 values between them that keep clear of the labels already
+    placed (a fifth of the shown span, at least 0.1 decade). Positions in log10 units."""
+    lo, hi = math.log10(low), math.log10(high)
+    gap = max(0.1, (hi - lo + 0.4) / 5)
+    ticks = [(lo, f"{low:.3g}")] + ([(hi, f"{high:.3g}")] if hi - lo >= gap else [])
+    for decade in range(math.floor(lo), math.ceil(hi) + 1):
+        for mantissa in (1, 2, 5):
+            position = decade + math.log10(mantissa)
+            if lo < position < hi and all(abs(position - p) >= gap for p, _ in ticks):
+                ticks.append((position, f"{mantissa * 10.0**decade:.3g}"))
+    return sorted(ticks)
 
 
 class PlotsPanel(QWidget):
@@ -167,6 +187,7 @@ class PlotsPanel(QWidget):
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.smoothing.valueChanged.connect(lambda _: self._redraw_smoothed())
         self.log_y.toggled.connect(lambda on: self.plots["loss"].setLogMode(y=on))
+        self.plots["lr"].setLogMode(y=True)
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.frame_cursor = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1.5), label="frame", labelOpts={"position": 0.06, "color": "#f0f0f0"}
@@ -201,16 +222,27 @@ class PlotsPanel(QWidget):
         """series: {field: (steps (m,), values (m,))} from a snapshot."""
         self._series = series
         for field, curve in self.curves.items():
-            if field in SMOOTHED:
-                continue
-            steps, values = series[field]
-            curve.setData(steps, values, skipFiniteCheck=True)
-        top = max((float(series[f][1].max()) for f in ("lr_g", "lr_d") if len(series[f][1])), default=0.0)
-        if top > 0:
-            self.plots["lr"].setYRange(0.0, top * 1.25, padding=0)  # a constant lr stays readable
+            if field not in SMOOTHED and field not in LEARNING_RATES:
+                steps, values = series[field]
+                curve.setData(steps, values, skipFiniteCheck=True)
+        self._show_learning_rates(series)
         self._redraw_smoothed()
         if events != self._events:
             self._show_events(events)
+
+    def _show_learning_rates(self, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Both lrs on the log axis, which keeps a 50x gap between G's and D's readable and a
+        decay's shape visible. A zero lr (a schedule's floor) is a gap: it has no logarithm."""
+        positive = []
+        for field in LEARNING_RATES:
+            steps, values = series[field]
+            self.curves[field].setData(steps, np.where(values > 0, values, np.nan))
+            positive.append(values[values > 0])
+        lrs = np.concatenate(positive)
+        if lrs.size:  # a constant lr sits mid-plot, not on an edge
+            low, high = float(lrs.min()), float(lrs.max())
+            self.plots["lr"].setYRange(math.log10(low) - 0.2, math.log10(high) + 0.2, padding=0)
+            self.plots["lr"].getAxis("left").setTicks([lr_ticks(low, high), []])
 
     def settle_ranges(self) -> None:
         """Let the auto-ranges follow new data now rather than while painting. pyqtgraph settles
