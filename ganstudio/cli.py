@@ -7,8 +7,10 @@ output) ends with one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
+from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.checkpoint import CheckpointError
 from ganstudio.config import ConfigError
@@ -16,6 +18,28 @@ from ganstudio.data import DatasetError
 from ganstudio.export.errors import ExportError
 
 USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,19 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)")
     length = train.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=int, help="train until this total step count (also when resuming; default 1000)")
-    length.add_argument("--seconds", type=float, help="train for this many seconds")
+    length.add_argument("--steps", type=positive_int, help="train until this total step count (also when resuming; default 1000)")
+    length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
     train.add_argument("--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to")
     train.add_argument("--out", default="ganstudio-run", metavar="DIR", help="output folder (default ./ganstudio-run)")
     train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
-    train.add_argument("--gif-every", type=int, metavar="N", help="record the sample grid every N steps (view.record_every)")
-    train.add_argument("--fps", type=float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
-    train.add_argument("--gif-scale", type=int, default=2, metavar="N", help="enlarge the GIF's pixels N times, nearest neighbour (default 2)")
+    train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (view.record_every)")
+    train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
+    train.add_argument("--gif-scale", type=positive_int, default=2, metavar="N", help="enlarge the GIF's pixels N times, nearest neighbour (default 2)")
 
     sample = sub.add_parser("sample", help="draw samples from a checkpoint")
     sample.add_argument("checkpoint")
-    sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("-n", type=positive_int, default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
@@ -59,11 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure training steps/s and the fraction of the machine's roofline")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--config", action="append", dest="configs", metavar="NAME", help="only this configuration (repeatable)")
-    bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per configuration (default 3)")
+    bench.add_argument("--config", action="append", dest="configs", choices=[c.name for c in CONFIGS], metavar="NAME", help=f"only this configuration: {', '.join(c.name for c in CONFIGS)} (repeatable)")
+    bench.add_argument("--seconds", type=positive_float, default=3.0, help="measuring time per configuration (default 3)")
     bench.add_argument("--gui", action="store_true", help="compare training speed with the window open against headless, and the GUI's responsiveness")
     bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
-    bench.add_argument("--rounds", type=int, default=4, help="with --gui: alternate headless and windowed segments this many times (default 4)")
+    bench.add_argument("--rounds", type=positive_int, default=4, help="with --gui: alternate headless and windowed segments this many times (default 4)")
     bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="where MNIST is found (never downloaded; synthetic-digits otherwise)")
     return parser
 

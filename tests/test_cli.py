@@ -86,6 +86,25 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+def test_absurd_numbers_on_the_command_line_are_refused_before_any_work(tmp_path):
+    cases = [
+        (["train", "--steps", "-3"], "--steps: must be a whole number of at least 1, not '-3'"),
+        (["train", "--steps", "ten"], "--steps: must be a whole number of at least 1, not 'ten'"),
+        (["train", "--seconds", "0"], "--seconds: must be a number above 0, not '0'"),
+        (["train", "--seconds", "nan"], "--seconds: must be a number above 0, not 'nan'"),
+        (["train", "--gif-scale", "0"], "--gif-scale: must be a whole number of at least 1"),
+        (["sample", "x.npz", "-n", "-1"], "-n: must be a whole number of at least 1"),
+        (["bench", "--config", "nope"], "invalid choice: 'nope' (choose from 'seed-mlp', 'large-mlp')"),
+        (["bench", "--gui", "--rounds", "0"], "--rounds: must be a whole number of at least 1"),
+    ]
+    for args, words in cases:
+        result = ganstudio(*args, cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and words in result.stderr, (args, result.stderr)
+        assert result.stderr.strip().splitlines()[-1].startswith("ganstudio"), result.stderr  # argparse: usage, then the error
+    assert list(tmp_path.iterdir()) == []  # no run folder was made
+
+
 def test_offline_mnist_names_the_files_and_the_alternative(tmp_path, monkeypatch):
     monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://127.0.0.1:9/")
     result = ganstudio("train", "--data-dir", str(tmp_path / "empty"), "--steps", "1")
