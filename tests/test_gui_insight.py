@@ -24,6 +24,8 @@ def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):
     qtbot.waitUntil(lambda: "classes covered" in w.histogram.summary.text(), timeout=5_000)
     heights = w.histogram.bars.opts["height"]
     assert len(heights) == 10 and np.isclose(np.sum(heights), 1.0, atol=1e-3)
+    low, high = w.plots.plots["coverage"].vb.viewRange()[1]
+    assert low <= 0 and 10 <= high <= 11  # the whole 0-10 scale, whatever the count so far
     w.close()
 
 
@@ -38,6 +40,8 @@ def test_ring8_shows_points_over_the_discriminator_heatmap(qtbot, tmp_path):
     assert len(view.fake_scatter.data) == 1000 and len(view.real_scatter.data) == 1000
     qtbot.waitUntil(lambda: "modes covered" in w.histogram.summary.text(), timeout=5_000)
     assert len(w.histogram.bars.opts["height"]) == 8
+    low, high = w.plots.plots["coverage"].vb.viewRange()[1]
+    assert low <= 0 and 8 <= high <= 9  # modes covered, out of 8
     w.close()
 
 

@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         self._plotted = snap
         start = time.perf_counter()
         self.plots.show_series(snap.series, snap.events)
-        self.plots.show_insight(snap.insight_kind, snap.insight_series)
+        self.plots.show_insight(snap.insight_kind, snap.insight_series, None if snap.histogram is None else len(snap.histogram))
         self.histogram.show_snapshot(snap)
         self.plots.settle_ranges()
         # This refresh's data handling plus the painting since the last one (the view repaints

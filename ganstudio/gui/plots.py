@@ -208,8 +208,10 @@ class PlotsPanel(QWidget):
         self.plots[name] = plot
         return plot
 
-    def show_insight(self, kind: str | None, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Coverage and quality over time from a snapshot's insight series (see INSIGHT_SERIES)."""
+    def show_insight(self, kind: str | None, series: dict[str, tuple[np.ndarray, np.ndarray]], count: int | None = None) -> None:
+        """Coverage and quality over time from a snapshot's insight series (see INSIGHT_SERIES).
+        count: how many classes (digits) or modes (2D) there are to cover, the coverage axis's
+        top (0 to count, whole numbers), None before the first report."""
         for row, (name, label) in zip(("coverage", "quality"), INSIGHT_SERIES.get(kind, INSIGHT_SERIES[None])):
             visible = name in series
             self.plots[row].setVisible(visible)
@@ -217,6 +219,8 @@ class PlotsPanel(QWidget):
                 steps, values = series[name]
                 self.insight_curves[row].setData(steps, values)
                 self.plots[row].setTitle(label)
+        if count:
+            self.plots["coverage"].setYRange(0, count, padding=0.05)
 
     def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...]) -> None:
         """series: {field: (steps (m,), values (m,))} from a snapshot."""
