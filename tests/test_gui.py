@@ -5,8 +5,10 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QShortcut
 
-from support import click, running_window
+import ganstudio
+from support import click, open_window, running_window
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
@@ -192,3 +194,30 @@ def test_expensive_snapshots_are_spaced_out_so_painting_never_slows_training(qtb
         qtbot.waitUntil(lambda: worker.steps_done > 20, timeout=30_000)
         assert worker.snapshot_every > SNAPSHOT_INTERVAL
     assert snapshot_interval(0.0) == SNAPSHOT_INTERVAL
+
+
+def test_help_menu_lists_the_real_shortcuts_and_about_gives_versions(qtbot, window):
+    titles = [a.text() for a in window.help.menu.actions()]
+    assert titles == ["Keyboard and mouse shortcuts", "About GAN Studio"]
+    window.help.menu.actions()[0].trigger()
+    box = window.help.box
+    assert box.isVisible() and not box.isModal()
+    bound = {a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    bound |= {s.key().toString() for s in window.findChildren(QShortcut)}
+    assert {"Space", "Ctrl+O", "Ctrl+S", "Ctrl+Q"} <= bound
+    for key in bound:  # every shortcut the window binds is listed
+        assert f"<b>{key}</b>" in box.text()
+    window.help.menu.actions()[1].trigger()
+    about = window.help.box
+    assert not box.isVisible() and about.isVisible()  # one help box at a time
+    text = about.text()
+    assert f"GAN Studio {ganstudio.__version__}" in text and f"NumPy {np.__version__}" in text
+    assert "BLAS: openblas" in text and "Qt 6." in text
+    assert str(window.settings.fileName()) in text
+    assert window.snapshot is not None  # the window goes on while the box is open
+
+
+def test_about_names_the_data_folder_the_window_was_given(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL), data_dir=str(tmp_path / "datasets"))
+    assert f"Datasets: {tmp_path / 'datasets'}" in w.help.show_about().text()
+    w.close()

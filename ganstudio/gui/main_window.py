@@ -25,6 +25,7 @@ from ganstudio.blas import cores
 from ganstudio.config import ConfigError, RunConfig, from_toml, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
 from ganstudio.gui.export_menu import ExportMenu
+from ganstudio.gui.help_menu import HelpMenu
 from ganstudio.gui.insight_view import HistogramView, WarningsBox
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.run_controls import RunControls
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         view.addAction(self.controls_dock.toggleViewAction())
         view.addAction(self.samples_dock.toggleViewAction())
+        self.help = HelpMenu(self, self.settings, self.host.worker.data_dir)
 
     def _restore_layout(self) -> None:
         geometry = self.settings.value("geometry")
