@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from support import shown
-from ganstudio.gui.plots import PlotsPanel, event_labels, lr_ticks, smooth
+from ganstudio.gui.plots import PlotsPanel, event_labels, lr_axis, smooth
 from ganstudio.history import FIELDS, Event
 
 
@@ -111,11 +111,32 @@ def test_learning_rates_share_a_log_axis_and_a_zero_lr_is_a_gap(qtbot):
         (2e-4, 2e-4, ["0.0002"]),  # a constant lr: its value, nothing else
         (2e-4, 2.4e-4, ["0.0002"]),  # too close to label both
         (2e-4, 1e-2, ["0.0002", "0.001", "0.01"]),
+        (2e-4, 10.0, ["0.0002", "0.005", "0.1", "10"]),  # one network's lr raised to the maximum
         (1e-5, 0.1, ["1e-05", "0.0001", "0.001", "0.01", "0.1"]),  # a long decay: one per decade
     ],
 )
 def test_lr_axis_labels_the_extremes_and_round_values_clear_of_each_other(low, high, labels):
-    ticks = lr_ticks(low, high)
+    bottom, top, ticks = lr_axis(low, high)
     assert [label for _, label in ticks] == labels
     positions = [p for p, _ in ticks]
     assert positions[0] == pytest.approx(np.log10(low)) and np.all(np.diff(positions) >= 0.1)
+    margin = 0.08 * (top - bottom)  # room for half a label's height in a short plot
+    assert bottom <= positions[0] - margin and positions[-1] + margin <= top
+
+
+def test_labels_of_changes_made_close_together_do_not_cover_each_other(qtbot):
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
+    events = (
+        Event(6371, "optimizer.g.lr", "0.0002", "10"),
+        Event(7000, "warning: Mode collapse: the generator draws only a few kinds of samples", "", ""),
+        Event(7500, "warning: The discriminator overpowers the generator", "", ""),
+    )
+    panel.show_series(series_until(18000, 2.0), events)
+    panel.settle_ranges()
+    qtbot.wait(50)
+    for name in ("loss", "lr"):
+        rects = [line.label.sceneBoundingRect() for plot, line in panel.markers if plot is panel.plots[name]]
+        assert len(rects) == 3
+        for i in range(3):
+            for j in range(i + 1, 3):
+                assert not rects[i].intersects(rects[j]), (name, i, j)

@@ -21,6 +21,9 @@ PLOTS = (
 )
 SMOOTHED = ("d_loss", "g_loss", "d_real", "d_fake")
 LEARNING_RATES = ("lr_g", "lr_d")  # on a log axis
+# Marker labels take these heights in turn (fractions of the plot's height from the bottom), so
+# that labels of changes made close together stand one under another instead of on top.
+MARKER_LABEL_HEIGHTS = (0.96, 0.72, 0.48)
 INSIGHT_PLOTS = (("coverage", "Coverage", "#aed581"), ("quality", "Quality", "#ffd54f"))
 # insight kind -> ((coverage series, title), (quality series, title))
 INSIGHT_SERIES = {
@@ -121,19 +124,21 @@ def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
     return out
 
 
-def lr_ticks(low: float, high: float) -> list[tuple[float, str]]:
-    """Labelled ticks for the log lr axis spanning [low, high] (lrs > 0): the two extremes as
-    they are ("0.0002"), then 1-2-5 values between them that keep clear of the labels already
-    placed (a fifth of the shown span, at least 0.1 decade). Positions in log10 units."""
+def lr_axis(low: float, high: float) -> tuple[float, float, list[tuple[float, str]]]:
+    """The log lr axis for lrs spanning [low, high] (> 0): (bottom, top, ticks) in log10 units.
+    A margin of 0.2 decade plus a tenth of the span keeps the end labels inside the axis (Qt
+    drops a label that would stick out). Ticks: the two extremes as they are ("0.0002"), then
+    1-2-5 values that keep clear of the labels already placed (a sixth of the shown span)."""
     lo, hi = math.log10(low), math.log10(high)
-    gap = max(0.1, (hi - lo + 0.4) / 5)
+    margin = 0.2 + 0.1 * (hi - lo)
+    gap = max(0.1, (hi - lo + 2 * margin) / 6)
     ticks = [(lo, f"{low:.3g}")] + ([(hi, f"{high:.3g}")] if hi - lo >= gap else [])
     for decade in range(math.floor(lo), math.ceil(hi) + 1):
         for mantissa in (1, 2, 5):
             position = decade + math.log10(mantissa)
             if lo < position < hi and all(abs(position - p) >= gap for p, _ in ticks):
                 ticks.append((position, f"{mantissa * 10.0**decade:.3g}"))
-    return sorted(ticks)
+    return lo - margin, hi + margin, sorted(ticks)
 
 
 class PlotsPanel(QWidget):
@@ -244,9 +249,9 @@ class PlotsPanel(QWidget):
             positive.append(values[values > 0])
         lrs = np.concatenate(positive)
         if lrs.size:  # a constant lr sits mid-plot, not on an edge
-            low, high = float(lrs.min()), float(lrs.max())
-            self.plots["lr"].setYRange(math.log10(low) - 0.2, math.log10(high) + 0.2, padding=0)
-            self.plots["lr"].getAxis("left").setTicks([lr_ticks(low, high), []])
+            bottom, top, ticks = lr_axis(float(lrs.min()), float(lrs.max()))
+            self.plots["lr"].setYRange(bottom, top, padding=0)
+            self.plots["lr"].getAxis("left").setTicks([ticks, []])
 
     def settle_ranges(self) -> None:
         """Let the auto-ranges follow new data now rather than while painting. pyqtgraph settles
@@ -269,18 +274,22 @@ class PlotsPanel(QWidget):
         self.markers = []
         label_fill = pg.mkColor(pg.getConfigOption("background"))
         label_fill.setAlpha(200)  # the text stays readable over the curves
-        for step, label in event_labels(events):
+        for index, (step, label) in enumerate(event_labels(events)):
+            height = MARKER_LABEL_HEIGHTS[index % len(MARKER_LABEL_HEIGHTS)]
             for name, plot in self.plots.items():
+                labelled = name in ("loss", "lr")
                 line = pg.InfiniteLine(
                     pos=step,
                     angle=90,
                     movable=False,
                     pen=pg.mkPen("#e0a030", width=1, style=Qt.PenStyle.DashLine),
-                    label=label if name in ("loss", "lr") else None,
+                    label=label if labelled else None,
                     # Level text near the top, right of the marker, or left of it when the marker is in
                     # the right half of the view (pyqtgraph picks the anchor): never clipped.
-                    labelOpts={"position": 0.96, "color": "#e0a030", "anchors": [(0, 0), (1, 0)], "fill": label_fill},
+                    labelOpts={"position": height, "color": "#e0a030", "anchors": [(0, 0), (1, 0)], "fill": label_fill},
                 )
+                if labelled:
+                    line.label.textItem.document().setDocumentMargin(1)  # 15 px tall, not 22
                 plot.addItem(line, ignoreBounds=True)
                 self.markers.append((plot, line))
         self._events = events
