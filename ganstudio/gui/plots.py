@@ -224,8 +224,12 @@ class PlotsPanel(QWidget):
                 steps, values = series[name]
                 self.insight_curves[row].setData(steps, values)
                 self.plots[row].setTitle(label)
+        # Fixed scales, with room beyond both ends for the tick labels, which Qt drops when they
+        # stick out: coverage 0..count; the high-quality share of 2D samples 0..100 %.
         if count:
-            self.plots["coverage"].setYRange(0, count, padding=0.05)
+            self.plots["coverage"].setYRange(-0.12 * count, 1.12 * count, padding=0)
+        if kind == "modes":
+            self.plots["quality"].setYRange(-12, 112, padding=0)
 
     def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...]) -> None:
         """series: {field: (steps (m,), values (m,))} from a snapshot."""
