@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from ganstudio.history import WARNING_EVENT, Event
@@ -124,6 +125,14 @@ def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
     return out
 
 
+def translucent_background() -> QColor:
+    """The plots' background at 80% opacity: behind legends and marker labels, so that their
+    text stays readable over the curves."""
+    color = pg.mkColor(pg.getConfigOption("background"))
+    color.setAlpha(200)
+    return color
+
+
 def lr_axis(low: float, high: float) -> tuple[float, float, list[tuple[float, str]]]:
     """The log lr axis for lrs spanning [low, high] (> 0): (bottom, top, ticks) in log10 units.
     A margin of 0.2 decade plus a tenth of the span keeps the end labels inside the axis (Qt
@@ -174,7 +183,7 @@ class PlotsPanel(QWidget):
             plot = self._add_plot(name, title)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            legend = plot.addLegend(offset=(-8, 4), labelTextSize="8pt")
+            legend = plot.addLegend(offset=(-8, 4), labelTextSize="8pt", brush=translucent_background())
             legend.setColumnCount(len(series))
             for field, label, color in series:
                 self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
@@ -276,8 +285,7 @@ class PlotsPanel(QWidget):
         for plot, line in self.markers:
             plot.removeItem(line)
         self.markers = []
-        label_fill = pg.mkColor(pg.getConfigOption("background"))
-        label_fill.setAlpha(200)  # the text stays readable over the curves
+        label_fill = translucent_background()
         for index, (step, label) in enumerate(event_labels(events)):
             height = MARKER_LABEL_HEIGHTS[index % len(MARKER_LABEL_HEIGHTS)]
             for name, plot in self.plots.items():
