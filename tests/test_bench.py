@@ -33,8 +33,19 @@ def test_bench_gui_compares_window_and_headless(mnist_dir):
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["preset"] == "vanilla" and report["rounds"] == 2
+    assert report["preset"] == "vanilla" and report["dataset"] == "mnist" and report["rounds"] == 2
     assert report["headless_steps_per_s"] > 0 and report["window_steps_per_s"] > 0
     assert report["ratio"] == pytest.approx(report["window_steps_per_s"] / report["headless_steps_per_s"], rel=0.5)
     assert report["snapshots_per_s"] > 0  # the window painted while training
     assert 0 <= report["timer_late_p50_ms"] <= report["timer_late_p99_ms"] <= report["timer_late_max_ms"]
+
+
+def test_bench_gui_never_downloads_it_trains_on_synthetic_digits_without_mnist(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "GANSTUDIO_MIRRORS": "http://127.0.0.1:9/"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "bench", "--gui", "--seconds", "1", "--rounds", "1", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("preset vanilla on synthetic-digits:")
+    assert list(tmp_path.iterdir()) == []  # nothing fetched into the data folder

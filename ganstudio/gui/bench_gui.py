@@ -24,6 +24,8 @@ import numpy as np
 
 from ganstudio import commands as cmd
 from ganstudio.blas import default_threads, set_blas_threads
+from ganstudio.config import RunConfig
+from ganstudio.data import OfflineError, load_dataset
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
@@ -34,6 +36,7 @@ MIN_SEGMENT_S = 0.5
 @dataclass(frozen=True)
 class GuiBenchResult:
     preset: str
+    dataset: str  # the preset's, or synthetic-digits when MNIST is not on disk
     rounds: int
     headless_steps_per_s: float  # median over rounds
     window_steps_per_s: float  # median over rounds
@@ -78,6 +81,16 @@ def run_event_loop_for(seconds: float) -> None:
     loop.exec()
 
 
+def without_download(config: RunConfig, data_dir: str | None) -> RunConfig:
+    """`config`, or the same run on the built-in synthetic-digits when its dataset (the MNIST
+    family) is not on disk: like the headless bench, a benchmark never downloads."""
+    try:
+        load_dataset(config.data.dataset, data_dir=data_dir, folder=config.data.folder or None, download=False)
+    except OfflineError:
+        return config.with_values({"data.dataset": "synthetic-digits"})
+    return config
+
+
 def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) -> GuiBenchResult:
     """Alternate headless and windowed segments, `seconds` of each in total."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -87,7 +100,7 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
     from ganstudio.gui.app import configure_pyqtgraph, configure_threads
     from ganstudio.gui.main_window import MainWindow
 
-    config = load_preset(preset)
+    config = without_download(load_preset(preset), data_dir)
     segment = max(MIN_SEGMENT_S, seconds / rounds)
     headless_threads = default_threads()
 
@@ -145,6 +158,7 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
     ratios = np.array(window_rates) / np.array(headless_rates)
     return GuiBenchResult(
         preset=preset,
+        dataset=config.data.dataset,
         rounds=rounds,
         headless_steps_per_s=float(np.median(headless_rates)),
         window_steps_per_s=float(np.median(window_rates)),
@@ -162,7 +176,7 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
 def format_report(r: GuiBenchResult, seconds: float) -> str:
     return "\n".join(
         [
-            f"preset {r.preset}: {seconds:g} s each side, alternating in {r.rounds} rounds (medians)",
+            f"preset {r.preset} on {r.dataset}: {seconds:g} s each side, alternating in {r.rounds} rounds (medians)",
             f"headless        {r.headless_steps_per_s:8.1f} steps/s   (BLAS threads: {r.headless_blas_threads})",
             f"window open     {r.window_steps_per_s:8.1f} steps/s   ({r.ratio:.2f} of headless, "
             f"{r.snapshots_per_s:.0f} snapshots/s painted, BLAS threads: {r.window_blas_threads})",
