@@ -99,6 +99,19 @@ def set_blas_threads(threads: int | None) -> None:
         threadpool_limits(limits=threads, user_api="blas")
 
 
+def _blas_pools() -> list[dict]:
+    return [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
 def blas_threads_now() -> int:
     """The BLAS library's current thread count."""
-    return max((pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"), default=1)
+    return max((pool["num_threads"] for pool in _blas_pools()), default=1)
+
+
+def blas_library() -> str:
+    """The BLAS NumPy uses, e.g. "openblas 0.3.31 (SkylakeX)"."""
+    pools = _blas_pools()
+    if not pools:
+        return "unknown"
+    pool = pools[0]
+    return f"{pool.get('internal_api', '?')} {pool.get('version', '')} ({pool.get('architecture', '?')})"

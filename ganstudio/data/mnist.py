@@ -129,15 +129,13 @@ def load_family(
     ``progress(done, total)`` reports the bytes of each file being downloaded.
     """
     family = FAMILIES[name]
-    root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    root = data_root(data_dir)
     cache = root / family.name
-    for folder in (root, cache):
-        images, labels = _find(folder, family.images), _find(folder, family.labels)
-        if images and labels:
-            return _read_pair(family, images, labels)
-        npz = folder / f"{family.name}.npz"
-        if npz.is_file():
-            return _read_npz(family, npz)
+    found = _local_source(family, root)
+    if isinstance(found, tuple):
+        return _read_pair(family, *found)
+    if found is not None:
+        return _read_npz(family, found)
     missing = [spec for spec in (family.images, family.labels) if not _find(cache, spec)]
     mirrors = mirrors_from_env(family.mirrors)
     if not download_missing:
@@ -148,6 +146,30 @@ def load_family(
         except OfflineError as exc:
             raise _offline(family, cache, mirrors, str(exc)) from exc
     return _read_pair(family, _find(cache, family.images), _find(cache, family.labels))
+
+
+def on_disk(name: str, data_dir: str | Path | None = None) -> bool:
+    """Whether family member ``name``'s training set is in ``data_dir`` (as :func:`load_family`
+    looks for it), so that loading it needs no download. Reads no file."""
+    return _local_source(FAMILIES[name], data_root(data_dir)) is not None
+
+
+def data_root(data_dir: str | Path | None = None) -> Path:
+    """The folder datasets are looked for in: ``data_dir`` if given, else :func:`default_data_dir`."""
+    return Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+
+
+def _local_source(family: Family, root: Path) -> tuple[Path, Path] | Path | None:
+    """Where the training set already is: the (images, labels) IDX pair or a Keras-style .npz,
+    in ``root`` or else ``root/<name>``; None when neither holds it."""
+    for folder in (root, root / family.name):
+        images, labels = _find(folder, family.images), _find(folder, family.labels)
+        if images and labels:
+            return images, labels
+        npz = folder / f"{family.name}.npz"
+        if npz.is_file():
+            return npz
+    return None
 
 
 def _find(folder: Path, spec: IdxFile) -> Path | None:

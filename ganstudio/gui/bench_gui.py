@@ -25,7 +25,7 @@ import numpy as np
 from ganstudio import commands as cmd
 from ganstudio.blas import default_threads, set_blas_threads
 from ganstudio.config import RunConfig
-from ganstudio.data import OfflineError, load_dataset
+from ganstudio.data.mnist import FAMILIES, on_disk
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
@@ -84,9 +84,7 @@ def run_event_loop_for(seconds: float) -> None:
 def without_download(config: RunConfig, data_dir: str | None) -> RunConfig:
     """`config`, or the same run on the built-in synthetic-digits when its dataset (the MNIST
     family) is not on disk: like the headless bench, a benchmark never downloads."""
-    try:
-        load_dataset(config.data.dataset, data_dir=data_dir, folder=config.data.folder or None, download=False)
-    except OfflineError:
+    if config.data.dataset in FAMILIES and not on_disk(config.data.dataset, data_dir):
         return config.with_values({"data.dataset": "synthetic-digits"})
     return config
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from pathlib import Path
 
 import imageio
 import numpy as np
@@ -12,11 +11,10 @@ import pyqtgraph as pg
 import PySide6
 from PySide6.QtCore import QSettings, Qt, qVersion
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
-from threadpoolctl import threadpool_info
 
 from ganstudio import __version__
-from ganstudio.blas import blas_threads_now, cores
-from ganstudio.data.mnist import default_data_dir
+from ganstudio.blas import blas_library, blas_threads_now, cores
+from ganstudio.data.mnist import data_root
 
 SHORTCUTS = (
     ("Space", "pause / resume training"),
@@ -35,14 +33,6 @@ def shortcuts_html() -> str:
     return f"<table>{rows}</table>"
 
 
-def blas_library() -> str:
-    """The BLAS NumPy uses, e.g. "openblas 0.3.30 (Zen)"."""
-    for pool in threadpool_info():
-        if pool.get("user_api") == "blas":
-            return f"{pool.get('internal_api', '?')} {pool.get('version', '')} ({pool.get('architecture', '?')})"
-    return "unknown"
-
-
 def about_text(settings: QSettings, data_dir: str | None = None) -> str:
     """Versions, the BLAS and its threads, and where data (`data_dir`, else the default cache)
     and settings live: plain text, one fact a line, to paste into a bug report."""
@@ -51,8 +41,8 @@ def about_text(settings: QSettings, data_dir: str | None = None) -> str:
         f"Python {platform.python_version()} on {platform.platform()}",
         f"NumPy {np.__version__}, BLAS: {blas_library()}, {blas_threads_now()} of {cores()} cores",
         f"PySide6 {PySide6.__version__} (Qt {qVersion()}), pyqtgraph {pg.__version__}, imageio {imageio.__version__}",
-        f"Datasets: {Path(data_dir) if data_dir else default_data_dir()}",
-        f"Settings: {Path(settings.fileName())}",
+        f"Datasets: {data_root(data_dir)}",
+        f"Settings: {settings.fileName()}",
         f"Executable: {sys.executable}",
     ]
     return "\n".join(lines)

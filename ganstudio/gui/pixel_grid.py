@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
+
 class PixelGrid(QGraphicsView):
     """Shows one uint8 (H, W) image at the largest size that fits, aspect kept, pixels square
     and sharp. ``array`` is the image shown (None before the first)."""
