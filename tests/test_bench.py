@@ -9,11 +9,16 @@ import sys
 import pytest
 
 
-def test_bench_json_names_both_configurations(mnist_dir):
-    result = subprocess.run(
-        [sys.executable, "-m", "ganstudio", "bench", "--json", "--seconds", "0.2", "--data-dir", str(mnist_dir)],
-        capture_output=True, text=True, timeout=600,
+def bench(*args, **env):
+    """`ganstudio bench ARGS` in a subprocess, Qt offscreen, `env` added to the environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "ganstudio", "bench", *args],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env},
     )
+
+
+def test_bench_json_names_both_configurations(mnist_dir):
+    result = bench("--json", "--seconds", "0.2", "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     rows = {row["name"]: row for row in report["configs"]}
@@ -26,11 +31,7 @@ def test_bench_json_names_both_configurations(mnist_dir):
 
 
 def test_bench_gui_compares_window_and_headless(mnist_dir):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-m", "ganstudio", "bench", "--gui", "--json", "--seconds", "1", "--rounds", "2", "--data-dir", str(mnist_dir)],
-        capture_output=True, text=True, timeout=600, env=env,
-    )
+    result = bench("--gui", "--json", "--seconds", "1", "--rounds", "2", "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["preset"] == "vanilla" and report["dataset"] == "mnist" and report["rounds"] == 2
@@ -41,11 +42,7 @@ def test_bench_gui_compares_window_and_headless(mnist_dir):
 
 
 def test_bench_gui_never_downloads_it_trains_on_synthetic_digits_without_mnist(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "GANSTUDIO_MIRRORS": "http://127.0.0.1:9/"}
-    result = subprocess.run(
-        [sys.executable, "-m", "ganstudio", "bench", "--gui", "--seconds", "1", "--rounds", "1", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, env=env,
-    )
+    result = bench("--gui", "--seconds", "1", "--rounds", "1", "--data-dir", str(tmp_path), GANSTUDIO_MIRRORS="http://127.0.0.1:9/")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("preset vanilla on synthetic-digits:")
     assert list(tmp_path.iterdir()) == []  # nothing fetched into the data folder

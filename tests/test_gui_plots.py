@@ -18,6 +18,15 @@ def series_until(last_step: int, loss_top: float) -> dict[str, tuple[np.ndarray,
     return {name: (steps, v) for name, v in values.items()}
 
 
+def panel_with_events(qtbot, last_step: int, events: tuple[Event, ...]) -> PlotsPanel:
+    """A shown 600 x 700 plots panel over steps 1..last_step with markers for `events`, painted."""
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
+    panel.show_series(series_until(last_step, 2.0), events)
+    panel.settle_ranges()
+    qtbot.wait(50)
+    return panel
+
+
 @pytest.mark.parametrize("weight", [0.0, 0.6, 0.99, 0.999])
 def test_smoothing_is_the_debiased_ema(weight):
     x = np.random.default_rng(0).standard_normal(30_000).astype(np.float32)
@@ -73,10 +82,7 @@ def test_the_plots_paint_time_is_metered_for_the_budget(qtbot):
 
 @pytest.mark.parametrize("step", [1500, 3900])  # a marker mid-plot, and one just made at the right edge
 def test_change_marker_labels_are_drawn_level_beside_their_marker_inside_the_plot(qtbot, step):
-    panel = shown(qtbot, PlotsPanel(), 600, 700)
-    panel.show_series(series_until(4000, 2.0), (Event(step, "optimizer.d.lr", "0.0002", "0.01"),))
-    panel.settle_ranges()
-    qtbot.wait(50)
+    panel = panel_with_events(qtbot, 4000, (Event(step, "optimizer.d.lr", "0.0002", "0.01"),))
     labelled = [(plot, line) for plot, line in panel.markers if getattr(line, "label", None) is not None]
     assert {id(plot) for plot, _ in labelled} == {id(panel.plots["loss"]), id(panel.plots["lr"])}
     for plot, line in labelled:
@@ -125,15 +131,12 @@ def test_lr_axis_labels_the_extremes_and_round_values_clear_of_each_other(low, h
 
 
 def test_labels_of_changes_made_close_together_do_not_cover_each_other(qtbot):
-    panel = shown(qtbot, PlotsPanel(), 600, 700)
     events = (
         Event(6371, "optimizer.g.lr", "0.0002", "10"),
         Event(7000, "warning: Mode collapse: the generator draws only a few kinds of samples", "", ""),
         Event(7500, "warning: The discriminator overpowers the generator", "", ""),
     )
-    panel.show_series(series_until(18000, 2.0), events)
-    panel.settle_ranges()
-    qtbot.wait(50)
+    panel = panel_with_events(qtbot, 18000, events)
     for name in ("loss", "lr"):
         rects = [line.label.sceneBoundingRect() for plot, line in panel.markers if plot is panel.plots[name]]
         assert len(rects) == 3
