@@ -1,18 +1,18 @@
-"""Presets: TOML configs shipped in resources/presets/, by name."""
+"""Presets: TOML configs shipped in the package (resources/presets/ in the source tree), by name."""
 
 from __future__ import annotations
 
-from ganstudio.config import ConfigError, RunConfig, load_toml
-from ganstudio.paths import PRESETS_DIR
+from ganstudio.config import ConfigError, RunConfig, from_toml
+from ganstudio.shipped import PRESETS
 
 
 def preset_names() -> list[str]:
     """Names of the shipped presets, sorted ("recommended", "ring8", "vanilla", ...)."""
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
+    return sorted(entry.name.removesuffix(".toml") for entry in PRESETS.iterdir() if entry.name.endswith(".toml"))
 
 
 def load_preset(name: str) -> RunConfig:
-    path = PRESETS_DIR / f"{name}.toml"
-    if not path.is_file():
-        raise ConfigError(f"unknown preset {name!r}; presets are: {', '.join(preset_names())}")
-    return load_toml(path)
+    names = preset_names()
+    if name not in names:
+        raise ConfigError(f"unknown preset {name!r}; presets are: {', '.join(names)}")
+    return from_toml((PRESETS / f"{name}.toml").read_text(encoding="utf-8"), f"preset {name}")

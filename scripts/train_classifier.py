@@ -21,8 +21,9 @@ import numpy as np
 from ganstudio.data import load_dataset
 from ganstudio.engine.network import MLP
 from ganstudio.engine.optimizers import OptimizerSpec, make_optimizer
-from ganstudio.insight.classifier import CLASSIFIER_PATH, SPEC, Classifier, cross_entropy, load_classifier
+from ganstudio.insight.classifier import SPEC, Classifier, cross_entropy, load_classifier
 
+SOURCE_WEIGHTS = Path(__file__).resolve().parents[1] / "resources" / "classifier" / "mnist.npz"  # shipped in the package
 N_TRAIN = 50_000
 SHIFT = 2  # pixels of random translation each way
 
@@ -65,7 +66,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(CLASSIFIER_PATH))
+    parser.add_argument("--out", default=str(SOURCE_WEIGHTS))
     args = parser.parse_args()
 
     data = load_dataset("mnist", data_dir=args.data_dir, value_range=(-1.0, 1.0))

@@ -8,9 +8,9 @@ Input scaling: the classifier was trained on pixels mapped linearly from 0..255 
 onto [-1, 1] first, so samples of a sigmoid generator (value range (0, 1)) are classified as
 they are meant. Values are clipped to [-1, 1] after rescaling.
 
-The weights are stored as float16 in ``resources/classifier/mnist.npz`` with their metadata
-(test accuracy, how many images trained and tested it); ``scripts/train_classifier.py`` writes
-that file.
+The weights are stored as float16 in ``resources/classifier/mnist.npz`` (shipped inside the
+package, read through :mod:`ganstudio.shipped`) with their metadata (test accuracy, how many
+images trained and tested it); ``scripts/train_classifier.py`` writes that file.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.engine.network import MLP, NetworkSpec
-from ganstudio.paths import RESOURCES_DIR
+from ganstudio.shipped import CLASSIFIER_WEIGHTS
 
-CLASSIFIER_PATH = RESOURCES_DIR / "classifier" / "mnist.npz"
 SPEC = NetworkSpec(784, (256, 128), 10, "relu", "linear", init="he_normal")
 INPUT_RANGE = (-1.0, 1.0)
 _CHUNK = 2000  # rows per forward pass: bounds the memory of one call
@@ -109,9 +108,9 @@ def new_classifier(rng: np.random.Generator) -> Classifier:
     return Classifier(MLP(SPEC, rng))
 
 
-def load_classifier(path: str | Path = CLASSIFIER_PATH) -> Classifier:
-    """The trained classifier from `path` (default: the shipped weights)."""
-    with np.load(path, allow_pickle=False) as npz:
+def load_classifier(path: str | Path | None = None) -> Classifier:
+    """The trained classifier from `path` (default: the weights shipped in the package)."""
+    with (open(path, "rb") if path is not None else CLASSIFIER_WEIGHTS.open("rb")) as fh, np.load(fh, allow_pickle=False) as npz:
         params = npz["params"]
         meta = json.loads(str(npz["meta"]))
     if tuple(meta.get("sizes", ())) != SPEC.sizes:
