@@ -12,12 +12,7 @@ import sys
 
 from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
-from ganstudio.checkpoint import CheckpointError
-from ganstudio.config import ConfigError
-from ganstudio.data import DatasetError
-from ganstudio.export.errors import ExportError
-
-USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
+from ganstudio.errors import USER_ERRORS
 
 
 def positive_int(text: str) -> int:

@@ -16,6 +16,7 @@ from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
+from ganstudio.snapshot import render_samples
 
 DEFAULT_STEPS = 1000
 
@@ -127,7 +128,7 @@ def run_train(args) -> int:
     except KeyboardInterrupt:
         interrupted = True
     line.done()
-    diverged = session.message.startswith("Training diverged")
+    diverged = session.divergence is not None
     if diverged:
         print(f"ganstudio: {session.message}", file=sys.stderr)
     written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
@@ -141,11 +142,7 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
     frames at `fps`, enlarged `scale` times, looping forever)."""
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
-    if session.config.image_shape is None:
-        image = render_points(session.samples(1000), session.dataset.x[:1000])
-    else:
-        image = session.render_grid(use_ema=session.gan.ema is not None)
-    written.append(("samples", write_png(out / "samples.png", image)))
+    written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
     if gif:
         steps, frames = session.recorder.snapshot()
         if not frames:
