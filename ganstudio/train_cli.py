@@ -130,6 +130,8 @@ def run_train(args) -> int:
     diverged = session.message.startswith("Training diverged")
     if diverged:
         print(f"ganstudio: {session.message}", file=sys.stderr)
+    if session.insight.error:
+        print(f"ganstudio: {session.insight.error}", file=sys.stderr)
     written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
     for what, path in written:
         print(f"{what}: {path}")
