@@ -1,6 +1,7 @@
 """Helpers shared by the test modules (pytest puts this folder on sys.path)."""
 
 import gzip
+import socket
 from contextlib import contextmanager
 
 import imageio.v3 as iio
@@ -81,3 +82,14 @@ def random_digits(n=50, seed=0):
     only need the files to exist."""
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n, dtype=np.uint8) % 10
+
+
+def go_offline(monkeypatch, tmp_path):
+    """A first launch offline, for this process and the CLI processes it starts: a fresh cache
+    folder, no GANSTUDIO_DATA_DIR, and the only mirror a 127.0.0.1 port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", f"http://127.0.0.1:{port}/")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh-cache"))
+    monkeypatch.delenv("GANSTUDIO_DATA_DIR", raising=False)

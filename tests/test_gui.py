@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QShortcut
 
 import ganstudio
-from support import click, open_window, random_digits, running_window, write_idx_pair
+from support import click, go_offline, open_window, random_digits, running_window, write_idx_pair
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
@@ -149,18 +149,17 @@ def test_settings_remember_the_last_config(qtbot, tmp_path):
     qtbot.addWidget(w)
     qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
     w.close()
-    from ganstudio.gui.main_window import last_config
+    from ganstudio.gui.settings import last_config
 
     assert last_config(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)).optimizer.g.lr == 3e-4
 
 
 def offline_window(qtbot, tmp_path, monkeypatch, config):
-    """A window opening `config` on a first launch offline: no MNIST in its empty data folder and
-    every mirror refusing (port 9 on 127.0.0.1 is closed)."""
-    monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://127.0.0.1:9/")
+    """A window opening `config` on a first launch offline (support.go_offline)."""
+    go_offline(monkeypatch, tmp_path)
     configure_pyqtgraph()
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(config, data_dir=str(tmp_path / "empty"), settings=settings)
+    w = MainWindow(config, settings=settings)
     qtbot.addWidget(w)
     w.show()
     return w

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio import commands as cmd
 from ganstudio.blas import cores
-from ganstudio.config import ConfigError, RunConfig, from_toml, load_toml, to_toml
+from ganstudio.config import ConfigError, RunConfig, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
 from ganstudio.gui.export_menu import ExportMenu
 from ganstudio.gui.help_menu import HelpMenu
@@ -31,6 +31,7 @@ from ganstudio.gui.no_run import NoRunPanel
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.run_controls import RunControls
 from ganstudio.gui.samples import SampleView
+from ganstudio.gui.settings import LAST_CONFIG, app_settings
 from ganstudio.gui.timeline import Timeline
 from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, SetDataDir, WorkerHost
 from ganstudio.presets import load_preset, preset_names
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
     def __init__(self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False) -> None:
         super().__init__()
         self.setWindowTitle("GAN Studio — see and steer GAN training")
-        self.settings = settings if settings is not None else QSettings("GAN Studio", "GAN Studio")
+        self.settings = settings if settings is not None else app_settings()
         self.snapshot: Snapshot | None = None
         self._start_when_open = start
         self._banner_until = 0.0
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
 
     def _opened(self, config: RunConfig) -> None:
         self._close_progress()
-        self.settings.setValue("last_config", to_toml(config))
+        self.settings.setValue(LAST_CONFIG, to_toml(config))
         self.plots.clear_markers()
         if self._start_when_open:
             self._start_when_open = False
@@ -420,19 +421,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         if self.snapshot is not None:
-            self.settings.setValue("last_config", to_toml(self.snapshot.config))
+            self.settings.setValue(LAST_CONFIG, to_toml(self.snapshot.config))
         self.settings.sync()
         self.exports.close_dialog()
         self.host.stop()
         super().closeEvent(event)
 
-
-def last_config(settings: QSettings) -> RunConfig | None:
-    """The config the app was last closed with, if it is still valid."""
-    text = settings.value("last_config")
-    if not isinstance(text, str):
-        return None
-    try:
-        return from_toml(text, "saved settings")
-    except ConfigError:
-        return None
