@@ -25,7 +25,9 @@ def add_parser(sub) -> None:
     source.add_argument("--preset", dest="config_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})")
     source.add_argument("--config", dest="config_file", metavar="FILE", help="a TOML config file (checked, completed with every default)")
     source.add_argument("--checkpoint", dest="config_checkpoint", metavar="FILE", help="the config of the run saved in this checkpoint")
-    source.add_argument("--last", action="store_true", help="the config the window was last closed with (File > Save config as… saves it too)")
+    source.add_argument(
+        "--last", action="store_true", help="the config the window was last closed with (File > Save config as… saves it too)"
+    )
     parser.add_argument("--set", dest="config_set", action="append", default=[], metavar="KEY=VALUE", help="change a setting, e.g. optimizer.lr=1e-3 (repeatable)")
     parser.add_argument("--seed", dest="config_seed", type=int, help="random seed")
     parser.add_argument("-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it")
