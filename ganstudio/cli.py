@@ -1,4 +1,4 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample` and `bench` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench` and `config` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback.
@@ -14,6 +14,7 @@ from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.checkpoint import CheckpointError
 from ganstudio.config import ConfigError
+from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.data import DatasetError
 from ganstudio.export.errors import ExportError
 
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="open the window with this preset loaded")
     parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
     parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
     bench.add_argument("--rounds", type=positive_int, default=4, help="with --gui: alternate headless and windowed segments this many times (default 4)")
     bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="where MNIST is found (never downloaded; synthetic-digits otherwise)")
+    add_config_parser(sub)
     return parser
 
 
@@ -104,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.train_cli import run_sample
 
             return run_sample(args)
+        if args.command == "config":
+            from ganstudio.config_cli import run_config
+
+            return run_config(args)
         if args.command == "bench" and args.gui:
             from ganstudio.gui.bench_gui import main as bench_gui_main
 

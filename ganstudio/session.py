@@ -53,7 +53,8 @@ class Snapshot:
     fid, mean_confidence, diversity (digits) or modes_covered, high_quality (percent), diversity
     (2D) or diversity alone; histogram: the latest report's float32 shares, (10,) per predicted
     digit or (K,) high-quality samples per mode, None before the first report; warnings: the
-    active TrainingWarnings. heatmap: for 2D data, D's output on a (64, 64) grid over
+    active TrainingWarnings; insight_error: why insight is off for this run ("" while it works).
+    heatmap: for 2D data, D's output on a (64, 64) grid over
     heatmap_extent (x_min, x_max, y_min, y_max), row 0 at y_min (see insight.heatmap.d_heatmap).
     """
 
@@ -79,6 +80,7 @@ class Snapshot:
     insight_series: dict[str, tuple[np.ndarray, np.ndarray]]
     histogram: np.ndarray | None
     warnings: tuple[TrainingWarning, ...]
+    insight_error: str
     heatmap: np.ndarray | None
     heatmap_extent: tuple[float, float, float, float] | None
 
@@ -262,11 +264,21 @@ class Session:
 
     def _maybe_insight(self) -> None:
         """Every view.insight_every steps: an insight report, its series and the warnings; a
-        warning that starts becomes a history event."""
+        warning that starts becomes a history event. Insight only measures the run: when it
+        fails (say the classifier's weights cannot be read) it is off for the rest of this run
+        (``insight.error`` says why, until the next build), the message says so, and training
+        goes on."""
         every = self.config.view.insight_every
-        if every and self.step_count % every == 0:
-            for w in self.insight.update(self.step_count, self.gan, self.dataset, self.config, self.history):
-                self.history.add_event(self.step_count, WARNING_EVENT + w.title)
+        if not every or self.step_count % every or self.insight.error:
+            return
+        try:
+            started = self.insight.update(self.step_count, self.gan, self.dataset, self.config, self.history)
+        except Exception as exc:  # any failure: a measurement must never stop the run it measures
+            self.insight.error = f"Insight is off for this run: it failed at step {self.step_count:,} ({type(exc).__name__}: {exc})"
+            self.message = f"{self.insight.error}. Training goes on without coverage, FID and warnings."
+            return
+        for w in started:
+            self.history.add_event(self.step_count, WARNING_EVENT + w.title)
 
     def _weights_finite(self) -> bool:
         return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))
@@ -463,6 +475,7 @@ class Session:
             insight_series=self.insight.series(kind),
             histogram=None if self.insight.histogram is None else self.insight.histogram.copy(),
             warnings=self.insight.warnings,
+            insight_error=self.insight.error,
             heatmap=d_heatmap(self.gan, extent) if is_2d else None,
             heatmap_extent=extent,
         )

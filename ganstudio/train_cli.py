@@ -11,9 +11,13 @@ import numpy as np
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
+from ganstudio.data import OfflineError
+from ganstudio.data.mnist import FAMILIES
 from ganstudio.export import make_grid, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
+from ganstudio.insight import coverage
+from ganstudio.insight.report import DIGIT_DATASETS, report_without_data
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
@@ -76,10 +80,16 @@ def _config_from_args(args) -> RunConfig:
     return config.with_values(changes) if changes else config
 
 
+OFFLINE_FALLBACK = "--set data.dataset=synthetic-digits"
+
+
 def _session_from_args(args, line: ProgressLine) -> Session:
     progress = download_progress(line)
     if not args.resume:
-        return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+        try:
+            return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+        except OfflineError as exc:
+            raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     changes = [parse_assignment(a) for a in args.set]
     if args.seed is not None:
@@ -130,6 +140,8 @@ def run_train(args) -> int:
     diverged = session.message.startswith("Training diverged")
     if diverged:
         print(f"ganstudio: {session.message}", file=sys.stderr)
+    if session.insight.error:
+        print(f"ganstudio: {session.insight.error}", file=sys.stderr)
     written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
     for what, path in written:
         print(f"{what}: {path}")
@@ -156,7 +168,11 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
 
 def print_report(args) -> None:
     """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
-    session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
+    try:
+        session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
+    except OfflineError as exc:
+        print_report_without_data(args, exc)
+        return
     probe = session.insight.probe(session.dataset, session.config.value_range)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
     report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
@@ -164,6 +180,29 @@ def print_report(args) -> None:
     print(f"dataset: {session.config.data.dataset}")
     print(f"samples drawn: {probe.n_samples}")
     print("\n".join(report.lines()))
+
+
+def print_report_without_data(args, offline: OfflineError) -> None:
+    """`sample --report` when the run's MNIST-family training set is neither on disk nor
+    downloadable: the figures that need no data, and on stderr why the others are missing."""
+    ckpt = Checkpoint(args.checkpoint)
+    config = ckpt.config
+    digits = config.data.dataset in DIGIT_DATASETS and config.image_shape == (28, 28)
+    n = coverage.REPORT_SAMPLES
+    z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
+    report = report_without_data(ckpt.build_gan().sample(z, use_ema=not args.no_ema), digits, config.value_range)
+    print(f"step: {ckpt.step}")
+    print(f"dataset: {config.data.dataset}")
+    print(f"samples drawn: {n}")
+    print("\n".join(report.lines()))
+    family = FAMILIES[config.data.dataset]
+    what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
+    print(
+        f"ganstudio: {what} the run's training images, and {family.title} is not on this computer and could not be "
+        f"downloaded ({offline.__cause__ or offline}). Give the folder holding {family.images.name} and "
+        f"{family.labels.name} with --data-dir DIR.",
+        file=sys.stderr,
+    )
 
 
 def run_sample(args) -> int:

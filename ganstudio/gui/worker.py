@@ -53,6 +53,13 @@ class OpenCheckpoint:
 
 
 @dataclass(frozen=True)
+class SetDataDir:
+    """Look for (and download) MNIST-family datasets in `path` from now on, as --data-dir."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class SaveCheckpoint:
     path: str
 
@@ -159,6 +166,8 @@ class TrainingWorker(QObject):
         elif isinstance(command, OpenCheckpoint):
             self._session = load_session(command.path, data_dir=self.data_dir, progress=self._report_progress)
             self.opened.emit(self._session.config)
+        elif isinstance(command, SetDataDir):
+            self.data_dir = command.path
         elif self._session is None:
             return
         elif isinstance(command, SaveCheckpoint):
