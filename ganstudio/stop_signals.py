@@ -8,9 +8,10 @@ on the phase of the run (:class:`StopSignals`):
   its staging file) and the command exits 128 + the signal number;
 - from :meth:`StopSignals.defer` on (training, then writing the outputs): the handler only
   records the signal. The training loop checks :attr:`StopSignals.signum` between whole steps,
-  so the run stops on a state it really had, and writes its outputs. A repeated signal while
-  the outputs are written is recorded too and does not cut the writing short (each file is
-  written atomically anyway): the run is saved whole, then the command exits.
+  so the run stops on a state it really had, and writes its outputs. A second signal while the
+  outputs are written does not cut the writing short: the run is saved whole, then the command
+  exits with the first signal's status. (SIGKILL, which no process can handle, still leaves
+  each file whole, old or new, as every output is written atomically.)
 
 A signal that the parent process set to be ignored (a shell's background job ignores SIGINT)
 stays ignored, as Python itself does for SIGINT. Handlers can only be installed from the main
@@ -45,13 +46,11 @@ class StopSignals:
     """Context manager: SIGINT and SIGTERM handled as described in the module docstring while
     the block runs; the previous handlers are put back on exit.
 
-    `signum` is the first stop signal received after :meth:`defer` (None while there was none);
-    `repeats` counts the ones after it.
+    `signum` is the first stop signal received after :meth:`defer` (None while there was none).
     """
 
     def __init__(self) -> None:
         self.signum: int | None = None
-        self.repeats = 0
         self._deferring = False
         self._previous: dict[int, object] = {}
 
@@ -77,5 +76,3 @@ class StopSignals:
             raise Interrupted(signum)
         if self.signum is None:
             self.signum = signum
-        else:
-            self.repeats += 1

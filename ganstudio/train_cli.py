@@ -121,13 +121,13 @@ def run_train(args) -> int:
         _train(session, line, signals)
         line.done()
         if signals.signum is not None:
-            print(f"ganstudio: {signal_name(signals.signum)}: stopped after step {session.step_count}; writing the outputs", file=sys.stderr)
+            name = signal_name(signals.signum)
+            print(f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)", file=sys.stderr)
         diverged = session.message.startswith("Training diverged")
         if diverged:
             print(f"ganstudio: {session.message}", file=sys.stderr)
-        written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
-    for what, path in written:
-        print(f"{what}: {path}")
+        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale):
+            print(f"{what}: {path}")
     if diverged:
         return 1
     return 0 if signals.signum is None else exit_status(signals.signum)

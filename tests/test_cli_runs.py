@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
+from PIL import Image
 from threadpoolctl import threadpool_limits
 
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
@@ -103,6 +104,22 @@ def test_a_signal_stops_between_steps_writes_the_outputs_and_the_run_resumes_bit
     straight = ganstudio("train", *SYNTHETIC, "--steps", total, "--out", str(tmp_path / "straight"))
     assert straight.returncode == 0, straight.stderr
     assert_same_state(training_state(out / "checkpoint.npz"), training_state(tmp_path / "straight" / "checkpoint.npz"))
+
+
+def test_a_second_signal_while_the_outputs_are_written_waits_for_them(tmp_path):
+    out, gif = tmp_path / "run", tmp_path / "run.gif"
+    big_gif = ["--gif-every", "1", "--gif-scale", "8", "--gif", str(gif)]  # writing takes a while: frames of 1864 x 1864 px
+    run = Training(*SYNTHETIC, "--steps", "1000000", *big_gif, "--out", str(out))
+    run.wait_for("step")
+    run.proc.send_signal(signal.SIGTERM)
+    run.wait_for("ganstudio: SIGTERM: stopped after step")
+    status = run.stop(signal.SIGINT)
+    assert status == 143 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout.splitlines() == [f"checkpoint: {out / 'checkpoint.npz'}", f"history: {out / 'history.csv'}", f"samples: {out / 'samples.png'}", f"gif: {gif}"]
+    step = Checkpoint(out / "checkpoint.npz").step
+    with Image.open(gif) as im:
+        assert im.n_frames == step
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["run", "run.gif", *OUTPUTS])  # no staging file left
 
 
 def test_every_stop_at_a_random_moment_saves_a_state_the_uninterrupted_run_had(tmp_path):
