@@ -2,7 +2,8 @@
 history and recorded frames. Resuming is bit-exact.
 
 Layout: `format` (a version string), `config` (the TOML text), `rng` (the generator's state as
-JSON), `step`, `elapsed`, and arrays under prefixes `gan/`, `batches/`, `history/`,
+JSON), `step`, `elapsed`, `data_dir` (the absolute folder the MNIST family was looked for in;
+absent from older checkpoints), and arrays under prefixes `gan/`, `batches/`, `history/`,
 `recorder/`, `insight/` (series, latest histogram, warnings; absent from older checkpoints,
 which load with an empty insight history). Written atomically (temporary file + rename).
 """
@@ -18,6 +19,7 @@ import numpy as np
 
 from ganstudio.config import ConfigError, RunConfig, from_toml, to_toml
 from ganstudio.data import DatasetError
+from ganstudio.data.mnist import FAMILIES, data_root, on_disk
 from ganstudio.engine.gan import GAN
 from ganstudio.export.atomic import atomic_file
 
@@ -46,6 +48,7 @@ def save_checkpoint(session, path: str | Path) -> Path:
         "rng": np.array(json.dumps(session.rng.bit_generator.state)),
         "step": np.array(session.step_count, np.int64),
         "elapsed": np.array(session.elapsed, np.float64),
+        "data_dir": np.array(str(data_root(session.data_dir).resolve())),
     }
     arrays.update(_flatten("gan", session.gan.state_dict()))
     arrays.update(_flatten("batches", session.batches.state_dict()))
@@ -78,6 +81,7 @@ class Checkpoint:
             self.rng_state = json.loads(str(self.arrays["rng"]))
             self.step = int(self.arrays["step"])
             self.elapsed = float(self.arrays["elapsed"])
+            self.data_dir: str | None = str(self.arrays["data_dir"]) if "data_dir" in self.arrays else None
         except (KeyError, ValueError, ConfigError) as exc:
             raise CheckpointError(f"{self.path}: damaged checkpoint ({exc})") from None
 
@@ -96,10 +100,14 @@ class Checkpoint:
 
 
 def load_session(path: str | Path, data_dir: str | None = None, progress=None):
-    """A Session resumed exactly where the checkpoint at `path` left off."""
+    """A Session resumed exactly where the checkpoint at `path` left off. Its MNIST-family data
+    is looked for in `data_dir` if given, else where the run found it while that folder still
+    holds it (:func:`remembered_data_dir`), else by the normal lookup."""
     from ganstudio.session import Session
 
     ckpt = Checkpoint(path)
+    if data_dir is None:
+        data_dir = remembered_data_dir(ckpt)
     session = Session(ckpt.config, data_dir=data_dir, progress=progress)
     try:
         session.gan.load_state_dict(ckpt.section("gan"))
@@ -114,3 +122,12 @@ def load_session(path: str | Path, data_dir: str | None = None, progress=None):
     session.elapsed = ckpt.elapsed
     session.mark_good()
     return session
+
+
+def remembered_data_dir(ckpt: Checkpoint) -> str | None:
+    """The folder the run's MNIST-family dataset came from, if the checkpoint names one and it
+    still holds that dataset (no download into a stale folder); else None."""
+    name = ckpt.config.data.dataset
+    if ckpt.data_dir is None or name not in FAMILIES or not on_disk(name, ckpt.data_dir):
+        return None
+    return ckpt.data_dir

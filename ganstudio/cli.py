@@ -1,7 +1,8 @@
 """The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench` and `config` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
-output) ends with one line on stderr and exit status 2, never a traceback.
+output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
+`train` with 130 and 143 (see ganstudio.stop_signals).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ganstudio.config import ConfigError
 from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.data import DatasetError
 from ganstudio.export.errors import ExportError
+from ganstudio.stop_signals import Interrupted, exit_status
 
 USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
 
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
     train.add_argument("--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to")
-    train.add_argument("--out", default="ganstudio-run", metavar="DIR", help="output folder (default ./ganstudio-run)")
+    train.add_argument("--out", metavar="DIR", help="output folder (default: the checkpoint's folder with --resume, else ./ganstudio-run)")
+    train.add_argument("--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)")
     train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
     train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (view.record_every)")
     train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
@@ -124,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"ganstudio: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:  # `train`, before training started
+        print(f"ganstudio: interrupted by {exc} before training started; nothing was written", file=sys.stderr)
+        return exit_status(exc.signum)
     except KeyboardInterrupt:
         print("ganstudio: interrupted", file=sys.stderr)
         return 130

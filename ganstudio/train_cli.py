@@ -19,7 +19,9 @@ from ganstudio.export.scatter import render_points
 from ganstudio.insight import coverage
 from ganstudio.insight.report import DIGIT_DATASETS, report_without_data
 from ganstudio.presets import load_preset
+from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.session import Session
+from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 
 DEFAULT_STEPS = 1000
 
@@ -102,50 +104,63 @@ def _session_from_args(args, line: ProgressLine) -> Session:
 
 
 def run_train(args) -> int:
-    if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:  # refused before training, not after
-        raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
-    line = ProgressLine()
-    session = _session_from_args(args, line)
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-    if args.seconds is not None:
-        session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
-    else:
-        session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
-    if args.steps is not None and session.step_count >= args.steps:
-        print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
-    else:
-        session.apply(cmd.Resume())
-    interrupted = False
-    reported = {(w.kind, w.since) for w in session.insight.warnings}
-    try:
-        while not session.paused:
-            session.step()
-            for warning in session.insight.warnings:
-                if (warning.kind, warning.since) not in reported:
-                    reported.add((warning.kind, warning.since))
-                    line.message(f"ganstudio: {warning.line()}")
-            latest = session.history.latest()
-            if latest:
-                line.show(
-                    f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                    f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
-                )
-    except KeyboardInterrupt:
-        interrupted = True
-    line.done()
-    diverged = session.message.startswith("Training diverged")
+    """`ganstudio train`: everything that can be refused is refused before any training (exit 2);
+    SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
+    with StopSignals() as signals:
+        if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
+            raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+        out = output_folder(args.out, args.resume)
+        check_writable(out, args.gif)
+        if not args.force:
+            refuse_another_run(out, args.resume, given=args.out is not None)
+        line = ProgressLine()
+        session = _session_from_args(args, line)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+        if args.seconds is not None:
+            session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
+        else:
+            session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
+        if args.steps is not None and session.step_count >= args.steps:
+            print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
+        else:
+            session.apply(cmd.Resume())
+        signals.defer()
+        _train(session, line, signals)
+        line.done()
+        if signals.signum is not None:
+            name = signal_name(signals.signum)
+            print(f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)", file=sys.stderr)
+        diverged = session.message.startswith("Training diverged")
+        if diverged:
+            print(f"ganstudio: {session.message}", file=sys.stderr)
+        if session.insight.error:
+            print(f"ganstudio: {session.insight.error}", file=sys.stderr)
+        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale):
+            print(f"{what}: {path}")
     if diverged:
-        print(f"ganstudio: {session.message}", file=sys.stderr)
-    if session.insight.error:
-        print(f"ganstudio: {session.insight.error}", file=sys.stderr)
-    written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
-    for what, path in written:
-        print(f"{what}: {path}")
-    return 1 if diverged else (130 if interrupted else 0)
+        return 1
+    return 0 if signals.signum is None else exit_status(signals.signum)
+
+
+def _train(session: Session, line: ProgressLine, signals: StopSignals) -> None:
+    """Step until the session pauses (stop condition, divergence) or a stop signal arrived; the
+    signal is checked only between whole steps, so the session always holds a state the run had."""
+    reported = {(w.kind, w.since) for w in session.insight.warnings}
+    while not session.paused and signals.signum is None:
+        session.step()
+        for warning in session.insight.warnings:
+            if (warning.kind, warning.since) not in reported:
+                reported.add((warning.kind, warning.since))
+                line.message(f"ganstudio: {warning.line()}")
+        latest = session.history.latest()
+        if latest:
+            line.show(
+                f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
+                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
+            )
 
 
 def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2) -> list[tuple[str, Path]]:
