@@ -1,12 +1,13 @@
 """Checkpoints: one .npz file with weights, optimizer state, RNG state, step, epoch, config,
 history and recorded frames. Resuming is bit-exact.
 
-Layout: `format` (a version string) and the run's state as `RunState.state_dict` gives it (the
-one serialiser, shared with revert points and the divergence guard): `config` (the TOML text),
-`rng` (the generator's state as JSON), `step`, `elapsed`, and arrays under prefixes `gan/`,
-`batches/`, `history/`, `recorder/`, `insight/`. Older checkpoints (no `insight/`, frames as
-`shapes` + `pixels`, events without kinds) still load. Written atomically (temporary file +
-rename).
+Layout: `format` (a version string), `data_dir` (the absolute folder the MNIST family was
+looked for in; absent from older checkpoints) and the run's state as `RunState.state_dict`
+gives it (the one serialiser, shared with revert points and the divergence guard): `config`
+(the TOML text), `rng` (the generator's state as JSON), `step`, `elapsed`, and arrays under
+prefixes `gan/`, `batches/`, `history/`, `recorder/`, `insight/`. Older checkpoints (no
+`insight/`, frames as `shapes` + `pixels`, events without kinds) still load. Written
+atomically (temporary file + rename).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from ganstudio.config import ConfigError, RunConfig, from_toml
 from ganstudio.data import DatasetError
+from ganstudio.data.mnist import FAMILIES, data_root, on_disk
 from ganstudio.engine.gan import GAN
 from ganstudio.export.atomic import atomic_file
 from ganstudio.run_state import build_gan, section
@@ -34,7 +36,7 @@ def save_checkpoint(session, path: str | Path) -> Path:
     """Write `session`'s state (a ganstudio.session.Session) to `path`; ExportError on I/O failure."""
     path = Path(path)
     with atomic_file(path) as fh:
-        np.savez(fh, format=np.array(FORMAT), **session.state_dict())
+        np.savez(fh, format=np.array(FORMAT), data_dir=np.array(str(data_root(session.data_dir).resolve())), **session.state_dict())
     return path
 
 
@@ -59,6 +61,7 @@ class Checkpoint:
             self.rng_state = json.loads(str(self.arrays["rng"]))
             self.step = int(self.arrays["step"])
             self.elapsed = float(self.arrays["elapsed"])
+            self.data_dir: str | None = str(self.arrays["data_dir"]) if "data_dir" in self.arrays else None
         except (KeyError, ValueError, ConfigError) as exc:
             raise CheckpointError(f"{self.path}: damaged checkpoint ({exc})") from None
 
@@ -76,13 +79,26 @@ class Checkpoint:
 
 
 def load_session(path: str | Path, data_dir: str | None = None, progress=None):
-    """A Session resumed exactly where the checkpoint at `path` left off."""
+    """A Session resumed exactly where the checkpoint at `path` left off. Its MNIST-family data
+    is looked for in `data_dir` if given, else where the run found it while that folder still
+    holds it (:func:`remembered_data_dir`), else by the normal lookup."""
     from ganstudio.session import Session
 
     ckpt = Checkpoint(path)
+    if data_dir is None:
+        data_dir = remembered_data_dir(ckpt)
     session = Session(ckpt.config, data_dir=data_dir, progress=progress)
     try:
         session.load_state_dict(ckpt.arrays)
     except (KeyError, ValueError, DatasetError) as exc:
         raise CheckpointError(f"{ckpt.path}: damaged checkpoint ({exc})") from None
     return session
+
+
+def remembered_data_dir(ckpt: Checkpoint) -> str | None:
+    """The folder the run's MNIST-family dataset came from, if the checkpoint names one and it
+    still holds that dataset (no download into a stale folder); else None."""
+    name = ckpt.config.data.dataset
+    if ckpt.data_dir is None or name not in FAMILIES or not on_disk(name, ckpt.data_dir):
+        return None
+    return ckpt.data_dir

@@ -1,7 +1,8 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample` and `bench` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench` and `config` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
-output) ends with one line on stderr and exit status 2, never a traceback.
+output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
+`train` with 130 and 143 (see ganstudio.stop_signals).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import sys
 
 from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
+from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.errors import USER_ERRORS
+from ganstudio.stop_signals import Interrupted, exit_status
 
 
 def positive_int(text: str) -> int:
@@ -45,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="open the window with this preset loaded")
     parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
     parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
@@ -58,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
     train.add_argument("--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to")
-    train.add_argument("--out", default="ganstudio-run", metavar="DIR", help="output folder (default ./ganstudio-run)")
+    train.add_argument("--out", metavar="DIR", help="output folder (default: the checkpoint's folder with --resume, else ./ganstudio-run)")
+    train.add_argument("--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)")
     train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
     train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (view.record_every)")
     train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
@@ -84,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
     bench.add_argument("--rounds", type=positive_int, default=4, help="with --gui: alternate headless and windowed segments this many times (default 4)")
     bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="where MNIST is found (never downloaded; synthetic-digits otherwise)")
+    add_config_parser(sub)
     return parser
 
 
@@ -99,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.train_cli import run_sample
 
             return run_sample(args)
+        if args.command == "config":
+            from ganstudio.config_cli import run_config
+
+            return run_config(args)
         if args.command == "bench" and args.gui:
             from ganstudio.gui.bench_gui import main as bench_gui_main
 
@@ -113,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"ganstudio: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:  # `train`, before training started
+        print(f"ganstudio: interrupted by {exc} before training started; nothing was written", file=sys.stderr)
+        return exit_status(exc.signum)
     except KeyboardInterrupt:
         print("ganstudio: interrupted", file=sys.stderr)
         return 130

@@ -109,7 +109,9 @@ class RunState:
         batches.load_state_dict(section(state, "batches"))
         self.recorder.load_state_dict(section(state, "recorder"))  # checks before it changes anything
         self.history.load_state_dict(section(state, "history"))
+        error = self.insight.error  # insight that failed stays off until the run is built again
         self.insight.load_state_dict(section(state, "insight"))  # keeps its cached real-data statistics
+        self.insight.error = error
         self.recorder.every = config.view.record_every
         self.config, self.dataset, self.rng, self.gan, self.batches = config, dataset, rng, gan, batches
         self.fixed_noise = fixed_noise(config)

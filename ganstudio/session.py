@@ -175,11 +175,21 @@ class Session:
 
     def _maybe_insight(self) -> None:
         """Every view.insight_every steps: an insight report, its series and the warnings; a
-        warning that starts becomes a history event."""
+        warning that starts becomes a history event. Insight only measures the run: when it
+        fails (say the classifier's weights cannot be read) it is off for the rest of this run
+        (``insight.error`` says why, until the next build), the message says so, and training
+        goes on."""
         every, s = self.config.view.insight_every, self.state
-        if every and s.step % every == 0:
-            for w in s.insight.update(s.step, s.gan, s.dataset, s.config, s.history):
-                s.history.add_event(s.step, EventKind.WARNING, w.title)
+        if not every or s.step % every or s.insight.error:
+            return
+        try:
+            started = s.insight.update(s.step, s.gan, s.dataset, s.config, s.history)
+        except Exception as exc:  # any failure: a measurement must never stop the run it measures
+            s.insight.error = f"Insight is off for this run: it failed at step {s.step:,} ({type(exc).__name__}: {exc})"
+            self.message = f"{s.insight.error}. Training goes on without coverage, FID and warnings."
+            return
+        for w in started:
+            s.history.add_event(s.step, EventKind.WARNING, w.title)
 
     def _weights_finite(self) -> bool:
         return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))

@@ -38,7 +38,8 @@ class Snapshot:
     fid, mean_confidence, diversity (digits) or modes_covered, high_quality (percent), diversity
     (2D) or diversity alone; histogram: the latest report's float32 shares, (10,) per predicted
     digit or (K,) high-quality samples per mode, None before the first report; warnings: the
-    active TrainingWarnings. heatmap: for 2D data, D's output on a (64, 64) grid over
+    active TrainingWarnings; insight_error: why insight is off for this run ("" while it works).
+    heatmap: for 2D data, D's output on a (64, 64) grid over
     heatmap_extent (x_min, x_max, y_min, y_max), row 0 at y_min (see insight.heatmap.d_heatmap).
     """
 
@@ -64,6 +65,7 @@ class Snapshot:
     insight_series: dict[str, tuple[np.ndarray, np.ndarray]]
     histogram: np.ndarray | None
     warnings: tuple[TrainingWarning, ...]
+    insight_error: str
     heatmap: np.ndarray | None
     heatmap_extent: tuple[float, float, float, float] | None
 
@@ -118,6 +120,7 @@ def take_snapshot(state: RunState, *, paused: bool, message: str, pending: dict[
         insight_series=state.insight.series(kind),
         histogram=None if state.insight.histogram is None else state.insight.histogram.copy(),
         warnings=state.insight.warnings,
+        insight_error=state.insight.error,
         heatmap=d_heatmap(state.gan, extent) if is_2d else None,
         heatmap_extent=extent,
     )

@@ -11,12 +11,18 @@ import numpy as np
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
+from ganstudio.data import OfflineError
+from ganstudio.data.mnist import FAMILIES
 from ganstudio.export import make_grid, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
+from ganstudio.insight import coverage
+from ganstudio.insight.report import DIGIT_DATASETS, report_without_data
 from ganstudio.presets import load_preset
+from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.session import Session
 from ganstudio.snapshot import render_samples
+from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 
 DEFAULT_STEPS = 1000
 
@@ -77,10 +83,16 @@ def _config_from_args(args) -> RunConfig:
     return config.with_values(changes) if changes else config
 
 
+OFFLINE_FALLBACK = "--set data.dataset=synthetic-digits"
+
+
 def _session_from_args(args, line: ProgressLine) -> Session:
     progress = download_progress(line)
     if not args.resume:
-        return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+        try:
+            return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+        except OfflineError as exc:
+            raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     changes = [parse_assignment(a) for a in args.set]
     if args.seed is not None:
@@ -93,48 +105,63 @@ def _session_from_args(args, line: ProgressLine) -> Session:
 
 
 def run_train(args) -> int:
-    if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:  # refused before training, not after
-        raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
-    line = ProgressLine()
-    session = _session_from_args(args, line)
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-    if args.seconds is not None:
-        session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
-    else:
-        session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
-    if args.steps is not None and session.step_count >= args.steps:
-        print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
-    else:
-        session.apply(cmd.Resume())
-    interrupted = False
-    reported = {(w.kind, w.since) for w in session.insight.warnings}
-    try:
-        while not session.paused:
-            session.step()
-            for warning in session.insight.warnings:
-                if (warning.kind, warning.since) not in reported:
-                    reported.add((warning.kind, warning.since))
-                    line.message(f"ganstudio: {warning.line()}")
-            latest = session.history.latest()
-            if latest:
-                line.show(
-                    f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                    f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
-                )
-    except KeyboardInterrupt:
-        interrupted = True
-    line.done()
-    diverged = session.divergence is not None
+    """`ganstudio train`: everything that can be refused is refused before any training (exit 2);
+    SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
+    with StopSignals() as signals:
+        if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
+            raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+        out = output_folder(args.out, args.resume)
+        check_writable(out, args.gif)
+        if not args.force:
+            refuse_another_run(out, args.resume, given=args.out is not None)
+        line = ProgressLine()
+        session = _session_from_args(args, line)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+        if args.seconds is not None:
+            session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
+        else:
+            session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
+        if args.steps is not None and session.step_count >= args.steps:
+            print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
+        else:
+            session.apply(cmd.Resume())
+        signals.defer()
+        _train(session, line, signals)
+        line.done()
+        if signals.signum is not None:
+            name = signal_name(signals.signum)
+            print(f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)", file=sys.stderr)
+        diverged = session.divergence is not None
+        if diverged:
+            print(f"ganstudio: {session.message}", file=sys.stderr)
+        if session.insight.error:
+            print(f"ganstudio: {session.insight.error}", file=sys.stderr)
+        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale):
+            print(f"{what}: {path}")
     if diverged:
-        print(f"ganstudio: {session.message}", file=sys.stderr)
-    written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
-    for what, path in written:
-        print(f"{what}: {path}")
-    return 1 if diverged else (130 if interrupted else 0)
+        return 1
+    return 0 if signals.signum is None else exit_status(signals.signum)
+
+
+def _train(session: Session, line: ProgressLine, signals: StopSignals) -> None:
+    """Step until the session pauses (stop condition, divergence) or a stop signal arrived; the
+    signal is checked only between whole steps, so the session always holds a state the run had."""
+    reported = {(w.kind, w.since) for w in session.insight.warnings}
+    while not session.paused and signals.signum is None:
+        session.step()
+        for warning in session.insight.warnings:
+            if (warning.kind, warning.since) not in reported:
+                reported.add((warning.kind, warning.since))
+                line.message(f"ganstudio: {warning.line()}")
+        latest = session.history.latest()
+        if latest:
+            line.show(
+                f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
+                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
+            )
 
 
 def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2) -> list[tuple[str, Path]]:
@@ -153,7 +180,11 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
 
 def print_report(args) -> None:
     """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
-    session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
+    try:
+        session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
+    except OfflineError as exc:
+        print_report_without_data(args, exc)
+        return
     probe = session.insight.probe(session.dataset, session.config.value_range)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
     report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
@@ -161,6 +192,29 @@ def print_report(args) -> None:
     print(f"dataset: {session.config.data.dataset}")
     print(f"samples drawn: {probe.n_samples}")
     print("\n".join(report.lines()))
+
+
+def print_report_without_data(args, offline: OfflineError) -> None:
+    """`sample --report` when the run's MNIST-family training set is neither on disk nor
+    downloadable: the figures that need no data, and on stderr why the others are missing."""
+    ckpt = Checkpoint(args.checkpoint)
+    config = ckpt.config
+    digits = config.data.dataset in DIGIT_DATASETS and config.image_shape == (28, 28)
+    n = coverage.REPORT_SAMPLES
+    z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
+    report = report_without_data(ckpt.build_gan().sample(z, use_ema=not args.no_ema), digits, config.value_range)
+    print(f"step: {ckpt.step}")
+    print(f"dataset: {config.data.dataset}")
+    print(f"samples drawn: {n}")
+    print("\n".join(report.lines()))
+    family = FAMILIES[config.data.dataset]
+    what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
+    print(
+        f"ganstudio: {what} the run's training images, and {family.title} is not on this computer and could not be "
+        f"downloaded ({offline.__cause__ or offline}). Give the folder holding {family.images.name} and "
+        f"{family.labels.name} with --data-dir DIR.",
+        file=sys.stderr,
+    )
 
 
 def run_sample(args) -> int:

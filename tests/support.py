@@ -1,11 +1,15 @@
 """Helpers shared by the test modules (pytest puts this folder on sys.path)."""
 
+import gzip
+import socket
 from contextlib import contextmanager
 
 import imageio.v3 as iio
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 
+from ganstudio.data.idx import encode_idx
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
 
@@ -55,3 +59,37 @@ def running_window(qtbot, tmp_path, config):
 def click(qtbot, widget):
     assert widget.isEnabled(), widget.text()
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+
+
+def write_idx_pair(folder, images, labels, gz=True):
+    """An MNIST-layout training set in `folder`: images (n, h, w) uint8 and labels (n,) as the
+    two IDX files (gzipped, or raw without the .gz suffix); returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, array in zip(MNIST_FILES, (images, labels)):
+        payload = encode_idx(array)
+        if gz:
+            (folder / name).write_bytes(gzip.compress(payload))
+        else:
+            (folder / name.removesuffix(".gz")).write_bytes(payload)
+    return folder
+
+
+def random_digits(n=50, seed=0):
+    """n random 28x28 uint8 images and labels 0..9 in turn: a stand-in MNIST for tests that
+    only need the files to exist."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n, dtype=np.uint8) % 10
+
+
+def go_offline(monkeypatch, tmp_path):
+    """A first launch offline, for this process and the CLI processes it starts: a fresh cache
+    folder, no GANSTUDIO_DATA_DIR, and the only mirror a 127.0.0.1 port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", f"http://127.0.0.1:{port}/")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh-cache"))
+    monkeypatch.delenv("GANSTUDIO_DATA_DIR", raising=False)

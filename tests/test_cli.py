@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 
 from ganstudio.checkpoint import Checkpoint
+from support import go_offline
 
 
 def ganstudio(*args, cwd=None):
@@ -105,8 +106,13 @@ def test_absurd_numbers_on_the_command_line_are_refused_before_any_work(tmp_path
     assert list(tmp_path.iterdir()) == []  # no run folder was made
 
 
-def test_offline_mnist_names_the_files_and_the_alternative(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://127.0.0.1:9/")
-    result = ganstudio("train", "--data-dir", str(tmp_path / "empty"), "--steps", "1")
+def test_offline_mnist_names_the_files_and_the_fallback_spelled_as_typed(tmp_path, monkeypatch):
+    go_offline(monkeypatch, tmp_path)
+    out = str(tmp_path / "run")
+    result = ganstudio("train", "--steps", "2", "--out", out)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "train-images-idx3-ubyte.gz" in result.stderr and "synthetic-digits" in result.stderr
+    assert "train-images-idx3-ubyte.gz" in result.stderr and str(tmp_path / "fresh-cache" / "ganstudio" / "mnist") in result.stderr
+    assert result.stderr.rstrip().endswith("For synthetic-digits, add --set data.dataset=synthetic-digits.")
+    fallback = result.stderr.rstrip().rsplit("add ", 1)[1].rstrip(".").split()  # what the user copies
+    again = ganstudio("train", "--steps", "2", "--out", out, *fallback)
+    assert again.returncode == 0, again.stderr

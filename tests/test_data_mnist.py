@@ -1,6 +1,5 @@
 """The MNIST family on disk: the real training set, the folder layouts, subsets, scaling, errors."""
 
-import gzip
 import hashlib
 
 import numpy as np
@@ -8,8 +7,9 @@ import platformdirs
 import pytest
 
 from ganstudio.data import DatasetError, OfflineError, default_data_dir, load_dataset
-from ganstudio.data.idx import encode_idx, read_payload
+from ganstudio.data.idx import read_payload
 from ganstudio.data.mnist import load_family
+from support import random_digits as small_family, write_idx_pair as write_pair
 
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 
@@ -19,21 +19,6 @@ def isolated_cache(tmp_path, monkeypatch):
     """Never the user's real cache, never the network."""
     monkeypatch.setenv("GANSTUDIO_DATA_DIR", str(tmp_path / "default-cache"))
     monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://127.0.0.1:9/")
-
-
-def small_family(n=50, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n, dtype=np.uint8) % 10
-
-
-def write_pair(folder, images, labels, gz=True):
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, array in ((IMAGES, images), (LABELS, labels)):
-        payload = encode_idx(array)
-        if gz:
-            (folder / name).write_bytes(gzip.compress(payload))
-        else:
-            (folder / name.removesuffix(".gz")).write_bytes(payload)
 
 
 # --- the real MNIST training set (../shared/data/mnist) -------------------------------------

@@ -10,6 +10,7 @@ from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.losses import LOSSES
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import EMA, OPTIMIZERS, OptimizerSpec, make_optimizer
+from ganstudio.engine.reference import new_optimizer_state, optimizer_step
 from ganstudio.engine.schedules import SCHEDULES, ScheduleSpec, lr_factor
 
 GRADS = [np.array([0.5, -1.0, 2.0]), np.array([0.1, 0.3, -0.2]), np.array([-0.4, 0.0, 1.0])]
@@ -17,26 +18,13 @@ START = np.array([1.0, -2.0, 0.5])
 
 
 def reference(spec: OptimizerSpec, lr: float) -> list[np.ndarray]:
-    """The textbook algorithms in float64 (PyTorch's documented conventions)."""
-    p = START.copy()
-    m = np.zeros(3)
-    v = np.zeros(3)
+    """The parameters after each of GRADS, by the teaching engine's textbook algorithms (float64)."""
+    layers = [{"p": START.copy()}]
+    state = new_optimizer_state(layers)
     out = []
-    for t, g in enumerate(GRADS, start=1):
-        if spec.kind == "sgd":
-            p = p - lr * g
-        elif spec.kind == "momentum":
-            m = spec.momentum * m + g
-            p = p - lr * (g + spec.momentum * m if spec.nesterov else m)
-        elif spec.kind == "rmsprop":
-            v = spec.rho * v + (1 - spec.rho) * g * g
-            p = p - lr * g / (np.sqrt(v) + spec.eps)
-        elif spec.kind == "adam":
-            m = spec.beta1 * m + (1 - spec.beta1) * g
-            v = spec.beta2 * v + (1 - spec.beta2) * g * g
-            m_hat, v_hat = m / (1 - spec.beta1**t), v / (1 - spec.beta2**t)
-            p = p - lr * m_hat / (np.sqrt(v_hat) + spec.eps)
-        out.append(p.copy())
+    for g in GRADS:
+        optimizer_step(spec, state, layers, [{"p": g}], lr)
+        out.append(layers[0]["p"])
     return out
 
 

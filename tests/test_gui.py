@@ -8,11 +8,12 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QShortcut
 
 import ganstudio
-from support import click, open_window, running_window
+from support import click, go_offline, open_window, random_digits, running_window, write_idx_pair
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.worker import SNAPSHOT_INTERVAL, snapshot_interval
+from ganstudio.presets import load_preset
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32", "view.grid": 4}
 
@@ -148,21 +149,83 @@ def test_settings_remember_the_last_config(qtbot, tmp_path):
     qtbot.addWidget(w)
     qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
     w.close()
-    from ganstudio.gui.main_window import last_config
+    from ganstudio.gui.settings import last_config
 
     assert last_config(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)).optimizer.g.lr == 3e-4
 
 
-def test_offline_dataset_offers_synthetic_digits(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://127.0.0.1:9/")
+def offline_window(qtbot, tmp_path, monkeypatch, config):
+    """A window opening `config` on a first launch offline (support.go_offline)."""
+    go_offline(monkeypatch, tmp_path)
     configure_pyqtgraph()
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(RunConfig().with_values({**SMALL, "data.dataset": "mnist"}), data_dir=str(tmp_path / "empty"), settings=settings)
+    w = MainWindow(config, settings=settings)
     qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def assert_controls_show(window, config):
+    """Every control shows `config`'s value: never a spin box's placeholder minimum."""
+    c = window.controls.editors
+    assert c["data.batch_size"].value() == config.data.batch_size
+    assert c["generator.latent_size"].value() == config.generator.latent_size
+    assert c["optimizer.g.kind"].currentText() == config.optimizer.g.kind
+    assert c["optimizer.g.lr"].value() == pytest.approx(config.optimizer.g.lr)
+    assert c["generator.hidden"].text() == ", ".join(str(w) for w in config.generator.hidden)
+
+
+def test_offline_dataset_offers_synthetic_digits(qtbot, tmp_path, monkeypatch):
+    w = offline_window(qtbot, tmp_path, monkeypatch, RunConfig().with_values({**SMALL, "data.dataset": "mnist"}))
     qtbot.waitUntil(lambda: w.offline_box is not None and w.offline_box.isVisible(), timeout=15_000)
     assert "train-images-idx3-ubyte.gz" in w.offline_box.text()
     click(qtbot, w.offline_use_synthetic)
     qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.config.data.dataset == "synthetic-digits", timeout=10_000)
+    w.close()
+
+
+def test_first_launch_offline_shows_the_config_and_cancel_leaves_a_clear_way_out(qtbot, tmp_path, monkeypatch):
+    config = load_preset("recommended")
+    w = offline_window(qtbot, tmp_path, monkeypatch, config)
+    # From the first paint, while MNIST is being looked for: the preset's values, not placeholders.
+    assert_controls_show(w, config)
+    assert not w.controls.isEnabled() and not w.run_controls.start_button.isEnabled()
+    assert w.status.text() == "opening a run on mnist…"
+    qtbot.waitUntil(lambda: w.offline_box is not None and w.offline_box.isVisible(), timeout=15_000)
+    assert_controls_show(w, config)
+    click(qtbot, w.offline_cancel)
+    qtbot.waitUntil(lambda: not w.offline_box.isVisible(), timeout=5_000)
+    # After Cancel: no run, and the window says so instead of "starting…" forever.
+    assert w.snapshot is None and w.no_run.isVisible() and not w.plots.isVisible()
+    assert w.status.text() == "no run open"
+    assert "train-images-idx3-ubyte.gz" in w.no_run.reason.text()
+    assert not w.run_controls.start_button.isEnabled() and not w.controls.isEnabled()
+    assert_controls_show(w, config)
+    assert w.samples.grid_size.text() == "8 x 8" and not w.samples.isEnabled()
+    # One click opens the preset on synthetic-digits, ready to train.
+    click(qtbot, w.no_run.synthetic_button)
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=15_000)
+    assert w.snapshot.config == config.with_values({"data.dataset": "synthetic-digits"})
+    assert w.plots.isVisible() and not w.no_run.isVisible() and w.controls.isEnabled()
+    assert w.status.text().startswith("step 0") and "synthetic-digits" in w.status.text()
+    click(qtbot, w.run_controls.start_button)
+    qtbot.waitUntil(lambda: w.snapshot.step > 0, timeout=30_000)
+    w.close()
+
+
+def test_with_no_run_open_try_again_looks_in_the_folder_the_user_picks(qtbot, tmp_path, monkeypatch):
+    w = offline_window(qtbot, tmp_path, monkeypatch, RunConfig().with_values({**SMALL, "data.dataset": "mnist"}))
+    qtbot.waitUntil(lambda: w.offline_box is not None and w.offline_box.isVisible(), timeout=15_000)
+    click(qtbot, w.offline_cancel)
+    click(qtbot, w.no_run.retry_button)  # still offline: the same dialog again, nothing lost
+    qtbot.waitUntil(lambda: w.offline_box.isVisible(), timeout=15_000)
+    click(qtbot, w.offline_cancel)
+    assert w.no_run.isVisible() and w.snapshot is None
+    mnist = write_idx_pair(tmp_path / "my-mnist", *random_digits(200))
+    w.use_data_folder(str(mnist))
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=15_000)
+    assert w.snapshot.config.data.dataset == "mnist" and w.no_run.isHidden()
+    assert f"Datasets: {mnist}" in w.help.show_about().text()
     w.close()
 
 

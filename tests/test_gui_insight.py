@@ -1,6 +1,7 @@
 """Insight in the window: coverage/quality rows, histogram bars, warnings, the 2D view."""
 
 import numpy as np
+from PySide6.QtCore import QRect, Qt
 
 from support import open_window
 from ganstudio.config import RunConfig
@@ -8,6 +9,7 @@ from ganstudio.gui.insight_view import WarningsBox
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.presets import load_preset
 from ganstudio import commands as cmd
+from ganstudio.insight import report
 
 
 def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):
@@ -29,6 +31,28 @@ def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):
     w.close()
 
 
+def test_a_failing_insight_report_shows_in_the_banner_and_training_goes_on(qtbot, tmp_path, monkeypatch):
+    # What a broken install did: the classifier's weights cannot be read at the first report.
+    missing = tmp_path / "site-packages" / "resources" / "classifier" / "mnist.npz"
+
+    def unreadable_classifier():
+        raise FileNotFoundError(2, "No such file or directory", str(missing))
+
+    monkeypatch.setattr(report, "load_classifier", unreadable_classifier)
+    config = RunConfig().with_values(
+        {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "view.insight_every": 20}
+    )
+    w = open_window(qtbot, tmp_path, config)
+    w.submit(cmd.Resume())
+    qtbot.waitUntil(lambda: w.banner.isVisible() and "Insight is off" in w.banner.text(), timeout=20_000)
+    assert "at step 20" in w.banner.text() and str(missing) in w.banner.text() and "Training goes on" in w.banner.text()
+    qtbot.waitUntil(lambda: w.snapshot.step > 100, timeout=20_000)  # past four more insight steps, never paused
+    assert not w.snapshot.paused
+    qtbot.waitUntil(lambda: w.histogram.summary.text().startswith("Insight is off for this run"), timeout=5_000)  # stays
+    assert len(w.snapshot.insight_series["classes_covered"][0]) == 0
+    w.close()
+
+
 def test_ring8_shows_points_over_the_discriminator_heatmap(qtbot, tmp_path):
     w = open_window(qtbot, tmp_path, load_preset("ring8").with_values({"view.insight_every": 20}))
     w.submit(cmd.Resume())
@@ -44,6 +68,24 @@ def test_ring8_shows_points_over_the_discriminator_heatmap(qtbot, tmp_path):
     assert -1.2 < low < -0.4 and 8.4 < high < 9.6  # modes covered, out of 8
     low, high = w.plots.plots["quality"].vb.viewRange()[1]
     assert -15 < low < 0 and 100 < high < 115  # high-quality samples, 0-100 %
+    w.close()
+
+
+def test_the_2d_caption_and_legend_fit_inside_the_samples_dock(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, load_preset("ring8"))
+    dock, view = w.samples_dock, w.samples
+    for width in (440, 300):  # the default, and narrowed by the user
+        w.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        qtbot.waitUntil(lambda: abs(dock.width() - width) <= 10, timeout=5_000)
+        qtbot.wait(50)
+        for label in (view.caption, view.legend):
+            assert label.isVisible()
+            flags = label.alignment() | (Qt.TextFlag.TextWordWrap if label.wordWrap() else 0)
+            text = label.fontMetrics().boundingRect(label.contentsRect(), flags, label.text())
+            assert label.contentsRect().contains(text), (label.text(), text, label.contentsRect())
+            on_dock = QRect(label.mapTo(dock, text.topLeft()), text.size())
+            assert dock.rect().adjusted(2, 0, -2, 0).contains(on_dock), f"{label.text()!r} runs into the edge at width {width}"
+    assert "Grey: real points. Orange: generated." in view.legend.text()
     w.close()
 
 

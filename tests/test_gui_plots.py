@@ -3,6 +3,8 @@ new data."""
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter
 
 from support import shown
 from ganstudio.gui.plots import PlotsPanel, event_labels, lr_axis, smooth
@@ -109,6 +111,36 @@ def test_learning_rates_share_a_log_axis_and_a_zero_lr_is_a_gap(qtbot):
     _, shown_d = panel.curves["lr_d"].getData()  # what is drawn, in log10 units
     assert np.isnan(shown_d[-100:]).all() and np.allclose(shown_d[:-100], -2.0)
     assert [label for _, label in lr.getAxis("left")._tickLevels[0]] == ["0.0002", "0.001", "0.01"]  # what setTicks gave
+
+
+def tick_labels(axis) -> list[tuple[QRectF, str]]:
+    """(rect in the axis's coordinates, text) of every tick label `axis` draws as it is now."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(rect, text) for rect, _, text in texts]
+
+
+def assert_apart(labels: list[tuple[QRectF, str]]) -> None:
+    for i, (a, text_a) in enumerate(labels):
+        for b, text_b in labels[i + 1 :]:
+            assert not a.intersects(b), f"tick labels {text_a!r} and {text_b!r} overlap"
+
+
+def test_lr_tick_labels_at_step_0_are_the_runs_lrs_never_a_heap_of_minor_ticks(qtbot):
+    panel = shown(qtbot, PlotsPanel(), 600, 700)
+    axis = panel.plots["lr"].getAxis("left")
+    assert tick_labels(axis) == []  # before any lr is known: no labels, never "8 6 5 4 3 2" in a heap
+    empty = {name: (np.zeros(0, np.int64), np.zeros(0, np.float32)) for name in FIELDS}
+    panel.show_series(empty, (), base_lrs=(2e-4, 1e-2))  # a run at step 0
+    panel.settle_ranges()
+    qtbot.wait(50)
+    labels = tick_labels(axis)
+    assert [text for _, text in labels] == ["0.0002", "0.001", "0.01"]
+    assert_apart(labels)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,11 @@
 """`ganstudio sample --report` and the warnings of `ganstudio train`, as real processes."""
 
 import re
+import shutil
 import subprocess
 import sys
+
+from support import go_offline, random_digits, write_idx_pair
 
 
 def ganstudio(*args):
@@ -23,6 +26,25 @@ def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(mnist_dir,
     assert any(re.fullmatch(r"mean confidence: 0\.\d+", l) for l in lines)
     histogram = next(l for l in lines if l.startswith("histogram: "))
     assert len(re.findall(r"\d:\d+\.\d%", histogram)) == 10
+
+
+def test_sample_report_without_mnist_prints_what_needs_no_data_and_says_the_fid_needs_it(tmp_path, monkeypatch):
+    go_offline(monkeypatch, tmp_path)
+    data = write_idx_pair(tmp_path / "mnist-elsewhere", *random_digits(300))
+    out = tmp_path / "run"
+    small = ["--set", "generator.hidden=16", "--set", "discriminator.hidden=16", "--set", "data.batch_size=32"]
+    assert ganstudio("train", "--data-dir", str(data), *small, "--steps", "20", "--out", str(out)).returncode == 0
+    shutil.rmtree(data)  # the data went away (another machine, a cleaned disk)
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "--report")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"classes covered: \d+/10", next(l for l in lines if l.startswith("classes covered")))
+    assert len(re.findall(r"\d:\d+\.\d%", next(l for l in lines if l.startswith("histogram: ")))) == 10
+    assert any(re.fullmatch(r"mean confidence: 0\.\d+", l) for l in lines)
+    assert "fid: n/a (needs the training data)" in lines and "diversity: n/a (needs the training data)" in lines
+    why = result.stderr.strip()
+    assert why.startswith("ganstudio: fid and diversity not computed: their reference is the run's training images")
+    assert "MNIST is not on this computer" in why and why.endswith("with --data-dir DIR.")
 
 
 def test_sample_report_of_a_2d_run_prints_modes_and_quality(tmp_path):

@@ -9,6 +9,7 @@ from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig, from_dict
 from ganstudio.history import EventKind
 from ganstudio.engine.losses import sigmoid
+from ganstudio.insight import report
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
@@ -119,3 +120,26 @@ def test_insight_every_is_a_validated_view_setting():
     assert RunConfig().with_values({"view.insight_every": "0"}).view.insight_every == 0
     with pytest.raises(ValueError, match="view.insight_every"):
         RunConfig().with_values({"view.insight_every": -1})
+
+
+def test_a_failing_report_turns_insight_off_for_the_run_and_training_goes_on(monkeypatch):
+    def unreadable_classifier():
+        raise FileNotFoundError(2, "No such file or directory", "/nowhere/mnist.npz")
+
+    monkeypatch.setattr(report, "load_classifier", unreadable_classifier)
+    config = RunConfig().with_values(
+        {"data.dataset": "synthetic-digits", "generator.hidden": "8", "discriminator.hidden": "8", "view.insight_every": 5}
+    )
+    session = Session(config)
+    for _ in range(12):  # over two insight steps: none raises
+        assert session.step() is not None
+    assert session.step_count == 12
+    error = "Insight is off for this run: it failed at step 5 (FileNotFoundError: [Errno 2] No such file or directory: '/nowhere/mnist.npz')"
+    assert session.insight.error == error and session.snapshot().insight_error == error
+    assert session.message == error + ". Training goes on without coverage, FID and warnings."
+    assert len(session.insight.steps) == 0
+    monkeypatch.undo()  # the file is back: Reset tries again
+    session.apply(cmd.Reset())
+    for _ in range(5):
+        session.step()
+    assert session.insight.error == "" and list(session.insight.steps) == [5]

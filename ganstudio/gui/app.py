@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from ganstudio.gui.main_window import MainWindow, last_config
+from ganstudio.gui.main_window import MainWindow
+from ganstudio.gui.settings import app_settings, last_config
 from ganstudio.presets import load_preset
 
 DEFAULT_PRESET = "recommended"
@@ -36,7 +36,7 @@ def run_app(preset: str | None = None, data_dir: str | None = None, start: bool 
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()
     configure_threads()
-    settings = QSettings("GAN Studio", "GAN Studio")
+    settings = app_settings()
     config = load_preset(preset) if preset else (last_config(settings) or load_preset(DEFAULT_PRESET))
     window = MainWindow(config, data_dir=data_dir, settings=settings, start=start)
     window.show()

@@ -57,7 +57,7 @@ class HistogramView(QWidget):
         self._shown: np.ndarray | None = None
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        self.summary.setText(describe(snap))
+        self.summary.setText(snap.insight_error or describe(snap))
         shares = snap.histogram
         self.plot.setVisible(shares is not None)
         if shares is None or (self._shown is not None and np.array_equal(shares, self._shown)):

@@ -23,16 +23,18 @@ from PySide6.QtWidgets import (
 from ganstudio import commands as cmd
 from ganstudio.blas import cores
 from ganstudio.change_plan import plan
-from ganstudio.config import ConfigError, RunConfig, from_toml, load_toml, to_toml
+from ganstudio.config import ConfigError, RunConfig, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
 from ganstudio.gui.export_menu import ExportMenu
 from ganstudio.gui.help_menu import HelpMenu
 from ganstudio.gui.insight_view import HistogramView, WarningsBox
+from ganstudio.gui.no_run import NoRunPanel
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.run_controls import RunControls
 from ganstudio.gui.samples import SampleView
+from ganstudio.gui.settings import LAST_CONFIG, app_settings
 from ganstudio.gui.timeline import Timeline
-from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, WorkerHost
+from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, SetDataDir, WorkerHost
 from ganstudio.presets import load_preset, preset_names
 from ganstudio.snapshot import Snapshot
 
@@ -51,16 +53,31 @@ def _elapsed(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}"
 
 
+def base_lrs(config: RunConfig) -> tuple[float, float]:
+    """(G, D) learning rates as set, before any schedule."""
+    return config.optimizer.g.lr, config.optimizer.d.lr
+
+
+def on_synthetic_digits(config: RunConfig) -> RunConfig:
+    """`config` on synthetic-digits, all classes: the offline stand-in for the MNIST family."""
+    return config.with_values({"data.dataset": "synthetic-digits", "data.classes": "all"})
+
+
 class MainWindow(QMainWindow):
     """Signals: snapshot_shown(Snapshot) after each rendered snapshot (tests and benchmarks
-    wait on it; it lives in the GUI thread)."""
+    wait on it; it lives in the GUI thread).
+
+    Until the first run is open the controls show the config being opened, disabled, and the
+    run buttons are disabled; if it cannot be opened (no dataset, a corrupt file, ...) the
+    NoRunPanel takes the plots' place with the reason and the ways out (docs/DESIGN.md, "No
+    run is open")."""
 
     snapshot_shown = Signal(object)
 
     def __init__(self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False) -> None:
         super().__init__()
         self.setWindowTitle("GAN Studio — see and steer GAN training")
-        self.settings = settings if settings is not None else QSettings("GAN Studio", "GAN Studio")
+        self.settings = settings if settings is not None else app_settings()
         self.snapshot: Snapshot | None = None
         self._start_when_open = start
         self._banner_until = 0.0
@@ -87,6 +104,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.warnings)
         layout.addWidget(self.plots, 1)
+        self.no_run = NoRunPanel()
+        self.no_run.setVisible(False)
+        self.no_run.use_synthetic.connect(self.use_synthetic_digits)
+        self.no_run.choose_folder.connect(self.choose_data_folder)
+        self.no_run.retry.connect(lambda: self.open_run(self._opening))
+        layout.addWidget(self.no_run, 1)
         self.setCentralWidget(central)
 
         self.controls = ControlPanel()
@@ -115,13 +138,14 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.toggle_pause)
         self._build_menus()
 
-        self.status = QLabel("starting…")
+        self.status = QLabel("")
         self.statusBar().addPermanentWidget(self.status)
         self.progress_dialog: QProgressDialog | None = None
         self.offline_box: QMessageBox | None = None
         self._restore_layout()
+        self._set_run_open(False)
         self.host.start()
-        self.submit(OpenRun(config))
+        self.open_run(OpenRun(config))
         self._banner_timer = QTimer(self, interval=1000, timeout=self._expire_banner)
         self._banner_timer.start()
         self._plotted: Snapshot | None = None
@@ -203,9 +227,41 @@ class MainWindow(QMainWindow):
             return
         self.submit(cmd.SetParam(key, value))
 
+    def open_run(self, command: OpenRun | OpenCheckpoint) -> None:
+        """Open a new run in the worker; the current one (if any) stays until the new one is
+        open. Before the first run is open the controls show what is being opened."""
+        self._opening = command
+        if self.snapshot is None:
+            if isinstance(command, OpenRun):
+                self.controls.show_config(command.config, {}, force=True)
+                self.samples.show_grid_side(command.config.view.grid)
+                self.plots.show_lr_axis(base_lrs(command.config))
+            self.no_run.setVisible(False)
+            self.plots.setVisible(True)
+            what = f"a run on {command.config.data.dataset}" if isinstance(command, OpenRun) else command.path
+            self.status.setText(f"opening {what}…")
+        self.submit(command)
+
+    def use_synthetic_digits(self) -> None:
+        """Open the run that could not be opened (else the current one) on synthetic-digits."""
+        wanted = self._opening if isinstance(self._opening, OpenRun) else None
+        config = wanted.config if wanted else (self.snapshot.config if self.snapshot else RunConfig())
+        self.open_run(OpenRun(on_synthetic_digits(config)))
+
+    def choose_data_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding the dataset")
+        if folder:
+            self.use_data_folder(folder)
+
+    def use_data_folder(self, folder: str) -> None:
+        """Look for datasets in `folder` from now on (as --data-dir) and try the last run again."""
+        self.submit(SetDataDir(folder))
+        self.help.data_dir = folder
+        self.open_run(self._opening)
+
     def load_preset(self, name: str) -> None:
         try:
-            self.submit(OpenRun(load_preset(name)))
+            self.open_run(OpenRun(load_preset(name)))
         except ConfigError as exc:
             self.show_error(str(exc))
 
@@ -213,7 +269,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open config", "", "TOML config (*.toml)")
         if path:
             try:
-                self.submit(OpenRun(load_toml(path)))
+                self.open_run(OpenRun(load_toml(path)))
             except ConfigError as exc:
                 self.show_error(str(exc))
 
@@ -231,7 +287,7 @@ class MainWindow(QMainWindow):
     def open_checkpoint(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "", "GAN Studio checkpoint (*.npz)")
         if path:
-            self.submit(OpenCheckpoint(path))
+            self.open_run(OpenCheckpoint(path))
 
     def save_checkpoint(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", "checkpoint.npz", "GAN Studio checkpoint (*.npz)")
@@ -240,6 +296,8 @@ class MainWindow(QMainWindow):
 
     # -- from the worker -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
+        if self.snapshot is None:
+            self._set_run_open(True)
         self.snapshot = snap
         self.controls.show_config(snap.config, snap.pending)
         if snap.paused:
@@ -264,7 +322,7 @@ class MainWindow(QMainWindow):
             return
         self._plotted = snap
         start = time.perf_counter()
-        self.plots.show_series(snap.series, snap.events)
+        self.plots.show_series(snap.series, snap.events, base_lrs(snap.config))
         self.plots.show_insight(snap.insight_kind, snap.insight_series, None if snap.histogram is None else len(snap.histogram))
         self.histogram.show_snapshot(snap)
         self.plots.settle_ranges()
@@ -279,9 +337,27 @@ class MainWindow(QMainWindow):
         why = "other programs keep a core busy" if threads < cores() else "the machine is free again"
         self.statusBar().showMessage(f"Matrix products now use {threads} thread{'s' if threads > 1 else ''}: {why}.", 10_000)
 
+    def _set_run_open(self, is_open: bool) -> None:
+        """Controls and run buttons act on a run: disabled until one is open; then the plots
+        take the NoRunPanel's place for good (a later run that fails to open keeps this one)."""
+        for part in (self.controls, self.run_controls, self.samples_dock.widget()):
+            part.setEnabled(is_open)
+        if is_open:
+            self.no_run.setVisible(False)
+            self.plots.setVisible(True)
+
+    def _show_no_run(self, message: str) -> None:
+        """No run is open and the last one asked for could not be opened: why, and the ways out."""
+        self.no_run.show_reason(message)
+        self.no_run.setVisible(True)
+        self.plots.setVisible(False)
+        self.status.setText("no run open")
+
     def show_error(self, message: str) -> None:
         if self.snapshot is not None:  # put back the values the session kept
             self.controls.show_config(self.snapshot.config, self.snapshot.pending, force=True)
+        else:  # with no run, an error can only come from opening one
+            self._show_no_run(message)
         self.show_banner(message)
         self.statusBar().showMessage(message, 10_000)
 
@@ -296,7 +372,7 @@ class MainWindow(QMainWindow):
 
     def _opened(self, config: RunConfig) -> None:
         self._close_progress()
-        self.settings.setValue("last_config", to_toml(config))
+        self.settings.setValue(LAST_CONFIG, to_toml(config))
         self.plots.clear_markers()
         if self._start_when_open:
             self._start_when_open = False
@@ -321,16 +397,20 @@ class MainWindow(QMainWindow):
             self.progress_dialog = None
 
     def _offline(self, message: str, config: RunConfig | None) -> None:
+        """A dataset to download could not be fetched: offer synthetic-digits in a dialog.
+        Cancel keeps the run that is open, or leaves the NoRunPanel when there is none."""
         self._close_progress()
+        if self.snapshot is None:
+            self._show_no_run(message)
         box = QMessageBox(QMessageBox.Icon.Warning, "Dataset not available", message, parent=self)
         box.setInformativeText("Train on synthetic-digits (drawn by GAN Studio, no download) instead?")
         self.offline_use_synthetic = box.addButton("Use synthetic-digits", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        self.offline_cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         base = config or (self.snapshot.config if self.snapshot else RunConfig())
 
         def chosen(button) -> None:
             if button is self.offline_use_synthetic:
-                self.submit(OpenRun(base.with_values({"data.dataset": "synthetic-digits", "data.classes": "all"})))
+                self.open_run(OpenRun(on_synthetic_digits(base)))
 
         box.buttonClicked.connect(chosen)
         self.offline_box = box
@@ -341,19 +421,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         if self.snapshot is not None:
-            self.settings.setValue("last_config", to_toml(self.snapshot.config))
+            self.settings.setValue(LAST_CONFIG, to_toml(self.snapshot.config))
         self.settings.sync()
         self.exports.close_dialog()
         self.host.stop()
         super().closeEvent(event)
 
-
-def last_config(settings: QSettings) -> RunConfig | None:
-    """The config the app was last closed with, if it is still valid."""
-    text = settings.value("last_config")
-    if not isinstance(text, str):
-        return None
-    try:
-        return from_toml(text, "saved settings")
-    except ConfigError:
-        return None

@@ -201,6 +201,7 @@ class PlotsPanel(QWidget):
         self.smoothing.valueChanged.connect(lambda _: self._redraw_smoothed())
         self.log_y.toggled.connect(lambda on: self.plots["loss"].setLogMode(y=on))
         self.plots["lr"].setLogMode(y=True)
+        self.plots["lr"].getAxis("left").setTicks([[], []])  # no labels until an lr is known (show_lr_axis)
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.frame_cursor = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1.5), label="frame", labelOpts={"position": 0.06, "color": "#f0f0f0"}
@@ -239,28 +240,38 @@ class PlotsPanel(QWidget):
         if kind == "modes":
             self.plots["quality"].setYRange(-12, 112, padding=0)
 
-    def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...]) -> None:
-        """series: {field: (steps (m,), values (m,))} from a snapshot."""
+    def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()) -> None:
+        """series: {field: (steps (m,), values (m,))} from a snapshot; base_lrs: the run's
+        (G, D) learning rates as set, which scale the lr axis before the first step."""
         self._series = series
         for field, curve in self.curves.items():
             if field not in SMOOTHED and field not in LEARNING_RATES:
                 steps, values = series[field]
                 curve.setData(steps, values, skipFiniteCheck=True)
-        self._show_learning_rates(series)
+        self._show_learning_rates(series, base_lrs)
         self._redraw_smoothed()
         if events != self._events:
             self._show_events(events)
 
-    def _show_learning_rates(self, series: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    def _show_learning_rates(self, series: dict[str, tuple[np.ndarray, np.ndarray]], base_lrs: tuple[float, ...]) -> None:
         """Both lrs on the log axis, which keeps a 50x gap between G's and D's readable and a
-        decay's shape visible. A zero lr (a schedule's floor) is a gap: it has no logarithm."""
+        decay's shape visible. A zero lr (a schedule's floor) is a gap: it has no logarithm.
+        Before the first step (or while every lr is zero) the axis spans `base_lrs`."""
         positive = []
         for field in LEARNING_RATES:
             steps, values = series[field]
             self.curves[field].setData(steps, np.where(values > 0, values, np.nan))
             positive.append(values[values > 0])
         lrs = np.concatenate(positive)
-        if lrs.size:  # a constant lr sits mid-plot, not on an edge
+        self.show_lr_axis(lrs if lrs.size else np.asarray(base_lrs))
+
+    def show_lr_axis(self, lrs: np.ndarray) -> None:
+        """Scale and label the log lr axis to span `lrs` (any shape; only values > 0 count). A
+        constant lr sits mid-plot, not on an edge. pyqtgraph's own log ticks, before any lr
+        was shown, labelled every minor tick of one decade on top of each other."""
+        lrs = np.asarray(lrs, np.float64)
+        lrs = lrs[lrs > 0]
+        if lrs.size:
             bottom, top, ticks = lr_axis(float(lrs.min()), float(lrs.max()))
             self.plots["lr"].setYRange(bottom, top, padding=0)
             self.plots["lr"].getAxis("left").setTicks([ticks, []])

@@ -18,6 +18,10 @@ from ganstudio.snapshot import Snapshot
 # D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
 # says real, dark where it cannot tell; dim, so the points stay readable.
 D_COLORS = pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(96, 44, 128), (30, 31, 34), (36, 112, 58)])
+LEGEND_2D = "Grey: real points. Orange: generated. Behind them, D's output: green where D says real, purple where it says fake."
+# Text keeps this far from the dock's edges (px): flush against the right edge, the last glyph
+# of a caption was cut off.
+TEXT_MARGIN = 4
 
 
 class SampleView(QWidget):
@@ -30,6 +34,7 @@ class SampleView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
+        bar.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
         self.grid_label = QLabel("Grid")
         bar.addWidget(self.grid_label)
         self.grid_size = GridSideSpinBox()
@@ -50,6 +55,11 @@ class SampleView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()  # the 2D view, shown instead of the grid
         self.graphics.setVisible(False)
         layout.addWidget(self.graphics, 1)
+        self.legend = QLabel(LEGEND_2D)  # under the 2D view, wrapped to the dock's width
+        self.legend.setWordWrap(True)
+        self.legend.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
+        self.legend.setVisible(False)
+        layout.addWidget(self.legend)
         self.plot = None  # created on first 2D snapshot
         self._quiet = False
 
@@ -57,10 +67,14 @@ class SampleView(QWidget):
         if not self._quiet:
             self.grid_changed.emit(side)
 
-    def show_snapshot(self, snap: Snapshot) -> None:
+    def show_grid_side(self, side: int) -> None:
+        """Show `side` (the config's view.grid) in the grid size box without sending it back."""
         self._quiet = True
-        self.grid_size.setValue(snap.config.view.grid)
+        self.grid_size.setValue(side)
         self._quiet = False
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self.show_grid_side(snap.config.view.grid)
         has_ema = snap.ema_grid is not None
         self.use_ema.setEnabled(has_ema)
         self.grid_label.setVisible(snap.grid is not None)
@@ -68,11 +82,11 @@ class SampleView(QWidget):
         self.use_ema.setVisible(snap.grid is not None)
         if snap.grid is not None:
             self._show_grid(snap.ema_grid if has_ema and self.use_ema.isChecked() else snap.grid)
-            self.caption.setText(f"step {snap.step}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))
+            self.caption.setText(f"step {snap.step:,}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))
         else:
             levels = (0.0, 1.0) if snap.config.training.loss in PROBABILISTIC else None
             self._show_points(snap.real_points, snap.points, snap.heatmap, snap.heatmap_extent, levels)
-            self.caption.setText(f"step {snap.step}: real (grey), generated (orange), D's output behind")
+            self.caption.setText(f"step {snap.step:,}")
 
     def show_frame(self, frame: np.ndarray, step: int) -> None:
         """Show a recorded frame (uint8 (H, W), from the timeline) instead of the live samples."""
@@ -86,6 +100,7 @@ class SampleView(QWidget):
 
     def _show_grid(self, grid: np.ndarray) -> None:
         self.graphics.setVisible(False)
+        self.legend.setVisible(False)
         self.pixels.setVisible(True)
         self.pixels.show_array(grid)
 
@@ -111,6 +126,7 @@ class SampleView(QWidget):
             self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0)
         self.pixels.setVisible(False)
         self.graphics.setVisible(True)
+        self.legend.setVisible(True)
         if heatmap is not None and extent is not None:
             x_min, x_max, y_min, y_max = extent
             if levels is None:

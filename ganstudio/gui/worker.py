@@ -54,6 +54,13 @@ class OpenCheckpoint:
 
 
 @dataclass(frozen=True)
+class SetDataDir:
+    """Look for (and download) MNIST-family datasets in `path` from now on, as --data-dir."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class SaveCheckpoint:
     path: str
 
@@ -149,6 +156,8 @@ class TrainingWorker(QObject):
                 self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress))
             case OpenCheckpoint(path=path):
                 self._open(load_session(path, data_dir=self.data_dir, progress=self._report_progress))
+            case SetDataDir(path=path):
+                self.data_dir = path
             case _ if session is None:
                 return
             case SaveCheckpoint(path=path):

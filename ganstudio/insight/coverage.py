@@ -7,6 +7,7 @@ training set); each report then classifies one batch of generated samples.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,12 +35,13 @@ class CoverageReport:
 
 class CoverageMonitor:
     """Coverage reports against `real` (n, 784) images in `value_range` (the first REAL_SAMPLES
-    rows are used for the reference statistics)."""
+    rows are used for the reference statistics). Without `real` (the training set is not at
+    hand) the histogram, classes covered and confidence still come, and the fid is NaN."""
 
-    def __init__(self, classifier: Classifier, real: np.ndarray, value_range: tuple[float, float]) -> None:
+    def __init__(self, classifier: Classifier, real: np.ndarray | None, value_range: tuple[float, float]) -> None:
         self.classifier = classifier
         self.value_range = value_range
-        self.real_stats = feature_stats(classifier.features(real[:REAL_SAMPLES], value_range))
+        self.real_stats = None if real is None else feature_stats(classifier.features(real[:REAL_SAMPLES], value_range))
 
     def report(self, samples: np.ndarray) -> CoverageReport:
         """samples: (n, 784), n >= 2, in the monitor's value range."""
@@ -48,6 +50,6 @@ class CoverageMonitor:
         return CoverageReport(
             histogram=histogram,
             classes_covered=int((histogram >= COVERED_SHARE).sum()),
-            fid=frechet_distance(self.real_stats, feature_stats(feats)),
+            fid=math.nan if self.real_stats is None else frechet_distance(self.real_stats, feature_stats(feats)),
             mean_confidence=float(probs.max(axis=1).mean()),
         )

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from ganstudio.insight.modes import ModeReport, mode_report
 from ganstudio.insight.warnings import Measures
 
 DIGIT_DATASETS = ("mnist", "synthetic-digits")
+NEEDS_DATA = "n/a (needs the training data)"
 
 
 def insight_kind(dataset: Dataset) -> str | None:
@@ -51,14 +53,14 @@ class InsightReport:
             c = self.coverage
             out += [
                 f"classes covered: {c.classes_covered}/10",
-                f"fid: {c.fid:.2f}",
+                f"fid: {c.fid:.2f}" if math.isfinite(c.fid) else f"fid: {NEEDS_DATA}",
                 f"mean confidence: {c.mean_confidence:.3f}",
                 "histogram: " + " ".join(f"{digit}:{share:.1%}" for digit, share in enumerate(c.histogram)),
             ]
         if self.modes is not None:
             m = self.modes
             out += [f"modes covered: {m.modes_covered}/{m.n_modes}", f"high-quality: {m.high_quality:.1%}"]
-        out.append(f"diversity: {self.diversity:.3f}")
+        out.append(f"diversity: {self.diversity:.3f}" if math.isfinite(self.diversity) else f"diversity: {NEEDS_DATA}")
         return out
 
     def measures(self, step: int, expected_classes: int) -> Measures:
@@ -93,9 +95,23 @@ class Probe:
     def report(self, samples: np.ndarray) -> InsightReport:
         """samples: (n, D) generated samples in the probe's value range (n = n_samples)."""
         d = self.dataset
-        samples = np.nan_to_num(samples, nan=0.0, posinf=1e6, neginf=-1e6)
+        samples = _finite(samples)
         return InsightReport(
             coverage=self.coverage.report(samples) if self.coverage is not None else None,
             modes=mode_report(samples, d.modes, d.mode_std) if self.kind == "modes" else None,
             diversity=diversity_ratio(samples, self.real_distance),
         )
+
+
+def _finite(samples: np.ndarray) -> np.ndarray:
+    """A diverging G's NaN and inf outputs as finite values far from any data."""
+    return np.nan_to_num(samples, nan=0.0, posinf=1e6, neginf=-1e6)
+
+
+def report_without_data(samples: np.ndarray, digits: bool, value_range: tuple[float, float]) -> InsightReport:
+    """What a report can say when the run's training set is not at hand (`sample --report`
+    offline): for digits (`digits`) the class histogram, classes covered and confidence, from
+    the shipped classifier alone; fid and diversity, which compare with the data, are NaN.
+    samples: (coverage.REPORT_SAMPLES, 784) in `value_range`."""
+    monitor = CoverageMonitor(load_classifier(), None, value_range) if digits else None
+    return InsightReport(coverage=monitor.report(_finite(samples)) if monitor else None, modes=None, diversity=math.nan)

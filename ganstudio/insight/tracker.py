@@ -58,6 +58,7 @@ class InsightTracker:
         self.steps = np.zeros(0, np.int64)
         self.values = {name: np.zeros(0, np.float32) for names in SERIES.values() for name in names}
         self.histogram: np.ndarray | None = None
+        self.error = ""  # why insight is off for this run (set by the session when a report fails)
         self.diagnoser.clear()
 
     def probe(self, dataset: Dataset, value_range: tuple[float, float]) -> Probe:
