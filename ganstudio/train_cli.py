@@ -11,11 +11,13 @@ import numpy as np
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
+from ganstudio.engine.gan import GAN
 from ganstudio.export import make_grid, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
+from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
 
@@ -23,11 +25,11 @@ DEFAULT_STEPS = 1000
 class ProgressLine:
     """One self-overwriting status line on stderr, at most a few updates a second."""
 
-    def __init__(self, stream=sys.stderr, interval: float = 0.25) -> None:
-        self.stream = stream
+    def __init__(self, stream=None, interval: float = 0.25) -> None:
+        self.stream = stream or sys.stderr  # the one in place now, not at import
         self.interval = interval
         self._last = 0.0
-        self._tty = stream.isatty()
+        self._tty = self.stream.isatty()
         self.text = ""
 
     def show(self, text: str, force: bool = False) -> None:
@@ -111,9 +113,12 @@ def run_train(args) -> int:
         session.apply(cmd.Resume())
     interrupted = False
     reported = {(w.kind, w.since) for w in session.insight.warnings}
+    threads = ThreadPolicy()
+    threads.start(lambda: session.gan.twin_step(session.batches.batch_size))
     try:
         while not session.paused:
             session.step()
+            threads.update()
             for warning in session.insight.warnings:
                 if (warning.kind, warning.since) not in reported:
                     reported.add((warning.kind, warning.since))
@@ -122,7 +127,8 @@ def run_train(args) -> int:
             if latest:
                 line.show(
                     f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                    f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
+                    f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
+                    f"{threads.choice.text()}"
                 )
     except KeyboardInterrupt:
         interrupted = True
@@ -154,10 +160,17 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
     return written
 
 
+def choose_sampling_threads(gan: GAN, n: int) -> None:
+    """BLAS threads for drawing n samples, by the thread policy (timing G on up to 256 rows)."""
+    z = np.zeros((min(n, 256), gan.latent_size), np.float32)
+    ThreadPolicy().start(lambda: lambda: gan.sample(z))
+
+
 def print_report(args) -> None:
     """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
     session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
     probe = session.insight.probe(session.dataset, session.config.value_range)
+    choose_sampling_threads(session.gan, probe.n_samples)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
     report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
     print(f"step: {session.step_count}")
@@ -177,6 +190,7 @@ def run_sample(args) -> int:
     if not 1 <= args.n <= 100_000:
         raise ConfigError(f"-n: {args.n} is outside the allowed range [1, 100000]")
     gan = ckpt.build_gan()
+    choose_sampling_threads(gan, args.n)
     config = ckpt.config
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
     samples = gan.sample(z, use_ema=not args.no_ema)
