@@ -6,7 +6,7 @@ NumPy's OpenBLAS busy-waits between products, so a two-thread product stalls on 
 half whenever another program keeps a core busy: a 2-core machine with one core busy trained
 `vanilla` at 10-37 steps/s with two threads against 514-523 with one.
 
-The rules (:func:`choose`, a pure function of its readings, newest first wins):
+The rules (:func:`choose`, a pure function of its readings; the first that applies decides):
 
 1. ``GANSTUDIO_BLAS_THREADS=N`` fixes the count, everywhere.
 2. One core: 1 thread.
@@ -14,7 +14,8 @@ The rules (:func:`choose`, a pure function of its readings, newest first wins):
    own work is timed at 1, 2, 4, ... and every core (:func:`time_thread_counts`, interleaved,
    ~0.3 s). If no count is at least :data:`MIN_GAIN` faster than 1 thread, it uses 1: a small
    network does not take rule 4's risk for a few percent. A timing taken while other programs
-   were busy is thrown away and taken again once they are not.
+   kept more than half a core busy is thrown away and taken again once they do not (a little
+   load only makes more threads look worse: such a timing errs on the safe side).
 4. While other programs keep cores busy (:mod:`ganstudio.cpuload`), one thread fewer per busy
    core: a core counts as taken above :data:`DOWN_ABOVE` of it, free again below
    :data:`UP_BELOW` (the gap keeps the count from flapping). Re-checked between steps every
@@ -175,7 +176,7 @@ class ThreadPolicy:
         if now is None:
             return None
         others, self._last = others_busy(self._last, now), now
-        if self.times is None and self._workload is not None and others < UP_BELOW:
+        if self.times is None and self._workload is not None and others <= DOWN_ABOVE:
             others = self._measure()
         before = self.choice.threads
         choice = self._set(choose(self._fixed, self._cores, others, self.times, before))
@@ -195,7 +196,7 @@ class ThreadPolicy:
             self.times = times
             return None
         others, self._last = others_busy(before, after), after
-        if others < UP_BELOW:
+        if others <= DOWN_ABOVE:  # a little load only makes more threads look worse: kept
             self.times = times
         return others
 

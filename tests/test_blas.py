@@ -139,6 +139,7 @@ def test_a_timing_taken_while_other_programs_were_busy_is_taken_again_once_they_
     assert policy.update() is None  # timed again, undisturbed: this small network stays at 1 thread
     assert script.timed == 2 and policy.times == SMALL_NET
     assert policy.choice.text() == "1 thread: 2 threads gain only 4% for this network"
+    assert started(ScriptedMachine(SMALL_NET, others=0.3)).times == SMALL_NET  # a little load: kept
 
 
 def test_a_fixed_count_is_set_once_and_never_changes():
