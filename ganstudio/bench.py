@@ -138,7 +138,7 @@ def training_data(data_dir: str | None) -> Dataset:
 
 
 def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict[int, tuple[float, float | None]],
-                 progress: Callable[[str], None] = print, seed: int = 0, rounds: int = 5) -> dict:
+                 progress: Callable[[str], None] = lambda text: None, seed: int = 0, rounds: int = 5) -> dict:
     """Measure one configuration; returns the JSON row. BLAS threads as `train` would choose them
     for this network, fixed while measuring. The step and its roofline are timed in alternation,
     `rounds` times, and each figure is the median over rounds: a shared machine's speed drifts
@@ -152,7 +152,7 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict
     choice = ThreadPolicy().start(lambda: gan.twin_step(config.batch))
     if choice.threads not in peaks:
         progress(f"bench {config.name}: large-square matmul rate at {choice.text()}")
-        peaks[choice.threads] = others_during(lambda: peak_gflops(rng))
+        peaks[choice.threads] = others_during(lambda: peak_gflops(np.random.default_rng(1)))
     peak, peak_others = peaks[choice.threads]
     for _ in range(10):
         step()
@@ -195,8 +195,9 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict
     }
 
 
-def run_bench(names: list[str] | None = None, seconds: float = 3.0, data_dir: str | None = None, progress: Callable[[str], None] = print) -> dict:
-    """Benchmark the named configurations (all by default)."""
+def run_bench(names: list[str] | None = None, seconds: float = 3.0, data_dir: str | None = None,
+              progress: Callable[[str], None] = lambda text: None) -> dict:
+    """Benchmark the named configurations (all by default); `progress(text)` says what it measures."""
     data = training_data(data_dir)
     chosen = [c for c in CONFIGS if not names or c.name in names]
     peaks: dict[int, tuple[float, float | None]] = {}

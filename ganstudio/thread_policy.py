@@ -101,7 +101,7 @@ def choose(fixed: int | None, cores: int, others: float | None, times: dict[int,
     left = cores if others is None else threads_left(others, current, cores)
     if left < useful:
         return Choice(left, f"other programs use {_cores_text(others)}")
-    return Choice(useful, "" if useful == cores else f"{useful} threads are the fastest for this network")
+    return Choice(useful, "" if useful == cores else "the fastest count for this network")
 
 
 def time_thread_counts(probe: Probe, counts: list[int], budget: float = MEASURE_BUDGET) -> dict[int, float]:

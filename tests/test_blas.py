@@ -62,7 +62,7 @@ def test_the_environment_variable_and_a_single_core_decide_alone():
 def test_many_cores_use_the_fastest_count_less_the_busy_cores():
     assert thread_counts(1) == [1] and thread_counts(2) == [1, 2] and thread_counts(6) == [1, 2, 4, 6] and thread_counts(8) == [1, 2, 4, 8]
     times = {1: 1.0, 2: 0.55, 4: 0.35, 8: 0.40}
-    assert choose(None, 8, 0.0, times).text() == "4 threads: 4 threads are the fastest for this network"
+    assert choose(None, 8, 0.0, times).text() == "4 threads: the fastest count for this network"
     assert choose(None, 8, 5.7, times).text() == "2 threads: other programs use 5.7 cores"
     assert choose(None, 8, 0.0, {1: 1.0, 2: 0.6, 4: 0.4, 8: 0.3}) == Choice(8)
 
