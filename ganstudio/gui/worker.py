@@ -119,9 +119,9 @@ class TrainingWorker(QObject):
                     self._wake.wait(0.05)
                     self._wake.clear()
                     continue
-                if self._blas_stale:
-                    self._fit_blas_threads(session)
                 try:
+                    if self._blas_stale:
+                        self._fit_blas_threads(session)
                     session.step()
                 except Exception as exc:  # a bug must not kill the thread: say so, pause, keep the run
                     traceback.print_exc()
