@@ -18,12 +18,12 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ganstudio import commands as cmd
-from ganstudio.blas import AdaptiveThreads
 from ganstudio.checkpoint import CheckpointError, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig
 from ganstudio.data import DatasetError, OfflineError
 from ganstudio.export.errors import ExportError
 from ganstudio.session import Session
+from ganstudio.thread_policy import ThreadPolicy
 
 # At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread ~1 ms
 # of Python plus Qt's painting, which on two cores preempts a BLAS thread; 20 a second cost
@@ -85,7 +85,7 @@ class TrainingWorker(QObject):
     progress = Signal(int, int)  # download bytes done, total (0 when unknown)
     opened = Signal(object)  # the RunConfig of a newly opened run
     saved = Signal(str)  # path of a written checkpoint
-    blas_threads = Signal(int)  # the BLAS thread count changed (other programs came or went)
+    blas_threads = Signal(object)  # ganstudio.thread_policy.Choice: the BLAS thread count changed, and why
 
     def __init__(self, data_dir: str | None = None) -> None:
         super().__init__()
@@ -99,7 +99,9 @@ class TrainingWorker(QObject):
         self.snapshot_every = SNAPSHOT_INTERVAL  # seconds; grows when snapshots are expensive
         self._last_progress = 0.0
         self.steps_done = 0  # read by benchmarks; only the worker writes it
-        self.blas: AdaptiveThreads | None = None  # created by run(): the thread count in use
+        self.blas = ThreadPolicy()  # the BLAS thread count in use and why; chosen per run, re-checked between steps
+        self._blas_workload: tuple | None = None  # the step's matrix shapes the count was chosen for
+        self._blas_stale = False  # a command was applied since: the step may have changed shape
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -115,7 +117,6 @@ class TrainingWorker(QObject):
     # -- worker thread --------------------------------------------------------------------------
     @Slot()
     def run(self) -> None:
-        self.blas = AdaptiveThreads()
         try:
             while not self._stop:
                 self._drain()
@@ -126,6 +127,8 @@ class TrainingWorker(QObject):
                     self._wake.clear()
                     continue
                 try:
+                    if self._blas_stale:
+                        self._fit_blas_threads(session)
                     session.step()
                 except Exception as exc:  # a bug must not kill the thread: say so, pause, keep the run
                     traceback.print_exc()
@@ -146,7 +149,7 @@ class TrainingWorker(QObject):
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._dirty = True
+            self._dirty = self._blas_stale = True
             try:
                 self._apply(command)
             except OfflineError as exc:
@@ -180,6 +183,19 @@ class TrainingWorker(QObject):
             self.opened.emit(command.config)
         else:
             self._session.apply(command)
+
+    def _fit_blas_threads(self, session: Session) -> None:
+        """Before training on: choose the thread count again when the step changed shape (a run
+        opened, a network rebuilt, a new batch size): ~0.3 s timing a twin of its networks. Not
+        when a run opens: the window's first paints would disturb the timing."""
+        self._blas_stale = False
+        shapes = tuple(session.gan.matmul_shapes(session.batches.batch_size))
+        if shapes != self._blas_workload:
+            self._blas_workload = shapes
+            before = self.blas.choice
+            choice = self.blas.start(lambda: session.gan.twin_step(session.batches.batch_size))
+            if (choice.threads != before.threads) if before else choice.reason:  # the first: when it is not every core
+                self.blas_threads.emit(choice)
 
     def _report_progress(self, done: int, total: int | None) -> None:
         now = time.monotonic()
