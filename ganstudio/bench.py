@@ -6,6 +6,11 @@ it did nothing but its unavoidable matrix products at this machine's measured fl
 those shapes. ``roofline_fraction = roofline_time / step_time``. The large-square SGEMM rate
 (``peak_gflops``) and ``peak_fraction = step_flops / peak_rate / step_time`` are reported too:
 small products never reach the large-square rate on any BLAS, so that figure is lower.
+
+All three are timed at the BLAS thread count `train` would choose for the configuration
+(ganstudio.thread_policy), fixed while measuring. A measurement is reported as disturbed, not
+as a result, when other programs kept a core busy during it (/proc/stat), when a fraction comes
+out above 1, or when its rounds disagree widely. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -14,14 +19,22 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 import numpy as np
 
+from ganstudio.blas import cores
+from ganstudio.cpuload import cpu_sample, others_busy
 from ganstudio.data import BatchIterator, Dataset, DatasetError, load_dataset
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
+from ganstudio.thread_policy import ThreadPolicy
+from ganstudio.train_cli import ProgressLine
+
+T = TypeVar("T")
+DISTURBED_LOAD = 0.25  # other programs' cores during a measurement that make it no result
+DISAGREE = 1.5  # slowest / fastest round's step time above which rounds disagree
 
 
 @dataclass(frozen=True)
@@ -73,8 +86,46 @@ def matmul_seconds(m: int, k: int, p: int, rng: np.random.Generator) -> float:
 
 
 def peak_gflops(rng: np.random.Generator, size: int = 2048) -> float:
-    """Measured large-square float32 matmul rate, GFLOP/s."""
+    """Measured large-square float32 matmul rate at the current thread count, GFLOP/s."""
     return 2.0 * size**3 / matmul_seconds(size, size, size, rng) / 1e9
+
+
+def busy_reason(others: dict[str, float | None]) -> str | None:
+    """Whether other programs kept cores busy during the labelled timings (/proc/stat loads;
+    None: unknown), in words."""
+    busy = {part: load for part, load in others.items() if load is not None and load > DISTURBED_LOAD}
+    if len(busy) == 1:
+        return "other programs used {1:.1f} core during {0}".format(*busy.popitem())
+    if busy:
+        return f"other programs used up to {max(busy.values()):.1f} core during {len(busy)} of its {len(others)} timings"
+    return None
+
+
+def spread_reason(values: list[float], unit: str) -> str | None:
+    """Whether the rounds' `values` disagree widely (the largest above DISAGREE times the smallest)."""
+    low, high = min(values), max(values)
+    return f"rounds disagree: {low:.3g}-{high:.3g} {unit}" if high > DISAGREE * low else None
+
+
+def disturbance(others: dict[str, float | None], step_times: list[float], roofline_fraction: float, peak_fraction: float) -> str | None:
+    """Why a measurement is no result, or None: other programs busy during a part of it, an
+    impossible fraction (above 1: its two timings saw different machines), or rounds whose step
+    times disagree widely."""
+    reasons = [
+        busy_reason(others),
+        f"roofline fraction {roofline_fraction:.2f} is above 1" if roofline_fraction > 1.0 else None,
+        f"peak fraction {peak_fraction:.2f} is above 1" if peak_fraction > 1.0 else None,
+        spread_reason([1.0 / t for t in step_times], "steps/s"),
+    ]
+    return "; ".join(r for r in reasons if r) or None
+
+
+def others_during(fn: Callable[[], T]) -> tuple[T, float | None]:
+    """`fn()`'s result and the cores other programs kept busy meanwhile (None: unknown)."""
+    before = cpu_sample()
+    result = fn()
+    after = cpu_sample()
+    return result, None if before is None or after is None else others_busy(before, after)
 
 
 def training_data(data_dir: str | None) -> Dataset:
@@ -86,60 +137,95 @@ def training_data(data_dir: str | None) -> Dataset:
         return load_dataset("synthetic-digits")
 
 
-def bench_config(config: BenchConfig, data: Dataset, seconds: float, peak: float, seed: int = 0, rounds: int = 5) -> dict:
-    """Measure one configuration; returns the JSON row. The step and its roofline are timed in
-    alternation, `rounds` times, and each figure is the median over rounds: a shared machine's
-    speed drifts over seconds, and timing the two apart would compare a fast spell with a slow one."""
+def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict[int, tuple[float, float | None]],
+                 progress: Callable[[str], None] = lambda text: None, seed: int = 0, rounds: int = 5) -> dict:
+    """Measure one configuration; returns the JSON row. BLAS threads as `train` would choose them
+    for this network, fixed while measuring. The step and its roofline are timed in alternation,
+    `rounds` times, and each figure is the median over rounds: a shared machine's speed drifts
+    over seconds, and timing the two apart would compare a fast spell with a slow one. `peaks`:
+    the large-square rate (and other programs' load meanwhile) per thread count, filled in here."""
     rng = np.random.default_rng(seed)
     gan = config.build(rng)
     batches = BatchIterator(data, config.batch, rng)
     step = lambda: gan.train_step(batches.next, rng, 2e-4, 2e-4)  # noqa: E731
+    progress(f"bench {config.name}: choosing BLAS threads")
+    choice = ThreadPolicy().start(lambda: gan.twin_step(config.batch))
+    if choice.threads not in peaks:
+        progress(f"bench {config.name}: large-square matmul rate at {choice.text()}")
+        peaks[choice.threads] = others_during(lambda: peak_gflops(np.random.default_rng(1)))
+    peak, peak_others = peaks[choice.threads]
     for _ in range(10):
         step()
     per_round = max(3, int(seconds / rounds / _best_time(step, 1, 3)))
 
     shapes = gan.matmul_shapes(config.batch)
     flops = sum(2.0 * m * k * p for m, k, p in shapes)
-    step_times, roofline_times = [], []
-    for _ in range(rounds):
-        step_times.append(_best_time(step, repeats=1, number=per_round))
-        roofline_times.append(sum(count * matmul_seconds(*shape, rng) for shape, count in Counter(shapes).items()))
+    step_times, roofline_times, others = [], [], {"the peak rate's timing": peak_others}
+
+    def one_round() -> tuple[float, float]:
+        return (
+            _best_time(step, repeats=1, number=per_round),
+            sum(count * matmul_seconds(*shape, rng) for shape, count in Counter(shapes).items()),
+        )
+
+    for i in range(1, rounds + 1):
+        progress(f"bench {config.name}: round {i}/{rounds} ({choice.text()})")
+        (step_time, roofline_time), others[f"round {i} of {rounds}"] = others_during(one_round)
+        step_times.append(step_time)
+        roofline_times.append(roofline_time)
     step_time, roofline_time = float(np.median(step_times)), float(np.median(roofline_times))
+    roofline_fraction = float(np.median(np.array(roofline_times) / np.array(step_times)))
+    peak_fraction = flops / (peak * 1e9) / step_time
+    disturbed = disturbance(others, step_times, roofline_fraction, peak_fraction)
     return {
         "name": config.name,
         "batch": config.batch,
         "data": data.name,
+        "blas_threads": choice.threads,
+        "blas_threads_why": choice.text(),
         "steps_per_s": 1.0 / step_time,
         "ms_per_step": step_time * 1e3,
         "gflop_per_step": flops / 1e9,
         "roofline_ms": roofline_time * 1e3,
-        "roofline_fraction": float(np.median(np.array(roofline_times) / np.array(step_times))),
-        "peak_fraction": flops / (peak * 1e9) / step_time,
+        "roofline_fraction": roofline_fraction,
+        "peak_gflops": peak,
+        "peak_fraction": peak_fraction,
+        "disturbed": disturbed is not None,
+        "disturbance": disturbed,
     }
 
 
-def run_bench(names: list[str] | None = None, seconds: float = 3.0, data_dir: str | None = None) -> dict:
-    """Benchmark the named configurations (all by default)."""
-    rng = np.random.default_rng(1)
-    peak = peak_gflops(rng)
+def run_bench(names: list[str] | None = None, seconds: float = 3.0, data_dir: str | None = None,
+              progress: Callable[[str], None] = lambda text: None) -> dict:
+    """Benchmark the named configurations (all by default); `progress(text)` says what it measures."""
     data = training_data(data_dir)
     chosen = [c for c in CONFIGS if not names or c.name in names]
-    return {"peak_gflops": peak, "configs": [bench_config(c, data, seconds, peak) for c in chosen]}
+    peaks: dict[int, tuple[float, float | None]] = {}
+    return {"cores": cores(), "configs": [bench_config(c, data, seconds, peaks, progress) for c in chosen]}
 
 
 def format_report(result: dict) -> str:
-    data = result["configs"][0]["data"] if result["configs"] else ""
-    lines = [f"float32 matmul peak (2048^3): {result['peak_gflops']:.0f} GFLOP/s; training data: {data}"]
-    lines.append(f"{'config':<12}{'batch':>6}{'steps/s':>10}{'ms/step':>9}{'roofline':>10}{'of peak':>9}")
-    for row in result["configs"]:
+    rows = result["configs"]
+    data = rows[0]["data"] if rows else ""
+    rates = {row["blas_threads"]: row["peak_gflops"] for row in rows}
+    peaks = ", ".join(f"{rate:.0f} GFLOP/s at {n} thread{'' if n == 1 else 's'}" for n, rate in sorted(rates.items()))
+    lines = [f"float32 matmul peak (2048^3): {peaks}; training data: {data}; {result['cores']} cores"]
+    lines.append(f"{'config':<12}{'batch':>6}{'steps/s':>10}{'ms/step':>9}{'roofline':>10}{'of peak':>9}  BLAS")
+    for row in rows:
+        head = f"{row['name']:<12}{row['batch']:>6}"
+        if row["disturbed"]:
+            lines.append(f"{head}  disturbed, no result: {row['disturbance']} ({row['blas_threads_why']}); rerun on an idle machine")
+            continue
         lines.append(
-            f"{row['name']:<12}{row['batch']:>6}{row['steps_per_s']:>10.1f}{row['ms_per_step']:>9.2f}"
-            f"{row['roofline_fraction']:>10.2f}{row['peak_fraction']:>9.2f}"
+            f"{head}{row['steps_per_s']:>10.1f}{row['ms_per_step']:>9.2f}"
+            f"{row['roofline_fraction']:>10.2f}{row['peak_fraction']:>9.2f}  {row['blas_threads_why']}"
         )
     return "\n".join(lines)
 
 
 def main(names: list[str] | None, seconds: float, as_json: bool, data_dir: str | None = None) -> int:
-    result = run_bench(names, seconds, data_dir)
+    line = ProgressLine()
+    result = run_bench(names, seconds, data_dir, progress=lambda text: line.show(text, force=True))
+    line.message(f"bench: measured {len(result['configs'])} configuration{'' if len(result['configs']) == 1 else 's'}")
     print(json.dumps(result) if as_json else format_report(result))
     return 0

@@ -13,6 +13,7 @@ from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
 from ganstudio.data.mnist import FAMILIES
+from ganstudio.engine.gan import GAN
 from ganstudio.export import make_grid, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
@@ -23,6 +24,7 @@ from ganstudio.run_folder import check_writable, output_folder, refuse_another_r
 from ganstudio.session import Session
 from ganstudio.snapshot import render_samples
 from ganstudio.stop_signals import StopSignals, exit_status, signal_name
+from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
 
@@ -30,11 +32,11 @@ DEFAULT_STEPS = 1000
 class ProgressLine:
     """One self-overwriting status line on stderr, at most a few updates a second."""
 
-    def __init__(self, stream=sys.stderr, interval: float = 0.25) -> None:
-        self.stream = stream
+    def __init__(self, stream=None, interval: float = 0.25) -> None:
+        self.stream = stream or sys.stderr  # the one in place now, not at import
         self.interval = interval
         self._last = 0.0
-        self._tty = stream.isatty()
+        self._tty = self.stream.isatty()
         self.text = ""
 
     def show(self, text: str, force: bool = False) -> None:
@@ -129,7 +131,9 @@ def run_train(args) -> int:
         else:
             session.apply(cmd.Resume())
         signals.defer()
-        _train(session, line, signals)
+        threads = ThreadPolicy()
+        threads.start(lambda: session.gan.twin_step(session.batches.batch_size))
+        _train(session, line, signals, threads)
         line.done()
         if signals.signum is not None:
             name = signal_name(signals.signum)
@@ -146,12 +150,13 @@ def run_train(args) -> int:
     return 0 if signals.signum is None else exit_status(signals.signum)
 
 
-def _train(session: Session, line: ProgressLine, signals: StopSignals) -> None:
+def _train(session: Session, line: ProgressLine, signals: StopSignals, threads: ThreadPolicy) -> None:
     """Step until the session pauses (stop condition, divergence) or a stop signal arrived; the
     signal is checked only between whole steps, so the session always holds a state the run had."""
     reported = {(w.kind, w.since) for w in session.insight.warnings}
     while not session.paused and signals.signum is None:
         session.step()
+        threads.update()
         for warning in session.insight.warnings:
             if (warning.kind, warning.since) not in reported:
                 reported.add((warning.kind, warning.since))
@@ -160,7 +165,8 @@ def _train(session: Session, line: ProgressLine, signals: StopSignals) -> None:
         if latest:
             line.show(
                 f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}"
+                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
+                f"{threads.choice.text()}"
             )
 
 
@@ -178,6 +184,12 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
     return written
 
 
+def choose_sampling_threads(gan: GAN, n: int) -> None:
+    """BLAS threads for drawing n samples, by the thread policy (timing G on up to 256 rows)."""
+    z = np.zeros((min(n, 256), gan.latent_size), np.float32)
+    ThreadPolicy().start(lambda: lambda: gan.sample(z))
+
+
 def print_report(args) -> None:
     """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
     try:
@@ -186,6 +198,7 @@ def print_report(args) -> None:
         print_report_without_data(args, exc)
         return
     probe = session.insight.probe(session.dataset, session.config.value_range)
+    choose_sampling_threads(session.gan, probe.n_samples)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
     report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
     print(f"step: {session.step_count}")
@@ -202,7 +215,9 @@ def print_report_without_data(args, offline: OfflineError) -> None:
     digits = config.data.dataset in DIGIT_DATASETS and config.image_shape == (28, 28)
     n = coverage.REPORT_SAMPLES
     z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
-    report = report_without_data(ckpt.build_gan().sample(z, use_ema=not args.no_ema), digits, config.value_range)
+    gan = ckpt.build_gan()
+    choose_sampling_threads(gan, n)
+    report = report_without_data(gan.sample(z, use_ema=not args.no_ema), digits, config.value_range)
     print(f"step: {ckpt.step}")
     print(f"dataset: {config.data.dataset}")
     print(f"samples drawn: {n}")
@@ -228,6 +243,7 @@ def run_sample(args) -> int:
     if not 1 <= args.n <= 100_000:
         raise ConfigError(f"-n: {args.n} is outside the allowed range [1, 100000]")
     gan = ckpt.build_gan()
+    choose_sampling_threads(gan, args.n)
     config = ckpt.config
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
     samples = gan.sample(z, use_ema=not args.no_ema)

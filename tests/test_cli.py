@@ -1,5 +1,6 @@
 """The headless CLI as a user runs it: real processes, real files, exit codes and messages."""
 
+import os
 import subprocess
 import sys
 
@@ -10,8 +11,9 @@ from ganstudio.checkpoint import Checkpoint
 from support import go_offline
 
 
-def ganstudio(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+def ganstudio(*args, cwd=None, **env):
+    """`python -m ganstudio ARGS`, `env` added to the environment."""
+    return subprocess.run([sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env={**os.environ, **env})
 
 
 SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
@@ -53,16 +55,25 @@ def test_train_gif_frame_rate_and_scale(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_train_says_how_many_blas_threads_and_why(tmp_path):
+    for threads, text in (("1", "1 thread: GANSTUDIO_BLAS_THREADS"), ("2", "2 threads: GANSTUDIO_BLAS_THREADS")):
+        result = ganstudio("train", *SMALL, "--steps", "20", "--out", str(tmp_path / threads), GANSTUDIO_BLAS_THREADS=threads)
+        assert result.returncode == 0, result.stderr
+        progress = [line for line in result.stderr.splitlines() if line.startswith("step ")]
+        assert progress and all(line.rstrip().endswith(text) for line in progress), result.stderr
+
+
 def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
     out = tmp_path / "run"
     assert ganstudio("train", *SMALL, "--steps", "5", "--out", str(out)).returncode == 0
     npy = tmp_path / "s.npy"
-    result = ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(npy), "--seed", "3")
+    one_count = {"GANSTUDIO_BLAS_THREADS": "1"}  # bit for bit only at one thread count
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(npy), "--seed", "3", **one_count)
     assert result.returncode == 0, result.stderr
     samples = np.load(npy)
     assert samples.shape == (10, 28, 28) and samples.dtype == np.uint8 and samples.std() > 0
     again = tmp_path / "t.npy"
-    ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(again), "--seed", "3")
+    ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(again), "--seed", "3", **one_count)
     assert np.array_equal(np.load(again), samples)
     png = tmp_path / "grid.png"
     assert ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(png)).returncode == 0

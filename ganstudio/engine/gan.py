@@ -159,6 +159,17 @@ class GAN:
         gl, g_norm = self.g_step(real.shape[0], rng, lr_g)
         return StepMetrics(dl, gl, d_real, d_fake, d_norm, g_norm, float(lr_d), float(lr_g))
 
+    def twin_step(self, n: int) -> Callable[[], StepMetrics]:
+        """One :meth:`train_step` on batches of n of a new GAN with this one's architecture,
+        optimizers and training settings (its own weights, a fixed noise batch, learning rates 0):
+        this GAN's step's work, to time it at several thread counts without touching this GAN or
+        its run's randomness."""
+        rng = np.random.default_rng(0)
+        g, d = self.generator.spec, self.discriminator.spec
+        twin = GAN(g, d, self.g_optimizer.spec, self.d_optimizer.spec, self.training, rng, self.dtype)
+        real = rng.standard_normal((n, self.data_size)).astype(self.dtype)
+        return lambda: twin.train_step(lambda: real, rng, 0.0, 0.0)
+
     def matmul_shapes(self, n: int) -> list[tuple[int, int, int]]:
         """The (m, k, p) shapes of every matrix product one :meth:`train_step` on batches of n
         performs (an (m, k) @ (k, p) product costs 2 m k p FLOPs), in the order they run:

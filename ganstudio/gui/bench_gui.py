@@ -8,8 +8,12 @@ window training in its worker thread, plots and grid updating). The ratio is tak
 the median reported. Responsiveness: a 10 ms QTimer runs in the GUI thread during the windowed
 segments; its lateness (actual interval minus 10 ms) is reported as p50, p99 and max.
 
-BLAS threads follow the app's policy (ganstudio.blas): headless every core (or
-GANSTUDIO_BLAS_THREADS), the window whatever its AdaptiveThreads chose.
+BLAS threads: the window's training chooses them by the app's policy (ganstudio.thread_policy),
+and the headless segments run at the same count, so the ratio compares like with like. Other
+programs' load during each segment (/proc/stat), a window faster than headless, rounds that
+disagree widely or a thread count that changed make the measurement "disturbed": reported as
+such, not as a result. The window is a real one on the screen when there is a display (DISPLAY
+or WAYLAND_DISPLAY), offscreen otherwise; QT_QPA_PLATFORM, if set, decides.
 """
 
 from __future__ import annotations
@@ -19,18 +23,21 @@ import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 import numpy as np
 
 from ganstudio import commands as cmd
-from ganstudio.blas import default_threads, set_blas_threads
+from ganstudio.bench import busy_reason, others_during, spread_reason
 from ganstudio.config import RunConfig
 from ganstudio.data.mnist import FAMILIES, on_disk
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
+from ganstudio.train_cli import ProgressLine
 
 TIMER_MS = 10
 MIN_SEGMENT_S = 0.5
+FASTER = 1.1  # a window training faster than this times headless, at the same thread count, is no result
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,14 @@ class GuiBenchResult:
     ratio: float  # median of the per-round ratios window / headless
     snapshots_per_s: float  # snapshots the window painted, over all windowed segments
     gui_cpu: float  # CPU time of the GUI thread / wall time, windowed segments
-    headless_blas_threads: int
-    window_blas_threads: int
+    blas_threads: int  # both sides, as the window's training chose
+    blas_threads_why: str
+    platform: str  # Qt's platform plugin: "xcb" or "wayland" (a real window), "offscreen"
     timer_late_p50_ms: float
     timer_late_p99_ms: float
     timer_late_max_ms: float
+    disturbed: bool
+    disturbance: str | None  # why the figures are no result
 
 
 def steps_for(session: Session, seconds: float) -> float:
@@ -89,9 +99,33 @@ def without_download(config: RunConfig, data_dir: str | None) -> RunConfig:
     return config
 
 
-def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) -> GuiBenchResult:
-    """Alternate headless and windowed segments, `seconds` of each in total."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+def has_display(env: dict[str, str]) -> bool:
+    """Whether Qt can open real windows: a platform set in QT_QPA_PLATFORM other than offscreen,
+    else an X11 or Wayland display."""
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if platform:
+        return platform != "offscreen"
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+def gui_disturbance(others: dict[str, float | None], ratios: list[float], threads: list[int]) -> str | None:
+    """Why the comparison is no result, or None: other programs busy during a segment, a window
+    faster than headless (it does the same steps and paints), rounds that disagree widely, or a
+    thread count that changed between segments."""
+    reasons = [
+        busy_reason(others),
+        f"the window trained {max(ratios):.2f}x as fast as headless" if max(ratios) > FASTER else None,
+        spread_reason(ratios, "of headless"),
+        f"the thread count changed ({' -> '.join(map(str, dict.fromkeys(threads)))})" if len(set(threads)) > 1 else None,
+    ]
+    return "; ".join(r for r in reasons if r) or None
+
+
+def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4, progress: Callable[[str], None] = lambda text: None) -> GuiBenchResult:
+    """Alternate headless and windowed segments, `seconds` of each in total; `progress(text)`
+    says what it measures."""
+    if not has_display(dict(os.environ)):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -100,12 +134,9 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
 
     config = without_download(load_preset(preset), data_dir)
     segment = max(MIN_SEGMENT_S, seconds / rounds)
-    headless_threads = default_threads()
 
+    progress(f"bench --gui: opening {preset} on {config.data.dataset}")
     headless = Session(config, data_dir=data_dir)
-    set_blas_threads(headless_threads)
-    steps_for(headless, 0.2)  # warm-up: buffers, caches
-
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
     configure_threads()
@@ -116,7 +147,21 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
     window.snapshot_shown.connect(lambda _: shown.__setitem__(0, shown[0] + 1))
     run_event_loop_until(lambda: window.snapshot is not None)
     worker = window.host.worker
-    window_threads = worker.blas.threads
+
+    def train_window(steps: int) -> None:
+        """Resume the window's training until it made `steps` more steps."""
+        started = worker.steps_done
+        window.submit(cmd.Resume())
+        run_event_loop_until(lambda: worker.steps_done >= started + steps)
+
+    def pause_window() -> None:
+        window.submit(cmd.Pause())
+        run_event_loop_until(lambda: window.snapshot is not None and window.snapshot.paused)
+
+    progress("bench --gui: the window's training chooses its BLAS threads")
+    train_window(5)  # its thread policy times the step before the first one
+    pause_window()
+    steps_for(headless, 0.2)  # warm-up at that count: buffers, caches
 
     late: list[float] = []
     last = [0.0]
@@ -128,32 +173,35 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
 
     timer = QTimer(interval=TIMER_MS, timeout=tick)
     headless_rates, window_rates, frames, window_time, gui_cpu = [], [], 0, 0.0, 0.0
+    others: dict[str, float | None] = {}
+    threads: list[int] = []
     try:
-        for _ in range(rounds):
-            set_blas_threads(headless_threads)
-            headless_rates.append(steps_for(headless, segment))
+        for i in range(1, rounds + 1):
+            threads.append(worker.blas.choice.threads)
+            progress(f"bench --gui: round {i}/{rounds}, headless ({worker.blas.choice.text()})")
+            rate, others[f"headless segment {i}"] = others_during(lambda: steps_for(headless, segment))
+            headless_rates.append(rate)
 
-            set_blas_threads(window_threads)  # the worker's choice, unless it changes it
-            started = worker.steps_done
-            window.submit(cmd.Resume())
-            run_event_loop_until(lambda: worker.steps_done >= started + 5)
+            progress(f"bench --gui: round {i}/{rounds}, window open")
+            train_window(5)
             steps0, shown0, start, cpu0 = worker.steps_done, shown[0], time.perf_counter(), time.thread_time()
             last[0] = start
             timer.start()
-            run_event_loop_for(segment)
+            _, others[f"window segment {i}"] = others_during(lambda: run_event_loop_for(segment))
             timer.stop()
             elapsed = time.perf_counter() - start
             gui_cpu += time.thread_time() - cpu0
             window_rates.append((worker.steps_done - steps0) / elapsed)
             frames += shown[0] - shown0
             window_time += elapsed
-            window_threads = worker.blas.threads
-            window.submit(cmd.Pause())
-            run_event_loop_until(lambda: window.snapshot is not None and window.snapshot.paused)
+            pause_window()
+            threads.append(worker.blas.choice.threads)
+        platform = app.platformName()
     finally:
         window.close()
     lateness = np.array(late) if late else np.zeros(1)
     ratios = np.array(window_rates) / np.array(headless_rates)
+    disturbed = gui_disturbance(others, list(ratios), threads)
     return GuiBenchResult(
         preset=preset,
         dataset=config.data.dataset,
@@ -163,21 +211,29 @@ def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4) 
         ratio=float(np.median(ratios)),
         snapshots_per_s=frames / window_time,
         gui_cpu=gui_cpu / window_time,
-        headless_blas_threads=headless_threads,
-        window_blas_threads=window_threads,
+        blas_threads=worker.blas.choice.threads,
+        blas_threads_why=worker.blas.choice.text(),
+        platform=platform,
         timer_late_p50_ms=float(np.percentile(lateness, 50)),
         timer_late_p99_ms=float(np.percentile(lateness, 99)),
         timer_late_max_ms=float(lateness.max()),
+        disturbed=disturbed is not None,
+        disturbance=disturbed,
     )
 
 
 def format_report(r: GuiBenchResult, seconds: float) -> str:
+    lines = [
+        f"preset {r.preset} on {r.dataset}: {seconds:g} s each side, alternating in {r.rounds} rounds (medians); "
+        f"BLAS {r.blas_threads_why}; window: {r.platform}",
+    ]
+    if r.disturbed:
+        return "\n".join(lines + [f"disturbed, no result: {r.disturbance}; rerun on an idle machine"])
     return "\n".join(
-        [
-            f"preset {r.preset} on {r.dataset}: {seconds:g} s each side, alternating in {r.rounds} rounds (medians)",
-            f"headless        {r.headless_steps_per_s:8.1f} steps/s   (BLAS threads: {r.headless_blas_threads})",
-            f"window open     {r.window_steps_per_s:8.1f} steps/s   ({r.ratio:.2f} of headless, "
-            f"{r.snapshots_per_s:.0f} snapshots/s painted, BLAS threads: {r.window_blas_threads})",
+        lines
+        + [
+            f"headless        {r.headless_steps_per_s:8.1f} steps/s",
+            f"window open     {r.window_steps_per_s:8.1f} steps/s   ({r.ratio:.2f} of headless, {r.snapshots_per_s:.0f} snapshots/s painted)",
             f"GUI thread busy {100 * r.gui_cpu:.0f}% of a core while training",
             f"{TIMER_MS} ms timer lateness: p50 {r.timer_late_p50_ms:.1f} ms, p99 {r.timer_late_p99_ms:.1f} ms, "
             f"max {r.timer_late_max_ms:.1f} ms",
@@ -186,6 +242,8 @@ def format_report(r: GuiBenchResult, seconds: float) -> str:
 
 
 def main(preset: str, data_dir: str | None, seconds: float, as_json: bool = False, rounds: int = 4) -> int:
-    result = measure(preset, data_dir, seconds, rounds)
+    line = ProgressLine()
+    result = measure(preset, data_dir, seconds, rounds, progress=lambda text: line.show(text, force=True))
+    line.message("bench --gui: measured")
     print(json.dumps(asdict(result)) if as_json else format_report(result, seconds))
     return 0

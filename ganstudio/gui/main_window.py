@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio import commands as cmd
-from ganstudio.blas import cores
 from ganstudio.change_plan import plan
 from ganstudio.config import ConfigError, RunConfig, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
@@ -37,6 +36,7 @@ from ganstudio.gui.timeline import Timeline
 from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, SetDataDir, WorkerHost
 from ganstudio.presets import load_preset, preset_names
 from ganstudio.snapshot import Snapshot
+from ganstudio.thread_policy import Choice
 
 BANNER_SECONDS = 10.0
 # Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
@@ -333,9 +333,8 @@ class MainWindow(QMainWindow):
         low, high = PLOT_INTERVAL_MS
         self._plot_timer.setInterval(int(min(high, max(low, cost_ms / PLOT_BUDGET))))
 
-    def _show_blas_threads(self, threads: int) -> None:
-        why = "other programs keep a core busy" if threads < cores() else "the machine is free again"
-        self.statusBar().showMessage(f"Matrix products now use {threads} thread{'s' if threads > 1 else ''}: {why}.", 10_000)
+    def _show_blas_threads(self, choice: Choice) -> None:
+        self.statusBar().showMessage(f"Matrix products now use {choice.text()}.", 10_000)
 
     def _set_run_open(self, is_open: bool) -> None:
         """Controls and run buttons act on a run: disabled until one is open; then the plots

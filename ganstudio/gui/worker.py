@@ -18,13 +18,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ganstudio import commands as cmd
-from ganstudio.blas import AdaptiveThreads
 from ganstudio.change_plan import plan
 from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.errors import USER_ERRORS
 from ganstudio.session import Session
+from ganstudio.thread_policy import ThreadPolicy
 
 # At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread ~1 ms
 # of Python plus Qt's painting, which on two cores preempts a BLAS thread; 20 a second cost
@@ -75,7 +75,7 @@ class TrainingWorker(QObject):
     progress = Signal(int, int)  # download bytes done, total (0 when unknown)
     opened = Signal(object)  # the RunConfig of a newly opened run
     saved = Signal(str)  # path of a written checkpoint
-    blas_threads = Signal(int)  # the BLAS thread count changed (other programs came or went)
+    blas_threads = Signal(object)  # ganstudio.thread_policy.Choice: the BLAS thread count changed, and why
 
     def __init__(self, data_dir: str | None = None) -> None:
         super().__init__()
@@ -89,7 +89,9 @@ class TrainingWorker(QObject):
         self.snapshot_every = SNAPSHOT_INTERVAL  # seconds; grows when snapshots are expensive
         self._last_progress = 0.0
         self.steps_done = 0  # read by benchmarks; only the worker writes it
-        self.blas: AdaptiveThreads | None = None  # created by run(): the thread count in use
+        self.blas = ThreadPolicy()  # the BLAS thread count in use and why; chosen per run, re-checked between steps
+        self._blas_workload: tuple | None = None  # the step's matrix shapes the count was chosen for
+        self._blas_stale = False  # a command was applied since: the step may have changed shape
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -105,7 +107,6 @@ class TrainingWorker(QObject):
     # -- worker thread --------------------------------------------------------------------------
     @Slot()
     def run(self) -> None:
-        self.blas = AdaptiveThreads()
         try:
             while not self._stop:
                 self._drain()
@@ -116,6 +117,8 @@ class TrainingWorker(QObject):
                     self._wake.clear()
                     continue
                 try:
+                    if self._blas_stale:
+                        self._fit_blas_threads(session)
                     session.step()
                 except Exception as exc:  # a bug must not kill the thread: say so, pause, keep the run
                     traceback.print_exc()
@@ -136,7 +139,7 @@ class TrainingWorker(QObject):
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._dirty = True
+            self._dirty = self._blas_stale = True
             try:
                 self._apply(command)
             except OfflineError as exc:
@@ -171,6 +174,19 @@ class TrainingWorker(QObject):
     def _open(self, session: Session) -> None:
         self._session = session
         self.opened.emit(session.config)
+
+    def _fit_blas_threads(self, session: Session) -> None:
+        """Before training on: choose the thread count again when the step changed shape (a run
+        opened, a network rebuilt, a new batch size): ~0.3 s timing a twin of its networks. Not
+        when a run opens: the window's first paints would disturb the timing."""
+        self._blas_stale = False
+        shapes = tuple(session.gan.matmul_shapes(session.batches.batch_size))
+        if shapes != self._blas_workload:
+            self._blas_workload = shapes
+            before = self.blas.choice
+            choice = self.blas.start(lambda: session.gan.twin_step(session.batches.batch_size))
+            if (choice.threads != before.threads) if before else choice.reason:  # the first: when it is not every core
+                self.blas_threads.emit(choice)
 
     def _report_progress(self, done: int, total: int | None) -> None:
         now = time.monotonic()
