@@ -1,11 +1,13 @@
 """Checkpoints: one .npz file with weights, optimizer state, RNG state, step, epoch, config,
 history and recorded frames. Resuming is bit-exact.
 
-Layout: `format` (a version string), `config` (the TOML text), `rng` (the generator's state as
-JSON), `step`, `elapsed`, `data_dir` (the absolute folder the MNIST family was looked for in;
-absent from older checkpoints), and arrays under prefixes `gan/`, `batches/`, `history/`,
-`recorder/`, `insight/` (series, latest histogram, warnings; absent from older checkpoints,
-which load with an empty insight history). Written atomically (temporary file + rename).
+Layout: `format` (a version string), `data_dir` (the absolute folder the MNIST family was
+looked for in; absent from older checkpoints) and the run's state as `RunState.state_dict`
+gives it (the one serialiser, shared with revert points and the divergence guard): `config`
+(the TOML text), `rng` (the generator's state as JSON), `step`, `elapsed`, and arrays under
+prefixes `gan/`, `batches/`, `history/`, `recorder/`, `insight/`. Older checkpoints (no
+`insight/`, frames as `shapes` + `pixels`, events without kinds) still load. Written
+atomically (temporary file + rename).
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ganstudio.config import ConfigError, RunConfig, from_toml, to_toml
+from ganstudio.config import ConfigError, RunConfig, from_toml
 from ganstudio.data import DatasetError
 from ganstudio.data.mnist import FAMILIES, data_root, on_disk
 from ganstudio.engine.gan import GAN
 from ganstudio.export.atomic import atomic_file
+from ganstudio.run_state import build_gan, section
 
 FORMAT = "ganstudio-checkpoint-1"
 
@@ -30,33 +32,11 @@ class CheckpointError(Exception):
     """A checkpoint file that cannot be used; the message names the file and the problem."""
 
 
-def _flatten(prefix: str, d: dict[str, Any]) -> dict[str, np.ndarray]:
-    return {f"{prefix}/{k}": np.asarray(v) for k, v in d.items()}
-
-
-def _section(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    p = prefix + "/"
-    return {k[len(p):]: v for k, v in arrays.items() if k.startswith(p)}
-
-
 def save_checkpoint(session, path: str | Path) -> Path:
-    """Write `session` (a ganstudio.session.Session) to `path`; ExportError on I/O failure."""
+    """Write `session`'s state (a ganstudio.session.Session) to `path`; ExportError on I/O failure."""
     path = Path(path)
-    arrays: dict[str, np.ndarray] = {
-        "format": np.array(FORMAT),
-        "config": np.array(to_toml(session.config)),
-        "rng": np.array(json.dumps(session.rng.bit_generator.state)),
-        "step": np.array(session.step_count, np.int64),
-        "elapsed": np.array(session.elapsed, np.float64),
-        "data_dir": np.array(str(data_root(session.data_dir).resolve())),
-    }
-    arrays.update(_flatten("gan", session.gan.state_dict()))
-    arrays.update(_flatten("batches", session.batches.state_dict()))
-    arrays.update(_flatten("history", session.history.state_dict()))
-    arrays.update(_flatten("recorder", session.recorder.state_dict()))
-    arrays.update(_flatten("insight", session.insight.state_dict()))
     with atomic_file(path) as fh:
-        np.savez(fh, **arrays)
+        np.savez(fh, format=np.array(FORMAT), data_dir=np.array(str(data_root(session.data_dir).resolve())), **session.state_dict())
     return path
 
 
@@ -86,12 +66,11 @@ class Checkpoint:
             raise CheckpointError(f"{self.path}: damaged checkpoint ({exc})") from None
 
     def section(self, prefix: str) -> dict[str, np.ndarray]:
-        return _section(self.arrays, prefix)
+        return section(self.arrays, prefix)
 
     def build_gan(self) -> GAN:
         """The GAN with the saved weights (no dataset needed), e.g. for sampling."""
-        c = self.config
-        gan = GAN(c.generator_spec(), c.discriminator_spec(), c.optimizer.g, c.optimizer.d, c.training, np.random.default_rng(0))
+        gan = build_gan(self.config, np.random.default_rng(0))
         try:
             gan.load_state_dict(self.section("gan"))
         except (KeyError, ValueError) as exc:
@@ -110,17 +89,9 @@ def load_session(path: str | Path, data_dir: str | None = None, progress=None):
         data_dir = remembered_data_dir(ckpt)
     session = Session(ckpt.config, data_dir=data_dir, progress=progress)
     try:
-        session.gan.load_state_dict(ckpt.section("gan"))
-        session.batches.load_state_dict(ckpt.section("batches"))
-        session.history.load_state_dict(ckpt.section("history"))
-        session.recorder.load_state_dict(ckpt.section("recorder"))
-        session.insight.load_state_dict(ckpt.section("insight"))
-        session.rng.bit_generator.state = ckpt.rng_state
+        session.load_state_dict(ckpt.arrays)
     except (KeyError, ValueError, DatasetError) as exc:
         raise CheckpointError(f"{ckpt.path}: damaged checkpoint ({exc})") from None
-    session.step_count = ckpt.step
-    session.elapsed = ckpt.elapsed
-    session.mark_good()
     return session
 
 

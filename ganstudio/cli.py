@@ -13,14 +13,9 @@ import sys
 
 from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
-from ganstudio.checkpoint import CheckpointError
-from ganstudio.config import ConfigError
 from ganstudio.config_cli import add_parser as add_config_parser
-from ganstudio.data import DatasetError
-from ganstudio.export.errors import ExportError
+from ganstudio.errors import USER_ERRORS
 from ganstudio.stop_signals import Interrupted, exit_status
-
-USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
 
 
 def positive_int(text: str) -> int:

@@ -63,15 +63,11 @@ class StepOnce:
 
 @dataclass(frozen=True)
 class StopCondition:
-    """Pause when a condition is met: at step `at_step`, after `after_seconds` more seconds of
-    training, or when the latest `metric` ("d_loss", "g_loss", "d_real", "d_fake") goes below
-    `below` or above `above`. Each condition clears itself when it fires."""
+    """Pause at step `at_step`, or after `after_seconds` more seconds of training. Each
+    condition clears itself when it fires."""
 
     at_step: Optional[int] = None
     after_seconds: Optional[float] = None
-    metric: Optional[str] = None
-    below: Optional[float] = None
-    above: Optional[float] = None
 
 
 @dataclass(frozen=True)

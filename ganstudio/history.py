@@ -9,28 +9,70 @@ N) are kept in a list beside the numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from enum import Enum
 
 import numpy as np
 
-FIELDS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "lr_d", "lr_g", "steps_per_s")
-WARNING_EVENT = "warning: "  # key prefix of the event a starting warning makes
+from ganstudio.engine.gan import StepMetrics
+
+METRICS = tuple(f.name for f in fields(StepMetrics))  # what one iteration reports
+FIELDS = (*METRICS, "steps_per_s")  # one history column each, in this order
+
+
+class EventKind(Enum):
+    """What happened at an event's step. The fields an event fills depend on its kind:
+    CHANGE: `key` (a dotted config key), `old` and `new` values as text;
+    REBUILD: `key` the network ("g" or "d"), `new` what changed ("hidden [128] -> [256]"; may be empty);
+    REVERT: `new` the label of the change that was undone (may be empty);
+    DIVERGED: `old` the step that blew up, `new` what was not finite ("G loss is nan");
+    WARNING: `key` the warning's title."""
+
+    CHANGE = "change"
+    REBUILD = "rebuild"
+    REVERT = "revert"
+    DIVERGED = "diverged"
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)
 class Event:
-    """A live change, a rebuild, a revert or a warning (key: WARNING_EVENT + its title), at a step."""
+    """A live change, a rebuild, a revert, a divergence or a warning, at a step."""
 
     step: int
-    key: str
-    old: str
-    new: str
+    kind: EventKind
+    key: str = ""
+    old: str = ""
+    new: str = ""
 
     @property
     def label(self) -> str:
-        if self.old or self.new:
-            return f"{self.key} {self.old} -> {self.new}"
-        return self.key
+        """The event in words, e.g. "optimizer.g.lr 0.0002 -> 0.001", "rebuilt G: hidden [128] -> [256]"."""
+        match self.kind:
+            case EventKind.CHANGE:
+                return f"{self.key} {self.old} -> {self.new}"
+            case EventKind.REBUILD:
+                return f"rebuilt {self.key.upper()}" + (f": {self.new}" if self.new else "")
+            case EventKind.REVERT:
+                return "reverted" + (f" {self.new}" if self.new else "")
+            case EventKind.DIVERGED:
+                return f"diverged at step {self.old}, restored step {self.step}"
+            case EventKind.WARNING:
+                return f"warning: {self.key}"
+
+
+def _legacy_event(step: int, key: str, old: str, new: str) -> Event:
+    """An event of a checkpoint written before events had kinds (their kind was in the text)."""
+    if old or new:
+        return Event(step, EventKind.CHANGE, key, old, new)
+    if key.startswith("warning: "):
+        return Event(step, EventKind.WARNING, key[len("warning: ") :])
+    if key.startswith("rebuilt "):
+        network, _, detail = key[len("rebuilt ") :].partition(": ")
+        return Event(step, EventKind.REBUILD, network.lower(), new=detail)
+    if key.startswith("diverged at step "):
+        return Event(step, EventKind.DIVERGED, old=key.split()[3].rstrip(","))
+    return Event(step, EventKind.REVERT, new=key[len("reverted ") :] if key.startswith("reverted ") else "")
 
 
 class History:
@@ -63,17 +105,20 @@ class History:
             return int(self._recent_steps[(self._start + self._count - 1) % self.window])
         return int(self._b_steps[-1, 1]) if len(self._b_steps) else -1
 
-    def append(self, step: int, values: tuple[float, ...]) -> None:
-        """values: one float per FIELDS entry, in that order."""
+    def append(self, step: int, metrics: StepMetrics, steps_per_s: float) -> None:
+        """One row: the iteration's metrics and the training speed at `step`."""
         if self._count == self.window:
             self._fold_oldest()
         i = (self._start + self._count) % self.window
-        self._recent[i] = values
+        row = self._recent[i]
+        for j, name in enumerate(METRICS):
+            row[j] = getattr(metrics, name)
+        row[-1] = steps_per_s
         self._recent_steps[i] = step
         self._count += 1
 
-    def add_event(self, step: int, key: str, old: str = "", new: str = "") -> Event:
-        event = Event(int(step), key, old, new)
+    def add_event(self, step: int, kind: EventKind, key: str = "", old: str = "", new: str = "") -> Event:
+        event = Event(int(step), kind, key, old, new)
         self.events.append(event)
         return event
 
@@ -129,12 +174,6 @@ class History:
         table = np.concatenate([self._b_stats[:, 1, :], rows])  # (m, fields)
         return {name: (all_steps, np.ascontiguousarray(table[:, j])) for j, name in enumerate(FIELDS)}
 
-    def envelope(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(bucket middle steps, min, max) of a field over the folded past."""
-        j = FIELDS.index(name)
-        b_mid = (self._b_steps[:, 0] + self._b_steps[:, 1]) // 2
-        return b_mid, self._b_stats[:, 0, j].copy(), self._b_stats[:, 2, j].copy()
-
     def latest(self) -> dict[str, float] | None:
         if not self._count:
             return None
@@ -169,17 +208,22 @@ class History:
             "bucket_steps": self._b_steps.copy(),
             "bucket_stats": self._b_stats.copy(),
             "event_steps": np.array([e.step for e in self.events], np.int64),
+            "event_kinds": np.array([e.kind.value for e in self.events], dtype=str),
             "event_text": np.array([[e.key, e.old, e.new] for e in self.events], dtype=str).reshape(-1, 3),
         }
 
     def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
-        self.clear()
         n = len(d["recent_steps"])
         if n > self.window:
             raise ValueError("history window smaller than the saved one")
+        self.clear()
         self._recent[:n] = d["recent"]
         self._recent_steps[:n] = d["recent_steps"]
         self._count = n
         self._b_steps = np.asarray(d["bucket_steps"], np.int64).reshape(-1, 2)
         self._b_stats = np.asarray(d["bucket_stats"], np.float32).reshape(-1, 3, len(FIELDS))
-        self.events = [Event(int(s), str(k), str(o), str(w)) for s, (k, o, w) in zip(d["event_steps"], d["event_text"])]
+        text = [(int(s), str(k), str(o), str(w)) for s, (k, o, w) in zip(d["event_steps"], d["event_text"])]
+        if "event_kinds" in d:
+            self.events = [Event(s, EventKind(str(kind)), k, o, w) for kind, (s, k, o, w) in zip(d["event_kinds"], text)]
+        else:
+            self.events = [_legacy_event(*row) for row in text]

@@ -12,13 +12,12 @@ Frames keep the shape they were recorded with. When the user changes the grid si
 old and new frames differ in shape; nothing is lost, and the exporters centre every frame on
 a canvas of the largest shape in the exported range.
 
-Thread safety: the training thread records while the GUI thread may export; `snapshot()`
-returns steps and frames that belong together. Stored frames are read-only arrays.
+Stored frames are read-only arrays, so snapshots and saved states share them without copies;
+only the thread that owns the run touches the recorder (the GUI gets frames through snapshots).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -38,7 +37,6 @@ class FrameRecorder:
         self._level = 0
         self._steps: list[int] = []
         self._frames: list[np.ndarray] = []
-        self._lock = threading.Lock()
 
     # ----- settings
     @property
@@ -70,19 +68,17 @@ class FrameRecorder:
         must return the grid as uint8 (H, W); it is copied.
         """
         step = int(step)
-        with self._lock:
-            last = self._steps[-1] if self._steps else None
-            if step % self._every or (last is not None and step - last < self.stride):
-                return False
+        last = self._steps[-1] if self._steps else None
+        if step % self._every or (last is not None and step - last < self.stride):
+            return False
         frame = np.array(render(), copy=True)
         if frame.dtype != np.uint8 or frame.ndim != 2:
             raise ValueError(f"render() must return uint8 (H, W), got {frame.dtype} {frame.shape}")
         frame.flags.writeable = False
-        with self._lock:
-            self._steps.append(step)
-            self._frames.append(frame)
-            if len(self._frames) > self._budget // 2 * 2:
-                self._thin()
+        self._steps.append(step)
+        self._frames.append(frame)
+        if len(self._frames) > self._budget // 2 * 2:
+            self._thin()
         return True
 
     def _thin(self) -> None:
@@ -98,69 +94,70 @@ class FrameRecorder:
     @property
     def steps(self) -> np.ndarray:
         """Steps of the kept frames, oldest first: int64 (n,)."""
-        with self._lock:
-            return np.array(self._steps, dtype=np.int64)
+        return np.array(self._steps, dtype=np.int64)
 
     @property
     def frames(self) -> list[np.ndarray]:
         """The kept frames, oldest first: a new list of read-only uint8 (H, W) arrays."""
-        with self._lock:
-            return list(self._frames)
+        return list(self._frames)
 
     def frame(self, i: int) -> np.ndarray:
         """Frame `i` (negative counts from the newest): read-only uint8 (H, W)."""
-        with self._lock:
-            return self._frames[i]
+        return self._frames[i]
 
     def snapshot(self) -> tuple[np.ndarray, list[np.ndarray]]:
-        """(steps int64 (n,), frames) taken together, for an export from another thread."""
-        with self._lock:
-            return np.array(self._steps, dtype=np.int64), list(self._frames)
+        """(steps int64 (n,), frames): copies of the lists, the frames shared (read-only)."""
+        return np.array(self._steps, dtype=np.int64), list(self._frames)
 
     def clear(self) -> None:
         """Forget all frames and start again at stride `every`."""
-        with self._lock:
-            self._steps, self._frames, self._level = [], [], 0
+        self._steps, self._frames, self._level = [], [], 0
 
     # ----- checkpoints
     def state_dict(self) -> dict[str, np.ndarray]:
-        """The recorder as plain numpy arrays (for an .npz checkpoint).
+        """The recorder as plain numpy arrays (for an .npz checkpoint or an in-memory state).
 
-        every, budget, level: int64 scalars; steps: int64 (n,); shapes: int64 (n, 2) as
-        (H, W) per frame; pixels: uint8 (sum of H*W,), the frames flattened one after another.
+        every, budget, level: int64 scalars; steps: int64 (n,); frame/0000, frame/0001, ...:
+        the frames themselves (read-only uint8 (H, W), shared, not copied).
         """
-        with self._lock:
-            frames = list(self._frames)
-            return {
-                "every": np.int64(self._every),
-                "budget": np.int64(self._budget),
-                "level": np.int64(self._level),
-                "steps": np.array(self._steps, dtype=np.int64),
-                "shapes": np.array([f.shape for f in frames], dtype=np.int64).reshape(-1, 2),
-                "pixels": np.concatenate([f.ravel() for f in frames] or [np.empty(0, np.uint8)]),
-            }
+        state = {
+            "every": np.int64(self._every),
+            "budget": np.int64(self._budget),
+            "level": np.int64(self._level),
+            "steps": np.array(self._steps, dtype=np.int64),
+        }
+        state.update({f"frame/{i:04d}": frame for i, frame in enumerate(self._frames)})
+        return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore what `state_dict` returned; raises ValueError if the arrays disagree."""
+        """Restore what `state_dict` returned (or an older checkpoint's `shapes` + `pixels`);
+        raises ValueError, leaving the recorder as it was, if the arrays disagree."""
         steps = np.asarray(state["steps"], dtype=np.int64).reshape(-1)
-        shapes = np.asarray(state["shapes"], dtype=np.int64).reshape(-1, 2)
-        pixels = np.asarray(state["pixels"], dtype=np.uint8).reshape(-1)
-        sizes = shapes.prod(axis=1)
-        if len(shapes) != len(steps) or int(sizes.sum()) != pixels.size or (shapes < 1).any():
-            raise ValueError("recorder state is inconsistent: steps, shapes and pixels disagree")
+        frames = _saved_frames(state)
+        if len(frames) != len(steps) or any(f.ndim != 2 or 0 in f.shape for f in frames):
+            raise ValueError("recorder state is inconsistent: steps and frames disagree")
         every = _positive_int("every", int(state["every"]))
         budget = _positive_int("budget", int(state["budget"]), minimum=2)
         if len(steps) > budget or (np.diff(steps) <= 0).any():
             raise ValueError("recorder state is inconsistent: too many or unordered steps")
-        frames = []
-        for chunk, shape in zip(np.split(pixels, np.cumsum(sizes)[:-1]), shapes):
-            frame = chunk.reshape(tuple(shape)).copy()
+        for frame in frames:
             frame.flags.writeable = False
-            frames.append(frame)
-        with self._lock:
-            self._every, self._budget = every, budget
-            self._level = int(state["level"])
-            self._steps, self._frames = steps.tolist(), frames
+        self._every, self._budget = every, budget
+        self._level = int(state["level"])
+        self._steps, self._frames = steps.tolist(), frames
+
+
+def _saved_frames(state: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The frames of a saved state: uint8 (H, W) arrays, read-only ones shared as they are."""
+    if "pixels" not in state:  # frame/NNNN entries
+        names = sorted((k for k in state if k.startswith("frame/")), key=lambda k: int(k.split("/")[1]))
+        return [np.asarray(state[k], np.uint8) for k in names]
+    shapes = np.asarray(state["shapes"], dtype=np.int64).reshape(-1, 2)  # checkpoints before session 5
+    pixels = np.asarray(state["pixels"], dtype=np.uint8).reshape(-1)
+    sizes = shapes.prod(axis=1)
+    if int(sizes.sum()) != pixels.size or (shapes < 1).any():
+        raise ValueError("recorder state is inconsistent: shapes and pixels disagree")
+    return [chunk.reshape(tuple(shape)).copy() for chunk, shape in zip(np.split(pixels, np.cumsum(sizes)[:-1]), shapes)]
 
 
 def _positive_int(name: str, value: int, minimum: int = 1) -> int:

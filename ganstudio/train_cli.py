@@ -22,6 +22,7 @@ from ganstudio.insight.report import DIGIT_DATASETS, report_without_data
 from ganstudio.presets import load_preset
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.session import Session
+from ganstudio.snapshot import render_samples
 from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.thread_policy import ThreadPolicy
 
@@ -137,7 +138,7 @@ def run_train(args) -> int:
         if signals.signum is not None:
             name = signal_name(signals.signum)
             print(f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)", file=sys.stderr)
-        diverged = session.message.startswith("Training diverged")
+        diverged = session.divergence is not None
         if diverged:
             print(f"ganstudio: {session.message}", file=sys.stderr)
         if session.insight.error:
@@ -174,11 +175,7 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
     frames at `fps`, enlarged `scale` times, looping forever)."""
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
-    if session.config.image_shape is None:
-        image = render_points(session.samples(1000), session.dataset.x[:1000])
-    else:
-        image = session.render_grid(use_ema=session.gan.ema is not None)
-    written.append(("samples", write_png(out / "samples.png", image)))
+    written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
     if gif:
         steps, frames = session.recorder.snapshot()
         if not frames:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QImage, QPainter
 
 from support import shown
 from ganstudio.gui.plots import PlotsPanel, event_labels, lr_axis, smooth
-from ganstudio.history import FIELDS, Event
+from ganstudio.history import FIELDS, Event, EventKind
 
 
 def series_until(last_step: int, loss_top: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -42,13 +42,13 @@ def test_smoothing_is_the_debiased_ema(weight):
 
 def test_change_markers_merge_the_two_networks_lr_and_warnings_show_their_headline():
     events = (
-        Event(100, "optimizer.g.lr", "0.0002", "0.001"),
-        Event(100, "optimizer.d.lr", "0.0002", "0.001"),
-        Event(250, "optimizer.d.beta1", "0.5", "0.9"),
-        Event(300, "training.loss", "non_saturating", "hinge"),
-        Event(400, "rebuilt G: hidden [128] -> [256]", "", ""),
-        Event(500, "warning: Mode collapse: the generator draws only a few kinds of samples", "", ""),
-        Event(600, "warning: Training is diverging", "", ""),
+        Event(100, EventKind.CHANGE, "optimizer.g.lr", "0.0002", "0.001"),
+        Event(100, EventKind.CHANGE, "optimizer.d.lr", "0.0002", "0.001"),
+        Event(250, EventKind.CHANGE, "optimizer.d.beta1", "0.5", "0.9"),
+        Event(300, EventKind.CHANGE, "training.loss", "non_saturating", "hinge"),
+        Event(400, EventKind.REBUILD, "g", new="hidden [128] -> [256]"),
+        Event(500, EventKind.WARNING, "Mode collapse: the generator draws only a few kinds of samples"),
+        Event(600, EventKind.WARNING, "Training is diverging"),
     )
     assert event_labels(events) == [
         (100, "lr 0.0002 -> 0.001"),
@@ -84,7 +84,7 @@ def test_the_plots_paint_time_is_metered_for_the_budget(qtbot):
 
 @pytest.mark.parametrize("step", [1500, 3900])  # a marker mid-plot, and one just made at the right edge
 def test_change_marker_labels_are_drawn_level_beside_their_marker_inside_the_plot(qtbot, step):
-    panel = panel_with_events(qtbot, 4000, (Event(step, "optimizer.d.lr", "0.0002", "0.01"),))
+    panel = panel_with_events(qtbot, 4000, (Event(step, EventKind.CHANGE, "optimizer.d.lr", "0.0002", "0.01"),))
     labelled = [(plot, line) for plot, line in panel.markers if getattr(line, "label", None) is not None]
     assert {id(plot) for plot, _ in labelled} == {id(panel.plots["loss"]), id(panel.plots["lr"])}
     for plot, line in labelled:
@@ -164,9 +164,9 @@ def test_lr_axis_labels_the_extremes_and_round_values_clear_of_each_other(low, h
 
 def test_labels_of_changes_made_close_together_do_not_cover_each_other(qtbot):
     events = (
-        Event(6371, "optimizer.g.lr", "0.0002", "10"),
-        Event(7000, "warning: Mode collapse: the generator draws only a few kinds of samples", "", ""),
-        Event(7500, "warning: The discriminator overpowers the generator", "", ""),
+        Event(6371, EventKind.CHANGE, "optimizer.g.lr", "0.0002", "10"),
+        Event(7000, EventKind.WARNING, "Mode collapse: the generator draws only a few kinds of samples"),
+        Event(7500, EventKind.WARNING, "The discriminator overpowers the generator"),
     )
     panel = panel_with_events(qtbot, 18000, events)
     for name in ("loss", "lr"):

@@ -7,6 +7,7 @@ import pytest
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig, from_dict
+from ganstudio.history import EventKind
 from ganstudio.engine.losses import sigmoid
 from ganstudio.insight import report
 from ganstudio.insight.heatmap import d_heatmap, view_extent
@@ -46,7 +47,7 @@ def test_a_generator_drawing_one_digit_gets_the_collapse_warning(mnist_dir, tmp_
     assert snap.histogram[label] == 1.0
     # D learns to reject the one digit too: a frozen G is also overpowered.
     assert ("mode_collapse", 1800) in [(w.kind, w.since) for w in snap.warnings]
-    assert [e.step for e in snap.events if e.key.startswith("warning: Mode collapse")] == [1800]
+    assert [e.step for e in snap.events if e.kind is EventKind.WARNING and e.key.startswith("Mode collapse")] == [1800]
     assert snap.heatmap is None and snap.heatmap_extent is None
 
     resumed = load_session(save_checkpoint(session, tmp_path / "c.npz"), data_dir=str(mnist_dir))

@@ -7,7 +7,8 @@ import numpy as np
 
 from ganstudio.config import RunConfig
 from ganstudio.data import load_dataset
-from ganstudio.history import FIELDS, History
+from ganstudio.engine.gan import StepMetrics
+from ganstudio.history import FIELDS, METRICS, History
 from ganstudio.insight.report import Probe
 from ganstudio.insight.warnings import Diagnoser, Measures
 
@@ -26,7 +27,8 @@ def healthy_history(steps=3000, **overrides):
     base = dict(d_loss=1.0, g_loss=1.5, d_real=0.7, d_fake=0.3, d_grad_norm=3.0, g_grad_norm=3.0, lr_d=2e-4, lr_g=2e-4, steps_per_s=500.0)
     for step in range(1, steps + 1):
         values = {**base, **{k: f(step) for k, f in overrides.items()}}
-        history.append(step, tuple(values[f] * (1.0 + 0.05 * rng.standard_normal()) for f in FIELDS))
+        noisy = {f: values[f] * (1.0 + 0.05 * rng.standard_normal()) for f in FIELDS}
+        history.append(step, StepMetrics(*(noisy[f] for f in METRICS)), noisy["steps_per_s"])
     return history
 
 

@@ -1,6 +1,5 @@
 """FrameRecorder: what it records, how it thins, and how it survives a checkpoint."""
 
-import threading
 
 import numpy as np
 import pytest
@@ -139,28 +138,8 @@ def test_inconsistent_state_is_rejected_and_leaves_the_recorder_alone():
     rec = FrameRecorder(every=1)
     run(rec, range(3))
     state = rec.state_dict()
-    state["pixels"] = state["pixels"][:-1]
+    del state["frame/0002"]
     fresh = FrameRecorder(every=5)
     with pytest.raises(ValueError):
         fresh.load_state_dict(state)
     assert len(fresh) == 0 and fresh.every == 5
-
-
-def test_snapshot_pairs_steps_and_frames_while_another_thread_records():
-    rec = FrameRecorder(every=1, budget=16)
-    done = threading.Event()
-
-    def train():
-        for step in range(20000):
-            rec.maybe_record(step, lambda step=step: grid_for(step))
-        done.set()
-
-    worker = threading.Thread(target=train)
-    worker.start()
-    try:
-        while not done.is_set():
-            steps, frames = rec.snapshot()
-            assert len(steps) == len(frames)
-            assert [int(f[0, 0]) for f in frames] == [s % 251 for s in steps.tolist()]
-    finally:
-        worker.join()

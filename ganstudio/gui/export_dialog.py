@@ -39,7 +39,7 @@ from ganstudio.export.compose import FrameComposer
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.video import MACRO_BLOCK
 from ganstudio.gui.export_job import ExportJob, Progress
-from ganstudio.session import Snapshot
+from ganstudio.snapshot import Snapshot
 
 SUFFIXES = {"GIF": ".gif", "MP4": ".mp4"}
 PREVIEW_MIN = (320, 180)  # the smallest preview box, in pixels; previews grow with the dialog

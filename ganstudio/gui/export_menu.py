@@ -20,7 +20,7 @@ from ganstudio.export.scatter import render_points
 from ganstudio.gui.export_dialog import ExportDialog
 from ganstudio.gui.plot_export import export_plots
 from ganstudio.history import FIELDS
-from ganstudio.session import Snapshot
+from ganstudio.snapshot import Snapshot
 
 
 class ExportMenu(QObject):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.gui.plots import MeteredPlotWidget
 from ganstudio.insight.warnings import TrainingWarning
-from ganstudio.session import Snapshot
+from ganstudio.snapshot import Snapshot
 
 WAITING = "Insight: the first report comes after view.insight_every steps."
 

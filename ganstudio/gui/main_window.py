@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio import commands as cmd
+from ganstudio.change_plan import plan
 from ganstudio.config import ConfigError, RunConfig, load_toml, to_toml
 from ganstudio.gui.controls import ControlPanel
 from ganstudio.gui.export_menu import ExportMenu
@@ -34,7 +35,7 @@ from ganstudio.gui.settings import LAST_CONFIG, app_settings
 from ganstudio.gui.timeline import Timeline
 from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, SetDataDir, WorkerHost
 from ganstudio.presets import load_preset, preset_names
-from ganstudio.session import Snapshot
+from ganstudio.snapshot import Snapshot
 from ganstudio.thread_policy import Choice
 
 BANNER_SECONDS = 10.0
@@ -216,15 +217,14 @@ class MainWindow(QMainWindow):
                 return
             self.submit(cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"})))
             return
-        if key in ("data.dataset", "data.image_size", "data.folder"):
-            try:
-                new = snap.config.with_values({key: value})
-            except ConfigError as exc:
-                self.show_error(str(exc))
-                return
-            if new.data_size != snap.config.data_size:
-                self.submit(cmd.Reset(new))
-                return
+        try:
+            new = snap.config.with_values({key: value})
+        except ConfigError as exc:
+            self.show_error(str(exc))
+            return
+        if plan(snap.config, new).needs_reset:  # samples of another shape: only a fresh run takes them
+            self.submit(cmd.Reset(new))
+            return
         self.submit(cmd.SetParam(key, value))
 
     def open_run(self, command: OpenRun | OpenCheckpoint) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ganstudio.history import WARNING_EVENT, Event
+from ganstudio.history import Event, EventKind
 
 PLOTS = (
     ("loss", "Losses", (("d_loss", "D loss", "#ff8a65"), ("g_loss", "G loss", "#4fc3f7"))),
@@ -106,21 +106,20 @@ def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     seen: dict[tuple[int, str, str, str], int] = {}
     for e in events:
-        key = e.key
-        if key.startswith("optimizer.") and key.count(".") == 2:
-            _, net, name = key.split(".")
+        if e.kind is EventKind.CHANGE and e.key.startswith("optimizer.") and e.key.count(".") == 2:
+            _, net, name = e.key.split(".")
             merge = (e.step, name, e.old, e.new)
             if merge in seen:
                 out[seen[merge]] = (e.step, f"{name} {e.old} -> {e.new}")
                 continue
             seen[merge] = len(out)
             label = f"{net.upper()} {name} {e.old} -> {e.new}"
-        elif e.old or e.new:
-            label = f"{key.rsplit('.', 1)[-1]} {e.old} -> {e.new}"
-        elif key.startswith(WARNING_EVENT):
-            label = "\u26a0 " + key[len(WARNING_EVENT) :].split(":")[0]  # the headline; the banner has the rest
+        elif e.kind is EventKind.CHANGE:
+            label = f"{e.key.rsplit('.', 1)[-1]} {e.old} -> {e.new}"
+        elif e.kind is EventKind.WARNING:
+            label = "\u26a0 " + e.key.split(":")[0]  # the headline; the banner has the rest
         else:
-            label = key
+            label = e.label
         out.append((e.step, label))
     return out
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.gui.widgets import GridSideSpinBox
-from ganstudio.session import Snapshot
+from ganstudio.snapshot import Snapshot
 
 
 # D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.samples import SampleView
-from ganstudio.session import Snapshot
+from ganstudio.snapshot import Snapshot
 
 
 class Timeline(QWidget):

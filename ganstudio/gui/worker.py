@@ -13,15 +13,16 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ganstudio import commands as cmd
-from ganstudio.checkpoint import CheckpointError, load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig
-from ganstudio.data import DatasetError, OfflineError
-from ganstudio.export.errors import ExportError
+from ganstudio.change_plan import plan
+from ganstudio.checkpoint import load_session, save_checkpoint
+from ganstudio.config import RunConfig
+from ganstudio.data import OfflineError
+from ganstudio.errors import USER_ERRORS
 from ganstudio.session import Session
 from ganstudio.thread_policy import ThreadPolicy
 
@@ -62,17 +63,6 @@ class SetDataDir:
 @dataclass(frozen=True)
 class SaveCheckpoint:
     path: str
-
-
-@dataclass(frozen=True)
-class Call:
-    """Run `fn(session)` in the worker thread between steps (e.g. an export reading the
-    recorder); `fn`'s own errors go to the error signal."""
-
-    fn: Callable[[Session], Any]
-
-
-USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
 
 
 class TrainingWorker(QObject):
@@ -163,26 +153,27 @@ class TrainingWorker(QObject):
                 self.error.emit(f"Internal error applying {type(command).__name__} ({exc!r}).")
 
     def _apply(self, command: Any) -> None:
-        if isinstance(command, OpenRun):
-            self._session = Session(command.config, data_dir=self.data_dir, progress=self._report_progress)
-            self.opened.emit(command.config)
-        elif isinstance(command, OpenCheckpoint):
-            self._session = load_session(command.path, data_dir=self.data_dir, progress=self._report_progress)
-            self.opened.emit(self._session.config)
-        elif isinstance(command, SetDataDir):
-            self.data_dir = command.path
-        elif self._session is None:
-            return
-        elif isinstance(command, SaveCheckpoint):
-            self.saved.emit(str(save_checkpoint(self._session, command.path)))
-        elif isinstance(command, Call):
-            command.fn(self._session)
-        elif isinstance(command, cmd.Reset) and command.config is not None and command.config.data != self._session.config.data:
-            # A new dataset may need a download: build the new run before replacing the old one.
-            self._session = Session(command.config, data_dir=self.data_dir, progress=self._report_progress)
-            self.opened.emit(command.config)
-        else:
-            self._session.apply(command)
+        session = self._session
+        match command:
+            case OpenRun(config=config):
+                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress))
+            case OpenCheckpoint(path=path):
+                self._open(load_session(path, data_dir=self.data_dir, progress=self._report_progress))
+            case SetDataDir(path=path):
+                self.data_dir = path
+            case _ if session is None:
+                return
+            case SaveCheckpoint(path=path):
+                self.saved.emit(str(save_checkpoint(session, path)))
+            case cmd.Reset(config=RunConfig() as config) if plan(session.config, config).new_data:
+                # A new dataset may need a download: build the new run before replacing the old one.
+                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress))
+            case _:
+                session.apply(command)
+
+    def _open(self, session: Session) -> None:
+        self._session = session
+        self.opened.emit(session.config)
 
     def _fit_blas_threads(self, session: Session) -> None:
         """Before training on: choose the thread count again when the step changed shape (a run

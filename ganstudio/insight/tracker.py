@@ -19,6 +19,7 @@ from ganstudio.engine.gan import GAN
 from ganstudio.history import History
 from ganstudio.insight.report import InsightReport, Probe
 from ganstudio.insight.warnings import Diagnoser, TrainingWarning
+from ganstudio.rng_streams import INSIGHT, stream
 
 SERIES = {
     "digits": ("classes_covered", "fid", "mean_confidence", "diversity"),
@@ -40,7 +41,7 @@ def report_values(report: InsightReport) -> dict[str, float]:
 
 def generate(gan: GAN, n: int, seed: int, step: int) -> np.ndarray:
     """(n, data_size) samples from noise seeded by (seed, step): EMA weights when kept."""
-    z = np.random.default_rng([seed, 2, step]).standard_normal((n, gan.latent_size), dtype=np.float32)
+    z = stream(seed, INSIGHT, step).standard_normal((n, gan.latent_size), dtype=np.float32)
     return gan.sample(z, use_ema=gan.ema is not None)
 
 

@@ -1,0 +1,225 @@
+"""Live changes never break a run: the divergence guard, revert and Apply after any change,
+checked on the cases a fault audit found, then by random command sequences (the fuzz).
+
+Set GANSTUDIO_FUZZ_SEEDS=200 for a long fuzz run; the suite runs a short seed set.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from ganstudio import commands as cmd
+from ganstudio.checkpoint import load_session, save_checkpoint
+from ganstudio.config import ConfigError, RunConfig
+from ganstudio.data import DatasetError
+from ganstudio.history import EventKind
+from ganstudio.session import Session
+
+SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32"}
+BLOW_UP = {"optimizer.lr": "10", "training.loss": "least_squares"}  # diverges within a few dozen steps
+
+
+def small_session(**changes) -> Session:
+    return Session(RunConfig().with_values({**SMALL, **changes}))
+
+
+def train(session, n):
+    for _ in range(n):
+        assert session.step() is not None
+
+
+def train_until_divergence(session, limit=2000):
+    for _ in range(limit):
+        if session.step() is None:
+            return
+    pytest.fail("the run did not diverge")
+
+
+def same_state(a: dict, b: dict, ignore: tuple[str, ...] = ()) -> bool:
+    """Two saved run states hold the same values (arrays compared exactly), but for the keys
+    starting with one of `ignore`."""
+    if a.keys() != b.keys():
+        return False
+    return all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) for k in a if k != "elapsed" and not k.startswith(ignore))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"optimizer.kind": "momentum"},
+        {"data.batch_size": "16"},
+        {"data.classes": "[3]"},
+        {"training.ema": "true", "training.d_steps": "2"},
+    ],
+    ids=["optimizer-kind", "batch-size", "class-subset", "ema-and-k"],
+)
+def test_divergence_after_a_live_change_goes_back_to_just_after_that_change(change):
+    session = small_session(**{"optimizer.kind": "sgd", "optimizer.lr": "0.01"})
+    train(session, 250)  # the guard's periodic restore point was taken at step 200
+    for key, value in {**change, **BLOW_UP}.items():
+        session.apply(cmd.SetParam(key, value))
+    after_change = session.state_dict()
+    train_until_divergence(session)
+    assert session.paused and session.divergence is not None and "diverged" in session.message
+    assert session.step_count == 250  # not step 200: the steps since the change were kept
+    assert same_state(session.state_dict(), after_change, ignore=("history/event",))
+    assert session.history.events[-1].kind is EventKind.DIVERGED
+    lowered = {"optimizer.lr": "0.001"}
+    session.apply(cmd.SetParam(*lowered.popitem()))
+    session.apply(cmd.Resume())
+    train(session, 20)  # "lower the lr and resume" works
+
+
+def test_apply_with_another_output_activation_rescales_the_real_data(tmp_path):
+    session = small_session()
+    train(session, 30)
+    assert session.dataset.x.min() < -0.9  # tanh: real data in [-1, 1]
+    session.apply(cmd.SetParam("generator.output", "sigmoid"))
+    session.apply(cmd.Rebuild("g"))
+    assert session.config.value_range == (0.0, 1.0)
+    assert session.dataset.x.min() >= 0.0 and session.dataset.x.max() <= 1.0
+    save_checkpoint(session, tmp_path / "after-apply.npz")
+    train(session, 40)
+    resumed = load_session(tmp_path / "after-apply.npz")
+    train(resumed, 40)  # the run resumed from its checkpoint trains exactly as the live one
+    assert np.array_equal(resumed.gan.generator.params.values, session.gan.generator.params.values)
+    assert np.array_equal(resumed.gan.discriminator.params.values, session.gan.discriminator.params.values)
+
+
+def test_a_rollback_forgets_the_frames_of_the_abandoned_steps_and_records_again():
+    session = small_session(**{"view.record_every": "5", "optimizer.kind": "sgd", "optimizer.lr": "0.01"})
+    train(session, 20)
+    for key, value in BLOW_UP.items():
+        session.apply(cmd.SetParam(key, value))
+    train_until_divergence(session)
+    assert session.step_count == 20
+    assert session.recorder.steps.tolist() == [5, 10, 15, 20]
+    session.apply(cmd.SetParam("optimizer.lr", "0.001"))
+    train(session, 5)
+    assert session.recorder.steps.tolist() == [5, 10, 15, 20, 25]
+
+
+def test_revert_forgets_the_frames_and_history_of_the_reverted_steps():
+    session = small_session(**{"view.record_every": "5"})
+    train(session, 10)
+    session.apply(cmd.SetParam("optimizer.lr", "0.001"))
+    train(session, 12)
+    session.apply(cmd.RevertLastChange())
+    assert session.step_count == 10 and session.history.last_step == 10
+    assert session.recorder.steps.tolist() == [5, 10]
+    train(session, 5)
+    assert session.recorder.steps.tolist() == [5, 10, 15]
+
+
+def test_revert_after_a_rollback_never_moves_the_run_forward():
+    session = small_session(**{"optimizer.kind": "sgd", "optimizer.lr": "0.01"})
+    train(session, 30)
+    session.apply(cmd.SetParam("optimizer.d.lr", "0.02"))  # revert point: step 30
+    train(session, 150)
+    for key, value in BLOW_UP.items():
+        session.apply(cmd.SetParam(key, value))
+    train_until_divergence(session)
+    rolled_back_to = session.step_count
+    while session.can_revert:
+        session.apply(cmd.RevertLastChange())
+        assert session.step_count <= rolled_back_to
+        assert session.history.last_step == session.step_count
+    assert session.step_count == 30 and session.config.optimizer.d.lr == 0.01
+
+
+def test_a_failed_data_change_leaves_the_run_as_it_was(tmp_path):
+    session = small_session()
+    train(session, 5)
+    before = session.state_dict()
+    with pytest.raises((ConfigError, DatasetError)):
+        session.apply(cmd.SetParam("data.batch_size", "100000"))
+    assert same_state(session.state_dict(), before)
+
+
+# -- the fuzz: random command sequences, invariants after each ---------------------------------------
+def check_invariants(session: Session) -> None:
+    """Config, iterator and networks agree; history, recorder, insight and step agree."""
+    c, gan = session.config, session.gan
+    assert gan.generator.spec == c.generator_spec() and gan.discriminator.spec == c.discriminator_spec()
+    assert gan.g_optimizer.kind == c.optimizer.g.kind and gan.d_optimizer.kind == c.optimizer.d.kind
+    assert (gan.ema is not None) == c.training.ema and gan.training == c.training
+    assert session.batches.batch_size == c.data.batch_size
+    if c.image_shape is not None:  # images are scaled to G's output range (2D points are as they are)
+        low, high = c.value_range
+        assert low <= session.dataset.x.min() and session.dataset.x.max() <= high
+    assert session.state.fixed_noise.shape[1] == c.generator.latent_size
+    step = session.step_count
+    assert session.history.last_step == (step if step else -1) or len(session.history) == 0
+    assert all(s <= step for s in session.recorder.steps.tolist())
+    assert all(e.step <= step for e in session.history.events)
+    assert all(s <= step for s in session.insight.steps.tolist())
+
+
+def random_command(rng: np.random.Generator, session: Session):
+    is_2d = session.config.image_shape is None
+    choices = [
+        lambda: cmd.SetParam("optimizer.lr", str(rng.choice(["1e-4", "2e-4", "1e-3", "10"]))),
+        lambda: cmd.SetParam(f"optimizer.{rng.choice(['g', 'd'])}.kind", str(rng.choice(["sgd", "momentum", "rmsprop", "adam"]))),
+        lambda: cmd.SetParam("data.batch_size", str(rng.choice([8, 16, 32]))),
+        lambda: cmd.SetParam("training.loss", str(rng.choice(["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"]))),
+        lambda: cmd.SetParam("training.ema", str(rng.choice(["true", "false"]))),
+        lambda: cmd.SetParam("training.d_steps", str(rng.choice([1, 2]))),
+        lambda: cmd.SetParam("view.record_every", str(rng.choice([3, 7]))),
+        lambda: cmd.SetParam("generator.hidden", str(rng.choice(["16", "32", "[16, 16]"]))),
+        lambda: cmd.SetParam("discriminator.hidden", str(rng.choice(["16", "32"]))),
+        lambda: cmd.SetParam("generator.latent_size", str(rng.choice([8, 16]))),
+        lambda: cmd.Rebuild(str(rng.choice(["g", "d"]))),
+        lambda: cmd.RevertLastChange(),
+        lambda: cmd.StepOnce(str(rng.choice(["both", "d", "g"]))),
+    ]
+    if not is_2d:
+        choices += [
+            lambda: cmd.SetParam("data.classes", str(rng.choice(["all", "[3]", "[0, 1, 7]"]))),
+            lambda: cmd.SetParam("generator.output", str(rng.choice(["tanh", "sigmoid"]))),
+        ]
+    return choices[rng.integers(len(choices))]()
+
+
+RESTORED = ("gan/g/params", "gan/d/params", "rng", "step", "config", "batches/position", "recorder/steps")
+FUZZ_SEEDS = int(os.environ.get("GANSTUDIO_FUZZ_SEEDS", "2"))
+FUZZ_DATASETS = {
+    "synthetic-digits": {**SMALL, "view.record_every": "5", "view.insight_every": "40"},
+    "ring8": {"data.dataset": "ring8", "generator.hidden": "16", "discriminator.hidden": "16", "data.batch_size": "32", "generator.latent_size": "8", "view.record_every": "5", "view.insight_every": "40"},
+    "mnist": {**SMALL, "data.dataset": "mnist", "view.record_every": "5", "view.insight_every": "0"},
+}
+
+
+@pytest.mark.parametrize("dataset", list(FUZZ_DATASETS))
+@pytest.mark.parametrize("seed", range(FUZZ_SEEDS))
+def test_random_command_sequences_keep_the_run_consistent(seed, dataset, request):
+    data_dir = None
+    if dataset == "mnist":
+        data_dir = str(request.getfixturevalue("mnist_dir"))
+    rng = np.random.default_rng(seed)
+    session = Session(RunConfig().with_values(FUZZ_DATASETS[dataset]), data_dir=data_dir, guard_every=25)
+    session.apply(cmd.Resume())
+    befores: list[dict] = []  # the states before recent commands: a revert must restore one exactly
+    for _ in range(60):
+        command = random_command(rng, session)
+        before, could_revert = session.state_dict(), session.can_revert
+        try:
+            session.apply(command)
+        except (ConfigError, DatasetError):
+            assert same_state(session.state_dict(), before)  # a refused change leaves the run alone
+            continue
+        if isinstance(command, cmd.RevertLastChange) and could_revert:
+            now = session.state_dict()
+            assert any(all(np.array_equal(now[k], b[k]) for k in RESTORED) for b in befores)
+        befores = (befores + [before])[-40:]
+        check_invariants(session)
+        for _ in range(int(rng.integers(1, 15))):
+            step_before = session.step_count
+            if session.step() is None:  # rolled back: to a finite state no later than before
+                assert session.step_count <= step_before and session.paused
+                check_invariants(session)
+                befores.append(session.state_dict())
+                session.apply(cmd.SetParam("optimizer.lr", "1e-4"))
+                session.apply(cmd.Resume())
+                break
+        check_invariants(session)
