@@ -11,13 +11,15 @@ import numpy as np
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
-from ganstudio.export import make_grid, write_csv, write_gif, write_png
+from ganstudio.export import make_grid, upscale, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
 DEFAULT_STEPS = 1000
+PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
+PNG_MAX_SIDE = 16_384
 
 
 class ProgressLine:
@@ -130,15 +132,18 @@ def run_train(args) -> int:
     diverged = session.message.startswith("Training diverged")
     if diverged:
         print(f"ganstudio: {session.message}", file=sys.stderr)
-    written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale)
+    written = write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None)
     for what, path in written:
         print(f"{what}: {path}")
     return 1 if diverged else (130 if interrupted else 0)
 
 
-def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2) -> list[tuple[str, Path]]:
+def write_outputs(
+    session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2, max_mb: float | None = None
+) -> list[tuple[str, Path | str]]:
     """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
-    frames at `fps`, enlarged `scale` times, looping forever)."""
+    frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
+    its entry says what the size limit took: gray levels, frames kept)."""
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
     if session.config.image_shape is None:
@@ -150,7 +155,8 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
         steps, frames = session.recorder.snapshot()
         if not frames:
             raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
-        written.append(("gif", write_gif(gif, frames, steps, fps=fps, scale=scale, label=True)))
+        result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
+        written.append(("gif", f"{result.path} ({result.describe()})"))
     return written
 
 
@@ -164,6 +170,17 @@ def print_report(args) -> None:
     print(f"dataset: {session.config.data.dataset}")
     print(f"samples drawn: {probe.n_samples}")
     print("\n".join(report.lines()))
+
+
+def png_scale(shape: tuple[int, int], asked: int | None) -> int:
+    """The enlargement for `sample -o x.png` of an image of `shape` (H, W): `asked`, or by
+    default `PNG_SCALE` (less for images so large that the PNG would pass `PNG_MAX_SIDE`)."""
+    fits = max(1, PNG_MAX_SIDE // max(shape))
+    if asked is None:
+        return min(PNG_SCALE, fits)
+    if asked > fits:
+        raise ConfigError(f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n")
+    return asked
 
 
 def run_sample(args) -> int:
@@ -188,7 +205,9 @@ def run_sample(args) -> int:
         else:
             side = int(np.ceil(np.sqrt(args.n)))
             image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
+        image = upscale(image, png_scale(image.shape, args.scale))
         write_png(output, image)
+        output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
     elif output.suffix.lower() == ".npy":
         if shape is None:
             array = samples.astype(np.float32)
