@@ -156,7 +156,7 @@ def write_outputs(
         if not frames:
             raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
         result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
-        written.append(("gif", f"{result.path} ({result.describe()})"))
+        written.append(("gif", f"{result.path}, {result.describe()}"))
     return written
 
 

@@ -82,11 +82,6 @@ class FrameComposer:
     def __len__(self) -> int:
         return len(self._grids)
 
-    @property
-    def steps(self) -> np.ndarray:
-        """The training step of each frame in the range (n,)."""
-        return self._steps
-
     def native(self, i: int) -> np.ndarray:
         """Frame `i` (0 = the range's first) before upscaling: uint8 `self.native_shape`, fresh."""
         grid, step = self._grids[i], int(self._steps[i])

@@ -24,7 +24,7 @@ import numpy as np
 from ganstudio.export.atomic import atomic_file
 from ganstudio.export.compose import FrameComposer
 from ganstudio.export.errors import ExportError
-from ganstudio.export.gif_budget import MB, GifPlan, GifPlanner, to_bytes
+from ganstudio.export.gif_budget import MB, GifPlan, GifPlanner, smallest_film, to_bytes
 from ganstudio.export.gif_encoder import GifEncoder
 from ganstudio.export.losspanel import LossPanel
 
@@ -94,7 +94,7 @@ def write_gif(
         plan = planner.after_miss(plan, size)
     else:
         raise ExportError(
-            f"Could not write {str(target)!r}: it cannot fit in {max_mb:g} MB; even {planner.least()} "
+            f"Could not write {str(target)!r}: it cannot fit in {max_mb:g} MB; even {smallest_film(planner.total)} "
             f"take about {max(planner.smallest(), planner.max_bytes + 1) / MB:.2g} MB (allow more MB, or a lower scale)"
         )
     with atomic_file(target) as fh:

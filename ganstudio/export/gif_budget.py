@@ -96,9 +96,6 @@ class GifPlanner:
         """The (corrected) estimate of the smallest film: the fewest levels, the largest stride."""
         return round(self._estimate(len(GRAY_LEVELS) - 1, self.max_stride) * self._correction)
 
-    def least(self) -> str:
-        """The smallest film in words, e.g. '7 gray levels and 2 of 300 frames'."""
-        return f"{GRAY_LEVELS[-1]} gray levels and {len(thinned(self.total, self.max_stride))} of {self.total} frames"
 
     def _first_fitting(self, stride: int, rung: int) -> GifPlan | None:
         """The first plan, from `rung` at `stride` on, whose estimate fits."""
@@ -149,6 +146,11 @@ def plan_gif(
     candidate fits. Costs a few dozen frame encodings (tens of milliseconds at scale 2)."""
     composer = FrameComposer(frames, steps, **composition)
     return GifPlanner(GifEncoder(composer), to_bytes(max_mb)).first()
+
+
+def smallest_film(total: int) -> str:
+    """The most lossy plan for `total` frames in words, e.g. '7 gray levels and 2 of 300 frames'."""
+    return f"{GRAY_LEVELS[-1]} gray levels and {min(total, 2)} of {total} frames"
 
 
 def to_bytes(max_mb: float | None) -> int | None:

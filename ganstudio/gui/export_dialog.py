@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from ganstudio.export import GifPlan, LossPanel, plan_gif, write_gif, write_mp4
 from ganstudio.export.compose import FrameComposer
 from ganstudio.export.gif import MAX_FPS
-from ganstudio.export.gif_budget import DEFAULT_MAX_MB, GRAY_LEVELS, MB
+from ganstudio.export.gif_budget import DEFAULT_MAX_MB, MB, smallest_film
 from ganstudio.export.video import MACRO_BLOCK
 from ganstudio.gui.export_job import ExportJob, Progress
 from ganstudio.session import Snapshot
@@ -328,8 +328,7 @@ class ExportDialog(QDialog):
         if failure:
             self._set_estimate(failure, error=True)
         elif plan is None:
-            n = self.last.value() - self.first.value() + 1
-            least = f"{GRAY_LEVELS[-1]} gray levels and {min(n, 2)} of {n} frames"
+            least = smallest_film(self.last.value() - self.first.value() + 1)
             self._set_estimate(f"cannot fit in {self._max_mb():g} MB, not even with {least}", error=True)
         else:
             self._set_estimate(f"≈ {plan.estimate / MB:.1f} MB: {plan.describe()}")
