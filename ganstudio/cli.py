@@ -40,6 +40,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def megabytes(text: str) -> float:
+    """argparse type: a size in MB, a finite number >= 0 (0 = no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a size in MB, 0 or more (0 = no limit), not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganstudio",
@@ -67,11 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (view.record_every)")
     train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
     train.add_argument("--gif-scale", type=positive_int, default=2, metavar="N", help="enlarge the GIF's pixels N times, nearest neighbour (default 2)")
+    train.add_argument(
+        "--gif-max-mb", type=megabytes, default=10.0, metavar="MB",
+        help="size limit of the GIF: fewer gray levels, then fewer frames, as needed (default 10; 0 = no limit, exact)",
+    )
 
     sample = sub.add_parser("sample", help="draw samples from a checkpoint")
     sample.add_argument("checkpoint")
     sample.add_argument("-n", type=positive_int, default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
+    sample.add_argument("--scale", type=positive_int, metavar="N", help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)")
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
     sample.add_argument(

@@ -14,7 +14,7 @@ from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
 from ganstudio.data.mnist import FAMILIES
 from ganstudio.engine.gan import GAN
-from ganstudio.export import make_grid, write_csv, write_gif, write_png
+from ganstudio.export import make_grid, upscale, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
 from ganstudio.insight import coverage
@@ -27,6 +27,8 @@ from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
+PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
+PNG_MAX_SIDE = 16_384
 
 
 class ProgressLine:
@@ -143,7 +145,7 @@ def run_train(args) -> int:
             print(f"ganstudio: {session.message}", file=sys.stderr)
         if session.insight.error:
             print(f"ganstudio: {session.insight.error}", file=sys.stderr)
-        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale):
+        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None):
             print(f"{what}: {path}")
     if diverged:
         return 1
@@ -170,9 +172,12 @@ def _train(session: Session, line: ProgressLine, signals: StopSignals, threads: 
             )
 
 
-def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2) -> list[tuple[str, Path]]:
+def write_outputs(
+    session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2, max_mb: float | None = None
+) -> list[tuple[str, Path | str]]:
     """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
-    frames at `fps`, enlarged `scale` times, looping forever)."""
+    frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
+    its entry says what the size limit took: gray levels, frames kept)."""
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
     written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
@@ -180,7 +185,8 @@ def write_outputs(session: Session, out: Path, gif: str | None, *, fps: float = 
         steps, frames = session.recorder.snapshot()
         if not frames:
             raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
-        written.append(("gif", write_gif(gif, frames, steps, fps=fps, scale=scale, label=True)))
+        result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
+        written.append(("gif", f"{result.path}, {result.describe()}"))
     return written
 
 
@@ -232,6 +238,17 @@ def print_report_without_data(args, offline: OfflineError) -> None:
     )
 
 
+def png_scale(shape: tuple[int, int], asked: int | None) -> int:
+    """The enlargement for `sample -o x.png` of an image of `shape` (H, W): `asked`, or by
+    default `PNG_SCALE` (less for images so large that the PNG would pass `PNG_MAX_SIDE`)."""
+    fits = max(1, PNG_MAX_SIDE // max(shape))
+    if asked is None:
+        return min(PNG_SCALE, fits)
+    if asked > fits:
+        raise ConfigError(f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n")
+    return asked
+
+
 def run_sample(args) -> int:
     if args.report:
         print_report(args)
@@ -255,7 +272,9 @@ def run_sample(args) -> int:
         else:
             side = int(np.ceil(np.sqrt(args.n)))
             image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
+        image = upscale(image, png_scale(image.shape, args.scale))
         write_png(output, image)
+        output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
     elif output.suffix.lower() == ".npy":
         if shape is None:
             array = samples.astype(np.float32)

@@ -15,8 +15,15 @@ from ganstudio.gui.main_window import MainWindow
 
 
 def read_gif(path):
-    """(frames (n, H, W) uint8, per-frame durations in ms, loop count) of a GIF file."""
+    """(frames (n, H, W) uint8, per-frame durations in ms, loop count) of a GIF file.
+
+    The frames are as a viewer shows them (a GIF with a transparent index decodes to RGB,
+    its transparent pixels showing the frame before); they must be gray (R = G = B).
+    """
     frames = iio.imread(path, index=None)
+    if frames.ndim == 4:
+        assert (frames == frames[..., :1]).all(), "a GIF frame is not gray"
+        frames = frames[..., 0]
     with Image.open(path) as im:
         durations = []
         for i in range(im.n_frames):

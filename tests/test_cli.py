@@ -1,14 +1,18 @@
 """The headless CLI as a user runs it: real processes, real files, exit codes and messages."""
 
 import os
+import re
 import subprocess
 import sys
 
 import numpy as np
 from PIL import Image
 
+from support import go_offline, read_gif
+
 from ganstudio.checkpoint import Checkpoint
-from support import go_offline
+from ganstudio.export import upscale
+from ganstudio.export.compose import LABEL_STRIP
 
 
 def ganstudio(*args, cwd=None, **env):
@@ -41,6 +45,36 @@ def test_train_with_gif(tmp_path):
     assert result.returncode == 0, result.stderr
     with Image.open(gif) as im:
         assert im.n_frames == 4 and im.info.get("loop") == 0
+    size = gif.stat().st_size / 1e6
+    assert f"gif: {gif}, {size:.1f} MB (limit 10 MB): exact grays, all 4 frames\n" in result.stdout  # the default limit
+
+
+def test_train_gif_size_limit_is_met_and_said(tmp_path):
+    """The same run (same seed) without a limit and with half its size: fewer gray levels, every
+    frame, each pixel within the error printed; a limit nothing meets: one line, exit 2, the run kept."""
+    options = [*SMALL, "--steps", "60", "--gif-every", "2", "--seed", "3"]
+    exact_gif, small_gif = tmp_path / "exact.gif", tmp_path / "small.gif"
+    exact = ganstudio("train", *options, "--gif", str(exact_gif), "--gif-max-mb", "0", "--out", str(tmp_path / "a"))
+    assert exact.returncode == 0, exact.stderr
+    assert re.search(r"exact.gif, \d+\.\d MB: exact grays, all 30 frames\n", exact.stdout)  # no limit
+    limit = round(exact_gif.stat().st_size / 2e6, 3)
+    small = ganstudio("train", *options, "--gif", str(small_gif), "--gif-max-mb", str(limit), "--out", str(tmp_path / "b"))
+    assert small.returncode == 0, small.stderr
+    assert small_gif.stat().st_size <= limit * 1e6
+    line = next(line for line in small.stdout.splitlines() if line.startswith("gif: "))
+    error = int(re.search(r"gray levels \(each pixel within (\d+)\), all 30 frames$", line).group(1))
+    assert f"(limit {limit:g} MB)" in line and 0 < error <= 21
+    want, _, _ = read_gif(exact_gif)
+    got, durations, _ = read_gif(small_gif)
+    assert got.shape == want.shape and durations == [100] * 30
+    assert np.abs(got.astype(int) - want).max() <= error
+
+    run = tmp_path / "c"
+    refused = ganstudio("train", *options, "--gif", str(tmp_path / "no.gif"), "--gif-max-mb", "0.001", "--out", str(run))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("ganstudio: error")]
+    assert len(errors) == 1 and "cannot fit in 0.001 MB" in errors[0] and refused.stderr.strip().endswith(errors[0])
+    assert (run / "checkpoint.npz").exists() and not (tmp_path / "no.gif").exists()
 
 
 def test_train_gif_frame_rate_and_scale(tmp_path):
@@ -49,7 +83,7 @@ def test_train_gif_frame_rate_and_scale(tmp_path):
     result = ganstudio("train", *SMALL, "--steps", "30", *options, "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     with Image.open(gif) as im:
-        assert im.n_frames == 3 and im.size == (233, 233) and im.info["duration"] == 40 and im.info.get("loop") == 0
+        assert im.n_frames == 3 and im.size == (233, 233 + LABEL_STRIP) and im.info["duration"] == 40 and im.info.get("loop") == 0
     refused = ganstudio("train", *SMALL, "--steps", "5", "--gif", str(gif), "--fps", "60", "--out", str(tmp_path / "r"))
     assert refused.returncode == 2 and "--fps must be in (0, 50]" in refused.stderr
     assert not (tmp_path / "r").exists()
@@ -75,9 +109,14 @@ def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
     again = tmp_path / "t.npy"
     ganstudio("sample", str(out / "checkpoint.npz"), "-n", "10", "-o", str(again), "--seed", "3", **one_count)
     assert np.array_equal(np.load(again), samples)
-    png = tmp_path / "grid.png"
-    assert ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(png)).returncode == 0
-    assert Image.open(png).size == (4 * 29 + 1, 4 * 29 + 1)
+    png, one = tmp_path / "grid.png", tmp_path / "one.png"
+    assert ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(one), "--scale", "1").returncode == 0
+    assert Image.open(one).size == (4 * 29 + 1, 4 * 29 + 1)
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(png))
+    assert result.returncode == 0 and f"samples: {png} (351 x 351 px)" in result.stdout  # 3x by default, crisp
+    assert np.array_equal(np.asarray(Image.open(png)), upscale(np.asarray(Image.open(one)), 3))
+    too_big = ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(png), "--scale", "200")
+    assert too_big.returncode == 2 and "--scale 200: the 117 x 117 px image would pass 16,384 px a side; use --scale 140" in too_big.stderr
 
 
 def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
@@ -105,6 +144,8 @@ def test_absurd_numbers_on_the_command_line_are_refused_before_any_work(tmp_path
         (["train", "--seconds", "0"], "--seconds: must be a number above 0, not '0'"),
         (["train", "--seconds", "nan"], "--seconds: must be a number above 0, not 'nan'"),
         (["train", "--gif-scale", "0"], "--gif-scale: must be a whole number of at least 1"),
+        (["train", "--gif-max-mb", "-1"], "--gif-max-mb: must be a size in MB, 0 or more (0 = no limit), not '-1'"),
+        (["sample", "x.npz", "-o", "x.png", "--scale", "0"], "--scale: must be a whole number of at least 1"),
         (["sample", "x.npz", "-n", "-1"], "-n: must be a whole number of at least 1"),
         (["bench", "--config", "nope"], "invalid choice: 'nope' (choose from 'seed-mlp', 'large-mlp')"),
         (["bench", "--gui", "--rounds", "0"], "--rounds: must be a whole number of at least 1"),

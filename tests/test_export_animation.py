@@ -8,6 +8,7 @@ import pytest
 
 from support import read_gif
 from ganstudio.export import ExportError, LossPanel, draw_text, upscale, write_gif, write_mp4
+from ganstudio.export.compose import LABEL_STRIP
 from ganstudio.export.font import text_size
 from ganstudio.export.losspanel import D_SHADE, LINE_H
 
@@ -27,74 +28,75 @@ def numbered_frames(n: int, shape=(24, 40)) -> list[np.ndarray]:
 
 def test_gif_round_trip_frames_size_durations_and_loop(tmp_path):
     frames = numbered_frames(12)
-    path = write_gif(tmp_path / "run.gif", frames, np.arange(12) * 100, fps=10, scale=2)
-    assert path == tmp_path / "run.gif"
-    got, durations, loop = read_gif(path)
+    result = write_gif(tmp_path / "run.gif", frames, np.arange(12) * 100, fps=10, scale=2)
+    assert result.path == tmp_path / "run.gif" and result.size == result.path.stat().st_size
+    assert (result.plan.levels, result.plan.stride, result.plan.max_error) == (256, 1, 0)  # no limit: exact
+    got, durations, loop = read_gif(result.path)
     assert got.shape == (12, 48, 80) and got.dtype == np.uint8
     assert durations == [100] * 12 and loop == 0
     for k in range(12):
         assert np.array_equal(got[k], upscale(frames[k], 2))
     assert all((got[k] != got[k + 1]).any() for k in range(11))
-    assert iio.immeta(path)["mode"] == "L"  # grayscale: one gray palette, no flicker
+    assert iio.immeta(result.path)["mode"] == "L"  # grayscale: one gray palette, no flicker
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif"]
 
 
 def test_identical_consecutive_frames_are_not_merged(tmp_path):
     a, b, c = numbered_frames(3)
     frames = [a, a, b, b, b, c]
-    got, durations, _ = read_gif(write_gif(tmp_path / "dup.gif", frames, scale=1, fps=5))
+    got, durations, _ = read_gif(write_gif(tmp_path / "dup.gif", frames, scale=1, fps=5).path)
     assert len(got) == 6 and durations == [200] * 6
     assert all(np.array_equal(g, f) for g, f in zip(got, frames))
 
 
 def test_gif_delays_keep_the_total_time_at_fractional_frame_rates(tmp_path):
-    _, durations, _ = read_gif(write_gif(tmp_path / "r.gif", numbered_frames(30), fps=30, scale=1))
+    _, durations, _ = read_gif(write_gif(tmp_path / "r.gif", numbered_frames(30), fps=30, scale=1).path)
     assert set(durations) <= {30, 40} and sum(durations) == 1000
 
 
 def test_gif_loop_count_is_written(tmp_path):
-    _, _, loop = read_gif(write_gif(tmp_path / "l.gif", numbered_frames(2), loop=3, scale=1))
+    _, _, loop = read_gif(write_gif(tmp_path / "l.gif", numbered_frames(2), loop=3, scale=1).path)
     assert loop == 3
 
 
 def test_gif_frame_range_is_honoured(tmp_path):
     frames, steps = numbered_frames(10), np.arange(10) * 50
-    got, _, _ = read_gif(write_gif(tmp_path / "r.gif", frames, steps, start=3, stop=7, scale=1))
+    got, _, _ = read_gif(write_gif(tmp_path / "r.gif", frames, steps, start=3, stop=7, scale=1).path)
     assert len(got) == 4
     assert all(np.array_equal(g, f) for g, f in zip(got, frames[3:7]))
-    got, _, _ = read_gif(write_gif(tmp_path / "tail.gif", frames, steps, start=8, scale=1))
+    got, _, _ = read_gif(write_gif(tmp_path / "tail.gif", frames, steps, start=8, scale=1).path)
     assert len(got) == 2 and np.array_equal(got[-1], frames[-1])
 
 
-def test_label_draws_the_step_in_a_box_at_the_top_left(tmp_path):
+def test_label_sits_in_a_strip_above_the_grid_and_covers_no_sample(tmp_path):
     frames, steps = numbered_frames(4), [0, 950, 12345, 1000000]
-    plain, _, _ = read_gif(write_gif(tmp_path / "plain.gif", frames, steps, scale=2))
-    labelled, _, _ = read_gif(write_gif(tmp_path / "label.gif", frames, steps, scale=2, label=True))
+    plain, _, _ = read_gif(write_gif(tmp_path / "plain.gif", frames, steps, scale=2).path)
+    labelled, _, _ = read_gif(write_gif(tmp_path / "label.gif", frames, steps, scale=2, label=True).path)
+    strip = 2 * LABEL_STRIP
+    assert labelled.shape == (4, plain.shape[1] + strip, plain.shape[2])
+    assert np.array_equal(labelled[:, strip:], plain)  # every grid pixel as without the label
     for k, step in enumerate(steps):
-        w, h = text_size(f"step {step:,}", 2)  # drawn at scale 1, then upscaled x2
-        box = (slice(2, 2 + h), slice(2, 2 + w))
-        inside_changed = labelled[k][box] != plain[k][box]
-        assert inside_changed.any()
-        outside = labelled[k].copy()
-        outside[box] = plain[k][box]
-        assert np.array_equal(outside, plain[k])  # nothing changed outside the box
-        assert set(np.unique(labelled[k][box])) == {0, 255}
+        assert text_size(f"step {step:,}", 2)[1] == strip  # drawn at scale 1, then upscaled x2
+        expected = np.zeros((strip, plain.shape[2]), np.uint8)  # a long label is cut at the edge
+        draw_text(expected, f"step {step:,}", 0, 0, scale=2)
+        assert np.array_equal(labelled[k, :strip], expected)
 
 
 def test_label_counts_frames_when_no_steps_are_given(tmp_path):
     frames = numbered_frames(3, shape=(20, 60))
-    got, _, _ = read_gif(write_gif(tmp_path / "f.gif", frames, scale=1, label=True, start=1))
+    got, _, _ = read_gif(write_gif(tmp_path / "f.gif", frames, scale=1, label=True, start=1).path)
     w, h = text_size("frame 1")
-    assert (got[0][1 : 1 + h, 1 : 1 + w] == 0).any()
-    assert (got[0][1 + h, 1 : 1 + w] == frames[1][1 + h, 1 : 1 + w]).all()
+    expected = np.zeros((h, w), np.uint8)
+    draw_text(expected, "frame 1", 0, 0)
+    assert np.array_equal(got[0][:h, :w], expected) and np.array_equal(got[0][h:], frames[1])
 
 
 def test_loss_panel_sits_beside_the_grid_and_its_curves_grow_with_the_frames(tmp_path):
     frames, steps = numbered_frames(6, shape=(60, 60)), np.arange(6) * 200
     history = np.arange(0, 1001, 10)
     panel = LossPanel(history, 0.7 + np.exp(-history / 300), 2.0 - history / 1000)
-    plain, _, _ = read_gif(write_gif(tmp_path / "p.gif", frames, steps, scale=2))
-    got, _, _ = read_gif(write_gif(tmp_path / "lp.gif", frames, steps, scale=2, loss_panel=panel))
+    plain, _, _ = read_gif(write_gif(tmp_path / "p.gif", frames, steps, scale=2).path)
+    got, _, _ = read_gif(write_gif(tmp_path / "lp.gif", frames, steps, scale=2, loss_panel=panel).path)
     assert got.shape == (6, 120, 240)  # a square panel, as tall as the grid
     assert np.array_equal(got[:, :, :120], plain)
     plot = got[:, 4 * LINE_H :, 120:]  # below the legend's two lines (in D's shade too)
@@ -104,14 +106,14 @@ def test_loss_panel_sits_beside_the_grid_and_its_curves_grow_with_the_frames(tmp
     assert all((got[k, :, 120:] != got[k + 1, :, 120:]).any() for k in range(5))
     wide, _, _ = read_gif(
         write_gif(tmp_path / "w.gif", frames, steps, scale=1, loss_panel=LossPanel(
-            history, history * 0.0 + 1, history * 0.0 + 2, width=90))
+            history, history * 0.0 + 1, history * 0.0 + 2, width=90)).path
     )
     assert wide.shape == (6, 60, 150)
 
 
 def test_frames_of_different_sizes_are_centred_on_the_largest_canvas(tmp_path):
     small, large = numbered_frames(1, (10, 12))[0], numbered_frames(2, (16, 20))[1]
-    got, _, _ = read_gif(write_gif(tmp_path / "mix.gif", [small, large], scale=1))
+    got, _, _ = read_gif(write_gif(tmp_path / "mix.gif", [small, large], scale=1).path)
     assert got.shape == (2, 16, 20)
     assert np.array_equal(got[0][3:13, 4:16], small) and (got[0][:3] == 0).all()
     assert np.array_equal(got[1], large)
@@ -168,16 +170,17 @@ def test_mp4_round_trip_pads_to_macro_blocks(tmp_path):
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
     frames, steps = numbered_frames(8, shape=(30, 50)), np.arange(8) * 10
     path = write_mp4(tmp_path / "run.mp4", frames, steps, fps=8, scale=2, label=True)
-    same_as_gif, _, _ = read_gif(write_gif(tmp_path / "run.gif", frames, steps, label=True))
+    same_as_gif, _, _ = read_gif(write_gif(tmp_path / "run.gif", frames, steps, label=True).path)
     reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="gray", bpp=1)
     meta = next(reader)
     width, height = meta["size"]
     decoded = [np.frombuffer(b, np.uint8).reshape(height, width) for b in reader]
-    assert meta["size"] == (112, 64)  # 100x60 padded up to multiples of 16
+    height = 2 * (30 + LABEL_STRIP)
+    assert meta["size"] == (112, 80) and same_as_gif.shape[1:] == (height, 100)  # padded up to multiples of 16
     assert len(decoded) == 8 and meta["fps"] == 8
     for k in (0, 5):  # lossy but faithful to the GIF's frames, padded with black
-        error = np.abs(decoded[k][:60, :100].astype(int) - same_as_gif[k]).mean()
-        assert error < 4 and (decoded[k][60:] < 16).all() and (decoded[k][:, 100:] < 16).all()
+        error = np.abs(decoded[k][:height, :100].astype(int) - same_as_gif[k]).mean()
+        assert error < 4 and (decoded[k][height:] < 16).all() and (decoded[k][:, 100:] < 16).all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif", "run.mp4"]
 
 

@@ -57,7 +57,7 @@ def test_csv_rejects_columns_of_different_lengths(tmp_path):
 
 def _gif(path):
     frames = [gradient() + k for k in range(4)]
-    return write_gif(path, frames, [0, 10, 20, 30], label=True)
+    return write_gif(path, frames, [0, 10, 20, 30], label=True).path
 
 
 WRITERS = {

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from support import click, read_gif, running_window
 from ganstudio.config import RunConfig
 from ganstudio.export import LossPanel
-from ganstudio.export.compose import FrameComposer
+from ganstudio.export.compose import LABEL_STRIP, FrameComposer
 from ganstudio.export.video import MISSING_FFMPEG
 from ganstudio.history import FIELDS
 
@@ -173,6 +173,8 @@ def test_export_dialog_previews_and_writes_the_chosen_gif(qtbot, window, tmp_pat
     height, width = expected.shape
     assert dialog.size_info.text().startswith(f"{width} x {height} px")
     assert "8 frames" in dialog.range_info.text()
+    qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)  # well within the default 10 MB: exact
+    assert dialog.estimate.text() == f"≈ {dialog.plan.estimate / 1e6:.1f} MB: exact grays, all 8 frames"
 
     click(qtbot, dialog.label)  # options change the preview: the label is back
     labelled = expected_frames(snap, scale=3, label=True, start=2, stop=10)
@@ -184,14 +186,63 @@ def test_export_dialog_previews_and_writes_the_chosen_gif(qtbot, window, tmp_pat
     qtbot.waitUntil(lambda: dialog.state != "exporting", timeout=20_000)
     assert dialog.state == "written", dialog.status.text()
     assert str(target) in dialog.status.text() and dialog.progress.value() == dialog.progress.maximum() == 8
+    assert dialog.status.text().endswith("(limit 10 MB): exact grays, all 8 frames.")
 
     frames, durations, loop = read_gif(target)
     native_height = max(f.shape[0] for f in snap.frames)
-    assert frames.shape == (8, *labelled.shape) and labelled.shape[0] == native_height * 3
+    assert frames.shape == (8, *labelled.shape) and labelled.shape[0] == (LABEL_STRIP + native_height) * 3
     assert durations == [50] * 8 and loop == 0
     assert all(np.array_equal(frames[i], labelled[i]) for i in range(8))
     assert all((frames[i] != frames[i + 1]).any() for i in range(7))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif", "settings.ini"]
+
+
+def test_size_limit_is_estimated_as_options_change_and_met_by_the_export(qtbot, window, tmp_path):
+    snap = train_and_pause(qtbot, window, 30)
+    dialog = open_dialog(window)
+    qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
+    exact = dialog.plan
+    assert exact.levels == 256 and exact.stride == 1 and exact.estimate < 10e6
+    type_into(qtbot, dialog.scale, 3)  # a bigger picture, a bigger estimate
+    assert dialog.estimating and dialog.estimate.text() == "estimating…"
+    qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
+    assert dialog.plan.levels == 256 and dialog.plan.estimate > 1.5 * exact.estimate
+    limit = round(dialog.plan.estimate / 2e6, 2)  # half the exact size: fewer gray levels
+    assert limit >= 0.05
+    dialog.max_mb.setValue(limit)
+    qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
+    plan = dialog.plan
+    assert plan.levels < 256 and plan.stride == 1 and plan.estimate <= limit * 1e6
+    assert dialog.estimate.text() == f"≈ {plan.estimate / 1e6:.1f} MB: {plan.levels} gray levels (each pixel within {plan.max_error}), all {len(snap.frames)} frames"
+
+    target = tmp_path / "small.gif"
+    dialog.path.setText(str(target))
+    click(qtbot, dialog.export_button)
+    qtbot.waitUntil(lambda: dialog.state != "exporting", timeout=30_000)
+    assert dialog.state == "written", dialog.status.text()
+    assert target.stat().st_size <= limit * 1e6
+    assert dialog.status.text().endswith(f"(limit {limit:g} MB): {plan.describe()}.")
+    frames, _, _ = read_gif(target)
+    expected = expected_frames(snap, scale=3, label=True)
+    assert len(frames) == len(expected)
+    assert max(int(np.abs(frames[i].astype(int) - expected[i]).max()) for i in range(len(frames))) <= plan.max_error
+
+    dialog.max_mb.setValue(0.01)  # not even two frames fit: one clear message, and the export says why
+    qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
+    assert dialog.plan is None and dialog.estimate.text().startswith("cannot fit in 0.01 MB")
+    assert "ff8a80" in dialog.estimate.styleSheet()
+    dialog.path.setText(str(tmp_path / "tiny.gif"))
+    click(qtbot, dialog.export_button)
+    qtbot.waitUntil(lambda: dialog.state != "exporting", timeout=30_000)
+    assert dialog.state == "failed" and "cannot fit in 0.01 MB" in dialog.status.text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.ini", "small.gif"]
+
+    dialog.max_mb.setValue(0)  # no limit: exact
+    assert dialog.max_mb.text() == "no limit"
+    qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
+    assert dialog.plan.levels == 256 and dialog.plan.max_bytes is None
+    dialog.format.setCurrentText("MP4")  # no size limit for videos
+    assert not dialog.max_mb.isEnabled() and dialog.estimate.text() == "" and not dialog.estimating
 
 
 def start_big_export(qtbot, window, target):

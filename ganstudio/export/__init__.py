@@ -6,7 +6,8 @@ I/O failures as `ExportError`. See docs/EXPORT.md.
 
 from ganstudio.export.errors import ExportError
 from ganstudio.export.font import draw_text
-from ganstudio.export.gif import write_gif
+from ganstudio.export.gif import GifResult, write_gif
+from ganstudio.export.gif_budget import GifPlan, plan_gif
 from ganstudio.export.grid import make_grid, upscale
 from ganstudio.export.images import write_png
 from ganstudio.export.losspanel import LossPanel
@@ -15,9 +16,12 @@ from ganstudio.export.video import write_mp4
 
 __all__ = [
     "ExportError",
+    "GifPlan",
+    "GifResult",
     "LossPanel",
     "draw_text",
     "make_grid",
+    "plan_gif",
     "upscale",
     "write_csv",
     "write_gif",

@@ -1,8 +1,9 @@
 """Turning recorded grids into the frames of an animation (shared by the GIF and MP4 writers).
 
 One place decides what an exported frame looks like: the frame range, a common canvas for
-grids of different sizes, the "step N" label, the loss panel beside the grid, the
-nearest-neighbour upscaling, and (for video codecs) padding to a block size.
+grids of different sizes, the "step N" label in a strip of its own above the grid (it never
+covers a sample), the loss panel beside the grid, the nearest-neighbour upscaling, and (for
+video codecs) padding to a block size.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ganstudio.export.font import draw_text
+from ganstudio.export.font import draw_text, text_size
 from ganstudio.export.grid import upscale
 from ganstudio.export.losspanel import LossPanel
 
-LABEL_XY = 1  # the label's box starts one pixel in from the grid's top-left corner
+LABEL_STRIP = text_size("0")[1]  # native height of the black strip above the grid that holds the label
 
 
 class FrameComposer:
@@ -26,10 +27,13 @@ class FrameComposer:
     steps: the training step of each frame (for the label and the loss-panel cursor);
         None numbers the frames 0, 1, ... and labels them "frame N".
     scale: nearest-neighbour enlargement factor (>= 1).
-    label: draw "step 12,345" in a box at the top-left of each grid.
+    label: write "step 12,345" in a black strip of `LABEL_STRIP` rows added above the grid (and
+        the panel), left-aligned with the grid; the grid itself is never drawn over.
     loss_panel: draw the loss curves up to each frame's step to the right of the grid.
     block: pad the output (bottom/right, black) to multiples of this (16 for video codecs).
-    Output frames: uint8 (height, width) = `self.shape`.
+    Output frames: uint8 (height, width) = `self.shape`; `native(i)` is frame i before the
+    upscaling and padding, uint8 `self.native_shape`, and `grid_box` = (y, x, height, width) of
+    the grid area (the canvas the grids are centred on) in it.
     """
 
     def __init__(
@@ -58,35 +62,43 @@ class FrameComposer:
         self._steps = np.arange(start, stop) if steps is None else np.asarray(steps[start:stop])
         self._word = "frame" if steps is None else "step"
         self._label = label
-        self._scale = int(scale)
+        self.scale = int(scale)
         height = max(g.shape[0] for g in self._grids)
-        self._grid_width = width = max(g.shape[1] for g in self._grids)
+        width = max(g.shape[1] for g in self._grids)
+        self._top = LABEL_STRIP if label else 0
+        self.grid_box = (self._top, 0, height, width)
         self._panel = None
         if loss_panel is not None:
             self._panel = loss_panel.renderer(height, int(self._steps[0]), int(self._steps[-1]))
             width += self._panel.shape[1]
-        self._native_shape = (height, width)  # before upscaling and padding
+        height += self._top
+        self.native_shape = (height, width)
         block = int(block)
         self.shape = (
-            -(-height * self._scale // block) * block,
-            -(-width * self._scale // block) * block,
+            -(-height * self.scale // block) * block,
+            -(-width * self.scale // block) * block,
         )
 
     def __len__(self) -> int:
         return len(self._grids)
 
-    def __getitem__(self, i: int) -> np.ndarray:
-        """Exported frame `i` (0 = the range's first): uint8 `self.shape`, freshly allocated."""
+    def native(self, i: int) -> np.ndarray:
+        """Frame `i` (0 = the range's first) before upscaling: uint8 `self.native_shape`, fresh."""
         grid, step = self._grids[i], int(self._steps[i])
-        native = np.zeros(self._native_shape, dtype=np.uint8)
-        y = (self._native_shape[0] - grid.shape[0]) // 2
-        x = (self._grid_width - grid.shape[1]) // 2
+        native = np.zeros(self.native_shape, dtype=np.uint8)
+        _, _, height, width = self.grid_box
+        y = self._top + (height - grid.shape[0]) // 2
+        x = (width - grid.shape[1]) // 2
         native[y : y + grid.shape[0], x : x + grid.shape[1]] = grid
         if self._label:
-            draw_text(native, f"{self._word} {step:,}", x + LABEL_XY, y + LABEL_XY)
+            draw_text(native, f"{self._word} {step:,}", x, 0)
         if self._panel is not None:
-            native[:, self._grid_width :] = self._panel(step)
-        big = upscale(native, self._scale)
+            native[self._top :, width:] = self._panel(step)
+        return native
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        """Exported frame `i` (0 = the range's first): uint8 `self.shape`, freshly allocated."""
+        big = upscale(self.native(i), self.scale)
         if big.shape == self.shape:
             return big
         out = np.zeros(self.shape, dtype=np.uint8)

@@ -1,33 +1,49 @@
-"""Animated GIF export of recorded training frames.
+"""Animated GIF export of recorded training frames, optionally within a size budget.
 
-Pillow's GIF saver merges identical consecutive frames and sums their delays, so an
-animation can come out with fewer frames than asked for, and no option turns that off. This
-writer therefore lays out the GIF container itself and uses Pillow only to LZW-encode each
-frame (`GifImagePlugin.getheader` / `getdata`, Pillow's public frame-level helpers). Every
-frame is kept; after the first, only the rectangle that changed is stored ("do not
-dispose", so the previous frame shows through), and an unchanged frame is a 1x1 patch.
+Frames are grayscale under one global gray palette: no per-frame quantisation, no flicker.
+The bytes come from `gif_encoder` (every frame kept, only changed rectangles stored); with a
+budget, `gif_budget` picks the least lossy settings that fit: fewer gray levels first, fewer
+frames only when even the fewest levels do not fit.
 
-Frames are grayscale under one global gray palette, so there is no per-frame palette
-quantisation and no flicker. GIF delays are whole centiseconds: each frame gets the rounded
-share of the cumulative time, so the total running time matches `fps` exactly (at 30 fps the
-delays alternate 30 and 40 ms). Browsers slow delays under 20 ms down, so fps is at most 50.
+GIF delays are whole centiseconds: each frame gets the rounded share of the cumulative time,
+so the total running time matches `fps` exactly (at 30 fps the delays alternate 30 and
+40 ms). Browsers slow delays under 20 ms down, so fps is at most 50. Thinned films keep the
+fps: they play shorter, at the same pace per frame.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import GifImagePlugin, Image
 
 from ganstudio.export.atomic import atomic_file
 from ganstudio.export.compose import FrameComposer
+from ganstudio.export.errors import ExportError
+from ganstudio.export.gif_budget import MB, GifPlan, GifPlanner, smallest_film, to_bytes
+from ganstudio.export.gif_encoder import GifEncoder
 from ganstudio.export.losspanel import LossPanel
 
 MAX_FPS = 50.0
-_TRAILER = b";"
+
+
+@dataclass(frozen=True)
+class GifResult:
+    """A written GIF: its `path`, its `size` in bytes and the `plan` it was written with
+    (gray levels, frames kept, the budget)."""
+
+    path: Path
+    size: int
+    plan: GifPlan
+
+    def describe(self) -> str:
+        """One line for the user, e.g. '9.4 MB (limit 10 MB): 31 gray levels (each pixel within 4), all 300 frames'."""
+        limit = f" (limit {self.plan.max_bytes / MB:g} MB)" if self.plan.max_bytes is not None else ""
+        return f"{self.size / MB:.1f} MB{limit}: {self.plan.describe()}"
 
 
 def write_gif(
@@ -42,59 +58,45 @@ def write_gif(
     start: int = 0,
     stop: int | None = None,
     loss_panel: LossPanel | None = None,
+    max_mb: float | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> Path:
-    """Write `frames[start:stop]` as an animated grayscale GIF at `path`; return the path.
+) -> GifResult:
+    """Write `frames[start:stop]` as an animated grayscale GIF at `path`.
 
     frames: uint8 (H, W) sample grids (e.g. `FrameRecorder.frames`); steps: their training
-    steps (n,), used by `label` ("step 12,345" on each frame) and by `loss_panel` (curves up
-    to each frame's step beside the grid). scale: nearest-neighbour enlargement. loop: the
-    GIF loop count as in Pillow, 0 = forever. progress(done, total) is called after each
-    frame; an exception raised from it cancels the export and propagates unchanged.
+    steps (n,), used by `label` ("step 12,345" in a strip above each grid) and by
+    `loss_panel` (curves up to each frame's step beside the grid). scale: nearest-neighbour
+    enlargement. loop: the GIF loop count as in Pillow, 0 = forever. max_mb: the size limit
+    in MB (1,000,000 bytes); None writes every frame with exact grays. progress(done, total)
+    is called after each frame written; an exception raised from it cancels the export and
+    propagates unchanged.
 
-    The file appears complete or not at all. Invalid arguments raise ValueError before
-    anything is written; I/O failures raise ExportError naming the file and the reason.
+    Returns a `GifResult` (path, size, plan). The file appears complete or not at all.
+    Invalid arguments raise ValueError before anything is written; I/O failures, and a limit
+    that even the fewest gray levels with only the first and last frame exceed, raise
+    ExportError naming the file and the reason.
     """
     if not 0 < fps <= MAX_FPS or 100.0 / fps > 0xFFFF:
         raise ValueError(f"GIF fps must be in (0, {MAX_FPS:g}], got {fps}")
     if not 0 <= loop <= 0xFFFF:
         raise ValueError(f"loop must be in 0..65535, got {loop}")
-    composer = FrameComposer(
-        frames, steps, scale=scale, label=label, start=start, stop=stop, loss_panel=loss_panel
-    )
-    total = len(composer)
-    delays = np.diff(np.rint(np.arange(total + 1) * (100.0 / fps))).astype(int)
+    if max_mb is not None and not (math.isfinite(max_mb) and max_mb > 0):
+        raise ValueError(f"max_mb must be a number above 0, got {max_mb}")
+    composer = FrameComposer(frames, steps, scale=scale, label=label, start=start, stop=stop, loss_panel=loss_panel)
     target = Path(path)
+    encoder = GifEncoder(composer, fps=fps, loop=loop)
+    planner = GifPlanner(encoder, to_bytes(max_mb))
+    plan = planner.first()
+    while plan is not None:
+        data, size = encoder.encode(plan.levels, plan.keep, progress, stop_above=planner.max_bytes)
+        if data is not None:
+            break
+        plan = planner.after_miss(plan, size)
+    else:
+        raise ExportError(
+            f"Could not write {str(target)!r}: it cannot fit in {max_mb:g} MB; even {smallest_film(planner.total)} "
+            f"take about {max(planner.smallest(), planner.max_bytes + 1) / MB:.2g} MB (allow more MB, or a lower scale)"
+        )
     with atomic_file(target) as fh:
-        previous = None
-        for i in range(total):
-            frame = composer[i]
-            if previous is None:
-                header, _ = GifImagePlugin.getheader(Image.fromarray(frame), info={"loop": loop})
-                fh.write(b"".join(header))
-            fh.write(_encode_frame(frame, previous, int(delays[i])))
-            previous = frame
-            if progress is not None:
-                progress(i + 1, total)
-        fh.write(_TRAILER)
-    return target
-
-
-def _encode_frame(frame: np.ndarray, previous: np.ndarray | None, delay_cs: int) -> bytes:
-    """One GIF frame (control extension, descriptor, LZW data) drawing `frame` over `previous`.
-
-    frame, previous: uint8 (H, W). Only the bounding box of the pixels that changed is stored.
-    """
-    x0 = y0 = 0
-    patch = frame
-    if previous is not None:
-        changed = frame != previous
-        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-        if rows.size:
-            y0, x0 = int(rows[0]), int(cols[0])
-            patch = frame[y0 : rows[-1] + 1, x0 : cols[-1] + 1]
-        else:
-            patch = frame[:1, :1]
-    image = Image.fromarray(np.ascontiguousarray(patch))
-    chunks = GifImagePlugin.getdata(image, (x0, y0), duration=delay_cs * 10, disposal=1)
-    return b"".join(chunks)
+        fh.write(data)
+    return GifResult(target, len(data), plan)

@@ -3,9 +3,11 @@
 It works on the frames recorded when it was opened (a snapshot's `frames`, shared and
 read-only, so training goes on untouched). The options are the export layer's: format, frame
 range, frames per second, nearest-neighbour scale, GIF loop count, the step label and the
-loss panel beside the grid. The first and last frame of the range are previewed exactly as
-they will be written (the writers' own `FrameComposer`). Export writes in a background
-thread with a progress bar; Cancel stops it and, as any failure, leaves no file behind.
+loss panel beside the grid, and the GIF's size limit. The first and last frame of the range
+are previewed exactly as they will be written (the writers' own `FrameComposer`); the GIF's
+size is estimated in the background as the options change (`plan_gif`: gray levels and
+frames kept to fit the limit). Export writes in a background thread with a progress bar;
+Cancel stops it and, as any failure, leaves no file behind.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -34,9 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.export import LossPanel, write_gif, write_mp4
+from ganstudio.export import GifPlan, LossPanel, plan_gif, write_gif, write_mp4
 from ganstudio.export.compose import FrameComposer
 from ganstudio.export.gif import MAX_FPS
+from ganstudio.export.gif_budget import DEFAULT_MAX_MB, MB, smallest_film
 from ganstudio.export.video import MACRO_BLOCK
 from ganstudio.gui.export_job import ExportJob, Progress
 from ganstudio.snapshot import Snapshot
@@ -45,6 +49,7 @@ SUFFIXES = {"GIF": ".gif", "MP4": ".mp4"}
 PREVIEW_MIN = (320, 180)  # the smallest preview box, in pixels; previews grow with the dialog
 PREVIEW_BACKGROUND = QColor("#111214")
 ERROR_STYLE = "QLabel { color: #ff8a80; }"
+ESTIMATE_DELAY_MS = 150  # estimate once the options have stood still this long
 
 
 class FramePreview(QWidget):
@@ -120,6 +125,25 @@ class ExportDialog(QDialog):
         self.panel.setEnabled(self.loss_panel is not None)
         self.panel.setToolTip("Draw D's loss (white) and G's loss (gray) up to each frame's step beside the grid.")
         self.size_info = QLabel("")
+        self.max_mb = QDoubleSpinBox()
+        self.max_mb.setRange(0.0, 1000.0)
+        self.max_mb.setDecimals(2)
+        self.max_mb.setValue(DEFAULT_MAX_MB)
+        self.max_mb.setSuffix(" MB")
+        self.max_mb.setSpecialValueText("no limit")
+        self.max_mb.setToolTip(
+            "Size limit of the GIF: fewer gray levels first, then fewer frames, only as needed. 0 = no limit: exact grays, every frame."
+        )
+        self.estimate = QLabel("")
+        self.plan: GifPlan | None = None  # the latest estimate (None: none yet, or the limit cannot be met)
+        self.estimating = False  # an estimate is due or running (tests wait on it)
+        self._estimate_job: ExportJob | None = None
+        self._estimate_due = False  # the timer fired while an estimate was running
+        self._generation = 0  # counts option changes
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self._start_estimate)
         self.path = QLineEdit(str(default_path))
         self.browse = QPushButton("Browse…")
         self.first_preview, self.last_preview = FramePreview(), FramePreview()
@@ -143,7 +167,7 @@ class ExportDialog(QDialog):
         # Keep first <= last before the preview sees the new range.
         self.first.valueChanged.connect(lambda v: self.last.setValue(max(v, self.last.value())))
         self.last.valueChanged.connect(lambda v: self.first.setValue(min(v, self.first.value())))
-        for spin in (self.first, self.last, self.fps, self.scale, self.loop):
+        for spin in (self.first, self.last, self.fps, self.scale, self.loop, self.max_mb):
             spin.valueChanged.connect(self.update_preview)
         for box in (self.label, self.panel):
             box.toggled.connect(self.update_preview)
@@ -200,6 +224,10 @@ class ExportDialog(QDialog):
             extras.addWidget(widget)
         extras.addStretch(1)
         form.addRow("Draw", extras)
+        size = QHBoxLayout()
+        size.addWidget(self.max_mb)
+        size.addWidget(self.estimate, 1)
+        form.addRow("Size limit", size)
         where = QHBoxLayout()
         where.addWidget(self.path, 1)
         where.addWidget(self.browse)
@@ -231,8 +259,12 @@ class ExportDialog(QDialog):
         return FrameComposer(self.frames, self.steps, block=block, **self._composition())
 
     def update_preview(self) -> None:
-        """Compose the first and last frame of the range and show them, with the output size."""
-        self.loop.setEnabled(self.format.currentText() == "GIF")
+        """Compose the first and last frame of the range and show them, with the output size;
+        schedule a new size estimate."""
+        gif = self.format.currentText() == "GIF"
+        self.loop.setEnabled(gif)
+        self.max_mb.setEnabled(gif)
+        self._schedule_estimate(gif and bool(self.frames))
         if not self.frames:
             self._check_ready()
             return
@@ -246,6 +278,7 @@ class ExportDialog(QDialog):
             self.last_preview.set_frame(None)
             self._show_status(str(exc), error=True)
             self.export_button.setEnabled(False)
+            self._schedule_estimate(False)
             return
         self.first_preview.set_frame(composer[0])
         self.last_preview.set_frame(composer[len(composer) - 1])
@@ -256,6 +289,53 @@ class ExportDialog(QDialog):
         if self.state == "idle":
             self._show_status("")
         self._check_ready()
+
+    # -- size estimate (GIF) --------------------------------------------------------------------
+    def _max_mb(self) -> float | None:
+        return self.max_mb.value() or None
+
+    def _schedule_estimate(self, wanted: bool) -> None:
+        """Estimate the GIF's size once the options stand still (or clear the estimate)."""
+        self._generation += 1  # results of earlier options are dropped
+        self.plan = None
+        self.estimating = wanted
+        self._estimate_timer.stop()
+        self._set_estimate("estimating…" if wanted else "")
+        if wanted:
+            self._estimate_timer.start()
+
+    def _start_estimate(self) -> None:
+        if self._estimate_job is not None:  # one at a time: this one starts when the running one ends
+            self._estimate_due = True
+            return
+        frames, steps, composition, max_mb = self.frames, self.steps, self._composition(), self._max_mb()
+        generation = self._generation
+        self._estimate_due = False
+        self._estimate_job = ExportJob(lambda progress: (generation, plan_gif(frames, steps, max_mb=max_mb, **composition)), self)
+        self._estimate_job.written.connect(self._estimated)
+        self._estimate_job.failed.connect(lambda message: self._estimated((generation, None), message))
+        self._estimate_job.start()
+
+    def _estimated(self, result: tuple[int, GifPlan | None], failure: str = "") -> None:
+        generation, plan = result
+        self._estimate_job.wait()
+        self._estimate_job = None
+        if self._estimate_due:
+            self._start_estimate()
+        if generation != self._generation:
+            return
+        self.plan, self.estimating = plan, False
+        if failure:
+            self._set_estimate(failure, error=True)
+        elif plan is None:
+            least = smallest_film(self.last.value() - self.first.value() + 1)
+            self._set_estimate(f"cannot fit in {self._max_mb():g} MB, not even with {least}", error=True)
+        else:
+            self._set_estimate(f"≈ {plan.estimate / MB:.1f} MB: {plan.describe()}")
+
+    def _set_estimate(self, text: str, error: bool = False) -> None:
+        self.estimate.setText(text)
+        self.estimate.setStyleSheet(ERROR_STYLE if error else "")
 
     def _format_changed(self, name: str) -> None:
         path = Path(self.path.text())
@@ -278,15 +358,18 @@ class ExportDialog(QDialog):
         """Write the chosen range to the chosen file in a background thread."""
         path = Path(self.path.text().strip()).expanduser()
         options = {**self._composition(), "fps": self.fps.value()}
-        if self.format.currentText() == "GIF":
-            options["loop"] = self.loop.value()
-            writer = write_gif
-        else:
-            writer = write_mp4
+        gif = self.format.currentText() == "GIF"
+        if gif:
+            options.update(loop=self.loop.value(), max_mb=self._max_mb())
         frames, steps = self.frames, self.steps
 
-        def write(progress: Progress) -> Path:
-            return writer(path, frames, steps, progress=progress, **options)
+        def write(progress: Progress) -> tuple[Path, str]:
+            """(the written file, what it holds in words)."""
+            if gif:
+                result = write_gif(path, frames, steps, progress=progress, **options)
+                return result.path, result.describe()
+            written = write_mp4(path, frames, steps, progress=progress, **options)
+            return written, f"{options['stop'] - options['start']} frames, {written.stat().st_size / MB:.1f} MB"
 
         self.job = ExportJob(write, self)
         self.job.progress.connect(self._progress)
@@ -313,10 +396,10 @@ class ExportDialog(QDialog):
         self.progress.setMaximum(total)
         self.progress.setValue(done)
 
-    def _written(self, path: str) -> None:
-        size = Path(path).stat().st_size
+    def _written(self, written: tuple[Path, str]) -> None:
+        path, what = written
         seconds = time.monotonic() - self._started
-        self._finished("written", f"Wrote {path} ({self.progress.maximum()} frames, {size / 1e6:.1f} MB) in {seconds:.1f} s.")
+        self._finished("written", f"Wrote {path} in {seconds:.1f} s: {what}.")
 
     def _finished(self, state: str, message: str, error: bool = False) -> None:
         self.state = state
@@ -334,10 +417,12 @@ class ExportDialog(QDialog):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     def done(self, result: int) -> None:
-        """Closing the dialog cancels a running export and waits for its thread."""
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait()
+        """Closing the dialog cancels a running export and waits for its thread (and an estimate's)."""
+        self._estimate_timer.stop()
+        for job in (self.job, self._estimate_job):
+            if job is not None:
+                job.cancel()
+                job.wait()
         super().done(result)
 
 

@@ -1,4 +1,5 @@
-"""One export running in a background thread, reporting to the GUI thread through Qt signals.
+"""One export (or its size estimate) running in a background thread, reporting to the GUI
+thread through Qt signals.
 
 The job object lives in the GUI thread; its signals are emitted from the export thread and
 therefore arrive queued, in the GUI thread. Cancelling sets a flag that the writer's
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -24,18 +25,19 @@ class ExportCancelled(Exception):
 
 
 class ExportJob(QObject):
-    """Runs `write(progress)` (a writer call that returns the written path) in a thread.
+    """Runs `write(progress)` (a writer call, or any slow export-layer call) in a thread.
 
-    Signals (received in the GUI thread): progress(done, total) after each frame; written(path)
-    on success; failed(message) for an ExportError or invalid options; cancelled().
+    Signals (received in the GUI thread): progress(done, total) after each frame; written(result)
+    on success, with what `write` returned; failed(message) for an ExportError or invalid
+    options; cancelled().
     """
 
     progress = Signal(int, int)
-    written = Signal(str)
+    written = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, write: Callable[[Progress], Path], parent: QObject | None = None) -> None:
+    def __init__(self, write: Callable[[Progress], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._write = write
         self._cancel = threading.Event()
@@ -60,7 +62,7 @@ class ExportJob(QObject):
 
     def _run(self) -> None:
         try:
-            path = self._write(self._report)
+            result = self._write(self._report)
         except ExportCancelled:
             self.cancelled.emit()
         except (ExportError, ValueError) as exc:
@@ -68,4 +70,4 @@ class ExportJob(QObject):
         except Exception as exc:  # noqa: BLE001 -- a bug must end the job visibly, not hang the dialog
             self.failed.emit(f"Export failed: {type(exc).__name__}: {exc}")
         else:
-            self.written.emit(str(path))
+            self.written.emit(result)

@@ -1,0 +1,130 @@
+"""GIF size limits on a real recording, read back frame by frame: the limit is met, frames decode
+within the error the plan states, gray levels give way before frames do, and a limit that cannot
+be met is one clear error."""
+
+import numpy as np
+import pytest
+
+from support import read_gif
+from ganstudio.config import RunConfig
+from ganstudio.export import ExportError, plan_gif, upscale, write_gif
+from ganstudio.export.compose import FrameComposer
+from ganstudio.export.gif_budget import GRAY_LEVELS, thinned
+from ganstudio.export.gif_encoder import GifEncoder, GrayPalette
+from ganstudio.session import Session
+
+FRAMES = 60
+
+
+@pytest.fixture(scope="module")
+def recording():
+    """A short real training run's film: FRAMES grids of 8x8 synthetic digits (233x233), and their steps."""
+    config = RunConfig().with_values({
+        "data.dataset": "synthetic-digits",
+        "generator.hidden": "32",
+        "discriminator.hidden": "32",
+        "data.batch_size": "32",
+        "view.record_every": 2,
+        "view.insight_every": 0,
+    })
+    session = Session(config)
+    while len(session.recorder) < FRAMES:
+        session.step()
+    steps, frames = session.recorder.snapshot()
+    assert frames[0].shape == (233, 233)
+    return frames, steps
+
+
+def actual_size(frames, steps, levels, stride=1):
+    """Bytes of the labelled scale-2 GIF of every `stride`-th frame at `levels` gray levels."""
+    encoder = GifEncoder(FrameComposer(frames, steps, label=True))
+    data, size = encoder.encode(levels, thinned(len(frames), stride))
+    return size
+
+
+def check_frames(result, frames, steps):
+    """The GIF holds the plan's frames at 10 fps, each within the plan's error of the composed
+    frame, the grid area within that error of the recorded grid (no label over it)."""
+    got, durations, loop = read_gif(result.path)
+    composer = FrameComposer(frames, steps, label=True)
+    keep = result.plan.keep
+    assert keep[0] == 0 and keep[-1] == len(frames) - 1 and len(got) == len(keep)
+    assert durations == [100] * len(keep) and loop == 0
+    y, x, height, width = (2 * v for v in composer.grid_box)
+    assert y > 0  # the label strip is above the grid
+    errors, grid_errors = [], []
+    for shown, i in zip(got, keep):
+        errors.append(np.abs(shown.astype(int) - composer[int(i)]).max())
+        grid_errors.append(np.abs(shown[y : y + height, x : x + width].astype(int) - upscale(frames[i], 2)).max())
+    assert max(errors) <= result.plan.max_error and max(grid_errors) <= result.plan.max_error
+    return max(errors)
+
+
+def test_without_a_limit_every_frame_is_exact_and_the_grid_untouched(tmp_path, recording):
+    frames, steps = recording
+    result = write_gif(tmp_path / "exact.gif", frames, steps, label=True)
+    assert (result.plan.levels, result.plan.stride, result.plan.max_error) == (256, 1, 0)
+    assert check_frames(result, frames, steps) == 0
+    assert result.describe() == f"{result.size / 1e6:.1f} MB: exact grays, all {FRAMES} frames"
+
+
+def test_a_limit_takes_the_most_gray_levels_that_fit(tmp_path, recording):
+    frames, steps = recording
+    sizes = {levels: actual_size(frames, steps, levels) for levels in (63, 31)}
+    assert sizes[63] > 1.3 * sizes[31]
+    limit = (sizes[63] * sizes[31]) ** 0.5 / 1e6  # 63 levels do not fit, 31 do
+    result = write_gif(tmp_path / "limited.gif", frames, steps, label=True, max_mb=limit)
+    assert result.size == result.path.stat().st_size <= limit * 1e6
+    assert (result.plan.levels, result.plan.stride) == (31, 1)
+    assert 0 < check_frames(result, frames, steps) <= 4 == result.plan.max_error
+    assert result.describe() == f"{result.size / 1e6:.1f} MB (limit {limit:g} MB): 31 gray levels (each pixel within 4), all {FRAMES} frames"
+
+
+def test_frames_are_thinned_only_when_the_fewest_gray_levels_do_not_fit(tmp_path, recording):
+    frames, steps = recording
+    fewest = actual_size(frames, steps, GRAY_LEVELS[-1])
+    limit = 0.6 * fewest / 1e6
+    result = write_gif(tmp_path / "thin.gif", frames, steps, label=True, max_mb=limit)
+    plan = result.plan
+    assert result.size <= limit * 1e6 and plan.stride >= 2
+    assert np.array_equal(plan.keep, np.unique([*range(0, FRAMES, plan.stride), FRAMES - 1]))  # evenly spread, last kept
+    check_frames(result, frames, steps)
+    assert f"every {plan.stride}" in result.describe() and f"({len(plan.keep)} of {FRAMES})" in result.describe()
+
+
+def test_a_limit_that_cannot_be_met_is_one_clear_error_and_writes_nothing(tmp_path, recording):
+    frames, steps = recording
+    target = tmp_path / "tiny.gif"
+    target.write_bytes(b"old")
+    with pytest.raises(ExportError) as info:
+        write_gif(target, frames, steps, label=True, max_mb=0.001)
+    message = str(info.value)
+    assert message.startswith(f"Could not write {str(target)!r}: it cannot fit in 0.001 MB; even 7 gray levels and 2 of {FRAMES} frames")
+    assert len(message.splitlines()) == 1 and target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny.gif"]
+    assert plan_gif(frames, steps, label=True, max_mb=0.001) is None
+
+
+def test_the_estimate_is_close_to_the_real_size(recording):
+    frames, steps = recording
+    plans = [plan_gif(frames, steps, label=True, max_mb=max_mb) for max_mb in (None, 1.0, 0.1)]
+    assert len({(plan.levels, plan.stride) for plan in plans}) == 3
+    for plan in plans:
+        size = actual_size(frames, steps, plan.levels, plan.stride)
+        assert abs(plan.estimate - size) <= 0.1 * size
+
+
+@pytest.mark.parametrize("levels", GRAY_LEVELS)
+def test_each_gray_level_decodes_to_its_palette_within_its_error(tmp_path, levels):
+    ramp = np.tile(np.arange(256, dtype=np.uint8), (4, 1))
+    frames = [ramp, np.roll(ramp, 7, axis=1), np.roll(ramp, 7, axis=1)]
+    encoder = GifEncoder(FrameComposer(frames, scale=1))
+    data, size = encoder.encode(levels, np.arange(3))
+    (tmp_path / "ramp.gif").write_bytes(data)
+    got, durations, _ = read_gif(tmp_path / "ramp.gif")
+    palette = GrayPalette(levels)
+    assert len(got) == 3 and size == len(data)
+    for shown, frame in zip(got, frames):
+        assert np.array_equal(shown, palette.grays[palette.indices(frame)])
+        assert np.abs(shown.astype(int) - frame).max() == palette.max_error
+    assert palette.bits == (8 if levels > 127 else (levels).bit_length())
