@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ganstudio.config import ConfigError, RunConfig, from_toml, to_toml
 from ganstudio.data import DatasetError
 from ganstudio.engine.gan import GAN
 from ganstudio.export.atomic import atomic_file
+from ganstudio.memory import check_memory
 
 FORMAT = "ganstudio-checkpoint-1"
 
@@ -63,13 +65,16 @@ class Checkpoint:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            with np.load(self.path, allow_pickle=False) as npz:
+            loaded = np.load(self.path, mmap_mode="r", allow_pickle=False)  # a .npy is mapped, not read
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint but a single NumPy array (.npy); a checkpoint is the .npz file train writes")
+            with loaded as npz:
                 self.arrays = {k: npz[k] for k in npz.files}
         except FileNotFoundError:
             raise CheckpointError(f"{self.path}: no such file") from None
         except OSError as exc:
             raise CheckpointError(f"{self.path}: cannot read the checkpoint ({exc.strerror or exc})") from None
-        except (ValueError, zipfile.BadZipFile, EOFError):
+        except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
             raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint, or a damaged one (expected an .npz archive)") from None
         if str(self.arrays.get("format", "")) != FORMAT:
             raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint (no '{FORMAT}' marker)")
@@ -78,7 +83,7 @@ class Checkpoint:
             self.rng_state = json.loads(str(self.arrays["rng"]))
             self.step = int(self.arrays["step"])
             self.elapsed = float(self.arrays["elapsed"])
-        except (KeyError, ValueError, ConfigError) as exc:
+        except (KeyError, TypeError, ValueError, ConfigError) as exc:
             raise CheckpointError(f"{self.path}: damaged checkpoint ({exc})") from None
 
     def section(self, prefix: str) -> dict[str, np.ndarray]:
@@ -87,6 +92,7 @@ class Checkpoint:
     def build_gan(self) -> GAN:
         """The GAN with the saved weights (no dataset needed), e.g. for sampling."""
         c = self.config
+        check_memory(c)
         gan = GAN(c.generator_spec(), c.discriminator_spec(), c.optimizer.g, c.optimizer.d, c.training, np.random.default_rng(0))
         try:
             gan.load_state_dict(self.section("gan"))

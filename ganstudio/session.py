@@ -28,6 +28,7 @@ from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.tracker import InsightTracker
 from ganstudio.insight.warnings import TrainingWarning
+from ganstudio.memory import check_memory
 from ganstudio.recording import FrameRecorder
 
 MAX_GRID_SAMPLES = 100  # the fixed noise batch: enough for a 10x10 grid
@@ -154,6 +155,7 @@ class Session:
 
     def _build(self, config: RunConfig) -> None:
         """Everything from the seed: data, RNG, networks, data order, history."""
+        check_memory(config)
         self.dataset = self._load_data(config)
         self.config = config
         self.rng = np.random.default_rng(config.seed)
@@ -348,6 +350,7 @@ class Session:
             self.pending.update({k: new.get(k) for k in changed})
             return
         old = self.config
+        check_memory(new, current=old)
         if any(k in DATA_KEYS for k in changed):
             if new.data_size != old.data_size:
                 raise ConfigError(
@@ -383,6 +386,7 @@ class Session:
         section = "generator." if network == "g" else "discriminator."
         changes = {k: v for k, v in self.pending.items() if k.startswith(section)}
         new = self.config.with_values(changes)
+        check_memory(new, current=self.config)
         self._reverts.append(self._capture())
         old = self.config
         spec = new.generator_spec() if network == "g" else new.discriminator_spec()
