@@ -137,7 +137,7 @@ def test_losses_exploding_before_the_first_check_are_warned_at_it():
     train(session, 100)
     assert session.step_count == 100 and session.history.latest()["g_loss"] > 1e4
     assert ("divergence", 50) in [(w.kind, w.since) for w in session.insight.warnings]
-    assert [e.step for e in session.history.events if e.key == "warning: Training is diverging"] == [50]
+    assert [e.step for e in session.history.events if e.label == "warning: Training is diverging"] == [50]
 
 
 def test_a_healthy_run_is_not_called_diverging(mnist_dir):
