@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from ganstudio.data import DatasetError
 from ganstudio.data.mnist import FAMILIES, data_root, on_disk
 from ganstudio.engine.gan import GAN
 from ganstudio.export.atomic import atomic_file
+from ganstudio.memory import check_memory
 from ganstudio.run_state import build_gan, section
 
 FORMAT = "ganstudio-checkpoint-1"
@@ -46,13 +48,16 @@ class Checkpoint:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            with np.load(self.path, allow_pickle=False) as npz:
+            loaded = np.load(self.path, mmap_mode="r", allow_pickle=False)  # a .npy is mapped, not read
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint but a single NumPy array (.npy); a checkpoint is the .npz file train writes")
+            with loaded as npz:
                 self.arrays = {k: npz[k] for k in npz.files}
         except FileNotFoundError:
             raise CheckpointError(f"{self.path}: no such file") from None
         except OSError as exc:
             raise CheckpointError(f"{self.path}: cannot read the checkpoint ({exc.strerror or exc})") from None
-        except (ValueError, zipfile.BadZipFile, EOFError):
+        except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
             raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint, or a damaged one (expected an .npz archive)") from None
         if str(self.arrays.get("format", "")) != FORMAT:
             raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint (no '{FORMAT}' marker)")
@@ -62,7 +67,7 @@ class Checkpoint:
             self.step = int(self.arrays["step"])
             self.elapsed = float(self.arrays["elapsed"])
             self.data_dir: str | None = str(self.arrays["data_dir"]) if "data_dir" in self.arrays else None
-        except (KeyError, ValueError, ConfigError) as exc:
+        except (KeyError, TypeError, ValueError, ConfigError) as exc:
             raise CheckpointError(f"{self.path}: damaged checkpoint ({exc})") from None
 
     def section(self, prefix: str) -> dict[str, np.ndarray]:
@@ -70,6 +75,7 @@ class Checkpoint:
 
     def build_gan(self) -> GAN:
         """The GAN with the saved weights (no dataset needed), e.g. for sampling."""
+        check_memory(self.config)
         gan = build_gan(self.config, np.random.default_rng(0))
         try:
             gan.load_state_dict(self.section("gan"))

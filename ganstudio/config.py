@@ -32,6 +32,7 @@ else:  # pragma: no cover
 
 DATASETS = ("mnist", "fashion-mnist", "kmnist", "synthetic-digits", "ring8", "grid25", "spiral", "moons", "folder")
 TOY_DATASETS = ("ring8", "grid25", "spiral", "moons")
+ALL_CLASSES = "all"  # how TOML, --set and the window say "every class" for data.classes (the model holds ())
 
 
 class ConfigError(ValueError):
@@ -40,7 +41,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class DataConfig:
-    """dataset: one of DATASETS; classes: digit/class subset, () for all; folder: the image
+    """dataset: one of DATASETS; classes: digit/class subset, () for all (written ALL_CLASSES
+    in TOML, --set and dotted-key changes, where an empty list is refused); folder: the image
     folder for dataset "folder"; image_size: side of the square images a folder is resized to."""
 
     dataset: str = "mnist"
@@ -256,43 +258,57 @@ def _describe_range(rule: tuple[float, float, bool, bool]) -> str:
     return f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
 
 
+def _whole(value: Any) -> int:
+    """A whole number from an int, an integral float (128.0) or a numeral string ("128");
+    ValueError for anything else, bools and fractions (128.7) included."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(value)
+    return int(value)
+
+
 def _coerce(key: str, kind: Any, value: Any) -> Any:
-    """Turn a TOML value or a command-line string into the field's type, or raise ConfigError."""
+    """Turn a TOML value or a command-line string into the field's type, or raise ConfigError.
+
+    Strict: true is not a number, 128.7 is not a whole number, 5 is not a bool. For
+    ``data.classes`` the word "all" is the only way to say every class: an empty list is refused."""
     try:
         if kind in (int, "int"):
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            return int(value)
+            return _whole(value)
         if kind in (float, "float"):
             if isinstance(value, bool):
-                raise ValueError
+                raise ValueError(value)
             return float(value)
         if kind in (bool, "bool"):
-            if isinstance(value, str):
-                if value.lower() in ("true", "1", "yes", "on"):
-                    return True
-                if value.lower() in ("false", "0", "no", "off"):
-                    return False
-                raise ValueError
-            return bool(value)
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
+                return False
+            raise ValueError(value)
         if kind in (str, "str"):
             if not isinstance(value, str):
-                raise ValueError
+                raise ValueError(value)
             return value
         # tuple[int, ...]
+        items = value
         if isinstance(value, str):
             text = value.strip().strip("[]()")
-            if key == "data.classes" and text.lower() in ("all", ""):
+            if key == "data.classes" and text.lower() == ALL_CLASSES:
                 return ()
-            value = [v for v in text.replace(",", " ").split()]
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = [value]
-        return tuple(int(v) for v in value)
+            items = text.replace(",", " ").split()
+        if isinstance(items, int) and not isinstance(items, bool):
+            items = [items]
+        values = tuple(_whole(v) for v in items)
     except (TypeError, ValueError):
         expected = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "text"}.get(
-            kind if isinstance(kind, str) else getattr(kind, "__name__", ""), "a list of whole numbers like [128, 256]"
+            kind if isinstance(kind, str) else getattr(kind, "__name__", ""),
+            f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"' if key == "data.classes" else "a list of whole numbers like [128, 256]",
         )
         raise ConfigError(f"{key}: {value!r} is not {expected}") from None
+    if key == "data.classes" and not values:
+        raise ConfigError(f'data.classes: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class')
+    return values
 
 
 def _field_kind(f: dataclasses.Field) -> Any:
@@ -328,7 +344,7 @@ def validate(config: RunConfig) -> None:
 
 # -- dict / TOML ---------------------------------------------------------------------------------
 def to_dict(config: RunConfig) -> dict[str, Any]:
-    """Nested plain dict mirroring the TOML layout (tuples become lists)."""
+    """Nested plain dict mirroring the TOML layout (tuples become lists; every class is ALL_CLASSES)."""
     out: dict[str, Any] = {"seed": config.seed}
     for section in SECTIONS:
         obj = config.get(section)
@@ -337,7 +353,16 @@ def to_dict(config: RunConfig) -> dict[str, Any]:
         for part in path:
             target = target.setdefault(part, {})
         target[name] = {f.name: (list(v) if isinstance(v := getattr(obj, f.name), tuple) else v) for f in fields(obj)}
+    if not config.data.classes:
+        out["data"]["classes"] = ALL_CLASSES
     return out
+
+
+def _table(value: Any, section: str) -> dict[str, Any]:
+    """A section's settings, or ConfigError when the section was given as a value (`data = 5`)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{section}: {value!r} is not a section of settings; write [{section}] and key = value lines below it")
+    return value
 
 
 def from_dict(data: dict[str, Any]) -> RunConfig:
@@ -349,16 +374,14 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
         if name not in known_top:
             raise ConfigError(f"unknown setting {name!r}; top-level sections are: {', '.join(sorted(known_top))}")
     seed = _coerce("seed", int, data.get("seed", 0))
-    shared = {k: v for k, v in data.get("optimizer", {}).items() if k not in ("g", "d")}
+    optimizer = _table(data.get("optimizer", {}), "optimizer")
+    shared = {k: v for k, v in optimizer.items() if k not in ("g", "d")}
     sections: dict[str, Any] = {}
     for section, cls in SECTIONS.items():
         if section.startswith("optimizer."):
-            net = section.split(".")[1]
-            raw = {**shared, **data.get("optimizer", {}).get(net, {})}
+            raw = {**shared, **_table(optimizer.get(section.split(".")[1], {}), section)}
         else:
-            raw = data.get(section, {})
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{section}: expected a section of settings")
+            raw = _table(data.get(section, {}), section)
         by_name = {f.name: f for f in fields(cls)}
         values = {}
         for name, value in raw.items():
@@ -379,10 +402,7 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
 
 
 def to_toml(config: RunConfig) -> str:
-    data = to_dict(config)
-    if not data["data"]["classes"]:
-        data["data"]["classes"] = "all"
-    return tomli_w.dumps(data)
+    return tomli_w.dumps(to_dict(config))
 
 
 def from_toml(text: str, source: str = "config") -> RunConfig:
@@ -390,9 +410,6 @@ def from_toml(text: str, source: str = "config") -> RunConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-    classes = data.get("data", {}).get("classes")
-    if isinstance(classes, str):
-        data["data"]["classes"] = _coerce("data.classes", "tuple", classes)
     return from_dict(data)
 
 
@@ -402,6 +419,8 @@ def load_toml(path: str | Path) -> RunConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the config as UTF-8") from None
     try:
         return from_toml(text, str(path))
     except ConfigError as exc:

@@ -23,6 +23,7 @@ from ganstudio.data import BatchIterator, Dataset
 from ganstudio.engine.gan import GAN
 from ganstudio.history import History
 from ganstudio.insight.tracker import InsightTracker
+from ganstudio.memory import check_memory
 from ganstudio.recording import FrameRecorder
 from ganstudio.rng_streams import FIXED_NOISE, stream
 
@@ -62,7 +63,9 @@ class RunState:
         self.start(config)
 
     def start(self, config: RunConfig) -> None:
-        """Everything from the seed: data, random generator, networks, data order; no history."""
+        """Everything from the seed: data, random generator, networks, data order; no history.
+        Refuses (ConfigError) a run that cannot fit in memory before loading anything."""
+        check_memory(config)
         dataset = self._load_data(config)
         self.config = config
         self.dataset = dataset

@@ -26,6 +26,7 @@ from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import StepMetrics
 from ganstudio.engine.schedules import lr_factor
 from ganstudio.history import FIELDS, EventKind
+from ganstudio.memory import check_memory
 from ganstudio.run_state import RunState, State, fixed_noise
 from ganstudio.snapshot import Snapshot, render_samples, take_snapshot
 
@@ -264,6 +265,7 @@ class Session:
             return
         if p.needs_reset:
             raise ConfigError(f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; press Reset to start over with it")
+        check_memory(new, current=old)
         dataset = self._load_data(new) if p.new_data else self.dataset
         if new.data.batch_size > len(dataset):
             raise ConfigError(f"data.batch_size: {new.data.batch_size} is larger than the dataset ({len(dataset)} samples)")
@@ -294,6 +296,7 @@ class Session:
         old = self.config
         new = old.with_values(changes)
         p = plan(old, new)
+        check_memory(new, current=old)
         dataset = self._load_data(new) if p.new_data else self.dataset
         self._reverts.append(self.state.state_dict())
         state = self.state

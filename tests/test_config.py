@@ -24,6 +24,78 @@ def test_shared_optimizer_key_sets_both_networks():
 def test_classes_all_means_every_class():
     assert RunConfig().with_values({"data.classes": "all"}).data.classes == ()
     assert 'classes = "all"' in to_toml(RunConfig())
+    assert from_toml('[data]\nclasses = "all"').data.classes == ()
+    three = RunConfig().with_values({"data.classes": "[3]"})
+    assert three.with_values({"seed": 1}).data.classes == (3,) and three.with_values({"data.classes": "ALL"}).data.classes == ()
+
+
+@pytest.mark.parametrize("value", ["[]", "", " [ ] ", (), []])
+def test_an_empty_class_list_is_refused_not_taken_for_all(value):
+    with pytest.raises(ConfigError, match='data.classes: an empty list selects no class.*"all"'):
+        RunConfig().with_values({"data.classes": value})
+
+
+def test_an_empty_class_list_in_a_file_is_refused():
+    with pytest.raises(ConfigError, match="data.classes: an empty list"):
+        from_toml("[data]\nclasses = []")
+
+
+@pytest.mark.parametrize(
+    "toml, field",
+    [
+        ("[generator]\nhidden = [true]", "generator.hidden"),
+        ("[generator]\nhidden = [128.7]", "generator.hidden"),
+        ("[discriminator]\nhidden = [256, false]", "discriminator.hidden"),
+        ("[data]\nclasses = [3.5]", "data.classes"),
+        ("[data]\nclasses = [true]", "data.classes"),
+        ("[data]\nbatch_size = true", "data.batch_size"),
+        ("[data]\nbatch_size = 64.5", "data.batch_size"),
+        ("seed = 1.5", "seed"),
+        ("[training]\nema = 5", "training.ema"),
+        ("[optimizer]\nlr = true", "optimizer.g.lr"),
+    ],
+)
+def test_a_bool_or_a_fraction_is_not_a_whole_number(toml, field):
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.") + ": .* is not"):
+        from_toml(toml)
+
+
+@pytest.mark.parametrize(
+    "key, value", [("generator.hidden", "[128.7]"), ("generator.hidden", [True]), ("data.classes", "3.5"), ("data.batch_size", True)]
+)
+def test_set_and_the_window_are_as_strict_as_a_file(key, value):
+    with pytest.raises(ConfigError, match=key):
+        RunConfig().with_values({key: value})
+
+
+def test_whole_floats_and_numerals_still_count_as_whole_numbers():
+    config = from_toml("seed = 3.0\n[generator]\nhidden = [128.0, 256]\n[data]\nbatch_size = 32.0")
+    assert config.seed == 3 and config.generator.hidden == (128, 256) and config.data.batch_size == 32
+    assert isinstance(config.generator.hidden[0], int) and isinstance(config.data.batch_size, int)
+    assert RunConfig().with_values({"generator.hidden": "64, 32", "training.ema": "on"}).generator.hidden == (64, 32)
+
+
+@pytest.mark.parametrize(
+    "toml, words",
+    [
+        ("data = 5", "data: 5 is not a section of settings; write [data]"),
+        ("optimizer = 'adam'", "optimizer: 'adam' is not a section"),
+        ("[optimizer]\ng = 5", "optimizer.g: 5 is not a section of settings; write [optimizer.g]"),
+        ("[optimizer]\nd = [1]", "optimizer.d: [1] is not a section"),
+        ("training = true", "training: True is not a section"),
+    ],
+)
+def test_a_section_given_as_a_value_is_one_error(toml, words):
+    with pytest.raises(ConfigError) as info:
+        from_toml(toml)
+    assert words in str(info.value)
+
+
+def test_a_config_file_that_is_not_utf8_is_one_error(tmp_path):
+    latin = tmp_path / "latin1.toml"
+    latin.write_bytes("# caf\u00e9\nseed = 1\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1.toml: not UTF-8 text \(byte 0xe9 at offset 5\)"):
+        load_toml(latin)
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,14 @@ exploding losses, stay silent on real data, and do not flicker."""
 from functools import cache
 
 import numpy as np
+import pytest
 
 from ganstudio.config import RunConfig
 from ganstudio.data import load_dataset
 from ganstudio.engine.gan import StepMetrics
 from ganstudio.history import FIELDS, METRICS, History
 from ganstudio.insight.report import Probe
-from ganstudio.insight.warnings import Diagnoser, Measures
+from ganstudio.insight.warnings import Diagnoser, Measures, start_scale
 
 CONFIG = RunConfig()
 
@@ -100,12 +101,68 @@ def test_vanishing_generator_gradients_are_reported_for_any_loss():
 
 
 def test_exploding_losses_are_reported_as_divergence():
-    grow = lambda s: 1.0 if s < 1000 else 100.0  # noqa: E731
+    grow = lambda s: 1.0 if s < 1000 else 30.0  # noqa: E731  (10x < 30x < 100x: losses and gradients together, confirmed)
     history = healthy_history(d_loss=grow, g_loss=grow, d_grad_norm=grow)
     diagnoser = Diagnoser()
     started = run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000])
     assert started == {"divergence": 2000}
-    assert "exploding" in diagnoser.warnings[0].message
+    assert "exploding" in diagnoser.warnings[0].message and "gradient norms" in diagnoser.warnings[0].message
+
+
+def test_losses_that_explode_before_the_first_check_are_divergence_at_that_check():
+    """Adam at lr 10, as measured: D loss 1.6 at step 1, then D saturates (loss 0, gradients 0)
+    while G's loss sits near 1e7. No window ever looked healthy, and no gradient grew."""
+    history = healthy_history(
+        steps=1500,
+        d_loss=lambda s: 1.6 if s == 1 else 0.0,
+        g_loss=lambda s: 1.5e5 if s == 1 else 1e7,
+        d_grad_norm=lambda s: 14.0 if s == 1 else 0.0,
+        g_grad_norm=lambda s: 2e5 if s == 1 else 0.0,
+    )
+    diagnoser = Diagnoser()
+    started = run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500])
+    assert started["divergence"] == 500
+    (warning,) = [w for w in diagnoser.warnings if w.kind == "divergence"]
+    assert warning.message.startswith("The losses are exploding: 1") and "e+07, " in warning.message
+    assert "times their lowest level (1.39)" in warning.message
+    assert "gradient norms" not in warning.message  # they vanished: the losses alone tell
+
+
+def test_a_loss_that_stays_high_keeps_the_warning_after_its_gradients_vanish():
+    explode = lambda s: 1.0 if s <= 1000 else 500.0  # noqa: E731
+    history = healthy_history(steps=3000, d_loss=explode, g_loss=explode, g_grad_norm=lambda s: 3.0 if s <= 1500 else 0.0)
+    diagnoser = Diagnoser()
+    timeline = []
+    for step in (500, 1000, 1500, 2000, 2500, 3000):
+        diagnoser.update(Measures(step, 0.8), history, CONFIG)
+        timeline.append("divergence" in diagnoser.active)
+    assert timeline == [False, False, True, True, True, True]
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "least_squares", "hinge"])
+def test_losses_at_their_starting_level_are_not_growth(loss):
+    """A run whose losses stay where an untrained D puts them, or somewhat above (a strong D
+    pushes the non-saturating G loss to ~10), is not diverging."""
+    config = CONFIG.with_values({"training.loss": loss})
+    level = start_scale(loss)
+    history = healthy_history(d_loss=lambda s: level, g_loss=lambda s: level if s < 1000 else 8 * level)
+    diagnoser = Diagnoser()
+    assert "divergence" not in run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000, 2500, 3000])
+
+
+def test_switching_to_a_loss_of_another_scale_is_not_divergence():
+    """Wasserstein losses near 0.01, then the cross-entropy loss's ~1.4 after a live switch."""
+    history = healthy_history(steps=3000, d_loss=lambda s: 0.01 if s <= 1500 else 1.4, g_loss=lambda s: 0.01 if s <= 1500 else 0.7)
+    wgan = CONFIG.with_values({"training.loss": "wasserstein"})
+    diagnoser = Diagnoser()
+    for step in (500, 1000, 1500):
+        diagnoser.update(Measures(step, 0.8), history, wgan)
+    for step in (2000, 2500, 3000):
+        diagnoser.update(Measures(step, 0.8), history, CONFIG)
+    assert "divergence" not in diagnoser.active
+    restored = Diagnoser()
+    restored.load_state_dict(diagnoser.state_dict())
+    assert restored.state_dict()["loss_kind"] == "non_saturating"
 
 
 def test_remedies_fit_the_run():

@@ -169,6 +169,12 @@ class Adam(Optimizer):
 _KINDS = {cls.kind: cls for cls in (SGD, Momentum, RMSprop, Adam)}
 
 
+def arrays_per_parameter(kind: str) -> int:
+    """How many arrays of the parameters' size an optimizer of `kind` keeps: its state and one
+    scratch array (sgd 1, momentum and rmsprop 2, adam 3)."""
+    return len(_KINDS[kind].state_names) + 1
+
+
 def make_optimizer(spec: OptimizerSpec, size: int, dtype: type = np.float32) -> Optimizer:
     """A fresh optimizer of `spec.kind` for a parameter array of `size` elements."""
     try:

@@ -9,6 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLineEdit, QSpinBox, QWidget
 
+from ganstudio.config import ALL_CLASSES
+
 
 class ScientificSpinBox(QDoubleSpinBox):
     """A float editor for values spanning decades (learning rates, eps): shows `2e-04`, steps by
@@ -107,9 +109,10 @@ class IntListEdit(QLineEdit):
 
 class ClassPicker(QWidget):
     """Ten toggles for the digit/class subset (two rows of five); none checked means all
-    classes."""
+    classes. Emits `changed(value)`: the checked classes as a tuple, or config.ALL_CLASSES
+    when none is checked (an empty tuple is not a way to say all classes)."""
 
-    changed = Signal(tuple)
+    changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,7 +139,7 @@ class ClassPicker(QWidget):
 
     def _emit(self) -> None:
         if not self._quiet:
-            self.changed.emit(self.classes())
+            self.changed.emit(self.classes() or ALL_CLASSES)
 
 
 def is_close(a: float, b: float) -> bool:

@@ -16,18 +16,26 @@ Rules (window: the steps since the previous check; "median" over that window):
   G's gradient norm fell below 1% of its largest window median (vanishing gradients; clears
   at >= 5%).
 - divergence: the loss scale (median of max(|D loss|, |G loss|)) grew to more than 10x its
-  smallest window median and a gradient norm to more than 10x its smallest (clears below 3x).
+  reference and a gradient norm to more than 10x its smallest window median; or the loss scale
+  alone grew more than 100x (a saturated D's gradients vanish while the losses explode), which
+  starts the warning at once, with no second check to wait for. The loss reference is the
+  smallest window median so far, or the level the run started from if lower: the losses of an
+  untrained D (logits 0; 2 ln 2 for the cross-entropy losses, none for Wasserstein), so losses
+  that explode before the first check still count as grown. Clears once the loss scale is
+  within 10x and, unless within 3x, the gradient norm within 3x. References restart when the
+  loss kind changes (another loss, another scale).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 
 from ganstudio.config import RunConfig
-from ganstudio.engine.losses import PROBABILISTIC
+from ganstudio.engine.losses import PROBABILISTIC, d_loss_stacked, g_loss
 from ganstudio.history import History
 
 KINDS = ("mode_collapse", "d_overpowering", "divergence")
@@ -39,7 +47,8 @@ CONFIDENT = 0.5  # digits: mean classifier confidence at which samples count as 
 LOOKS_LIKE_DATA = 0.2  # 2D: high-quality fraction at which samples count as on the modes
 D_FAKE_LOW, D_FAKE_OK = 0.05, 0.15
 G_GRAD_LOW, G_GRAD_OK = 0.01, 0.05  # share of the largest window median of G's gradient norm
-EXPLODE, CALM = 10.0, 3.0  # growth over the smallest window median
+EXPLODE, CALM = 10.0, 3.0  # growth over the reference: loss and gradient norm together
+ORDERS = 100.0  # growth of the loss scale alone: two orders of magnitude
 
 
 @dataclass(frozen=True)
@@ -75,15 +84,31 @@ class TrainingWarning:
 
 @dataclass(frozen=True)
 class _Verdict:
+    """onset: the condition to start the warning holds; clear: the one to end it; at_once: the
+    onset is beyond doubt, start without waiting for `confirm` checks."""
+
     onset: bool
     clear: bool
     message: str = ""
+    at_once: bool = False
 
 
 def _window(history: History, name: str, start: int, end: int) -> np.ndarray:
     """The values of a history field at the steps in (start, end]."""
     steps, values = history.series(name)
     return values[(steps > start) & (steps <= end)]
+
+
+@cache
+def start_scale(loss: str) -> float:
+    """max(|D loss|, |G loss|) of an untrained D, whose logits are about 0: where a run's losses
+    begin (2 ln 2 for the cross-entropy losses, 2 for hinge, 0.5 least squares, 0 Wasserstein)."""
+    zeros = np.zeros((2, 1), np.float32)
+    return max(abs(d_loss_stacked(loss, zeros, 1)[0]), abs(g_loss(loss, zeros[:1])[0]))
+
+
+def _exploding(loss_growth: float, grad_growth: float, together: float, alone: float) -> bool:
+    return loss_growth > alone or (loss_growth > together and grad_growth > together)
 
 
 class Diagnoser:
@@ -99,6 +124,7 @@ class Diagnoser:
         self._streak = dict.fromkeys(KINDS, 0)  # consecutive checks pointing to a state change
         self._ref = {"g_grad_max": 0.0, "loss_min": math.inf, "grad_min": math.inf}
         self._last_step = 0
+        self._loss = ""  # the loss kind the loss and gradient references were measured with
 
     @property
     def warnings(self) -> tuple[TrainingWarning, ...]:
@@ -112,7 +138,7 @@ class Diagnoser:
         verdicts = {
             "mode_collapse": self._collapse(measures),
             "d_overpowering": self._overpowering(history, span, config),
-            "divergence": self._divergence(history, span),
+            "divergence": self._divergence(history, span, config.training.loss),
         }
         started = []
         for kind, v in verdicts.items():
@@ -124,7 +150,7 @@ class Diagnoser:
                 self._streak[kind] = 0
             elif active:
                 self.active[kind] = replace(self.active[kind], message=v.message or self.active[kind].message)
-            elif self._streak[kind] >= self.confirm:
+            elif self._streak[kind] >= self.confirm or v.at_once:
                 title, remedies = _ADVICE[kind](config)
                 self.active[kind] = TrainingWarning(kind, title, v.message, remedies, measures.step)
                 self._streak[kind] = 0
@@ -167,21 +193,25 @@ class Diagnoser:
         clear = clear and grad >= G_GRAD_OK * ref
         return _Verdict(bool(reasons), clear, " ".join(reasons))
 
-    def _divergence(self, history: History, span: tuple[int, int]) -> _Verdict:
+    def _divergence(self, history: History, span: tuple[int, int], loss_kind: str) -> _Verdict:
         d_loss, g_loss = _window(history, "d_loss", *span), _window(history, "g_loss", *span)
         if not len(d_loss):
             return _Verdict(False, False)
+        if loss_kind != self._loss:
+            self._ref.update(loss_min=math.inf, grad_min=math.inf)
+            self._loss = loss_kind
         loss = float(np.median(np.maximum(np.abs(d_loss), np.abs(g_loss))))
         grad = max(float(np.median(_window(history, name, *span))) for name in ("d_grad_norm", "g_grad_norm"))
-        ref_loss = self._ref["loss_min"] = min(self._ref["loss_min"], max(loss, 1e-3))
+        self._ref["loss_min"] = min(self._ref["loss_min"], max(loss, 1e-3))
+        ref_loss = min(self._ref["loss_min"], start_scale(loss_kind) or math.inf)
         ref_grad = self._ref["grad_min"] = min(self._ref["grad_min"], max(grad, 1e-6))
-        onset = loss > EXPLODE * ref_loss and grad > EXPLODE * ref_grad
-        message = (
-            f"The losses are exploding: {loss:.3g} (from {ref_loss:.3g}), gradient norms {grad:.3g} (from {ref_grad:.3g})."
-            if onset
-            else ""
-        )
-        return _Verdict(onset, loss < CALM * ref_loss or grad < CALM * ref_grad, message)
+        growth, grad_growth = loss / ref_loss, grad / ref_grad
+        onset = _exploding(growth, grad_growth, EXPLODE, ORDERS)
+        message = ""
+        if onset:
+            grads = f"; gradient norms {grad:.3g} (lowest {ref_grad:.3g})" if grad_growth > EXPLODE else ""
+            message = f"The losses are exploding: {loss:.3g}, {growth:,.0f} times their lowest level ({ref_loss:.3g}){grads}."
+        return _Verdict(onset, not _exploding(growth, grad_growth, CALM, EXPLODE), message, at_once=growth > ORDERS)
 
     # -- checkpoints ----------------------------------------------------------------------------
     def truncate_after(self, step: int) -> None:
@@ -199,6 +229,7 @@ class Diagnoser:
             "streak": np.array([self._streak[k] for k in KINDS], np.int64),
             "refs": np.array(list(self._ref.values()), np.float64),
             "last_step": np.array(self._last_step, np.int64),
+            "loss_kind": np.array(self._loss),
         }
 
     def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
@@ -209,6 +240,7 @@ class Diagnoser:
         self._streak = dict(zip(KINDS, (int(v) for v in d["streak"])))
         self._ref = dict(zip(self._ref, (float(v) for v in d["refs"])))
         self._last_step = int(d["last_step"])
+        self._loss = str(d.get("loss_kind", ""))  # older checkpoints: references restart at the next check
 
 
 # -- advice ---------------------------------------------------------------------------------------
