@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio import commands as cmd
+from ganstudio.change_plan import plan
 from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
@@ -97,14 +98,17 @@ def _session_from_args(args, line: ProgressLine) -> Session:
             return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
         except OfflineError as exc:
             raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
-    session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     changes = [parse_assignment(a) for a in args.set]
-    if args.seed is not None:
-        raise ConfigError("--seed: a resumed run keeps its seed")
+    if args.seed is not None or any(key == "seed" for key, _ in changes):
+        raise ConfigError("--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it")
+    session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     if args.gif_every is not None:
         changes.append(("view.record_every", str(args.gif_every)))
     for key, value in changes:
         session.apply(cmd.SetParam(key, value))
+    for network in plan(session.config, session.config.with_values(session.pending)).rebuild:
+        session.apply(cmd.Rebuild(network))  # as Apply in the window: that network starts afresh
+        line.message(f"ganstudio: {session.history.events[-1].label} (a new, untrained network; the other keeps its weights)")
     return session
 
 

@@ -310,3 +310,22 @@ def test_a_read_only_output_folder_is_refused_before_any_training(tmp_path):
     assert result.returncode == 2 and result.stderr.strip() == f"ganstudio: error: --out {out}: cannot write into {out} (Permission denied)"
     assert gif.returncode == 2 and gif.stderr.strip() == f"ganstudio: error: --gif {out / 'run.gif'}: cannot write into {out} (Permission denied)"
     assert list(out.iterdir()) == [] and not (tmp_path / "run").exists()
+
+
+def test_resume_applies_architecture_settings_and_refuses_a_new_seed(tmp_path):
+    """`--resume --set generator.*` rebuilds G (as Apply does) instead of leaving the setting
+    pending and unused; the seed of a resumed run cannot change."""
+    out = tmp_path / "run"
+    assert ganstudio("train", *SYNTHETIC, "--steps", "20", "--out", str(out)).returncode == 0
+    d_before = Checkpoint(out / "checkpoint.npz").section("gan")["d/params"]
+    resumed = ganstudio("train", "--resume", str(out / "checkpoint.npz"), "--set", "generator.hidden=[64]", "--steps", "30")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "rebuilt G: hidden [128] -> [64]" in resumed.stderr
+    ckpt = Checkpoint(out / "checkpoint.npz")
+    assert ckpt.step == 30 and ckpt.config.generator.hidden == (64,)
+    assert ckpt.build_gan().generator.spec.hidden == (64,)
+    assert not np.array_equal(ckpt.section("gan")["d/params"], d_before)  # D kept training from its weights
+    for seed in (["--seed", "3"], ["--set", "seed=3"]):
+        refused = ganstudio("train", "--resume", str(out / "checkpoint.npz"), *seed, "--steps", "40")
+        assert refused.returncode == 2 and refused.stderr.startswith("ganstudio: error: --seed: a resumed run keeps its seed")
+    assert Checkpoint(out / "checkpoint.npz").step == 30
