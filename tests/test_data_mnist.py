@@ -36,7 +36,7 @@ def write_pair(folder, images, labels, gz=True):
             (folder / name.removesuffix(".gz")).write_bytes(payload)
 
 
-# --- the real MNIST training set (found by conftest's mnist_dir) -----------------------------
+# --- the real MNIST training set (../shared/data/mnist) -------------------------------------
 
 
 @pytest.mark.real_mnist("its files' published MD5 checksums")
