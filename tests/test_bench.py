@@ -21,8 +21,8 @@ def bench(*args, **env):
     )
 
 
-def test_bench_json_names_both_configurations(mnist_dir):
-    result = bench("--json", "--seconds", "0.2", "--data-dir", str(mnist_dir))
+def test_bench_json_names_both_configurations(digits_dir):
+    result = bench("--json", "--seconds", "0.2", "--data-dir", str(digits_dir))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     rows = {row["name"]: row for row in report["configs"]}
@@ -37,8 +37,8 @@ def test_bench_json_names_both_configurations(mnist_dir):
     assert rows["large-mlp"]["gflop_per_step"] > rows["seed-mlp"]["gflop_per_step"]
 
 
-def test_bench_gui_compares_window_and_headless(mnist_dir):
-    result = bench("--gui", "--json", "--seconds", "1", "--rounds", "2", "--data-dir", str(mnist_dir))
+def test_bench_gui_compares_window_and_headless(digits_dir):
+    result = bench("--gui", "--json", "--seconds", "1", "--rounds", "2", "--data-dir", str(digits_dir))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["preset"] == "vanilla" and report["dataset"] == "mnist" and report["rounds"] == 2

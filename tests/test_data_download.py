@@ -119,6 +119,7 @@ def test_download_then_cache_hit(server, cache, monkeypatch, full_size_files):
     assert len(again) == 6000
 
 
+@pytest.mark.real_mnist("its byte-exact files, served as a download")
 def test_real_mnist_download_is_verified_by_checksum(server, cache, monkeypatch, mnist_dir):
     files = {name: (mnist_dir / name).read_bytes() for name in (IMAGES, LABELS)}
     monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "mnist", files))

@@ -24,6 +24,7 @@ def isolated_cache(tmp_path, monkeypatch):
 # --- the real MNIST training set (../shared/data/mnist) -------------------------------------
 
 
+@pytest.mark.real_mnist("its files' published MD5 checksums")
 def test_real_mnist_checksums(mnist_dir):
     assert (
         hashlib.md5(read_payload(mnist_dir / IMAGES)).hexdigest()
@@ -35,6 +36,7 @@ def test_real_mnist_checksums(mnist_dir):
     )
 
 
+@pytest.mark.real_mnist("its exact labels and class counts")
 def test_real_mnist_from_a_flat_folder(mnist_dir):
     images, labels = load_family("mnist", mnist_dir, download_missing=False)
     assert images.shape == (60000, 28, 28) and images.dtype == np.uint8
@@ -61,6 +63,7 @@ def test_real_mnist_from_a_flat_folder(mnist_dir):
     np.testing.assert_allclose(dataset.x[0], images[0].ravel() / 127.5 - 1.0, atol=1e-6)
 
 
+@pytest.mark.real_mnist("its exact class counts")
 def test_real_mnist_digit_subsets(mnist_dir):
     threes = load_dataset("mnist", data_dir=mnist_dir, classes=[3], download=False)
     assert len(threes) == 6131 and set(threes.labels.tolist()) == {3}

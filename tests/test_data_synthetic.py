@@ -1,6 +1,7 @@
 """synthetic-digits: the embedded offline dataset."""
 
 import numpy as np
+import pytest
 
 from ganstudio.data import load_dataset
 from ganstudio.data.synthetic_digits import generate_digits
@@ -47,6 +48,7 @@ def test_class_subset_and_distinct_digits():
     assert eights > 1.5 * ones  # an eight takes far more ink than a one
 
 
+@pytest.mark.real_mnist("synthetic digits name real ones by nearest neighbour")
 def test_a_person_would_read_them_as_mnist_digits(mnist_dir):
     """Nearest neighbour among synthetic digits labels real MNIST digits far above chance."""
     synthetic = load_dataset("synthetic-digits", value_range=(0, 1))

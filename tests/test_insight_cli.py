@@ -12,12 +12,12 @@ def ganstudio(*args):
     return subprocess.run([sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, timeout=300)
 
 
-def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(mnist_dir, tmp_path):
+def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(digits_dir, tmp_path):
     out = tmp_path / "run"
     small = ["--set", "generator.hidden=16", "--set", "discriminator.hidden=16"]
-    trained = ganstudio("train", "--data-dir", str(mnist_dir), *small, "--steps", "20", "--out", str(out))
+    trained = ganstudio("train", "--data-dir", str(digits_dir), *small, "--steps", "20", "--out", str(out))
     assert trained.returncode == 0, trained.stderr
-    result = ganstudio("sample", str(out / "checkpoint.npz"), "--report", "--data-dir", str(mnist_dir))
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "--report", "--data-dir", str(digits_dir))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert re.fullmatch(r"classes covered: \d+/10", next(l for l in lines if l.startswith("classes covered")))

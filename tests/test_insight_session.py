@@ -15,9 +15,10 @@ from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
 
-def frozen_single_digit_session(mnist_dir):
-    """An MNIST session whose generator draws one real digit whatever the noise: its output
-    layer's weights are zero and its bias is that digit, and its lr is ~0."""
+def frozen_single_digit_session(digits_dir):
+    """An MNIST session (on the MNIST-format digits of `digits_dir`) whose generator draws one
+    real digit whatever the noise: its output layer's weights are zero and its bias is that
+    digit, and its lr is ~0."""
     config = from_dict({
         "data": {"dataset": "mnist"},
         "generator": {"latent_size": 4, "hidden": [8]},
@@ -25,7 +26,7 @@ def frozen_single_digit_session(mnist_dir):
         "optimizer": {"g": {"kind": "sgd", "lr": 1e-30}},
         "view": {"insight_every": 600},
     })
-    session = Session(config, data_dir=str(mnist_dir))
+    session = Session(config, data_dir=str(digits_dir))
     digit = session.dataset.x[0]
     out = session.gan.generator.layers[-1]
     out.w[...] = 0.0
@@ -33,8 +34,8 @@ def frozen_single_digit_session(mnist_dir):
     return session, int(session.dataset.labels[0])
 
 
-def test_a_generator_drawing_one_digit_gets_the_collapse_warning(mnist_dir, tmp_path):
-    session, label = frozen_single_digit_session(mnist_dir)
+def test_a_generator_drawing_one_digit_gets_the_collapse_warning(digits_dir, tmp_path):
+    session, label = frozen_single_digit_session(digits_dir)
     session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=1800)))
     session.apply(cmd.Resume())
     while not session.paused:
@@ -50,7 +51,7 @@ def test_a_generator_drawing_one_digit_gets_the_collapse_warning(mnist_dir, tmp_
     assert [e.step for e in snap.events if e.kind is EventKind.WARNING and e.key.startswith("Mode collapse")] == [1800]
     assert snap.heatmap is None and snap.heatmap_extent is None
 
-    resumed = load_session(save_checkpoint(session, tmp_path / "c.npz"), data_dir=str(mnist_dir))
+    resumed = load_session(save_checkpoint(session, tmp_path / "c.npz"), data_dir=str(digits_dir))
     again = resumed.snapshot()
     assert again.warnings == snap.warnings
     for name, (s, v) in snap.insight_series.items():

@@ -17,8 +17,14 @@ CONFIG = RunConfig()
 
 
 @cache
-def mnist_probe(path):
-    return Probe(load_dataset("mnist", data_dir=path, value_range=(-1.0, 1.0)), (-1.0, 1.0))
+def digits_probe(path):
+    """The probe of the MNIST-format training set in `path` (the synthetic digits of `digits_dir`)."""
+    return Probe(load_dataset("mnist", data_dir=path, value_range=(-1.0, 1.0), download=False), (-1.0, 1.0))
+
+
+def held_out_digits(n):
+    """(n, 784) synthetic digits in [-1, 1] that are not in `digits_dir` (another seed)."""
+    return load_dataset("synthetic-digits", seed=1, size=n).x
 
 
 def healthy_history(steps=3000, **overrides):
@@ -41,9 +47,9 @@ def run_checks(diagnoser, history, measures_at, steps):
     return started
 
 
-def test_a_single_repeated_digit_fires_the_collapse_warning(mnist_dir):
-    probe = mnist_probe(mnist_dir)
-    digit = np.repeat(probe.dataset.x[50_000:50_001], 1000, axis=0)
+def test_a_single_repeated_digit_fires_the_collapse_warning(digits_dir):
+    probe = digits_probe(digits_dir)
+    digit = np.repeat(held_out_digits(1), 1000, axis=0)
     report = probe.report(digit)
     assert report.coverage.classes_covered == 1 and report.diversity < 1e-6
     diagnoser, history = Diagnoser(), healthy_history()
@@ -55,9 +61,9 @@ def test_a_single_repeated_digit_fires_the_collapse_warning(mnist_dir):
     assert warning.line().startswith("warning at step 2000: Mode collapse")
 
 
-def test_real_digits_raise_no_warning(mnist_dir):
-    probe = mnist_probe(mnist_dir)
-    report = probe.report(probe.dataset.x[50_000:51_000])
+def test_real_digits_raise_no_warning(digits_dir):
+    probe = digits_probe(digits_dir)
+    report = probe.report(held_out_digits(1000))
     assert report.coverage.classes_covered == 10 and 0.9 < report.diversity < 1.1
     diagnoser = Diagnoser()
     assert run_checks(diagnoser, healthy_history(), lambda s: report.measures(s, 10), range(500, 3001, 500)) == {}

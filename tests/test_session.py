@@ -32,16 +32,17 @@ def same_weights(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def test_resume_from_a_checkpoint_is_bit_exact_on_real_mnist(tmp_path, mnist_dir):
-    config = load_preset("vanilla")
-    straight = Session(config, data_dir=str(mnist_dir))
-    assert straight.dataset.x.shape == (60000, 784)
+def test_resume_from_a_checkpoint_is_bit_exact(tmp_path, digits_dir):
+    config = load_preset("vanilla")  # MNIST, read from the MNIST-format digits of digits_dir
+    straight = Session(config, data_dir=str(digits_dir))
+    assert straight.dataset.name == "mnist" and straight.dataset.x.shape[1] == 784
     train(straight, 400)
 
-    first = Session(config, data_dir=str(mnist_dir))
+    first = Session(config, data_dir=str(digits_dir))
     train(first, 200)
+    assert first.epoch > 10 and first.batches.step_in_epoch > 0  # saved mid-epoch, after many reshuffles
     save_checkpoint(first, tmp_path / "checkpoint.npz")
-    resumed = load_session(tmp_path / "checkpoint.npz", data_dir=str(mnist_dir))
+    resumed = load_session(tmp_path / "checkpoint.npz", data_dir=str(digits_dir))
     assert resumed.step_count == 200 and len(resumed.history) == 200
     train(resumed, 200)
     assert same_weights(weights(resumed), weights(straight))

@@ -131,7 +131,7 @@ def load_family(
     family = FAMILIES[name]
     root = data_root(data_dir)
     cache = root / family.name
-    found = _local_source(family, root)
+    found = local_source(family, root)
     if isinstance(found, tuple):
         return _read_pair(family, *found)
     if found is not None:
@@ -151,7 +151,7 @@ def load_family(
 def on_disk(name: str, data_dir: str | Path | None = None) -> bool:
     """Whether family member ``name``'s training set is in ``data_dir`` (as :func:`load_family`
     looks for it), so that loading it needs no download. Reads no file."""
-    return _local_source(FAMILIES[name], data_root(data_dir)) is not None
+    return local_source(FAMILIES[name], data_root(data_dir)) is not None
 
 
 def data_root(data_dir: str | Path | None = None) -> Path:
@@ -159,9 +159,10 @@ def data_root(data_dir: str | Path | None = None) -> Path:
     return Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
 
 
-def _local_source(family: Family, root: Path) -> tuple[Path, Path] | Path | None:
-    """Where the training set already is: the (images, labels) IDX pair or a Keras-style .npz,
-    in ``root`` or else ``root/<name>``; None when neither holds it."""
+def local_source(family: Family, root: Path) -> tuple[Path, Path] | Path | None:
+    """Where :func:`load_family` finds ``family``'s training set without downloading: the
+    (images, labels) IDX pair or a Keras-style .npz, in ``root`` or else ``root/<name>``; None
+    when neither holds it."""
     for folder in (root, root / family.name):
         images, labels = _find(folder, family.images), _find(folder, family.labels)
         if images and labels:
