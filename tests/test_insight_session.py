@@ -166,10 +166,10 @@ def test_losses_exploding_before_the_first_check_are_warned_at_it():
     assert [e.step for e in session.history.events if e.label == "warning: Training is diverging"] == [50]
 
 
-def test_a_healthy_run_is_not_called_diverging(mnist_dir):
-    """vanilla on MNIST, checked from its first 100 steps on (recommended, replayed over 3,000
+def test_a_healthy_run_is_not_called_diverging(digits_dir):
+    """vanilla on MNIST-format digits, checked from its first 100 steps on (recommended, replayed over 3,000
     steps in docs/DESIGN.md, stays as silent but trains 20x slower)."""
-    session = Session(load_preset("vanilla").with_values({"view.insight_every": 100}), data_dir=str(mnist_dir))
+    session = Session(load_preset("vanilla").with_values({"view.insight_every": 100}), data_dir=str(digits_dir))
     train(session, 800)
     assert len(session.insight.steps) == 8
     assert "divergence" not in [w.kind for w in session.insight.warnings]

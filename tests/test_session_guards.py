@@ -194,8 +194,8 @@ FUZZ_DATASETS = {
 @pytest.mark.parametrize("seed", range(FUZZ_SEEDS))
 def test_random_command_sequences_keep_the_run_consistent(seed, dataset, request):
     data_dir = None
-    if dataset == "mnist":
-        data_dir = str(request.getfixturevalue("mnist_dir"))
+    if dataset == "mnist":  # the MNIST loader on MNIST-format files (real MNIST is not needed for this)
+        data_dir = str(request.getfixturevalue("digits_dir"))
     rng = np.random.default_rng(seed)
     session = Session(RunConfig().with_values(FUZZ_DATASETS[dataset]), data_dir=data_dir, guard_every=25)
     session.apply(cmd.Resume())
