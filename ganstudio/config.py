@@ -8,7 +8,6 @@ model, so a field added here appears in all four. Dotted keys mirror the TOML se
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 from dataclasses import dataclass, fields
@@ -17,6 +16,7 @@ from typing import Any
 
 import tomli_w
 
+from ganstudio.data import DATASET_NAMES, TOY_NAMES
 from ganstudio.engine.activations import ACTIVATIONS
 from ganstudio.engine.gan import TrainingSpec
 from ganstudio.engine.initializers import INITIALIZERS
@@ -30,8 +30,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DATASETS = ("mnist", "fashion-mnist", "kmnist", "synthetic-digits", "ring8", "grid25", "spiral", "moons", "folder")
-TOY_DATASETS = ("ring8", "grid25", "spiral", "moons")
 ALL_CLASSES = "all"  # how TOML, --set and the window say "every class" for data.classes (the model holds ())
 
 
@@ -41,7 +39,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class DataConfig:
-    """dataset: one of DATASETS; classes: digit/class subset, () for all (written ALL_CLASSES
+    """dataset: one of data.DATASET_NAMES; classes: digit/class subset, () for all (written ALL_CLASSES
     in TOML, --set and dotted-key changes, where an empty list is refused); folder: the image
     folder for dataset "folder"; image_size: side of the square images a folder is resized to."""
 
@@ -116,7 +114,7 @@ class RunConfig:
     @property
     def image_shape(self) -> tuple[int, int] | None:
         """(h, w) of the training images; None for the 2D toy distributions."""
-        if self.data.dataset in TOY_DATASETS:
+        if self.data.dataset in TOY_NAMES:
             return None
         return (self.data.image_size, self.data.image_size)
 
@@ -158,7 +156,7 @@ class RunConfig:
 
 # -- the schema: types, allowed values and ranges, by dotted key ------------------------------
 CHOICES: dict[str, tuple[str, ...]] = {
-    "data.dataset": DATASETS,
+    "data.dataset": DATASET_NAMES,
     "generator.activation": ACTIVATIONS,
     "generator.output": ("tanh", "sigmoid"),
     "generator.init": INITIALIZERS,
@@ -249,8 +247,22 @@ def _targets(key: str) -> list[str]:
     return candidates
 
 
-def _range_for(key: str) -> tuple[float, float, bool, bool] | None:
+def range_for(key: str) -> tuple[float, float, bool, bool] | None:
+    """The allowed range (low, high, low inclusive, high inclusive) of the setting at a dotted
+    key, None for settings without one; optimizer settings share theirs ("optimizer.g.lr" -> "lr")."""
     return RANGES.get(key) or RANGES.get(key.rsplit(".", 1)[-1] if key.startswith("optimizer.") else "")
+
+
+def field_kind(key: str) -> str:
+    """The type of the setting at a dotted key, by name: "int", "float", "bool", "str", or "tuple"
+    (a tuple of whole numbers). Read from the dataclasses' annotations (strings here, as the
+    module uses postponed annotations)."""
+    if key == "seed":
+        return "int"
+    section, _, name = _resolve(key).rpartition(".")
+    annotation = next(f.type for f in fields(SECTIONS[section]) if f.name == name)
+    kind = annotation if isinstance(annotation, str) else annotation.__name__
+    return "tuple" if kind.startswith("tuple") else kind
 
 
 def _describe_range(rule: tuple[float, float, bool, bool]) -> str:
@@ -266,19 +278,20 @@ def _whole(value: Any) -> int:
     return int(value)
 
 
-def _coerce(key: str, kind: Any, value: Any) -> Any:
-    """Turn a TOML value or a command-line string into the field's type, or raise ConfigError.
+def _coerce(key: str, kind: str, value: Any) -> Any:
+    """Turn a TOML value or a command-line string into the field's type (`kind`, see
+    :func:`field_kind`), or raise ConfigError.
 
     Strict: true is not a number, 128.7 is not a whole number, 5 is not a bool. For
     ``data.classes`` the word "all" is the only way to say every class: an empty list is refused."""
     try:
-        if kind in (int, "int"):
+        if kind == "int":
             return _whole(value)
-        if kind in (float, "float"):
+        if kind == "float":
             if isinstance(value, bool):
                 raise ValueError(value)
             return float(value)
-        if kind in (bool, "bool"):
+        if kind == "bool":
             if isinstance(value, bool):
                 return value
             if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
@@ -286,7 +299,7 @@ def _coerce(key: str, kind: Any, value: Any) -> Any:
             if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
                 return False
             raise ValueError(value)
-        if kind in (str, "str"):
+        if kind == "str":
             if not isinstance(value, str):
                 raise ValueError(value)
             return value
@@ -302,7 +315,7 @@ def _coerce(key: str, kind: Any, value: Any) -> Any:
         values = tuple(_whole(v) for v in items)
     except (TypeError, ValueError):
         expected = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "text"}.get(
-            kind if isinstance(kind, str) else getattr(kind, "__name__", ""),
+            kind,
             f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"' if key == "data.classes" else "a list of whole numbers like [128, 256]",
         )
         raise ConfigError(f"{key}: {value!r} is not {expected}") from None
@@ -311,18 +324,13 @@ def _coerce(key: str, kind: Any, value: Any) -> Any:
     return values
 
 
-def _field_kind(f: dataclasses.Field) -> Any:
-    t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-    return "tuple" if t.startswith("tuple") else t
-
-
 def validate(config: RunConfig) -> None:
     """Raise ConfigError naming the first invalid field and the allowed values or range."""
     for key in keys():
         value = config.get(key)
         if key in CHOICES and value not in CHOICES[key]:
             raise ConfigError(f"{key}: {value!r} is not one of {', '.join(CHOICES[key])}")
-        rule = _range_for(key)
+        rule = range_for(key)
         if rule is None:
             continue
         values = value if isinstance(value, tuple) else (value,)
@@ -373,7 +381,7 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
     for name in data:
         if name not in known_top:
             raise ConfigError(f"unknown setting {name!r}; top-level sections are: {', '.join(sorted(known_top))}")
-    seed = _coerce("seed", int, data.get("seed", 0))
+    seed = _coerce("seed", "int", data.get("seed", 0))
     optimizer = _table(data.get("optimizer", {}), "optimizer")
     shared = {k: v for k, v in optimizer.items() if k not in ("g", "d")}
     sections: dict[str, Any] = {}
@@ -387,7 +395,7 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
         for name, value in raw.items():
             if name not in by_name:
                 raise ConfigError(f"unknown setting '{section}.{name}'; {section} has: {', '.join(by_name)}")
-            values[name] = _coerce(f"{section}.{name}", _field_kind(by_name[name]), value)
+            values[name] = _coerce(f"{section}.{name}", field_kind(f"{section}.{name}"), value)
         sections[section] = cls(**values)
     return RunConfig(
         seed=seed,

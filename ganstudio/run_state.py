@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ganstudio.change_plan import plan
-from ganstudio.config import RunConfig, from_toml, to_toml
+from ganstudio.config import RunConfig, from_toml, range_for, to_toml
 from ganstudio.data import BatchIterator, Dataset
 from ganstudio.engine.gan import GAN
 from ganstudio.history import History
@@ -27,7 +27,7 @@ from ganstudio.memory import check_memory
 from ganstudio.recording import FrameRecorder
 from ganstudio.rng_streams import FIXED_NOISE, stream
 
-MAX_GRID_SAMPLES = 100  # the fixed noise batch of image runs: enough for a 10x10 grid
+MAX_GRID_SAMPLES = int(range_for("view.grid")[1]) ** 2  # the fixed noise batch of image runs: the largest grid (100)
 POINTS_2D = 1000  # the fixed noise batch of 2D runs: the generated points shown
 
 State = dict[str, np.ndarray]

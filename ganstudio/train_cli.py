@@ -19,7 +19,7 @@ from ganstudio.export import make_grid, upscale, write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
 from ganstudio.export.scatter import render_points
 from ganstudio.insight import coverage
-from ganstudio.insight.report import DIGIT_DATASETS, report_without_data
+from ganstudio.insight.report import reads_digits, report_without_data
 from ganstudio.presets import load_preset
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.session import Session
@@ -222,7 +222,7 @@ def print_report_without_data(args, offline: OfflineError) -> None:
     downloadable: the figures that need no data, and on stderr why the others are missing."""
     ckpt = Checkpoint(args.checkpoint)
     config = ckpt.config
-    digits = config.data.dataset in DIGIT_DATASETS and config.image_shape == (28, 28)
+    digits = reads_digits(config.data.dataset, config.image_shape)
     n = coverage.REPORT_SAMPLES
     z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
     gan = ckpt.build_gan()

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ganstudio.config import range_for
 from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.gui.widgets import GridSideSpinBox
@@ -38,8 +39,9 @@ class SampleView(QWidget):
         self.grid_label = QLabel("Grid")
         bar.addWidget(self.grid_label)
         self.grid_size = GridSideSpinBox()
-        self.grid_size.setRange(4, 10)
-        self.grid_size.setToolTip("Samples per row and column (4x4 to 10x10), always from the same fixed noise.")
+        low, high, _, _ = range_for("view.grid")
+        self.grid_size.setRange(int(low), int(high))
+        self.grid_size.setToolTip(f"Samples per row and column ({low}x{low} to {high}x{high}), always from the same fixed noise.")
         self.grid_size.valueChanged.connect(self._grid_edited)
         self.use_ema = QCheckBox("EMA generator")
         self.use_ema.setChecked(True)

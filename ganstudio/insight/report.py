@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganstudio.data import Dataset
+from ganstudio.data import DIGIT_DATASETS, Dataset
 from ganstudio.insight import coverage, modes
 from ganstudio.insight.classifier import load_classifier
 from ganstudio.insight.coverage import CoverageMonitor, CoverageReport
@@ -26,13 +26,17 @@ from ganstudio.insight.diversity import PAIRWISE_SAMPLES, diversity_ratio, mean_
 from ganstudio.insight.modes import ModeReport, mode_report
 from ganstudio.insight.warnings import Measures
 
-DIGIT_DATASETS = ("mnist", "synthetic-digits")
 NEEDS_DATA = "n/a (needs the training data)"
+
+
+def reads_digits(dataset: str, image_shape: tuple[int, int] | None) -> bool:
+    """Whether the shipped digit classifier reads this dataset's samples: handwritten digits at 28 x 28."""
+    return dataset in DIGIT_DATASETS and image_shape == (28, 28)
 
 
 def insight_kind(dataset: Dataset) -> str | None:
     """"digits" (class coverage and FID), "modes" (2D mode metrics) or None (diversity only)."""
-    if dataset.name in DIGIT_DATASETS and dataset.image_shape == (28, 28):
+    if reads_digits(dataset.name, dataset.image_shape):
         return "digits"
     return "modes" if dataset.is_2d and dataset.modes is not None else None
 
