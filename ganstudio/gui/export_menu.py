@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
@@ -19,7 +18,7 @@ from ganstudio.export import ExportError, write_csv, write_png
 from ganstudio.export.scatter import render_points
 from ganstudio.gui.export_dialog import ExportDialog
 from ganstudio.gui.plot_export import export_plots
-from ganstudio.history import FIELDS
+from ganstudio.history import csv_columns
 from ganstudio.snapshot import Snapshot
 
 
@@ -77,7 +76,7 @@ class ExportMenu(QObject):
 
     def export_history_csv(self, path: str | Path) -> Path:
         """The training history as CSV: a step column, then one column per history field."""
-        return write_csv(path, history_columns(self._snapshot().series))
+        return write_csv(path, csv_columns(self._snapshot().series))
 
     def export_plots(self, path: str | Path) -> Path:
         """The four plots as one picture: SVG for a .svg name, else PNG."""
@@ -101,9 +100,3 @@ class ExportMenu(QObject):
             self.window.show_error(str(exc))
         else:
             self.window.statusBar().showMessage(f"Saved {written}", 8000)
-
-
-def history_columns(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
-    """A snapshot's series as CSV columns: step, then every history field (they share the steps)."""
-    steps, _ = series[FIELDS[0]]
-    return {"step": steps, **{name: series[name][1] for name in FIELDS}}
