@@ -177,7 +177,8 @@ class PanelRenderer:
 
 
 def _value_range(values: np.ndarray) -> tuple[float, float]:
-    """(low, high) of the y axis: 0.5th..99.5th percentile of `values` (NaN ignored) + 5%."""
+    """(low, high) of the y axis: 0.5th..99.5th percentile of `values` (NaN ignored) + 5%.
+    One axis, robust to a loss spike; not the square 2D view of `square_extent` (scatter.py)."""
     values = values[np.isfinite(values)]
     if values.size == 0:
         return 0.0, 1.0
