@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_train(args)
         if args.command == "sample":
-            from ganstudio.train_cli import run_sample
+            from ganstudio.sample_cli import run_sample
 
             return run_sample(args)
         if args.command == "config":

@@ -1,4 +1,4 @@
-"""`ganstudio train` and `ganstudio sample`: headless runs of the same sessions the GUI drives."""
+"""`ganstudio train`: a headless run of the same session the GUI drives."""
 
 from __future__ import annotations
 
@@ -6,20 +6,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from ganstudio import commands as cmd
 from ganstudio.change_plan import plan
-from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
+from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
-from ganstudio.data.mnist import FAMILIES
-from ganstudio.engine.gan import GAN
-from ganstudio.export import make_grid, upscale, write_csv, write_gif, write_png
+from ganstudio.export import write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
-from ganstudio.export.scatter import render_points
-from ganstudio.insight import coverage
-from ganstudio.insight.report import reads_digits, report_without_data
 from ganstudio.presets import load_preset
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.session import Session
@@ -28,8 +21,9 @@ from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
-PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
-PNG_MAX_SIDE = 16_384
+LOG_INTERVAL = 5.0  # seconds between progress lines when stderr is not a terminal (a log file)
+LINE_WIDTH = 100  # a progress line is padded to this width so that it covers the one before
+BAR_WIDTH = 30  # characters of the download bar
 
 
 class ProgressLine:
@@ -45,15 +39,15 @@ class ProgressLine:
     def show(self, text: str, force: bool = False) -> None:
         self.text = text
         now = time.monotonic()
-        if not force and now - self._last < (self.interval if self._tty else 5.0):
+        if not force and now - self._last < (self.interval if self._tty else LOG_INTERVAL):
             return
         self._last = now
-        self.stream.write(("\r" + text.ljust(100)) if self._tty else text + "\n")
+        self.stream.write(("\r" + text.ljust(LINE_WIDTH)) if self._tty else text + "\n")
         self.stream.flush()
 
     def message(self, text: str) -> None:
         """A line of its own, above the progress line."""
-        self.stream.write(("\r" + text.ljust(100) + "\n") if self._tty else text + "\n")
+        self.stream.write(("\r" + text.ljust(LINE_WIDTH) + "\n") if self._tty else text + "\n")
         self.stream.flush()
 
     def done(self) -> None:
@@ -67,8 +61,8 @@ class ProgressLine:
 def download_progress(line: ProgressLine):
     def report(done: int, total: int | None) -> None:
         if total:
-            filled = int(30 * done / total)
-            line.show(f"downloading [{'#' * filled}{'.' * (30 - filled)}] {done / 1e6:.1f}/{total / 1e6:.1f} MB", force=done >= total)
+            filled = int(BAR_WIDTH * done / total)
+            line.show(f"downloading [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done / 1e6:.1f}/{total / 1e6:.1f} MB", force=done >= total)
         else:
             line.show(f"downloading {done / 1e6:.1f} MB")
 
@@ -192,104 +186,3 @@ def write_outputs(
         result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
         written.append(("gif", f"{result.path}, {result.describe()}"))
     return written
-
-
-def choose_sampling_threads(gan: GAN, n: int) -> None:
-    """BLAS threads for drawing n samples, by the thread policy (timing G on up to 256 rows)."""
-    z = np.zeros((min(n, 256), gan.latent_size), np.float32)
-    ThreadPolicy().start(lambda: lambda: gan.sample(z))
-
-
-def print_report(args) -> None:
-    """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
-    try:
-        session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
-    except OfflineError as exc:
-        print_report_without_data(args, exc)
-        return
-    probe = session.insight.probe(session.dataset, session.config.value_range)
-    choose_sampling_threads(session.gan, probe.n_samples)
-    z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
-    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
-    print(f"step: {session.step_count}")
-    print(f"dataset: {session.config.data.dataset}")
-    print(f"samples drawn: {probe.n_samples}")
-    print("\n".join(report.lines()))
-
-
-def print_report_without_data(args, offline: OfflineError) -> None:
-    """`sample --report` when the run's MNIST-family training set is neither on disk nor
-    downloadable: the figures that need no data, and on stderr why the others are missing."""
-    ckpt = Checkpoint(args.checkpoint)
-    config = ckpt.config
-    digits = reads_digits(config.data.dataset, config.image_shape)
-    n = coverage.REPORT_SAMPLES
-    z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
-    gan = ckpt.build_gan()
-    choose_sampling_threads(gan, n)
-    report = report_without_data(gan.sample(z, use_ema=not args.no_ema), digits, config.value_range)
-    print(f"step: {ckpt.step}")
-    print(f"dataset: {config.data.dataset}")
-    print(f"samples drawn: {n}")
-    print("\n".join(report.lines()))
-    family = FAMILIES[config.data.dataset]
-    what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
-    print(
-        f"ganstudio: {what} the run's training images, and {family.title} is not on this computer and could not be "
-        f"downloaded ({offline.__cause__ or offline}). Give the folder holding {family.images.name} and "
-        f"{family.labels.name} with --data-dir DIR.",
-        file=sys.stderr,
-    )
-
-
-def png_scale(shape: tuple[int, int], asked: int | None) -> int:
-    """The enlargement for `sample -o x.png` of an image of `shape` (H, W): `asked`, or by
-    default `PNG_SCALE` (less for images so large that the PNG would pass `PNG_MAX_SIDE`)."""
-    fits = max(1, PNG_MAX_SIDE // max(shape))
-    if asked is None:
-        return min(PNG_SCALE, fits)
-    if asked > fits:
-        raise ConfigError(f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n")
-    return asked
-
-
-def run_sample(args) -> int:
-    if args.report:
-        print_report(args)
-    if args.output is None:
-        if not args.report:
-            raise ConfigError("-o: give an output file (.npy or .png), or --report")
-        return 0
-    ckpt = Checkpoint(args.checkpoint)
-    if not 1 <= args.n <= 100_000:
-        raise ConfigError(f"-n: {args.n} is outside the allowed range [1, 100000]")
-    gan = ckpt.build_gan()
-    choose_sampling_threads(gan, args.n)
-    config = ckpt.config
-    z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
-    samples = gan.sample(z, use_ema=not args.no_ema)
-    output = Path(args.output)
-    shape = config.image_shape
-    if output.suffix.lower() == ".png":
-        if shape is None:
-            image = render_points(samples, samples)
-        else:
-            side = int(np.ceil(np.sqrt(args.n)))
-            image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
-        image = upscale(image, png_scale(image.shape, args.scale))
-        write_png(output, image)
-        output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
-    elif output.suffix.lower() == ".npy":
-        if shape is None:
-            array = samples.astype(np.float32)
-        else:
-            low, high = config.value_range
-            array = np.clip(np.rint((samples - low) / (high - low) * 255.0), 0, 255).astype(np.uint8).reshape(args.n, *shape)
-        from ganstudio.export.atomic import atomic_file
-
-        with atomic_file(output) as fh:
-            np.save(fh, array)
-    else:
-        raise ConfigError(f"-o {output}: use a .npy or .png file name")
-    print(f"samples: {output}")
-    return 0
