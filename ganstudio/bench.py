@@ -1,6 +1,6 @@
 """`ganstudio bench`: training steps per second and the fraction of the machine's roofline.
 
-Roofline: the step's matrix products (``GAN.matmul_shapes``) are timed on their own, shape by
+Roofline: the step's matrix products (:func:`matmul_shapes`) are timed on their own, shape by
 shape, with the same BLAS and threads; their summed time is the fastest this step could run if
 it did nothing but its unavoidable matrix products at this machine's measured float32 rate for
 those shapes. ``roofline_fraction = roofline_time / step_time``. The large-square SGEMM rate
@@ -137,6 +137,28 @@ def training_data(data_dir: str | None) -> Dataset:
         return load_dataset("synthetic-digits")
 
 
+def matmul_shapes(gan: GAN, n: int) -> list[tuple[int, int, int]]:
+    """The (m, k, p) shapes of every matrix product one ``gan.train_step`` on batches of n
+    performs (an (m, k) @ (k, p) product costs 2 m k p FLOPs), in the order they run: the FLOP
+    model that the bench divides by the machine's matmul rate. It mirrors GAN.train_step (kept
+    next to the bench, not in the engine, because only the bench needs it): a change to the
+    step's products must be made here too (tests/test_bench.py counts them)."""
+    g_sizes, d_sizes = gan.generator.spec.sizes, gan.discriminator.spec.sizes
+    g_layers = list(zip(g_sizes[:-1], g_sizes[1:]))
+    d_layers = list(zip(d_sizes[:-1], d_sizes[1:]))
+    shapes: list[tuple[int, int, int]] = []
+    for _ in range(max(1, int(gan.training.d_steps))):
+        shapes += [(n, a, b) for a, b in g_layers]  # G forward
+        shapes += [(2 * n, a, b) for a, b in d_layers]  # D forward, real + fake stacked
+        shapes += [(a, 2 * n, b) for a, b in d_layers]  # D weight gradients
+        shapes += [(2 * n, b, a) for a, b in d_layers[1:]]  # D input gradients, hidden layers
+    shapes += [(n, a, b) for a, b in d_layers]  # G step: D forward on the fake batch
+    shapes += [(n, b, a) for a, b in d_layers]  # D input gradients down to the samples
+    shapes += [(a, n, b) for a, b in g_layers]  # G weight gradients
+    shapes += [(n, b, a) for a, b in g_layers[1:]]  # G input gradients, hidden layers
+    return shapes
+
+
 def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict[int, tuple[float, float | None]],
                  progress: Callable[[str], None] = lambda text: None, seed: int = 0, rounds: int = 5) -> dict:
     """Measure one configuration; returns the JSON row. BLAS threads as `train` would choose them
@@ -158,7 +180,7 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict
         step()
     per_round = max(3, int(seconds / rounds / _best_time(step, 1, 3)))
 
-    shapes = gan.matmul_shapes(config.batch)
+    shapes = matmul_shapes(gan, config.batch)
     flops = sum(2.0 * m * k * p for m, k, p in shapes)
     step_times, roofline_times, others = [], [], {"the peak rate's timing": peak_others}
 

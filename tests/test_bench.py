@@ -7,9 +7,13 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from ganstudio.bench import disturbance, format_report
+from ganstudio.bench import disturbance, format_report, matmul_shapes
+from ganstudio.engine.gan import GAN, TrainingSpec
+from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.gui.bench_gui import gui_disturbance, has_display
 
 
@@ -114,3 +118,13 @@ def test_bench_gui_on_a_display_shows_its_window_on_it(tmp_path):
     report = json.loads(result.stdout)
     assert report["platform"] == "xcb" and report["blas_threads"] >= 1
     assert "bench --gui: round 1/1, window open" in result.stderr
+
+
+def test_matmul_shapes_count_the_step_flops():
+    g = NetworkSpec(8, (16,), 12, "relu", "tanh")
+    d = NetworkSpec(12, (16,), 1, "leaky_relu", "linear", alpha=0.2)
+    gan = GAN(g, d, OptimizerSpec("adam"), OptimizerSpec("adam"), TrainingSpec("non_saturating"), np.random.default_rng(0))
+    shapes = matmul_shapes(gan, 16)
+    # G fwd 2, D fwd 2, D dW 2, D dx 1, then G step: D fwd 2, D dx 2, G dW 2, G dx 1.
+    assert len(shapes) == 14
+    assert (32, 12, 16) in shapes and (16, 16, 12) in shapes

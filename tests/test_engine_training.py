@@ -172,14 +172,6 @@ def test_wasserstein_clips_the_critic():
     assert np.abs(gan.discriminator.params.values).max() <= 0.01
 
 
-def test_matmul_shapes_count_the_step_flops():
-    gan = tiny_gan()
-    shapes = gan.matmul_shapes(16)
-    # G fwd 2, D fwd 2, D dW 2, D dx 1, then G step: D fwd 2, D dx 2, G dW 2, G dx 1.
-    assert len(shapes) == 14
-    assert (32, 12, 16) in shapes and (16, 16, 12) in shapes
-
-
 def test_optimizer_kind_change_resets_state_but_lr_change_keeps_it():
     gan = tiny_gan()
     run(gan, 3)

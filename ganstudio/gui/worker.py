@@ -90,7 +90,7 @@ class TrainingWorker(QObject):
         self._last_progress = 0.0
         self.steps_done = 0  # read by benchmarks; only the worker writes it
         self.blas = ThreadPolicy()  # the BLAS thread count in use and why; chosen per run, re-checked between steps
-        self._blas_workload: tuple | None = None  # the step's matrix shapes the count was chosen for
+        self._blas_workload: tuple | None = None  # (G spec, D spec, batch size, d_steps) the count was chosen for
         self._blas_stale = False  # a command was applied since: the step may have changed shape
 
     # -- GUI thread -----------------------------------------------------------------------------
@@ -180,9 +180,10 @@ class TrainingWorker(QObject):
         opened, a network rebuilt, a new batch size): ~0.3 s timing a twin of its networks. Not
         when a run opens: the window's first paints would disturb the timing."""
         self._blas_stale = False
-        shapes = tuple(session.gan.matmul_shapes(session.batches.batch_size))
-        if shapes != self._blas_workload:
-            self._blas_workload = shapes
+        gan = session.gan
+        workload = (gan.generator.spec, gan.discriminator.spec, session.batches.batch_size, gan.training.d_steps)
+        if workload != self._blas_workload:
+            self._blas_workload = workload
             before = self.blas.choice
             choice = self.blas.start(lambda: session.gan.twin_step(session.batches.batch_size))
             if (choice.threads != before.threads) if before else choice.reason:  # the first: when it is not every core
