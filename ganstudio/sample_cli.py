@@ -13,11 +13,11 @@ from ganstudio.config import ConfigError
 from ganstudio.data import OfflineError
 from ganstudio.data.mnist import FAMILIES
 from ganstudio.engine.gan import GAN
-from ganstudio.export import make_grid, upscale, write_png
+from ganstudio.export import write_png
 from ganstudio.export.atomic import atomic_file
-from ganstudio.export.scatter import render_points
 from ganstudio.insight import coverage
 from ganstudio.insight.report import reads_digits, report_without_data
+from ganstudio.render import make_grid, render_points, upscale
 from ganstudio.thread_policy import ThreadPolicy
 
 PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px

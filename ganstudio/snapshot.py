@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ganstudio.config import RunConfig
-from ganstudio.export.grid import make_grid
-from ganstudio.export.scatter import render_points
+from ganstudio.render.grid import make_grid
+from ganstudio.render.scatter import render_points
 from ganstudio.history import Event
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind

@@ -9,7 +9,7 @@ import pytest
 from support import read_gif
 from ganstudio.export import ExportError, LossPanel, draw_text, upscale, write_gif, write_mp4
 from ganstudio.export.compose import LABEL_STRIP
-from ganstudio.export.font import text_size
+from ganstudio.render.font import text_size
 from ganstudio.export.losspanel import D_SHADE, LINE_H
 
 

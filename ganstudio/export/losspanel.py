@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganstudio.export.font import draw_text, text_size
+from ganstudio.render.font import draw_text, text_size
 
 D_SHADE, G_SHADE = 255, 150
 BORDER_SHADE, CURSOR_SHADE, SCALE_SHADE = 70, 90, 110

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ganstudio.config import range_for
 from ganstudio.engine.losses import PROBABILISTIC
-from ganstudio.export.scatter import Extent
+from ganstudio.render.scatter import Extent
 from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.gui.widgets import GridSideSpinBox
 from ganstudio.snapshot import Snapshot

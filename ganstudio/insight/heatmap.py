@@ -6,7 +6,7 @@ import numpy as np
 
 from ganstudio.engine.gan import GAN
 from ganstudio.engine.losses import PROBABILISTIC, sigmoid
-from ganstudio.export.scatter import Extent, square_extent
+from ganstudio.render.scatter import Extent, square_extent
 
 VIEW_WIDEN = 1.5  # the modes' bounding square plus a quarter of its side on every edge
 
