@@ -35,7 +35,7 @@ class CheckpointError(Exception):
 
 
 def save_checkpoint(session, path: str | Path) -> Path:
-    """Write `session`'s state (a ganstudio.session.Session) to `path`; ExportError on I/O failure."""
+    """Write `session`'s state (a ganstudio.session.Session) to `path`; WriteError on I/O failure."""
     path = Path(path)
     with atomic_file(path) as fh:
         np.savez(fh, format=np.array(FORMAT), data_dir=np.array(str(data_root(session.data_dir).resolve())), **session.state_dict())
