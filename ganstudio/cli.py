@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", metavar="DIR", help="output folder (default: the checkpoint's folder with --resume, else ./ganstudio-run)")
     train.add_argument("--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)")
     train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
-    train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (view.record_every)")
+    train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (run.record_every)")
     train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
     train.add_argument("--gif-scale", type=positive_int, default=2, metavar="N", help="enlarge the GIF's pixels N times, nearest neighbour (default 2)")
     train.add_argument(

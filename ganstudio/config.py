@@ -80,15 +80,21 @@ class OptimizerConfig:
 
 
 @dataclass(frozen=True)
-class ViewConfig:
-    """What the session renders and records: grid is the sample grid's side (4..10, so up to
-    100 fixed-noise samples); record_every: record the grid every N steps for GIF export;
-    insight_every: run the insight monitors (coverage, FID, 2D modes, warnings) every N steps,
-    0 for never."""
+class RunOptions:
+    """What a run does besides training, neither changing it: record_every: record the sample
+    grid every N steps (the film a GIF is made of); insight_every: run the insight monitors
+    (coverage, FID, 2D modes, warnings) every N steps, 0 for never."""
 
-    grid: int = 8
     record_every: int = 100
     insight_every: int = 500
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """What the window shows: grid is the sample grid's side (4..10, so up to 100 fixed-noise
+    samples)."""
+
+    grid: int = 8
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class RunConfig:
     optimizer: OptimizerConfig = OptimizerConfig()
     schedule: ScheduleSpec = ScheduleSpec()
     training: TrainingSpec = TrainingSpec()
+    run: RunOptions = RunOptions()
     view: ViewConfig = ViewConfig()
 
     def __post_init__(self) -> None:
@@ -200,10 +207,14 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "training.label_smoothing": (0.0, 0.5, True, True),
     "training.clip": (0.0, 100.0, False, True),
     "training.ema_decay": (0.0, 1.0, True, False),
+    "run.record_every": (1, 10**6, True, True),
+    "run.insight_every": (0, 10**6, True, True),
     "view.grid": (4, 10, True, True),
-    "view.record_every": (1, 10**6, True, True),
-    "view.insight_every": (0, 10**6, True, True),
 }
+
+# Keys that moved: the old name still loads (TOML files, --set, presets, checkpoints, code) and
+# means the new one; only the new one is ever written.
+RENAMED = {"view.record_every": "run.record_every", "view.insight_every": "run.insight_every"}
 
 SECTIONS = {
     "data": DataConfig,
@@ -213,6 +224,7 @@ SECTIONS = {
     "optimizer.d": OptimizerSpec,
     "schedule": ScheduleSpec,
     "training": TrainingSpec,
+    "run": RunOptions,
     "view": ViewConfig,
 }
 
@@ -226,7 +238,8 @@ def keys() -> list[str]:
 
 
 def _resolve(key: str) -> str:
-    """`optimizer.lr` -> `optimizer.g.lr` (reading); other keys unchanged."""
+    """`optimizer.lr` -> `optimizer.g.lr` (reading), a renamed key -> its new name; other keys unchanged."""
+    key = RENAMED.get(key, key)
     parts = key.split(".")
     if len(parts) == 2 and parts[0] == "optimizer" and parts[1] not in ("g", "d"):
         return f"optimizer.g.{parts[1]}"
@@ -234,12 +247,13 @@ def _resolve(key: str) -> str:
 
 
 def _targets(key: str) -> list[str]:
-    """The concrete keys a (possibly shared) key writes: `optimizer.lr` -> G's and D's."""
+    """The concrete keys a (possibly shared or renamed) key writes: `optimizer.lr` -> G's and D's,
+    `view.record_every` -> `run.record_every`."""
     parts = key.split(".")
     if len(parts) == 2 and parts[0] == "optimizer":
         candidates = [f"optimizer.g.{parts[1]}", f"optimizer.d.{parts[1]}"]
     else:
-        candidates = [key]
+        candidates = [RENAMED.get(key, key)]
     valid = set(keys())
     for c in candidates:
         if c not in valid:
@@ -250,6 +264,7 @@ def _targets(key: str) -> list[str]:
 def range_for(key: str) -> tuple[float, float, bool, bool] | None:
     """The allowed range (low, high, low inclusive, high inclusive) of the setting at a dotted
     key, None for settings without one; optimizer settings share theirs ("optimizer.g.lr" -> "lr")."""
+    key = RENAMED.get(key, key)
     return RANGES.get(key) or RANGES.get(key.rsplit(".", 1)[-1] if key.startswith("optimizer.") else "")
 
 
@@ -377,10 +392,11 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
     """Build and validate a config from a nested dict (as read from TOML). Missing fields take
     their defaults; `optimizer.<field>` applies to both networks; unknown keys are errors."""
     data = dict(data)
-    known_top = {"seed", "data", "generator", "discriminator", "optimizer", "schedule", "training", "view"}
+    known_top = {"seed", "data", "generator", "discriminator", "optimizer", "schedule", "training", "run", "view"}
     for name in data:
         if name not in known_top:
             raise ConfigError(f"unknown setting {name!r}; top-level sections are: {', '.join(sorted(known_top))}")
+    data = _renamed_to_new(data)
     seed = _coerce("seed", "int", data.get("seed", 0))
     optimizer = _table(data.get("optimizer", {}), "optimizer")
     shared = {k: v for k, v in optimizer.items() if k not in ("g", "d")}
@@ -405,8 +421,26 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
         optimizer=OptimizerConfig(sections["optimizer.g"], sections["optimizer.d"]),
         schedule=sections["schedule"],
         training=sections["training"],
+        run=sections["run"],
         view=sections["view"],
     )
+
+
+def _renamed_to_new(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (a nested dict as read from TOML) with the settings of RENAMED keys moved to their
+    new place: `[view] record_every = 50` becomes `[run] record_every = 50`. Giving a setting
+    under both names is an error (which one was meant?)."""
+    for old, new in RENAMED.items():
+        (old_section, old_name), (new_section, new_name) = old.split("."), new.split(".")
+        section = data.get(old_section)
+        if not isinstance(section, dict) or old_name not in section:
+            continue
+        target = _table(data.get(new_section, {}), new_section)
+        if new_name in target:
+            raise ConfigError(f"{old} is the old name of {new}; give {new} only")
+        data[old_section] = {k: v for k, v in section.items() if k != old_name}
+        data[new_section] = {**target, new_name: section[old_name]}
+    return data
 
 
 def to_toml(config: RunConfig) -> str:

@@ -58,7 +58,7 @@ class RunState:
     def __init__(self, config: RunConfig, load_data: Callable[[RunConfig], Dataset], *, history_window: int = 20_000) -> None:
         self._load_data = load_data
         self.history = History(window=history_window)
-        self.recorder = FrameRecorder(every=config.view.record_every)
+        self.recorder = FrameRecorder(every=config.run.record_every)
         self.insight = InsightTracker()
         self.start(config)
 
@@ -77,7 +77,7 @@ class RunState:
         self.elapsed = 0.0
         self.history.clear()
         self.recorder.clear()
-        self.recorder.every = config.view.record_every
+        self.recorder.every = config.run.record_every
         self.insight.clear()
 
     @property
@@ -115,7 +115,7 @@ class RunState:
         error = self.insight.error  # insight that failed stays off until the run is built again
         self.insight.load_state_dict(section(state, "insight"))  # keeps its cached real-data statistics
         self.insight.error = error
-        self.recorder.every = config.view.record_every
+        self.recorder.every = config.run.record_every
         self.config, self.dataset, self.rng, self.gan, self.batches = config, dataset, rng, gan, batches
         self.fixed_noise = fixed_noise(config)
         self.step = int(state["step"])

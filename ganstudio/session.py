@@ -175,12 +175,12 @@ class Session:
         raise ValueError(f"unknown step part {part!r}")
 
     def _maybe_insight(self) -> None:
-        """Every view.insight_every steps: an insight report, its series and the warnings; a
+        """Every run.insight_every steps: an insight report, its series and the warnings; a
         warning that starts becomes a history event. Insight only measures the run: when it
         fails (say the classifier's weights cannot be read) it is off for the rest of this run
         (``insight.error`` says why, until the next build), the message says so, and training
         goes on."""
-        every, s = self.config.view.insight_every, self.state
+        every, s = self.config.run.insight_every, self.state
         if not every or s.step % every or s.insight.error:
             return
         try:
@@ -282,7 +282,7 @@ class Session:
             state.gan.set_optimizer(network, getattr(new.optimizer, network))
         if p.training:
             state.gan.set_training(new.training)
-        state.recorder.every = new.view.record_every
+        state.recorder.every = new.run.record_every
         state.config = new
         if p.tracked:
             for k in p.changed:

@@ -78,7 +78,7 @@ def _config_from_args(args) -> RunConfig:
     if args.seed is not None:
         changes["seed"] = args.seed
     if args.gif_every is not None:
-        changes["view.record_every"] = args.gif_every
+        changes["run.record_every"] = args.gif_every
     return config.with_values(changes) if changes else config
 
 
@@ -97,7 +97,7 @@ def _session_from_args(args, line: ProgressLine) -> Session:
         raise ConfigError("--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it")
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     if args.gif_every is not None:
-        changes.append(("view.record_every", str(args.gif_every)))
+        changes.append(("run.record_every", str(args.gif_every)))
     for key, value in changes:
         session.apply(cmd.SetParam(key, value))
     for network in plan(session.config, session.config.with_values(session.pending)).rebuild:

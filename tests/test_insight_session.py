@@ -115,11 +115,11 @@ def test_view_extent_frames_the_modes():
     assert view_extent(session.dataset.modes) == (-6.0, 6.0, -6.0, 6.0)
 
 
-def test_insight_every_is_a_validated_view_setting():
-    assert RunConfig().view.insight_every == 500
-    assert RunConfig().with_values({"view.insight_every": "0"}).view.insight_every == 0
-    with pytest.raises(ValueError, match="view.insight_every"):
-        RunConfig().with_values({"view.insight_every": -1})
+def test_insight_every_is_a_validated_run_setting():
+    assert RunConfig().run.insight_every == 500
+    assert RunConfig().with_values({"run.insight_every": "0"}).run.insight_every == 0
+    with pytest.raises(ValueError, match="run.insight_every"):
+        RunConfig().with_values({"run.insight_every": -1})
 
 
 def test_a_failing_report_turns_insight_off_for_the_run_and_training_goes_on(monkeypatch):

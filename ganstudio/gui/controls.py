@@ -36,7 +36,7 @@ from ganstudio.gui.help_texts import help_for
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
 
 SCIENTIFIC = ("lr", "eps", "decay")
-STEP_COUNTS = ("view.record_every", "schedule.step_size", "schedule.total", "schedule.boundary", "schedule.warmup")
+STEP_COUNTS = ("run.record_every", "schedule.step_size", "schedule.total", "schedule.boundary", "schedule.warmup")
 STEP_COUNT_STEP = 100  # the arrows of a step-count box move by this many steps
 SPIN_BOX_MAX = 2**31 - 1  # a QSpinBox holds a C int
 DECIMALS = 4  # of the plain number boxes; an open bound is kept one such digit away
@@ -50,7 +50,7 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("Optimizer D", [f"optimizer.d.{f.name}" for f in fields(SECTIONS["optimizer.d"])]),
     ("Schedule", [f"schedule.{f.name}" for f in fields(SECTIONS["schedule"])]),
     ("Training", ["training.loss", "training.d_steps", "training.label_smoothing", "training.clip", "training.ema", "training.ema_decay", "seed"]),
-    ("Recording", ["view.grid", "view.record_every"]),
+    ("Recording", ["view.grid", "run.record_every"]),
 ]
 
 OPTIMIZER_FIELDS = {"sgd": (), "momentum": ("momentum", "nesterov"), "rmsprop": ("rho", "eps"), "adam": ("beta1", "beta2", "eps")}

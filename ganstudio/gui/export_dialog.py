@@ -193,7 +193,7 @@ class ExportDialog(QDialog):
         if n:
             summary = f"{n} frames recorded, steps {int(self.steps[0]):,} to {int(self.steps[-1]):,} (as of opening this dialog)."
         else:
-            summary = "No frames recorded yet: the sample grid is recorded every view.record_every steps while training."
+            summary = "No frames recorded yet: the sample grid is recorded every run.record_every steps while training."
         layout.addWidget(QLabel(summary))
         previews = QHBoxLayout()
         for preview, caption in ((self.first_preview, self.first_caption), (self.last_preview, self.last_caption)):

@@ -14,7 +14,7 @@ from ganstudio.gui.plots import MeteredPlotWidget
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.snapshot import Snapshot
 
-WAITING = "Insight: the first report comes after view.insight_every steps."
+WAITING = "Insight: the first report comes after run.insight_every steps."
 
 
 def describe(snap: Snapshot) -> str:

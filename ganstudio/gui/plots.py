@@ -186,7 +186,7 @@ class PlotsPanel(QWidget):
             legend.setColumnCount(len(series))
             for field, label, color in series:
                 self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
-        # Insight rows: what the samples are worth, every view.insight_every steps.
+        # Insight rows: what the samples are worth, every run.insight_every steps.
         self.insight_curves = {
             name: self._add_plot(name, title).plot(pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color)
             for name, title, color in INSIGHT_PLOTS
