@@ -30,7 +30,7 @@ from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.thread_policy import ThreadPolicy
-from ganstudio.train_cli import ProgressLine
+from ganstudio.progress_line import ProgressLine
 
 T = TypeVar("T")
 DISTURBED_LOAD = 0.25  # other programs' cores during a measurement that make it no result

@@ -33,7 +33,7 @@ from ganstudio.config import RunConfig
 from ganstudio.data.mnist import FAMILIES, on_disk
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
-from ganstudio.train_cli import ProgressLine
+from ganstudio.progress_line import ProgressLine
 
 TIMER_MS = 10
 MIN_SEGMENT_S = 0.5

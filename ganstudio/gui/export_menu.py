@@ -79,7 +79,7 @@ class ExportMenu(QObject):
         return write_csv(path, csv_columns(self._snapshot().series))
 
     def export_plots(self, path: str | Path) -> Path:
-        """The four plots as one picture: SVG for a .svg name, else PNG."""
+        """The plots (all six rows) as one picture: SVG for a .svg name, else PNG."""
         return export_plots(self.window.plots.graphics.ci, path)
 
     # -- helpers --------------------------------------------------------------------------------

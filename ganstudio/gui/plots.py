@@ -150,7 +150,8 @@ def lr_axis(low: float, high: float) -> tuple[float, float, list[tuple[float, st
 
 
 class PlotsPanel(QWidget):
-    """Four stacked plots sharing the step axis."""
+    """Six stacked plots sharing the step axis: the four of PLOTS (losses, D output, learning
+    rates, gradient norms) and the two insight rows of INSIGHT_PLOTS (coverage, quality)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
