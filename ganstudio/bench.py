@@ -74,8 +74,8 @@ def _best_time(fn: Callable[[], object], repeats: int, number: int) -> float:
 def matmul_seconds(m: int, k: int, p: int, rng: np.random.Generator) -> float:
     """Best time of one float32 (m, k) @ (k, p) product on this machine, done the fastest way:
     BLAS, except for k = 1 (an outer product: D's input gradient at its one-logit layer), where
-    BLAS is 3-4x slower than the broadcast multiply the step uses (measured). Timing that shape as
-    a BLAS product would credit the step with time it never needs (0.6 ms of large-mlp's roofline)."""
+    BLAS is slower than the broadcast multiply the step uses. Timing that shape as a BLAS product
+    would credit the step with time it never needs (docs/DESIGN.md, "`ganstudio bench` roofline")."""
     a = rng.standard_normal((m, k), dtype=np.float32)
     b = rng.standard_normal((k, p), dtype=np.float32)
     out = np.empty((m, p), np.float32)

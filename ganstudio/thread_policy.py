@@ -3,8 +3,8 @@
 
 Why it matters: on an idle machine a large network's step is fastest on every core, but
 NumPy's OpenBLAS busy-waits between products, so a two-thread product stalls on its preempted
-half whenever another program keeps a core busy: a 2-core machine with one core busy trained
-`vanilla` at 10-37 steps/s with two threads against 514-523 with one.
+half whenever another program keeps a core busy: with one of two cores busy, `vanilla` trained
+over 10x slower on two threads than on one (figures: docs/DESIGN.md, "BLAS threads: one policy").
 
 The rules (:func:`choose`, a pure function of its readings; the first that applies decides):
 

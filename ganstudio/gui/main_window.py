@@ -41,7 +41,7 @@ from ganstudio.thread_policy import Choice
 BANNER_SECONDS = 10.0
 # Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
 # GUI spends at most ~PLOT_BUDGET of one core on them (one refresh of the six plots, with the
-# follow-up paints it sets off, takes 25-50 ms, and pyqtgraph's Python holds the GIL the
+# follow-up paints it sets off, takes tens of ms, and pyqtgraph's Python holds the GIL the
 # training thread needs between matrix products). Grid and status follow every snapshot.
 PLOT_INTERVAL_MS = (200, 3000)
 PLOT_BUDGET = 0.03

@@ -88,9 +88,8 @@ class MeteredPlotWidget(PaintMeter, pg.PlotWidget):
 
 def show_opaque_grid(plot: pg.PlotItem) -> None:
     """Grid lines at the major ticks in an opaque dark colour, behind the curves. pyqtgraph
-    draws the grid as the axes' tick lines: translucent ones take Qt's slow blending path
-    (4.4 ms per axis per repaint, measured, against 0.16 ms opaque), and the axes repaint with
-    every plot refresh. Opaque lines must stay under the curves (the axes sit above the view
+    draws the grid as the axes' tick lines: translucent ones take Qt's slow blending path (about
+    30x the opaque cost, docs/DESIGN.md), and the axes repaint with every plot refresh. Opaque lines must stay under the curves (the axes sit above the view
     by default) and leave out the minor levels, which translucency used to fade."""
     plot.showGrid(x=True, y=True, alpha=1.0)
     for name in ("left", "bottom"):
@@ -281,7 +280,7 @@ class PlotsPanel(QWidget):
         """Let the auto-ranges follow new data now rather than while painting. pyqtgraph settles
         them when a paint begins, one link at a time (a plot's x range, then the plots linked to
         it, then their y ranges and clipped curves), and each step asked for another paint: a
-        refresh cost two full repaints (35-55 ms) where one (15-20 ms) will do, measured."""
+        refresh cost two full repaints where one will do (docs/DESIGN.md, "Painting budget")."""
         for _ in range(3):
             self.graphics.scene().prepareForPaint()
 

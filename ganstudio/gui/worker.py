@@ -26,9 +26,9 @@ from ganstudio.errors import USER_ERRORS
 from ganstudio.session import Session
 from ganstudio.thread_policy import ThreadPolicy
 
-# At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread ~1 ms
-# of Python plus Qt's painting, which on two cores preempts a BLAS thread; 20 a second cost
-# `vanilla` 2-5% more training speed than 10 (measured) for a grid that changes slowly anyway.
+# At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
+# plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly
+# anyway (the figures: docs/DESIGN.md, "Painting budget").
 SNAPSHOT_INTERVAL = 1.0 / 10.0
 SNAPSHOT_BUDGET = 0.03  # and at most ~3% of the training thread's time goes into making them
 PROGRESS_INTERVAL = 0.1
@@ -36,8 +36,8 @@ PROGRESS_INTERVAL = 0.1
 
 def snapshot_interval(cost: float) -> float:
     """Seconds between snapshots when making one took `cost` seconds: 1/10 s, or longer when
-    snapshots are expensive (a large G renders two sample grids: ~4 ms for `recommended`, which
-    then gets 5-7 snapshots a second) so that they never take more than SNAPSHOT_BUDGET."""
+    snapshots are expensive (a large G renders two sample grids) so that they never take more
+    than SNAPSHOT_BUDGET of the training thread."""
     return max(SNAPSHOT_INTERVAL, cost / SNAPSHOT_BUDGET)
 
 

@@ -1,7 +1,7 @@
 """One insight report on a batch of generated samples, whatever the dataset.
 
-- ``mnist`` and ``synthetic-digits`` at 28x28 (the classifier recognises both; 97.7% of
-  synthetic digits): class coverage, MNIST-specific FID, mean confidence, over
+- ``mnist`` and ``synthetic-digits`` at 28x28 (the classifier recognises both; its accuracy on
+  each: docs/DESIGN.md, "Insight"): class coverage, MNIST-specific FID, mean confidence, over
   ``coverage.REPORT_SAMPLES`` samples.
 - 2D toys (their modes and std from the data layer): modes covered and high-quality samples
   over ``modes.REPORT_SAMPLES`` samples. For ``spiral`` and ``moons`` the "modes" are the data
