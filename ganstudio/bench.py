@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,8 +30,8 @@ from ganstudio.data import BatchIterator, Dataset, DatasetError, load_dataset
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
-from ganstudio.thread_policy import ThreadPolicy
 from ganstudio.progress_line import ProgressLine
+from ganstudio.thread_policy import ThreadPolicy
 
 T = TypeVar("T")
 DISTURBED_LOAD = 0.25  # other programs' cores during a measurement that make it no result

@@ -148,7 +148,7 @@ class RunConfig:
             obj = getattr(obj, part)
         return obj
 
-    def with_values(self, changes: dict[str, Any]) -> "RunConfig":
+    def with_values(self, changes: dict[str, Any]) -> RunConfig:
         """A new validated config with `changes` ({dotted key: value or string}) applied."""
         data = to_dict(self)
         for key, value in changes.items():

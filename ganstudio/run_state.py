@@ -13,7 +13,7 @@ State layout (flat, .npz-ready): `config` (TOML text), `rng` (the generator's st
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

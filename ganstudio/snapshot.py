@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from ganstudio.config import RunConfig
-from ganstudio.render.grid import make_grid
-from ganstudio.render.scatter import render_points
 from ganstudio.history import Event
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.warnings import TrainingWarning
+from ganstudio.render.grid import make_grid
+from ganstudio.render.scatter import render_points
 from ganstudio.run_state import POINTS_2D, RunState
 
 

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ganstudio.blas import ENV, cores, fixed_threads, set_blas_threads
 from ganstudio.cpuload import CpuSample, cpu_sample, others_busy

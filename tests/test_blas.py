@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from support import running_window
-
 from ganstudio import blas, thread_policy
 from ganstudio import commands as cmd
 from ganstudio.cli import main
@@ -19,6 +17,8 @@ from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.thread_policy import Choice, Machine, ThreadPolicy, choose, thread_counts, time_thread_counts
+
+from support import running_window
 
 SMALL_NET = {1: 1.00e-3, 2: 0.96e-3}  # seconds per step: a 2nd thread gains 4%
 LARGE_NET = {1: 50e-3, 2: 30e-3}  # a 2nd thread gains 67%

@@ -8,11 +8,11 @@ import sys
 import numpy as np
 from PIL import Image
 
-from support import go_offline, read_gif
-
 from ganstudio.checkpoint import Checkpoint
 from ganstudio.export import upscale
 from ganstudio.export.compose import LABEL_STRIP
+
+from support import go_offline, read_gif
 
 
 def ganstudio(*args, cwd=None, **env):

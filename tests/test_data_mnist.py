@@ -9,7 +9,9 @@ import pytest
 from ganstudio.data import DatasetError, OfflineError, default_data_dir, load_dataset
 from ganstudio.data.idx import read_payload
 from ganstudio.data.mnist import load_family
-from support import random_digits as small_family, write_idx_pair as write_pair
+
+from support import random_digits as small_family
+from support import write_idx_pair as write_pair
 
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 

@@ -6,11 +6,12 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from support import read_gif
 from ganstudio.export import ExportError, LossPanel, draw_text, upscale, write_gif, write_mp4
 from ganstudio.export.compose import LABEL_STRIP
-from ganstudio.render.font import text_size
 from ganstudio.export.losspanel import D_SHADE, LINE_H
+from ganstudio.render.font import text_size
+
+from support import read_gif
 
 
 def numbered_frames(n: int, shape=(24, 40)) -> list[np.ndarray]:

@@ -5,13 +5,14 @@ be met is one clear error."""
 import numpy as np
 import pytest
 
-from support import read_gif
 from ganstudio.config import RunConfig
 from ganstudio.export import ExportError, plan_gif, upscale, write_gif
 from ganstudio.export.compose import FrameComposer
 from ganstudio.export.gif_budget import GRAY_LEVELS, thinned
 from ganstudio.export.gif_encoder import GifEncoder, GrayPalette
 from ganstudio.session import Session
+
+from support import read_gif
 
 FRAMES = 60
 

@@ -12,12 +12,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from support import click, read_gif, running_window
 from ganstudio.config import RunConfig
 from ganstudio.export import LossPanel
 from ganstudio.export.compose import LABEL_STRIP, FrameComposer
 from ganstudio.export.video import MISSING_FFMPEG
 from ganstudio.history import FIELDS
+
+from support import click, read_gif, running_window
 
 SMALL = {
     "data.dataset": "synthetic-digits",

@@ -8,10 +8,10 @@ import pytest
 
 from ganstudio.data import load_dataset, toy_spec
 from ganstudio.insight.classifier import load_classifier
-from ganstudio.shipped import CLASSIFIER_WEIGHTS
 from ganstudio.insight.coverage import CoverageMonitor
 from ganstudio.insight.frechet import feature_stats, frechet_distance
 from ganstudio.insight.modes import REPORT_SAMPLES, mode_report
+from ganstudio.shipped import CLASSIFIER_WEIGHTS
 
 
 @cache

@@ -7,8 +7,8 @@ import pytest
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig, from_dict
-from ganstudio.history import EventKind
 from ganstudio.engine.losses import sigmoid
+from ganstudio.history import EventKind
 from ganstudio.insight import report
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.presets import load_preset

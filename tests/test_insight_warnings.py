@@ -33,10 +33,10 @@ def healthy_history(steps=3000, **overrides):
     return history
 
 
-def run_checks(diagnoser, history, measures_at, steps):
+def run_checks(diagnoser, history, measures_at, steps, config=CONFIG):
     started = {}
     for step in steps:
-        for w in diagnoser.update(measures_at(step), history, CONFIG):
+        for w in diagnoser.update(measures_at(step), history, config):
             started[w.kind] = step
     return started
 
@@ -147,7 +147,7 @@ def test_losses_at_their_starting_level_are_not_growth(loss):
     level = start_scale(loss)
     history = healthy_history(d_loss=lambda s: level, g_loss=lambda s: level if s < 1000 else 8 * level)
     diagnoser = Diagnoser()
-    assert "divergence" not in run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000, 2500, 3000])
+    assert "divergence" not in run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000, 2500, 3000], config)
 
 
 def test_switching_to_a_loss_of_another_scale_is_not_divergence():

@@ -9,8 +9,8 @@ since) and back-propagates through D without computing D's own weight gradients.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

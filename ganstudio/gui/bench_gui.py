@@ -22,8 +22,8 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -32,8 +32,8 @@ from ganstudio.bench import busy_reason, others_during, spread_reason
 from ganstudio.config import RunConfig
 from ganstudio.data.mnist import FAMILIES, on_disk
 from ganstudio.presets import load_preset
-from ganstudio.session import Session
 from ganstudio.progress_line import ProgressLine
+from ganstudio.session import Session
 
 TIMER_MS = 10
 MIN_SEGMENT_S = 0.5

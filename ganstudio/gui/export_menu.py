@@ -15,10 +15,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from ganstudio.export import ExportError, write_csv, write_png
-from ganstudio.render.scatter import render_points
 from ganstudio.gui.export_dialog import ExportDialog
 from ganstudio.gui.plot_export import export_plots
 from ganstudio.history import csv_columns
+from ganstudio.render.scatter import render_points
 from ganstudio.snapshot import Snapshot
 
 

@@ -11,11 +11,10 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ganstudio.config import range_for
 from ganstudio.engine.losses import PROBABILISTIC
-from ganstudio.render.scatter import Extent
 from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.gui.widgets import GridSideSpinBox
+from ganstudio.render.scatter import Extent
 from ganstudio.snapshot import Snapshot
-
 
 # D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
 # says real, dark where it cannot tell; dim, so the points stay readable.
