@@ -108,7 +108,9 @@ def spread_reason(values: list[float], unit: str) -> str | None:
     return f"rounds disagree: {low:.3g}-{high:.3g} {unit}" if high > DISAGREE * low else None
 
 
-def disturbance(others: dict[str, float | None], step_times: list[float], roofline_fraction: float, peak_fraction: float) -> str | None:
+def disturbance(
+    others: dict[str, float | None], step_times: list[float], roofline_fraction: float, peak_fraction: float
+) -> str | None:
     """Why a measurement is no result, or None: other programs busy during a part of it, an
     impossible fraction (above 1: its two timings saw different machines), or rounds whose step
     times disagree widely."""
@@ -160,8 +162,15 @@ def matmul_shapes(gan: GAN, n: int) -> list[tuple[int, int, int]]:
     return shapes
 
 
-def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict[int, tuple[float, float | None]],
-                 progress: Callable[[str], None] = lambda text: None, seed: int = 0, rounds: int = 5) -> dict:
+def bench_config(
+    config: BenchConfig,
+    data: Dataset,
+    seconds: float,
+    peaks: dict[int, tuple[float, float | None]],
+    progress: Callable[[str], None] = lambda text: None,
+    seed: int = 0,
+    rounds: int = 5,
+) -> dict:
     """Measure one configuration; returns the JSON row. BLAS threads as `train` would choose them
     for this network, fixed while measuring. The step and its roofline are timed in alternation,
     `rounds` times, and each figure is the median over rounds: a shared machine's speed drifts
@@ -218,8 +227,12 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict
     }
 
 
-def run_bench(names: list[str] | None = None, seconds: float = 3.0, data_dir: str | None = None,
-              progress: Callable[[str], None] = lambda text: None) -> dict:
+def run_bench(
+    names: list[str] | None = None,
+    seconds: float = 3.0,
+    data_dir: str | None = None,
+    progress: Callable[[str], None] = lambda text: None,
+) -> dict:
     """Benchmark the named configurations (all by default); `progress(text)` says what it measures."""
     data = training_data(data_dir)
     chosen = [c for c in CONFIGS if not names or c.name in names]
@@ -237,7 +250,9 @@ def format_report(result: dict) -> str:
     for row in rows:
         head = f"{row['name']:<12}{row['batch']:>6}"
         if row["disturbed"]:
-            lines.append(f"{head}  disturbed, no result: {row['disturbance']} ({row['blas_threads_why']}); rerun on an idle machine")
+            lines.append(
+                f"{head}  disturbed, no result: {row['disturbance']} ({row['blas_threads_why']}); rerun on an idle machine"
+            )
             continue
         lines.append(
             f"{head}{row['steps_per_s']:>10.1f}{row['ms_per_step']:>9.2f}"

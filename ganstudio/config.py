@@ -331,11 +331,15 @@ def _coerce(key: str, kind: str, value: Any) -> Any:
     except (TypeError, ValueError):
         expected = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "text"}.get(
             kind,
-            f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"' if key == "data.classes" else "a list of whole numbers like [128, 256]",
+            f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"'
+            if key == "data.classes"
+            else "a list of whole numbers like [128, 256]",
         )
         raise ConfigError(f"{key}: {value!r} is not {expected}") from None
     if key == "data.classes" and not values:
-        raise ConfigError(f'data.classes: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class')
+        raise ConfigError(
+            f'data.classes: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class'
+        )
     return values
 
 
@@ -462,7 +466,9 @@ def load_toml(path: str | Path) -> RunConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the config as UTF-8") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the config as UTF-8"
+        ) from None
     try:
         return from_toml(text, str(path))
     except ConfigError as exc:

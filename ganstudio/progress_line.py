@@ -46,7 +46,10 @@ def download_progress(line: ProgressLine):
     def report(done: int, total: int | None) -> None:
         if total:
             filled = int(BAR_WIDTH * done / total)
-            line.show(f"downloading [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done / 1e6:.1f}/{total / 1e6:.1f} MB", force=done >= total)
+            line.show(
+                f"downloading [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done / 1e6:.1f}/{total / 1e6:.1f} MB",
+                force=done >= total,
+            )
         else:
             line.show(f"downloading {done / 1e6:.1f} MB")
 

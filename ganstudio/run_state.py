@@ -123,4 +123,10 @@ class RunState:
 
     def _parts(self) -> dict:
         """The stateful parts with their own state_dict, by state prefix."""
-        return {"gan": self.gan, "batches": self.batches, "history": self.history, "recorder": self.recorder, "insight": self.insight}
+        return {
+            "gan": self.gan,
+            "batches": self.batches,
+            "history": self.history,
+            "recorder": self.recorder,
+            "insight": self.insight,
+        }

@@ -82,7 +82,9 @@ def png_scale(shape: tuple[int, int], asked: int | None) -> int:
     if asked is None:
         return min(PNG_SCALE, fits)
     if asked > fits:
-        raise ConfigError(f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n")
+        raise ConfigError(
+            f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n"
+        )
     return asked
 
 

@@ -202,7 +202,12 @@ class Session:
         bad = self.step_count + 1
         what = next(
             f"{name} is {value}"
-            for name, value in (("D loss", m.d_loss), ("G loss", m.g_loss), ("D gradient norm", m.d_grad_norm), ("G gradient norm", m.g_grad_norm))
+            for name, value in (
+                ("D loss", m.d_loss),
+                ("G loss", m.g_loss),
+                ("D gradient norm", m.d_grad_norm),
+                ("G gradient norm", m.g_grad_norm),
+            )
             if not math.isfinite(value)
         )
         self._restore(self._good)
@@ -265,7 +270,9 @@ class Session:
                     del self.pending[k]
             return
         if p.needs_reset:
-            raise ConfigError(f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; press Reset to start over with it")
+            raise ConfigError(
+                f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; press Reset to start over with it"
+            )
         check_memory(new, current=old)
         dataset = self._load_data(new) if p.new_data else self.dataset
         if new.data.batch_size > len(dataset):
@@ -334,7 +341,9 @@ class Session:
             self.message = "Nothing to revert."
             return
         state = self._reverts.pop()
-        undone = [e for e in self.history.events if e.step >= int(state["step"]) and e.kind in (EventKind.CHANGE, EventKind.REBUILD)]
+        undone = [
+            e for e in self.history.events if e.step >= int(state["step"]) and e.kind in (EventKind.CHANGE, EventKind.REBUILD)
+        ]
         self._restore(state)
         self.history.add_event(self.step_count, EventKind.REVERT, new=undone[-1].label if undone else "")
         self._good = None
@@ -343,4 +352,6 @@ class Session:
     # -- what the GUI sees ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """An immutable copy of what the GUI shows now."""
-        return take_snapshot(self.state, paused=self.paused, message=self.message, pending=self.pending, can_revert=self.can_revert)
+        return take_snapshot(
+            self.state, paused=self.paused, message=self.message, pending=self.pending, can_revert=self.can_revert
+        )

@@ -79,7 +79,9 @@ def _cores_text(others: float) -> str:
     return f"{others:.1f} core{'' if round(others, 1) <= 1 else 's'}"
 
 
-def choose(fixed: int | None, cores: int, others: float | None, times: dict[int, float] | None, current: int | None = None) -> Choice:
+def choose(
+    fixed: int | None, cores: int, others: float | None, times: dict[int, float] | None, current: int | None = None
+) -> Choice:
     """The thread count for a workload, and why.
 
     fixed: GANSTUDIO_BLAS_THREADS (None: not set); cores: the cores we may use; others: cores

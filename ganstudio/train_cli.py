@@ -48,7 +48,9 @@ def _session_from_args(args, line: ProgressLine) -> Session:
             raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
     changes = [parse_assignment(a) for a in args.set]
     if args.seed is not None or any(key == "seed" for key, _ in changes):
-        raise ConfigError("--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it")
+        raise ConfigError(
+            "--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it"
+        )
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     if args.gif_every is not None:
         changes.append(("run.record_every", str(args.gif_every)))
@@ -65,7 +67,9 @@ def run_train(args) -> int:
     SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
     with StopSignals() as signals:
         if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
-            raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+            raise ConfigError(
+                f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})"
+            )
         out = output_folder(args.out, args.resume)
         check_writable(out, args.gif)
         if not args.force:
@@ -91,13 +95,18 @@ def run_train(args) -> int:
         line.done()
         if signals.signum is not None:
             name = signal_name(signals.signum)
-            print(f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)", file=sys.stderr)
+            print(
+                f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)",
+                file=sys.stderr,
+            )
         diverged = session.divergence is not None
         if diverged:
             print(f"ganstudio: {session.message}", file=sys.stderr)
         if session.insight.error:
             print(f"ganstudio: {session.insight.error}", file=sys.stderr)
-        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None):
+        for what, path in write_outputs(
+            session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
+        ):
             print(f"{what}: {path}")
     if diverged:
         return 1

@@ -74,5 +74,7 @@ def test_ganstudio_config_prints_the_new_section_for_an_old_key():
         [sys.executable, "-m", "ganstudio", "config", "--set", "view.record_every=7"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    body = "".join(line for line in result.stdout.splitlines(keepends=True) if not line.startswith("#"))  # the header echoes --set
+    body = "".join(
+        line for line in result.stdout.splitlines(keepends=True) if not line.startswith("#")
+    )  # the header echoes --set
     assert "[run]\nrecord_every = 7\n" in body and body.count("record_every") == 1

@@ -27,14 +27,8 @@ def isolated_cache(tmp_path, monkeypatch):
 
 
 def test_real_mnist_checksums(mnist_dir):
-    assert (
-        hashlib.md5(read_payload(mnist_dir / IMAGES)).hexdigest()
-        == "6bbc9ace898e44ae57da46a324031adb"
-    )
-    assert (
-        hashlib.md5(read_payload(mnist_dir / LABELS)).hexdigest()
-        == "a25bea736e30d166cdddb491f175f624"
-    )
+    assert hashlib.md5(read_payload(mnist_dir / IMAGES)).hexdigest() == "6bbc9ace898e44ae57da46a324031adb"
+    assert hashlib.md5(read_payload(mnist_dir / LABELS)).hexdigest() == "a25bea736e30d166cdddb491f175f624"
 
 
 def test_real_mnist_from_a_flat_folder(mnist_dir):
@@ -115,9 +109,7 @@ def test_keras_npz(tmp_path):
 
 def test_npz_without_training_arrays(tmp_path):
     np.savez(tmp_path / "mnist.npz", images=np.zeros((2, 28, 28), np.uint8))
-    with pytest.raises(
-        DatasetError, match=r"mnist.npz: not a Keras-style archive \(no x_train or y_train\)"
-    ):
+    with pytest.raises(DatasetError, match=r"mnist.npz: not a Keras-style archive \(no x_train or y_train\)"):
         load_dataset("mnist", data_dir=tmp_path)
 
 
@@ -153,9 +145,7 @@ def test_images_and_labels_swapped(tmp_path):
     write_pair(tmp_path, images, labels)
     (tmp_path / "swap").write_bytes((tmp_path / IMAGES).read_bytes())
     (tmp_path / IMAGES).write_bytes((tmp_path / LABELS).read_bytes())
-    with pytest.raises(
-        DatasetError, match=r"expected MNIST images as \(N, h, w\) uint8, found \(50,\)"
-    ):
+    with pytest.raises(DatasetError, match=r"expected MNIST images as \(N, h, w\) uint8, found \(50,\)"):
         load_dataset("mnist", data_dir=tmp_path)
 
 

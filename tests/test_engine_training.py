@@ -67,7 +67,9 @@ def test_adam_lr_and_beta_changes_keep_the_moments():
     v = 0.001 * GRADS[0] ** 2
     m = 0.8 * m + 0.2 * GRADS[1]
     v = 0.999 * v + 0.001 * GRADS[1] ** 2
-    expected = reference(OptimizerSpec("adam", beta1=0.5), 0.1)[0] - 0.05 * (m / (1 - 0.8**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    expected = reference(OptimizerSpec("adam", beta1=0.5), 0.1)[0] - 0.05 * (m / (1 - 0.8**2)) / (
+        np.sqrt(v / (1 - 0.999**2)) + 1e-8
+    )
     np.testing.assert_allclose(p, expected, rtol=2e-6)
 
 

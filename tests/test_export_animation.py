@@ -25,8 +25,6 @@ def numbered_frames(n: int, shape=(24, 40)) -> list[np.ndarray]:
     return frames
 
 
-
-
 def test_gif_round_trip_frames_size_durations_and_loop(tmp_path):
     frames = numbered_frames(12)
     result = write_gif(tmp_path / "run.gif", frames, np.arange(12) * 100, fps=10, scale=2)
@@ -106,8 +104,13 @@ def test_loss_panel_sits_beside_the_grid_and_its_curves_grow_with_the_frames(tmp
     assert rightmost_d == sorted(rightmost_d)
     assert all((got[k, :, 120:] != got[k + 1, :, 120:]).any() for k in range(5))
     wide, _, _ = read_gif(
-        write_gif(tmp_path / "w.gif", frames, steps, scale=1, loss_panel=LossPanel(
-            history, history * 0.0 + 1, history * 0.0 + 2, width=90)).path
+        write_gif(
+            tmp_path / "w.gif",
+            frames,
+            steps,
+            scale=1,
+            loss_panel=LossPanel(history, history * 0.0 + 1, history * 0.0 + 2, width=90),
+        ).path
     )
     assert wide.shape == (6, 60, 150)
 

@@ -16,7 +16,13 @@ from ganstudio.presets import load_preset
 
 from support import click, go_offline, open_window, random_digits, running_window, write_idx_pair
 
-SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32", "view.grid": 4}
+SMALL = {
+    "data.dataset": "synthetic-digits",
+    "generator.hidden": "32",
+    "discriminator.hidden": "32",
+    "data.batch_size": "32",
+    "view.grid": 4,
+}
 
 
 @pytest.fixture

@@ -94,7 +94,9 @@ def test_warnings_box_says_what_and_what_to_try(qtbot):
     box = WarningsBox()
     qtbot.addWidget(box)
     box.show()
-    warning = TrainingWarning("mode_collapse", "Mode collapse", "Samples cover 1 of 10 classes.", ("lower D's lr", "label smoothing 0.1"), 12000)
+    warning = TrainingWarning(
+        "mode_collapse", "Mode collapse", "Samples cover 1 of 10 classes.", ("lower D's lr", "label smoothing 0.1"), 12000
+    )
     box.show_warnings((warning,))
     assert box.isVisible()
     text = box.text()

@@ -70,10 +70,27 @@ def test_train_prints_a_warning_once_when_it_starts(tmp_path):
     # A frozen G with ~0 weights draws the same point for every noise: collapse, after the
     # 1,000-step warm-up, confirmed at the second check.
     result = ganstudio(
-        "train", "--preset", "ring8", "--steps", "2100", "--out", str(tmp_path / "run"),
-        "--set", "generator.init=normal", "--set", "generator.init_std=1e-6", "--set", "optimizer.g.lr=1e-30",
-        "--set", "generator.hidden=8", "--set", "discriminator.hidden=8", "--set", "data.batch_size=16",
-        "--set", "view.insight_every=300",
+        "train",
+        "--preset",
+        "ring8",
+        "--steps",
+        "2100",
+        "--out",
+        str(tmp_path / "run"),
+        "--set",
+        "generator.init=normal",
+        "--set",
+        "generator.init_std=1e-6",
+        "--set",
+        "optimizer.g.lr=1e-30",
+        "--set",
+        "generator.hidden=8",
+        "--set",
+        "discriminator.hidden=8",
+        "--set",
+        "data.batch_size=16",
+        "--set",
+        "view.insight_every=300",
     )
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "warning at step" in line]

@@ -18,13 +18,15 @@ from ganstudio.session import Session
 def frozen_single_digit_session(mnist_dir):
     """An MNIST session whose generator draws one real digit whatever the noise: its output
     layer's weights are zero and its bias is that digit, and its lr is ~0."""
-    config = from_dict({
-        "data": {"dataset": "mnist"},
-        "generator": {"latent_size": 4, "hidden": [8]},
-        "discriminator": {"hidden": [8]},
-        "optimizer": {"g": {"kind": "sgd", "lr": 1e-30}},
-        "view": {"insight_every": 600},
-    })
+    config = from_dict(
+        {
+            "data": {"dataset": "mnist"},
+            "generator": {"latent_size": 4, "hidden": [8]},
+            "discriminator": {"hidden": [8]},
+            "optimizer": {"g": {"kind": "sgd", "lr": 1e-30}},
+            "view": {"insight_every": 600},
+        }
+    )
     session = Session(config, data_dir=str(mnist_dir))
     digit = session.dataset.x[0]
     out = session.gan.generator.layers[-1]
@@ -156,7 +158,13 @@ def test_losses_exploding_before_the_first_check_are_warned_at_it():
     """Adam at lr 10: the losses reach ~1e6 within a few steps, never NaN, so the guard keeps
     going; the first insight check says the run is diverging."""
     config = load_preset("vanilla").with_values(
-        {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "optimizer.lr": 10, "view.insight_every": 50}
+        {
+            "data.dataset": "synthetic-digits",
+            "generator.hidden": "32",
+            "discriminator.hidden": "32",
+            "optimizer.lr": 10,
+            "view.insight_every": 50,
+        }
     )
     session = Session(config)
     train(session, 100)

@@ -84,6 +84,11 @@ def load_dataset(
             raise DatasetError("folder: no image folder given")
         images, labels = load_folder(folder, image_size), None
     return image_dataset(
-        name, images, labels,
-        classes=classes, value_range=value_range, image_size=image_size, size=size,
+        name,
+        images,
+        labels,
+        classes=classes,
+        value_range=value_range,
+        image_size=image_size,
+        size=size,
     )

@@ -233,7 +233,7 @@ class GAN:
                 raise ValueError(f"{key}: saved {d[key].shape[0]} parameters, the network has {net.params.size}")
             net.params.values[...] = d[key]
         for prefix, opt in (("g/opt/", self.g_optimizer), ("d/opt/", self.d_optimizer)):
-            opt.load_state_dict({k[len(prefix):]: v for k, v in d.items() if k.startswith(prefix)})
+            opt.load_state_dict({k[len(prefix) :]: v for k, v in d.items() if k.startswith(prefix)})
         if self.ema is not None and "g/ema/shadow" in d:
             self.ema.load_state_dict({"shadow": d["g/ema/shadow"], "t": d["g/ema/t"]})
         self._fake = None

@@ -114,10 +114,7 @@ class PanelRenderer:
     def _layout_legend(curves, width: int) -> list[tuple[str, np.ndarray, int, int, int]]:
         """(name, column values, shade, x, y) per curve: side by side if the widest values
         fit in `width`, else one line each; fixed places, so labels do not jitter."""
-        widths = [
-            text_size(f"{name} " + max((_short(v) for v in values), key=len, default="-"))[0]
-            for name, values, _ in curves
-        ]
+        widths = [text_size(f"{name} " + max((_short(v) for v in values), key=len, default="-"))[0] for name, values, _ in curves]
         gap = 4
         one_line = 1 + sum(widths) + gap * (len(widths) - 1) <= width
         placed, x, y = [], 1, 0

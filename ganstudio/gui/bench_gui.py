@@ -121,7 +121,9 @@ def gui_disturbance(others: dict[str, float | None], ratios: list[float], thread
     return "; ".join(r for r in reasons if r) or None
 
 
-def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4, progress: Callable[[str], None] = lambda text: None) -> GuiBenchResult:
+def measure(
+    preset: str, data_dir: str | None, seconds: float, rounds: int = 4, progress: Callable[[str], None] = lambda text: None
+) -> GuiBenchResult:
     """Alternate headless and windowed segments, `seconds` of each in total; `progress(text)`
     says what it measures."""
     if not has_display(dict(os.environ)):

@@ -44,12 +44,44 @@ SCIENTIFIC_FLOOR = 1e-12  # the smallest value of a scientific box whose range i
 
 GROUPS: list[tuple[str, list[str]]] = [
     ("Data", ["data.dataset", "data.classes", "data.batch_size"]),
-    ("Generator", ["generator.latent_size", "generator.hidden", "generator.activation", "generator.alpha", "generator.output", "generator.init", "generator.init_std"]),
-    ("Discriminator", ["discriminator.hidden", "discriminator.activation", "discriminator.alpha", "discriminator.dropout", "discriminator.init", "discriminator.init_std"]),
+    (
+        "Generator",
+        [
+            "generator.latent_size",
+            "generator.hidden",
+            "generator.activation",
+            "generator.alpha",
+            "generator.output",
+            "generator.init",
+            "generator.init_std",
+        ],
+    ),
+    (
+        "Discriminator",
+        [
+            "discriminator.hidden",
+            "discriminator.activation",
+            "discriminator.alpha",
+            "discriminator.dropout",
+            "discriminator.init",
+            "discriminator.init_std",
+        ],
+    ),
     ("Optimizer G", [f"optimizer.g.{f.name}" for f in fields(SECTIONS["optimizer.g"])]),
     ("Optimizer D", [f"optimizer.d.{f.name}" for f in fields(SECTIONS["optimizer.d"])]),
     ("Schedule", [f"schedule.{f.name}" for f in fields(SECTIONS["schedule"])]),
-    ("Training", ["training.loss", "training.d_steps", "training.label_smoothing", "training.clip", "training.ema", "training.ema_decay", "seed"]),
+    (
+        "Training",
+        [
+            "training.loss",
+            "training.d_steps",
+            "training.label_smoothing",
+            "training.clip",
+            "training.ema",
+            "training.ema_decay",
+            "seed",
+        ],
+    ),
     ("Recording", ["view.grid", "run.record_every"]),
 ]
 
@@ -247,7 +279,12 @@ class ControlPanel(QScrollArea):
             horizon = 100
             self.lr_plot.getPlotItem().setLabel("bottom", "epoch")
         else:
-            horizon = max(20_000, s.total if s.kind == "cosine" else 0, 2 * s.boundary if s.kind == "two_phase" else 0, 4 * s.step_size if s.kind == "step" else 0)
+            horizon = max(
+                20_000,
+                s.total if s.kind == "cosine" else 0,
+                2 * s.boundary if s.kind == "two_phase" else 0,
+                4 * s.step_size if s.kind == "step" else 0,
+            )
             self.lr_plot.getPlotItem().setLabel("bottom", "step")
         t = np.linspace(0, horizon, 400).astype(int)
         factors = np.array([lr_factor(s, step=int(v), epoch=int(v)) for v in t])

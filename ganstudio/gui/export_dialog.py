@@ -119,7 +119,7 @@ class ExportDialog(QDialog):
         self.loop.setSpecialValueText("forever")
         self.label = QCheckBox("Step label")
         self.label.setChecked(True)
-        self.label.setToolTip("Write \"step 12,345\" at the top-left of each grid.")
+        self.label.setToolTip('Write "step 12,345" at the top-left of each grid.')
         self.panel = QCheckBox("Loss panel")
         self.panel.setChecked(self.loss_panel is not None)
         self.panel.setEnabled(self.loss_panel is not None)
@@ -344,7 +344,12 @@ class ExportDialog(QDialog):
         self.update_preview()
 
     def _check_ready(self) -> None:
-        ready = bool(self.frames) and bool(self.path.text().strip()) and self.state != "exporting" and self.first_preview.frame is not None
+        ready = (
+            bool(self.frames)
+            and bool(self.path.text().strip())
+            and self.state != "exporting"
+            and self.first_preview.frame is not None
+        )
         self.export_button.setEnabled(ready)
 
     def _browse(self) -> None:

@@ -36,9 +36,20 @@ class ExportMenu(QObject):
         """Add the four entries to `menu`."""
         for text, slot in (
             ("Export GIF/MP4…", self.open_export_dialog),
-            ("Save sample grid as PNG…", lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png)),
-            ("Export history as CSV…", lambda: self._ask_and_write("Export history", "history.csv", "CSV table (*.csv)", self.export_history_csv)),
-            ("Export plots as PNG/SVG…", lambda: self._ask_and_write("Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots)),
+            (
+                "Save sample grid as PNG…",
+                lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png),
+            ),
+            (
+                "Export history as CSV…",
+                lambda: self._ask_and_write("Export history", "history.csv", "CSV table (*.csv)", self.export_history_csv),
+            ),
+            (
+                "Export plots as PNG/SVG…",
+                lambda: self._ask_and_write(
+                    "Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots
+                ),
+            ),
         ):
             menu.addAction(text).triggered.connect(slot)
 

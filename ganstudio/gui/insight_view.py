@@ -50,7 +50,9 @@ class HistogramView(QWidget):
         self.plot.hideButtons()
         self.plot.setYRange(0, 0.5)
         self.plot.addLine(y=0.05, pen=pg.mkPen("#e0a030", style=Qt.PenStyle.DashLine))
-        self.plot.setToolTip("Share of generated samples per class (classifier) or per mode (2D); dashed: the 5% that counts as covered.")
+        self.plot.setToolTip(
+            "Share of generated samples per class (classifier) or per mode (2D); dashed: the 5% that counts as covered."
+        )
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.8, brush="#4fc3f7")
         self.plot.addItem(self.bars)
         layout.addWidget(self.plot)

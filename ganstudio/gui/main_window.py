@@ -74,7 +74,9 @@ class MainWindow(QMainWindow):
 
     snapshot_shown = Signal(object)
 
-    def __init__(self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False) -> None:
+    def __init__(
+        self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False
+    ) -> None:
         super().__init__()
         self.setWindowTitle("GAN Studio — see and steer GAN training")
         self.settings = settings if settings is not None else app_settings()
@@ -215,7 +217,9 @@ class MainWindow(QMainWindow):
             if not folder:
                 self.controls.show_config(snap.config, snap.pending, force=True)
                 return
-            self.submit(cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"})))
+            self.submit(
+                cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}))
+            )
             return
         try:
             new = snap.config.with_values({key: value})
@@ -425,4 +429,3 @@ class MainWindow(QMainWindow):
         self.exports.close_dialog()
         self.host.stop()
         super().closeEvent(event)
-

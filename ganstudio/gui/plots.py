@@ -162,7 +162,9 @@ class PlotsPanel(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(90)
         self.smoothing.setMaximumWidth(160)
-        self.smoothing.setToolTip("Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth).")
+        self.smoothing.setToolTip(
+            "Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth)."
+        )
         self.log_y = QCheckBox("log loss")
         self.log_y.setToolTip("Logarithmic loss axis (for positive losses).")
         self.readout = QLabel("")
@@ -188,7 +190,9 @@ class PlotsPanel(QWidget):
                 self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
         # Insight rows: what the samples are worth, every run.insight_every steps.
         self.insight_curves = {
-            name: self._add_plot(name, title).plot(pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color)
+            name: self._add_plot(name, title).plot(
+                pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color
+            )
             for name, title, color in INSIGHT_PLOTS
         }
         last = list(self.plots)[-1]
@@ -204,7 +208,11 @@ class PlotsPanel(QWidget):
         self.plots["lr"].getAxis("left").setTicks([[], []])  # no labels until an lr is known (show_lr_axis)
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.frame_cursor = pg.InfiniteLine(
-            angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1.5), label="frame", labelOpts={"position": 0.06, "color": "#f0f0f0"}
+            angle=90,
+            movable=False,
+            pen=pg.mkPen("#f0f0f0", width=1.5),
+            label="frame",
+            labelOpts={"position": 0.06, "color": "#f0f0f0"},
         )
         self.frame_cursor.setVisible(False)
         self.plots["loss"].addItem(self.frame_cursor, ignoreBounds=True)
@@ -240,7 +248,9 @@ class PlotsPanel(QWidget):
         if kind == "modes":
             self.plots["quality"].setYRange(-12, 112, padding=0)
 
-    def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()) -> None:
+    def show_series(
+        self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()
+    ) -> None:
         """series: {field: (steps (m,), values (m,))} from a snapshot; base_lrs: the run's
         (G, D) learning rates as set, which scale the lr axis before the first step."""
         self._series = series

@@ -35,7 +35,7 @@ def reads_digits(dataset: str, image_shape: tuple[int, int] | None) -> bool:
 
 
 def insight_kind(dataset: Dataset) -> str | None:
-    """"digits" (class coverage and FID), "modes" (2D mode metrics) or None (diversity only)."""
+    """ "digits" (class coverage and FID), "modes" (2D mode metrics) or None (diversity only)."""
     if reads_digits(dataset.name, dataset.image_shape):
         return "digits"
     return "modes" if dataset.is_2d and dataset.modes is not None else None

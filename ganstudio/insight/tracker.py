@@ -122,4 +122,4 @@ class InsightTracker:
         for name in self.values:
             self.values[name] = np.asarray(d.get(f"series/{name}", np.full(len(self.steps), np.nan)), np.float32)
         self.histogram = np.asarray(d["histogram"], np.float32) if "histogram" in d else None
-        self.diagnoser.load_state_dict({k[len("warnings/"):]: v for k, v in d.items() if k.startswith("warnings/")})
+        self.diagnoser.load_state_dict({k[len("warnings/") :]: v for k, v in d.items() if k.startswith("warnings/")})
