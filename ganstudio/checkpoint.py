@@ -53,7 +53,8 @@ class Checkpoint:
             loaded = np.load(self.path, mmap_mode="r", allow_pickle=False)  # a .npy is mapped, not read
             if not isinstance(loaded, np.lib.npyio.NpzFile):
                 raise CheckpointError(
-                    f"{self.path}: not a GAN Studio checkpoint but a single NumPy array (.npy); a checkpoint is the .npz file train writes"
+                    f"{self.path}: not a GAN Studio checkpoint but a single NumPy array (.npy); "
+                    "a checkpoint is the .npz file train writes"
                 )
             with loaded as npz:
                 self.arrays = {k: npz[k] for k in npz.files}

@@ -82,7 +82,8 @@ def config_from_args(args) -> tuple[RunConfig, str]:
 
 def run_config(args) -> int:
     config, origin = config_from_args(args)
-    text = f'# GAN Studio config: {origin}.\n# Train it: ganstudio train --config FILE (README, "Configs and presets").\n{to_toml(config)}'
+    how = '# Train it: ganstudio train --config FILE (README, "Configs and presets").'
+    text = f"# GAN Studio config: {origin}.\n{how}\n{to_toml(config)}"
     if args.config_output is None:
         sys.stdout.write(text)
         return 0

@@ -83,7 +83,8 @@ def png_scale(shape: tuple[int, int], asked: int | None) -> int:
         return min(PNG_SCALE, fits)
     if asked > fits:
         raise ConfigError(
-            f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n"
+            f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; "
+            f"use --scale {fits} or less, or a smaller -n"
         )
     return asked
 

@@ -271,7 +271,8 @@ class Session:
             return
         if p.needs_reset:
             raise ConfigError(
-                f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; press Reset to start over with it"
+                f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; "
+                "press Reset to start over with it"
             )
         check_memory(new, current=old)
         dataset = self._load_data(new) if p.new_data else self.dataset

@@ -96,7 +96,8 @@ def run_train(args) -> int:
         if signals.signum is not None:
             name = signal_name(signals.signum)
             print(
-                f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)",
+                f"ganstudio: {name}: stopped after step {session.step_count}; "
+                "writing the outputs (further signals wait for them)",
                 file=sys.stderr,
             )
         diverged = session.divergence is not None
@@ -128,7 +129,8 @@ def _train(session: Session, line: ProgressLine, signals: StopSignals, threads: 
         if latest:
             line.show(
                 f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
+                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  "
+                f"D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
                 f"{threads.choice.text()}"
             )
 

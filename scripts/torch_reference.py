@@ -103,7 +103,8 @@ def main() -> int:
         speedups = [a / b for a, b in zip(ours, theirs)]
         print(
             f"{config.name:<10} ganstudio {statistics.median(ours):7.1f} steps/s (roofline {statistics.median(our_fraction):.2f})"
-            f" | torch, Adam {variant}: {statistics.median(theirs):7.1f} steps/s (roofline {statistics.median(their_fraction):.2f})"
+            f" | torch, Adam {variant}: {statistics.median(theirs):7.1f} steps/s"
+            f" (roofline {statistics.median(their_fraction):.2f})"
             f" | ganstudio / torch {statistics.median(speedups):.2f} (rounds {min(speedups):.2f}-{max(speedups):.2f})"
         )
     return 0

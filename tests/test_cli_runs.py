@@ -242,8 +242,9 @@ def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless
         result = ganstudio(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip() == (
-            f"ganstudio: error: {where} already holds a run's outputs (checkpoint.npz at step 5 on synthetic-digits, history.csv, "
-            "samples.png); continue that run with --resume ganstudio-run/checkpoint.npz, choose another --out, or add --force to overwrite them"
+            f"ganstudio: error: {where} already holds a run's outputs "
+            "(checkpoint.npz at step 5 on synthetic-digits, history.csv, samples.png); "
+            "continue that run with --resume ganstudio-run/checkpoint.npz, choose another --out, or add --force to overwrite them"
         ), args
         assert {name: (first / name).read_bytes() for name in OUTPUTS} == before
 
@@ -253,7 +254,8 @@ def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless
     result = ganstudio("train", *SYNTHETIC, "--steps", "5", "--out", str(stray))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"ganstudio: error: --out {stray} already holds a run's outputs (history.csv); choose another --out, or add --force to overwrite them"
+        f"ganstudio: error: --out {stray} already holds a run's outputs (history.csv); "
+        "choose another --out, or add --force to overwrite them"
     )
 
     forced = ganstudio("train", *SYNTHETIC, "--seed", "4", "--steps", "7", "--force", cwd=tmp_path)

@@ -216,7 +216,8 @@ def test_size_limit_is_estimated_as_options_change_and_met_by_the_export(qtbot, 
     assert plan.levels < 256 and plan.stride == 1 and plan.estimate <= limit * 1e6
     assert (
         dialog.estimate.text()
-        == f"≈ {plan.estimate / 1e6:.1f} MB: {plan.levels} gray levels (each pixel within {plan.max_error}), all {len(snap.frames)} frames"
+        == f"≈ {plan.estimate / 1e6:.1f} MB: {plan.levels} gray levels (each pixel within {plan.max_error}), "
+        f"all {len(snap.frames)} frames"
     )
 
     target = tmp_path / "small.gif"

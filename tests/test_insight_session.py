@@ -136,7 +136,10 @@ def test_a_failing_report_turns_insight_off_for_the_run_and_training_goes_on(mon
     for _ in range(12):  # over two insight steps: none raises
         assert session.step() is not None
     assert session.step_count == 12
-    error = "Insight is off for this run: it failed at step 5 (FileNotFoundError: [Errno 2] No such file or directory: '/nowhere/mnist.npz')"
+    error = (
+        "Insight is off for this run: it failed at step 5 "
+        "(FileNotFoundError: [Errno 2] No such file or directory: '/nowhere/mnist.npz')"
+    )
     assert session.insight.error == error and session.snapshot().insight_error == error
     assert session.message == error + ". Training goes on without coverage, FID and warnings."
     assert len(session.insight.steps) == 0

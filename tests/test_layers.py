@@ -22,7 +22,8 @@ def project_imports(path: Path) -> set[str]:
 
 
 def test_the_headless_layers_never_import_qt():
-    code = f"import sys; import {', '.join('ganstudio.' + m for m in HEADLESS)}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))"
+    imports = ", ".join("ganstudio." + m for m in HEADLESS)
+    code = f"import sys; import {imports}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -235,7 +235,8 @@ def format_report(r: GuiBenchResult, seconds: float) -> str:
         lines
         + [
             f"headless        {r.headless_steps_per_s:8.1f} steps/s",
-            f"window open     {r.window_steps_per_s:8.1f} steps/s   ({r.ratio:.2f} of headless, {r.snapshots_per_s:.0f} snapshots/s painted)",
+            f"window open     {r.window_steps_per_s:8.1f} steps/s   "
+            f"({r.ratio:.2f} of headless, {r.snapshots_per_s:.0f} snapshots/s painted)",
             f"GUI thread busy {100 * r.gui_cpu:.0f}% of a core while training",
             f"{TIMER_MS} ms timer lateness: p50 {r.timer_late_p50_ms:.1f} ms, p99 {r.timer_late_p99_ms:.1f} ms, "
             f"max {r.timer_late_max_ms:.1f} ms",

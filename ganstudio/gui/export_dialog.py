@@ -132,7 +132,8 @@ class ExportDialog(QDialog):
         self.max_mb.setSuffix(" MB")
         self.max_mb.setSpecialValueText("no limit")
         self.max_mb.setToolTip(
-            "Size limit of the GIF: fewer gray levels first, then fewer frames, only as needed. 0 = no limit: exact grays, every frame."
+            "Size limit of the GIF: fewer gray levels first, then fewer frames, only as needed. "
+            "0 = no limit: exact grays, every frame."
         )
         self.estimate = QLabel("")
         self.plan: GifPlan | None = None  # the latest estimate (None: none yet, or the limit cannot be met)

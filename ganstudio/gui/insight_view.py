@@ -29,7 +29,10 @@ def describe(snap: Snapshot) -> str:
         )
     if snap.insight_kind == "modes":
         modes = len(snap.histogram) if snap.histogram is not None else 0
-        return f"modes covered {latest['modes_covered']:.0f}/{modes}   high-quality {latest['high_quality']:.0f}%   diversity {latest['diversity']:.2f}"
+        return (
+            f"modes covered {latest['modes_covered']:.0f}/{modes}   high-quality {latest['high_quality']:.0f}%   "
+            f"diversity {latest['diversity']:.2f}"
+        )
     return f"diversity {latest['diversity']:.2f}"
 
 
