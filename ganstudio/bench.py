@@ -1,6 +1,6 @@
 """`ganstudio bench`: training steps per second and the fraction of the machine's roofline.
 
-Roofline: the step's matrix products (``GAN.matmul_shapes``) are timed on their own, shape by
+Roofline: the step's matrix products (:func:`matmul_shapes`) are timed on their own, shape by
 shape, with the same BLAS and threads; their summed time is the fastest this step could run if
 it did nothing but its unavoidable matrix products at this machine's measured float32 rate for
 those shapes. ``roofline_fraction = roofline_time / step_time``. The large-square SGEMM rate
@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,8 +30,8 @@ from ganstudio.data import BatchIterator, Dataset, DatasetError, load_dataset
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
+from ganstudio.progress_line import ProgressLine
 from ganstudio.thread_policy import ThreadPolicy
-from ganstudio.train_cli import ProgressLine
 
 T = TypeVar("T")
 DISTURBED_LOAD = 0.25  # other programs' cores during a measurement that make it no result
@@ -74,8 +75,8 @@ def _best_time(fn: Callable[[], object], repeats: int, number: int) -> float:
 def matmul_seconds(m: int, k: int, p: int, rng: np.random.Generator) -> float:
     """Best time of one float32 (m, k) @ (k, p) product on this machine, done the fastest way:
     BLAS, except for k = 1 (an outer product: D's input gradient at its one-logit layer), where
-    BLAS is 3-4x slower than the broadcast multiply the step uses (measured). Timing that shape as
-    a BLAS product would credit the step with time it never needs (0.6 ms of large-mlp's roofline)."""
+    BLAS is slower than the broadcast multiply the step uses. Timing that shape as a BLAS product
+    would credit the step with time it never needs (docs/DESIGN.md, "`ganstudio bench` roofline")."""
     a = rng.standard_normal((m, k), dtype=np.float32)
     b = rng.standard_normal((k, p), dtype=np.float32)
     out = np.empty((m, p), np.float32)
@@ -107,7 +108,9 @@ def spread_reason(values: list[float], unit: str) -> str | None:
     return f"rounds disagree: {low:.3g}-{high:.3g} {unit}" if high > DISAGREE * low else None
 
 
-def disturbance(others: dict[str, float | None], step_times: list[float], roofline_fraction: float, peak_fraction: float) -> str | None:
+def disturbance(
+    others: dict[str, float | None], step_times: list[float], roofline_fraction: float, peak_fraction: float
+) -> str | None:
     """Why a measurement is no result, or None: other programs busy during a part of it, an
     impossible fraction (above 1: its two timings saw different machines), or rounds whose step
     times disagree widely."""
@@ -137,8 +140,37 @@ def training_data(data_dir: str | None) -> Dataset:
         return load_dataset("synthetic-digits")
 
 
-def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict[int, tuple[float, float | None]],
-                 progress: Callable[[str], None] = lambda text: None, seed: int = 0, rounds: int = 5) -> dict:
+def matmul_shapes(gan: GAN, n: int) -> list[tuple[int, int, int]]:
+    """The (m, k, p) shapes of every matrix product one ``gan.train_step`` on batches of n
+    performs (an (m, k) @ (k, p) product costs 2 m k p FLOPs), in the order they run: the FLOP
+    model that the bench divides by the machine's matmul rate. It mirrors GAN.train_step (kept
+    next to the bench, not in the engine, because only the bench needs it): a change to the
+    step's products must be made here too (tests/test_bench.py counts them)."""
+    g_sizes, d_sizes = gan.generator.spec.sizes, gan.discriminator.spec.sizes
+    g_layers = list(zip(g_sizes[:-1], g_sizes[1:]))
+    d_layers = list(zip(d_sizes[:-1], d_sizes[1:]))
+    shapes: list[tuple[int, int, int]] = []
+    for _ in range(max(1, int(gan.training.d_steps))):
+        shapes += [(n, a, b) for a, b in g_layers]  # G forward
+        shapes += [(2 * n, a, b) for a, b in d_layers]  # D forward, real + fake stacked
+        shapes += [(a, 2 * n, b) for a, b in d_layers]  # D weight gradients
+        shapes += [(2 * n, b, a) for a, b in d_layers[1:]]  # D input gradients, hidden layers
+    shapes += [(n, a, b) for a, b in d_layers]  # G step: D forward on the fake batch
+    shapes += [(n, b, a) for a, b in d_layers]  # D input gradients down to the samples
+    shapes += [(a, n, b) for a, b in g_layers]  # G weight gradients
+    shapes += [(n, b, a) for a, b in g_layers[1:]]  # G input gradients, hidden layers
+    return shapes
+
+
+def bench_config(
+    config: BenchConfig,
+    data: Dataset,
+    seconds: float,
+    peaks: dict[int, tuple[float, float | None]],
+    progress: Callable[[str], None] = lambda text: None,
+    seed: int = 0,
+    rounds: int = 5,
+) -> dict:
     """Measure one configuration; returns the JSON row. BLAS threads as `train` would choose them
     for this network, fixed while measuring. The step and its roofline are timed in alternation,
     `rounds` times, and each figure is the median over rounds: a shared machine's speed drifts
@@ -158,7 +190,7 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict
         step()
     per_round = max(3, int(seconds / rounds / _best_time(step, 1, 3)))
 
-    shapes = gan.matmul_shapes(config.batch)
+    shapes = matmul_shapes(gan, config.batch)
     flops = sum(2.0 * m * k * p for m, k, p in shapes)
     step_times, roofline_times, others = [], [], {"the peak rate's timing": peak_others}
 
@@ -195,8 +227,12 @@ def bench_config(config: BenchConfig, data: Dataset, seconds: float, peaks: dict
     }
 
 
-def run_bench(names: list[str] | None = None, seconds: float = 3.0, data_dir: str | None = None,
-              progress: Callable[[str], None] = lambda text: None) -> dict:
+def run_bench(
+    names: list[str] | None = None,
+    seconds: float = 3.0,
+    data_dir: str | None = None,
+    progress: Callable[[str], None] = lambda text: None,
+) -> dict:
     """Benchmark the named configurations (all by default); `progress(text)` says what it measures."""
     data = training_data(data_dir)
     chosen = [c for c in CONFIGS if not names or c.name in names]
@@ -214,7 +250,9 @@ def format_report(result: dict) -> str:
     for row in rows:
         head = f"{row['name']:<12}{row['batch']:>6}"
         if row["disturbed"]:
-            lines.append(f"{head}  disturbed, no result: {row['disturbance']} ({row['blas_threads_why']}); rerun on an idle machine")
+            lines.append(
+                f"{head}  disturbed, no result: {row['disturbance']} ({row['blas_threads_why']}); rerun on an idle machine"
+            )
             continue
         lines.append(
             f"{head}{row['steps_per_s']:>10.1f}{row['ms_per_step']:>9.2f}"

@@ -30,7 +30,8 @@ def fixed_threads() -> int | None:
 
 @lru_cache(maxsize=1)
 def _blas() -> ThreadpoolController:
-    """NumPy's BLAS libraries, found once (a fresh look costs ~0.6 ms, a limit through it ~40 us)."""
+    """NumPy's BLAS libraries, found once: a fresh look costs far more than a limit set through
+    the cached controller (docs/DESIGN.md, "Measured figures behind code choices")."""
     return ThreadpoolController().select(user_api="blas")
 
 

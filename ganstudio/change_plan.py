@@ -17,7 +17,7 @@ from ganstudio.config import RunConfig, keys
 NETWORK_SECTIONS = {"g": "generator.", "d": "discriminator."}
 DATA_KEYS = ("data.dataset", "data.classes", "data.folder", "data.image_size")
 RESTART_KEYS = ("seed",)
-UNTRACKED_SECTIONS = ("view.",)  # display settings: no revert point, no change marker
+UNTRACKED_SECTIONS = ("view.", "run.")  # display, recording and insight: they never change training
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class ChangePlan:
     new_batch_size: the batch iterator must hand out batches of another size.
     optimizers: networks whose optimizer settings changed.
     training: the training settings (loss, k, smoothing, clip, EMA) changed.
-    tracked: the change is one a user may want to revert (not only display settings)."""
+    tracked: the change is one a user may want to revert (not only `view.*` and `run.*`)."""
 
     changed: tuple[str, ...]
     rebuild: tuple[str, ...]

@@ -35,10 +35,12 @@ class CheckpointError(Exception):
 
 
 def save_checkpoint(session, path: str | Path) -> Path:
-    """Write `session`'s state (a ganstudio.session.Session) to `path`; ExportError on I/O failure."""
+    """Write `session`'s state (a ganstudio.session.Session) to `path`; WriteError on I/O failure."""
     path = Path(path)
     with atomic_file(path) as fh:
-        np.savez(fh, format=np.array(FORMAT), data_dir=np.array(str(data_root(session.data_dir).resolve())), **session.state_dict())
+        np.savez(
+            fh, format=np.array(FORMAT), data_dir=np.array(str(data_root(session.data_dir).resolve())), **session.state_dict()
+        )
     return path
 
 
@@ -50,7 +52,10 @@ class Checkpoint:
         try:
             loaded = np.load(self.path, mmap_mode="r", allow_pickle=False)  # a .npy is mapped, not read
             if not isinstance(loaded, np.lib.npyio.NpzFile):
-                raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint but a single NumPy array (.npy); a checkpoint is the .npz file train writes")
+                raise CheckpointError(
+                    f"{self.path}: not a GAN Studio checkpoint but a single NumPy array (.npy); "
+                    "a checkpoint is the .npz file train writes"
+                )
             with loaded as npz:
                 self.arrays = {k: npz[k] for k in npz.files}
         except FileNotFoundError:
@@ -58,7 +63,9 @@ class Checkpoint:
         except OSError as exc:
             raise CheckpointError(f"{self.path}: cannot read the checkpoint ({exc.strerror or exc})") from None
         except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
-            raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint, or a damaged one (expected an .npz archive)") from None
+            raise CheckpointError(
+                f"{self.path}: not a GAN Studio checkpoint, or a damaged one (expected an .npz archive)"
+            ) from None
         if str(self.arrays.get("format", "")) != FORMAT:
             raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint (no '{FORMAT}' marker)")
         try:

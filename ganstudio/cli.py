@@ -63,23 +63,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
-    source.add_argument("--preset", dest="train_preset", metavar="NAME", help="a preset from resources/presets (default: vanilla)")
+    source.add_argument(
+        "--preset", dest="train_preset", metavar="NAME", help="a preset from resources/presets (default: vanilla)"
+    )
     source.add_argument("--config", metavar="FILE", help="a TOML config file")
     source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
-    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)")
+    train.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)"
+    )
     length = train.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive_int, help="train until this total step count (also when resuming; default 1000)")
     length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
-    train.add_argument("--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to")
-    train.add_argument("--out", metavar="DIR", help="output folder (default: the checkpoint's folder with --resume, else ./ganstudio-run)")
-    train.add_argument("--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)")
-    train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
-    train.add_argument("--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (view.record_every)")
-    train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
-    train.add_argument("--gif-scale", type=positive_int, default=2, metavar="N", help="enlarge the GIF's pixels N times, nearest neighbour (default 2)")
     train.add_argument(
-        "--gif-max-mb", type=megabytes, default=10.0, metavar="MB",
+        "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
+    )
+    train.add_argument(
+        "--out", metavar="DIR", help="output folder (default: the checkpoint's folder with --resume, else ./ganstudio-run)"
+    )
+    train.add_argument(
+        "--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)"
+    )
+    train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
+    train.add_argument(
+        "--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (run.record_every)"
+    )
+    train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
+    train.add_argument(
+        "--gif-scale",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="enlarge the GIF's pixels N times, nearest neighbour (default 2)",
+    )
+    train.add_argument(
+        "--gif-max-mb",
+        type=megabytes,
+        default=10.0,
+        metavar="MB",
         help="size limit of the GIF: fewer gray levels, then fewer frames, as needed (default 10; 0 = no limit, exact)",
     )
 
@@ -87,23 +108,55 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("checkpoint")
     sample.add_argument("-n", type=positive_int, default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
-    sample.add_argument("--scale", type=positive_int, metavar="N", help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)")
+    sample.add_argument(
+        "--scale", type=positive_int, metavar="N", help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)"
+    )
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
     sample.add_argument(
-        "--report", action="store_true",
+        "--report",
+        action="store_true",
         help="print quality figures: classes covered, FID, confidence, histogram (digits); modes covered, high-quality %% (2D)",
     )
-    sample.add_argument("--data-dir", dest="sample_data_dir", metavar="DIR", help="where the run's MNIST-family dataset is found (for --report)")
+    sample.add_argument(
+        "--data-dir", dest="sample_data_dir", metavar="DIR", help="where the run's MNIST-family dataset is found (for --report)"
+    )
 
     bench = sub.add_parser("bench", help="measure training steps/s and the fraction of the machine's roofline")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--config", action="append", dest="configs", choices=[c.name for c in CONFIGS], metavar="NAME", help=f"only this configuration: {', '.join(c.name for c in CONFIGS)} (repeatable)")
+    bench.add_argument(
+        "--config",
+        action="append",
+        dest="configs",
+        choices=[c.name for c in CONFIGS],
+        metavar="NAME",
+        help=f"only this configuration: {', '.join(c.name for c in CONFIGS)} (repeatable)",
+    )
     bench.add_argument("--seconds", type=positive_float, default=3.0, help="measuring time per configuration (default 3)")
-    bench.add_argument("--gui", action="store_true", help="compare training speed with the window open against headless, and the GUI's responsiveness")
-    bench.add_argument("--preset", dest="bench_preset", default="vanilla", metavar="NAME", help="with --gui: the preset to train (default vanilla)")
-    bench.add_argument("--rounds", type=positive_int, default=4, help="with --gui: alternate headless and windowed segments this many times (default 4)")
-    bench.add_argument("--data-dir", dest="bench_data_dir", metavar="DIR", help="where MNIST is found (never downloaded; synthetic-digits otherwise)")
+    bench.add_argument(
+        "--gui",
+        action="store_true",
+        help="compare training speed with the window open against headless, and the GUI's responsiveness",
+    )
+    bench.add_argument(
+        "--preset",
+        dest="bench_preset",
+        default="vanilla",
+        metavar="NAME",
+        help="with --gui: the preset to train (default vanilla)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=4,
+        help="with --gui: alternate headless and windowed segments this many times (default 4)",
+    )
+    bench.add_argument(
+        "--data-dir",
+        dest="bench_data_dir",
+        metavar="DIR",
+        help="where MNIST is found (never downloaded; synthetic-digits otherwise)",
+    )
     add_config_parser(sub)
     return parser
 
@@ -117,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_train(args)
         if args.command == "sample":
-            from ganstudio.train_cli import run_sample
+            from ganstudio.sample_cli import run_sample
 
             return run_sample(args)
         if args.command == "config":

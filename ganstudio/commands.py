@@ -7,7 +7,7 @@ queue without sharing any state with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from ganstudio.config import RunConfig
 
@@ -34,7 +34,7 @@ class Rebuild:
 class Reset:
     """Start over from the seed, with `config` if given (else the current one plus pending)."""
 
-    config: Optional[RunConfig] = None
+    config: RunConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class StopCondition:
     """Pause at step `at_step`, or after `after_seconds` more seconds of training. Each
     condition clears itself when it fires."""
 
-    at_step: Optional[int] = None
-    after_seconds: Optional[float] = None
+    at_step: int | None = None
+    after_seconds: float | None = None
 
 
 @dataclass(frozen=True)

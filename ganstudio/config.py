@@ -8,7 +8,6 @@ model, so a field added here appears in all four. Dotted keys mirror the TOML se
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 from dataclasses import dataclass, fields
@@ -17,6 +16,7 @@ from typing import Any
 
 import tomli_w
 
+from ganstudio.data import DATASET_NAMES, TOY_NAMES
 from ganstudio.engine.activations import ACTIVATIONS
 from ganstudio.engine.gan import TrainingSpec
 from ganstudio.engine.initializers import INITIALIZERS
@@ -30,8 +30,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DATASETS = ("mnist", "fashion-mnist", "kmnist", "synthetic-digits", "ring8", "grid25", "spiral", "moons", "folder")
-TOY_DATASETS = ("ring8", "grid25", "spiral", "moons")
 ALL_CLASSES = "all"  # how TOML, --set and the window say "every class" for data.classes (the model holds ())
 
 
@@ -41,7 +39,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class DataConfig:
-    """dataset: one of DATASETS; classes: digit/class subset, () for all (written ALL_CLASSES
+    """dataset: one of data.DATASET_NAMES; classes: digit/class subset, () for all (written ALL_CLASSES
     in TOML, --set and dotted-key changes, where an empty list is refused); folder: the image
     folder for dataset "folder"; image_size: side of the square images a folder is resized to."""
 
@@ -82,15 +80,21 @@ class OptimizerConfig:
 
 
 @dataclass(frozen=True)
-class ViewConfig:
-    """What the session renders and records: grid is the sample grid's side (4..10, so up to
-    100 fixed-noise samples); record_every: record the grid every N steps for GIF export;
-    insight_every: run the insight monitors (coverage, FID, 2D modes, warnings) every N steps,
-    0 for never."""
+class RunOptions:
+    """What a run does besides training, neither changing it: record_every: record the sample
+    grid every N steps (the film a GIF is made of); insight_every: run the insight monitors
+    (coverage, FID, 2D modes, warnings) every N steps, 0 for never."""
 
-    grid: int = 8
     record_every: int = 100
     insight_every: int = 500
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """What the window shows: grid is the sample grid's side (4..10, so up to 100 fixed-noise
+    samples)."""
+
+    grid: int = 8
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class RunConfig:
     optimizer: OptimizerConfig = OptimizerConfig()
     schedule: ScheduleSpec = ScheduleSpec()
     training: TrainingSpec = TrainingSpec()
+    run: RunOptions = RunOptions()
     view: ViewConfig = ViewConfig()
 
     def __post_init__(self) -> None:
@@ -116,7 +121,7 @@ class RunConfig:
     @property
     def image_shape(self) -> tuple[int, int] | None:
         """(h, w) of the training images; None for the 2D toy distributions."""
-        if self.data.dataset in TOY_DATASETS:
+        if self.data.dataset in TOY_NAMES:
             return None
         return (self.data.image_size, self.data.image_size)
 
@@ -143,7 +148,7 @@ class RunConfig:
             obj = getattr(obj, part)
         return obj
 
-    def with_values(self, changes: dict[str, Any]) -> "RunConfig":
+    def with_values(self, changes: dict[str, Any]) -> RunConfig:
         """A new validated config with `changes` ({dotted key: value or string}) applied."""
         data = to_dict(self)
         for key, value in changes.items():
@@ -158,7 +163,7 @@ class RunConfig:
 
 # -- the schema: types, allowed values and ranges, by dotted key ------------------------------
 CHOICES: dict[str, tuple[str, ...]] = {
-    "data.dataset": DATASETS,
+    "data.dataset": DATASET_NAMES,
     "generator.activation": ACTIVATIONS,
     "generator.output": ("tanh", "sigmoid"),
     "generator.init": INITIALIZERS,
@@ -202,10 +207,14 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "training.label_smoothing": (0.0, 0.5, True, True),
     "training.clip": (0.0, 100.0, False, True),
     "training.ema_decay": (0.0, 1.0, True, False),
+    "run.record_every": (1, 10**6, True, True),
+    "run.insight_every": (0, 10**6, True, True),
     "view.grid": (4, 10, True, True),
-    "view.record_every": (1, 10**6, True, True),
-    "view.insight_every": (0, 10**6, True, True),
 }
+
+# Keys that moved: the old name still loads (TOML files, --set, presets, checkpoints, code) and
+# means the new one; only the new one is ever written.
+RENAMED = {"view.record_every": "run.record_every", "view.insight_every": "run.insight_every"}
 
 SECTIONS = {
     "data": DataConfig,
@@ -215,6 +224,7 @@ SECTIONS = {
     "optimizer.d": OptimizerSpec,
     "schedule": ScheduleSpec,
     "training": TrainingSpec,
+    "run": RunOptions,
     "view": ViewConfig,
 }
 
@@ -228,7 +238,8 @@ def keys() -> list[str]:
 
 
 def _resolve(key: str) -> str:
-    """`optimizer.lr` -> `optimizer.g.lr` (reading); other keys unchanged."""
+    """`optimizer.lr` -> `optimizer.g.lr` (reading), a renamed key -> its new name; other keys unchanged."""
+    key = RENAMED.get(key, key)
     parts = key.split(".")
     if len(parts) == 2 and parts[0] == "optimizer" and parts[1] not in ("g", "d"):
         return f"optimizer.g.{parts[1]}"
@@ -236,12 +247,13 @@ def _resolve(key: str) -> str:
 
 
 def _targets(key: str) -> list[str]:
-    """The concrete keys a (possibly shared) key writes: `optimizer.lr` -> G's and D's."""
+    """The concrete keys a (possibly shared or renamed) key writes: `optimizer.lr` -> G's and D's,
+    `view.record_every` -> `run.record_every`."""
     parts = key.split(".")
     if len(parts) == 2 and parts[0] == "optimizer":
         candidates = [f"optimizer.g.{parts[1]}", f"optimizer.d.{parts[1]}"]
     else:
-        candidates = [key]
+        candidates = [RENAMED.get(key, key)]
     valid = set(keys())
     for c in candidates:
         if c not in valid:
@@ -249,8 +261,23 @@ def _targets(key: str) -> list[str]:
     return candidates
 
 
-def _range_for(key: str) -> tuple[float, float, bool, bool] | None:
+def range_for(key: str) -> tuple[float, float, bool, bool] | None:
+    """The allowed range (low, high, low inclusive, high inclusive) of the setting at a dotted
+    key, None for settings without one; optimizer settings share theirs ("optimizer.g.lr" -> "lr")."""
+    key = RENAMED.get(key, key)
     return RANGES.get(key) or RANGES.get(key.rsplit(".", 1)[-1] if key.startswith("optimizer.") else "")
+
+
+def field_kind(key: str) -> str:
+    """The type of the setting at a dotted key, by name: "int", "float", "bool", "str", or "tuple"
+    (a tuple of whole numbers). Read from the dataclasses' annotations (strings here, as the
+    module uses postponed annotations)."""
+    if key == "seed":
+        return "int"
+    section, _, name = _resolve(key).rpartition(".")
+    annotation = next(f.type for f in fields(SECTIONS[section]) if f.name == name)
+    kind = annotation if isinstance(annotation, str) else annotation.__name__
+    return "tuple" if kind.startswith("tuple") else kind
 
 
 def _describe_range(rule: tuple[float, float, bool, bool]) -> str:
@@ -266,19 +293,20 @@ def _whole(value: Any) -> int:
     return int(value)
 
 
-def _coerce(key: str, kind: Any, value: Any) -> Any:
-    """Turn a TOML value or a command-line string into the field's type, or raise ConfigError.
+def _coerce(key: str, kind: str, value: Any) -> Any:
+    """Turn a TOML value or a command-line string into the field's type (`kind`, see
+    :func:`field_kind`), or raise ConfigError.
 
     Strict: true is not a number, 128.7 is not a whole number, 5 is not a bool. For
     ``data.classes`` the word "all" is the only way to say every class: an empty list is refused."""
     try:
-        if kind in (int, "int"):
+        if kind == "int":
             return _whole(value)
-        if kind in (float, "float"):
+        if kind == "float":
             if isinstance(value, bool):
                 raise ValueError(value)
             return float(value)
-        if kind in (bool, "bool"):
+        if kind == "bool":
             if isinstance(value, bool):
                 return value
             if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
@@ -286,7 +314,7 @@ def _coerce(key: str, kind: Any, value: Any) -> Any:
             if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
                 return False
             raise ValueError(value)
-        if kind in (str, "str"):
+        if kind == "str":
             if not isinstance(value, str):
                 raise ValueError(value)
             return value
@@ -302,18 +330,17 @@ def _coerce(key: str, kind: Any, value: Any) -> Any:
         values = tuple(_whole(v) for v in items)
     except (TypeError, ValueError):
         expected = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "text"}.get(
-            kind if isinstance(kind, str) else getattr(kind, "__name__", ""),
-            f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"' if key == "data.classes" else "a list of whole numbers like [128, 256]",
+            kind,
+            f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"'
+            if key == "data.classes"
+            else "a list of whole numbers like [128, 256]",
         )
         raise ConfigError(f"{key}: {value!r} is not {expected}") from None
     if key == "data.classes" and not values:
-        raise ConfigError(f'data.classes: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class')
+        raise ConfigError(
+            f'data.classes: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class'
+        )
     return values
-
-
-def _field_kind(f: dataclasses.Field) -> Any:
-    t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-    return "tuple" if t.startswith("tuple") else t
 
 
 def validate(config: RunConfig) -> None:
@@ -322,7 +349,7 @@ def validate(config: RunConfig) -> None:
         value = config.get(key)
         if key in CHOICES and value not in CHOICES[key]:
             raise ConfigError(f"{key}: {value!r} is not one of {', '.join(CHOICES[key])}")
-        rule = _range_for(key)
+        rule = range_for(key)
         if rule is None:
             continue
         values = value if isinstance(value, tuple) else (value,)
@@ -369,11 +396,12 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
     """Build and validate a config from a nested dict (as read from TOML). Missing fields take
     their defaults; `optimizer.<field>` applies to both networks; unknown keys are errors."""
     data = dict(data)
-    known_top = {"seed", "data", "generator", "discriminator", "optimizer", "schedule", "training", "view"}
+    known_top = {"seed", "data", "generator", "discriminator", "optimizer", "schedule", "training", "run", "view"}
     for name in data:
         if name not in known_top:
             raise ConfigError(f"unknown setting {name!r}; top-level sections are: {', '.join(sorted(known_top))}")
-    seed = _coerce("seed", int, data.get("seed", 0))
+    data = _renamed_to_new(data)
+    seed = _coerce("seed", "int", data.get("seed", 0))
     optimizer = _table(data.get("optimizer", {}), "optimizer")
     shared = {k: v for k, v in optimizer.items() if k not in ("g", "d")}
     sections: dict[str, Any] = {}
@@ -387,7 +415,7 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
         for name, value in raw.items():
             if name not in by_name:
                 raise ConfigError(f"unknown setting '{section}.{name}'; {section} has: {', '.join(by_name)}")
-            values[name] = _coerce(f"{section}.{name}", _field_kind(by_name[name]), value)
+            values[name] = _coerce(f"{section}.{name}", field_kind(f"{section}.{name}"), value)
         sections[section] = cls(**values)
     return RunConfig(
         seed=seed,
@@ -397,8 +425,26 @@ def from_dict(data: dict[str, Any]) -> RunConfig:
         optimizer=OptimizerConfig(sections["optimizer.g"], sections["optimizer.d"]),
         schedule=sections["schedule"],
         training=sections["training"],
+        run=sections["run"],
         view=sections["view"],
     )
+
+
+def _renamed_to_new(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (a nested dict as read from TOML) with the settings of RENAMED keys moved to their
+    new place: `[view] record_every = 50` becomes `[run] record_every = 50`. Giving a setting
+    under both names is an error (which one was meant?)."""
+    for old, new in RENAMED.items():
+        (old_section, old_name), (new_section, new_name) = old.split("."), new.split(".")
+        section = data.get(old_section)
+        if not isinstance(section, dict) or old_name not in section:
+            continue
+        target = _table(data.get(new_section, {}), new_section)
+        if new_name in target:
+            raise ConfigError(f"{old} is the old name of {new}; give {new} only")
+        data[old_section] = {k: v for k, v in section.items() if k != old_name}
+        data[new_section] = {**target, new_name: section[old_name]}
+    return data
 
 
 def to_toml(config: RunConfig) -> str:
@@ -420,7 +466,9 @@ def load_toml(path: str | Path) -> RunConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the config as UTF-8") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the config as UTF-8"
+        ) from None
     try:
         return from_toml(text, str(path))
     except ConfigError as exc:

@@ -20,17 +20,34 @@ DEFAULT_PRESET = "vanilla"  # what `train` uses without --preset or --config
 
 def add_parser(sub) -> None:
     """The `config` subcommand on `sub`, the `ganstudio` parser's subparsers."""
-    parser = sub.add_parser("config", help="print a config as TOML (a preset's, a file's, a checkpoint's or the window's last), with --set changes")
+    parser = sub.add_parser(
+        "config", help="print a config as TOML (a preset's, a file's, a checkpoint's or the window's last), with --set changes"
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--preset", dest="config_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})")
-    source.add_argument("--config", dest="config_file", metavar="FILE", help="a TOML config file (checked, completed with every default)")
-    source.add_argument("--checkpoint", dest="config_checkpoint", metavar="FILE", help="the config of the run saved in this checkpoint")
+    source.add_argument(
+        "--preset", dest="config_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})"
+    )
+    source.add_argument(
+        "--config", dest="config_file", metavar="FILE", help="a TOML config file (checked, completed with every default)"
+    )
+    source.add_argument(
+        "--checkpoint", dest="config_checkpoint", metavar="FILE", help="the config of the run saved in this checkpoint"
+    )
     source.add_argument(
         "--last", action="store_true", help="the config the window was last closed with (File > Save config as… saves it too)"
     )
-    parser.add_argument("--set", dest="config_set", action="append", default=[], metavar="KEY=VALUE", help="change a setting, e.g. optimizer.lr=1e-3 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="config_set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a setting, e.g. optimizer.lr=1e-3 (repeatable)",
+    )
     parser.add_argument("--seed", dest="config_seed", type=int, help="random seed")
-    parser.add_argument("-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it")
+    parser.add_argument(
+        "-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it"
+    )
 
 
 def _source(args) -> tuple[RunConfig, str]:
@@ -65,7 +82,8 @@ def config_from_args(args) -> tuple[RunConfig, str]:
 
 def run_config(args) -> int:
     config, origin = config_from_args(args)
-    text = f"# GAN Studio config: {origin}.\n# Train it: ganstudio train --config FILE (README, \"Configs and presets\").\n{to_toml(config)}"
+    how = '# Train it: ganstudio train --config FILE (README, "Configs and presets").'
+    text = f"# GAN Studio config: {origin}.\n{how}\n{to_toml(config)}"
     if args.config_output is None:
         sys.stdout.write(text)
         return 0
@@ -73,4 +91,3 @@ def run_config(args) -> int:
         staged.write_text(text, encoding="utf-8")
     print(f"config: {args.config_output}")
     return 0
-

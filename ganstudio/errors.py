@@ -8,6 +8,6 @@ from __future__ import annotations
 from ganstudio.checkpoint import CheckpointError
 from ganstudio.config import ConfigError
 from ganstudio.data import DatasetError
-from ganstudio.export.errors import ExportError
+from ganstudio.files import WriteError
 
-USER_ERRORS = (ConfigError, DatasetError, CheckpointError, ExportError)
+USER_ERRORS = (ConfigError, DatasetError, CheckpointError, WriteError)

@@ -193,8 +193,7 @@ class History:
 
     def columns(self) -> dict[str, np.ndarray]:
         """Everything as CSV-ready columns: step, then each field (bucket means for the past)."""
-        steps, _ = self.series(FIELDS[0])
-        return {"step": steps, **{name: self.series(name)[1] for name in FIELDS}}
+        return csv_columns(self.all_series())
 
     def nbytes(self) -> int:
         return self._recent.nbytes + self._recent_steps.nbytes + self._b_steps.nbytes + self._b_stats.nbytes
@@ -227,3 +226,11 @@ class History:
             self.events = [Event(s, EventKind(str(kind)), k, o, w) for kind, (s, k, o, w) in zip(d["event_kinds"], text)]
         else:
             self.events = [_legacy_event(*row) for row in text]
+
+
+def csv_columns(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The history's CSV columns from its series ({field: (steps, values)}, as
+    :meth:`History.all_series` or a snapshot gives them): step, then every field in FIELDS
+    order (the fields share the steps). `train`'s history.csv and the window's export both use it."""
+    steps, _ = series[FIELDS[0]]
+    return {"step": steps, **{name: series[name][1] for name in FIELDS}}

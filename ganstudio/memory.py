@@ -114,7 +114,11 @@ def check_memory(config: RunConfig, *, current: RunConfig | None = None, availab
         available = available_memory()
     if available is None or need.total - held <= available:
         return
-    what = f"this run needs about {human(need.total)}" if current is None else f"this change needs about {human(need.total - held)} more"
+    what = (
+        f"this run needs about {human(need.total)}"
+        if current is None
+        else f"this change needs about {human(need.total - held)} more"
+    )
     raise ConfigError(
         f"not enough memory: {what} ({need.parts()}) and {human(available)} is available; "
         "use fewer or narrower hidden layers (generator.hidden, discriminator.hidden) or a smaller data.batch_size"

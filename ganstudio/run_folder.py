@@ -88,7 +88,8 @@ def refuse_another_run(out: Path, resume: str | None, given: bool) -> None:
         where = f"{out} (the folder of --resume)" if resume is not None else f"{out} (the default --out)"
     advice = f"continue that run with --resume {checkpoint}, " if checkpoint.exists() else ""
     raise ConfigError(
-        f"{where} already holds a run's outputs ({', '.join(found)}); {advice}choose another --out, or add --force to overwrite them"
+        f"{where} already holds a run's outputs ({', '.join(found)}); "
+        f"{advice}choose another --out, or add --force to overwrite them"
     )
 
 

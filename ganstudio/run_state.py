@@ -13,12 +13,12 @@ State layout (flat, .npz-ready): `config` (TOML text), `rng` (the generator's st
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from ganstudio.change_plan import plan
-from ganstudio.config import RunConfig, from_toml, to_toml
+from ganstudio.config import RunConfig, from_toml, range_for, to_toml
 from ganstudio.data import BatchIterator, Dataset
 from ganstudio.engine.gan import GAN
 from ganstudio.history import History
@@ -27,7 +27,7 @@ from ganstudio.memory import check_memory
 from ganstudio.recording import FrameRecorder
 from ganstudio.rng_streams import FIXED_NOISE, stream
 
-MAX_GRID_SAMPLES = 100  # the fixed noise batch of image runs: enough for a 10x10 grid
+MAX_GRID_SAMPLES = int(range_for("view.grid")[1]) ** 2  # the fixed noise batch of image runs: the largest grid (100)
 POINTS_2D = 1000  # the fixed noise batch of 2D runs: the generated points shown
 
 State = dict[str, np.ndarray]
@@ -58,7 +58,7 @@ class RunState:
     def __init__(self, config: RunConfig, load_data: Callable[[RunConfig], Dataset], *, history_window: int = 20_000) -> None:
         self._load_data = load_data
         self.history = History(window=history_window)
-        self.recorder = FrameRecorder(every=config.view.record_every)
+        self.recorder = FrameRecorder(every=config.run.record_every)
         self.insight = InsightTracker()
         self.start(config)
 
@@ -77,7 +77,7 @@ class RunState:
         self.elapsed = 0.0
         self.history.clear()
         self.recorder.clear()
-        self.recorder.every = config.view.record_every
+        self.recorder.every = config.run.record_every
         self.insight.clear()
 
     @property
@@ -115,7 +115,7 @@ class RunState:
         error = self.insight.error  # insight that failed stays off until the run is built again
         self.insight.load_state_dict(section(state, "insight"))  # keeps its cached real-data statistics
         self.insight.error = error
-        self.recorder.every = config.view.record_every
+        self.recorder.every = config.run.record_every
         self.config, self.dataset, self.rng, self.gan, self.batches = config, dataset, rng, gan, batches
         self.fixed_noise = fixed_noise(config)
         self.step = int(state["step"])
@@ -123,4 +123,10 @@ class RunState:
 
     def _parts(self) -> dict:
         """The stateful parts with their own state_dict, by state prefix."""
-        return {"gan": self.gan, "batches": self.batches, "history": self.history, "recorder": self.recorder, "insight": self.insight}
+        return {
+            "gan": self.gan,
+            "batches": self.batches,
+            "history": self.history,
+            "recorder": self.recorder,
+            "insight": self.insight,
+        }

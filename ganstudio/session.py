@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -175,12 +176,12 @@ class Session:
         raise ValueError(f"unknown step part {part!r}")
 
     def _maybe_insight(self) -> None:
-        """Every view.insight_every steps: an insight report, its series and the warnings; a
+        """Every run.insight_every steps: an insight report, its series and the warnings; a
         warning that starts becomes a history event. Insight only measures the run: when it
         fails (say the classifier's weights cannot be read) it is off for the rest of this run
         (``insight.error`` says why, until the next build), the message says so, and training
         goes on."""
-        every, s = self.config.view.insight_every, self.state
+        every, s = self.config.run.insight_every, self.state
         if not every or s.step % every or s.insight.error:
             return
         try:
@@ -201,7 +202,12 @@ class Session:
         bad = self.step_count + 1
         what = next(
             f"{name} is {value}"
-            for name, value in (("D loss", m.d_loss), ("G loss", m.g_loss), ("D gradient norm", m.d_grad_norm), ("G gradient norm", m.g_grad_norm))
+            for name, value in (
+                ("D loss", m.d_loss),
+                ("G loss", m.g_loss),
+                ("D gradient norm", m.d_grad_norm),
+                ("G gradient norm", m.g_grad_norm),
+            )
             if not math.isfinite(value)
         )
         self._restore(self._good)
@@ -264,7 +270,10 @@ class Session:
                     del self.pending[k]
             return
         if p.needs_reset:
-            raise ConfigError(f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; press Reset to start over with it")
+            raise ConfigError(
+                f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; "
+                "press Reset to start over with it"
+            )
         check_memory(new, current=old)
         dataset = self._load_data(new) if p.new_data else self.dataset
         if new.data.batch_size > len(dataset):
@@ -282,7 +291,7 @@ class Session:
             state.gan.set_optimizer(network, getattr(new.optimizer, network))
         if p.training:
             state.gan.set_training(new.training)
-        state.recorder.every = new.view.record_every
+        state.recorder.every = new.run.record_every
         state.config = new
         if p.tracked:
             for k in p.changed:
@@ -333,7 +342,9 @@ class Session:
             self.message = "Nothing to revert."
             return
         state = self._reverts.pop()
-        undone = [e for e in self.history.events if e.step >= int(state["step"]) and e.kind in (EventKind.CHANGE, EventKind.REBUILD)]
+        undone = [
+            e for e in self.history.events if e.step >= int(state["step"]) and e.kind in (EventKind.CHANGE, EventKind.REBUILD)
+        ]
         self._restore(state)
         self.history.add_event(self.step_count, EventKind.REVERT, new=undone[-1].label if undone else "")
         self._good = None
@@ -342,4 +353,6 @@ class Session:
     # -- what the GUI sees ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """An immutable copy of what the GUI shows now."""
-        return take_snapshot(self.state, paused=self.paused, message=self.message, pending=self.pending, can_revert=self.can_revert)
+        return take_snapshot(
+            self.state, paused=self.paused, message=self.message, pending=self.pending, can_revert=self.can_revert
+        )

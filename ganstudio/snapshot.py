@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from ganstudio.config import RunConfig
-from ganstudio.export.grid import make_grid
-from ganstudio.export.scatter import render_points
 from ganstudio.history import Event
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.warnings import TrainingWarning
+from ganstudio.render.grid import make_grid
+from ganstudio.render.scatter import render_points
 from ganstudio.run_state import POINTS_2D, RunState
 
 
@@ -32,7 +32,7 @@ class Snapshot:
     real_points: (POINTS_2D, 2) real points for 2D data; frame_steps (f,) int64 and frames
     (read-only uint8 (H, W) arrays): the recorded grids for GIF export, shared, never copied.
 
-    Insight (every ``view.insight_every`` steps, see ganstudio.insight): insight_kind is
+    Insight (every ``run.insight_every`` steps, see ganstudio.insight): insight_kind is
     "digits" (MNIST, synthetic-digits), "modes" (2D toys) or None (other datasets: diversity
     only); insight_series: {name: (steps (k,) int64, values (k,) float32)} with classes_covered,
     fid, mean_confidence, diversity (digits) or modes_covered, high_quality (percent), diversity

@@ -3,8 +3,8 @@
 
 Why it matters: on an idle machine a large network's step is fastest on every core, but
 NumPy's OpenBLAS busy-waits between products, so a two-thread product stalls on its preempted
-half whenever another program keeps a core busy: a 2-core machine with one core busy trained
-`vanilla` at 10-37 steps/s with two threads against 514-523 with one.
+half whenever another program keeps a core busy: with one of two cores busy, `vanilla` trained
+over 10x slower on two threads than on one (figures: docs/DESIGN.md, "BLAS threads: one policy").
 
 The rules (:func:`choose`, a pure function of its readings; the first that applies decides):
 
@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ganstudio.blas import ENV, cores, fixed_threads, set_blas_threads
 from ganstudio.cpuload import CpuSample, cpu_sample, others_busy
@@ -79,7 +79,9 @@ def _cores_text(others: float) -> str:
     return f"{others:.1f} core{'' if round(others, 1) <= 1 else 's'}"
 
 
-def choose(fixed: int | None, cores: int, others: float | None, times: dict[int, float] | None, current: int | None = None) -> Choice:
+def choose(
+    fixed: int | None, cores: int, others: float | None, times: dict[int, float] | None, current: int | None = None
+) -> Choice:
     """The thread count for a workload, and why.
 
     fixed: GANSTUDIO_BLAS_THREADS (None: not set); cores: the cores we may use; others: cores

@@ -1,26 +1,19 @@
-"""`ganstudio train` and `ganstudio sample`: headless runs of the same sessions the GUI drives."""
+"""`ganstudio train`: a headless run of the same session the GUI drives."""
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
-
-import numpy as np
 
 from ganstudio import commands as cmd
 from ganstudio.change_plan import plan
-from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
+from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
-from ganstudio.data.mnist import FAMILIES
-from ganstudio.engine.gan import GAN
-from ganstudio.export import make_grid, upscale, write_csv, write_gif, write_png
+from ganstudio.export import write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
-from ganstudio.export.scatter import render_points
-from ganstudio.insight import coverage
-from ganstudio.insight.report import DIGIT_DATASETS, report_without_data
 from ganstudio.presets import load_preset
+from ganstudio.progress_line import ProgressLine, download_progress
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.session import Session
 from ganstudio.snapshot import render_samples
@@ -28,51 +21,6 @@ from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
-PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
-PNG_MAX_SIDE = 16_384
-
-
-class ProgressLine:
-    """One self-overwriting status line on stderr, at most a few updates a second."""
-
-    def __init__(self, stream=None, interval: float = 0.25) -> None:
-        self.stream = stream or sys.stderr  # the one in place now, not at import
-        self.interval = interval
-        self._last = 0.0
-        self._tty = self.stream.isatty()
-        self.text = ""
-
-    def show(self, text: str, force: bool = False) -> None:
-        self.text = text
-        now = time.monotonic()
-        if not force and now - self._last < (self.interval if self._tty else 5.0):
-            return
-        self._last = now
-        self.stream.write(("\r" + text.ljust(100)) if self._tty else text + "\n")
-        self.stream.flush()
-
-    def message(self, text: str) -> None:
-        """A line of its own, above the progress line."""
-        self.stream.write(("\r" + text.ljust(100) + "\n") if self._tty else text + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        """Show the latest text once more, for good."""
-        if self.text:
-            self.show(self.text, force=True)
-        if self._tty:
-            self.stream.write("\n")
-
-
-def download_progress(line: ProgressLine):
-    def report(done: int, total: int | None) -> None:
-        if total:
-            filled = int(30 * done / total)
-            line.show(f"downloading [{'#' * filled}{'.' * (30 - filled)}] {done / 1e6:.1f}/{total / 1e6:.1f} MB", force=done >= total)
-        else:
-            line.show(f"downloading {done / 1e6:.1f} MB")
-
-    return report
 
 
 def _config_from_args(args) -> RunConfig:
@@ -84,7 +32,7 @@ def _config_from_args(args) -> RunConfig:
     if args.seed is not None:
         changes["seed"] = args.seed
     if args.gif_every is not None:
-        changes["view.record_every"] = args.gif_every
+        changes["run.record_every"] = args.gif_every
     return config.with_values(changes) if changes else config
 
 
@@ -100,10 +48,12 @@ def _session_from_args(args, line: ProgressLine) -> Session:
             raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
     changes = [parse_assignment(a) for a in args.set]
     if args.seed is not None or any(key == "seed" for key, _ in changes):
-        raise ConfigError("--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it")
+        raise ConfigError(
+            "--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it"
+        )
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
     if args.gif_every is not None:
-        changes.append(("view.record_every", str(args.gif_every)))
+        changes.append(("run.record_every", str(args.gif_every)))
     for key, value in changes:
         session.apply(cmd.SetParam(key, value))
     for network in plan(session.config, session.config.with_values(session.pending)).rebuild:
@@ -117,7 +67,9 @@ def run_train(args) -> int:
     SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
     with StopSignals() as signals:
         if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
-            raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+            raise ConfigError(
+                f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})"
+            )
         out = output_folder(args.out, args.resume)
         check_writable(out, args.gif)
         if not args.force:
@@ -143,13 +95,19 @@ def run_train(args) -> int:
         line.done()
         if signals.signum is not None:
             name = signal_name(signals.signum)
-            print(f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)", file=sys.stderr)
+            print(
+                f"ganstudio: {name}: stopped after step {session.step_count}; "
+                "writing the outputs (further signals wait for them)",
+                file=sys.stderr,
+            )
         diverged = session.divergence is not None
         if diverged:
             print(f"ganstudio: {session.message}", file=sys.stderr)
         if session.insight.error:
             print(f"ganstudio: {session.insight.error}", file=sys.stderr)
-        for what, path in write_outputs(session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None):
+        for what, path in write_outputs(
+            session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
+        ):
             print(f"{what}: {path}")
     if diverged:
         return 1
@@ -171,7 +129,8 @@ def _train(session: Session, line: ProgressLine, signals: StopSignals, threads: 
         if latest:
             line.show(
                 f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
+                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  "
+                f"D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
                 f"{threads.choice.text()}"
             )
 
@@ -192,104 +151,3 @@ def write_outputs(
         result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
         written.append(("gif", f"{result.path}, {result.describe()}"))
     return written
-
-
-def choose_sampling_threads(gan: GAN, n: int) -> None:
-    """BLAS threads for drawing n samples, by the thread policy (timing G on up to 256 rows)."""
-    z = np.zeros((min(n, 256), gan.latent_size), np.float32)
-    ThreadPolicy().start(lambda: lambda: gan.sample(z))
-
-
-def print_report(args) -> None:
-    """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
-    try:
-        session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
-    except OfflineError as exc:
-        print_report_without_data(args, exc)
-        return
-    probe = session.insight.probe(session.dataset, session.config.value_range)
-    choose_sampling_threads(session.gan, probe.n_samples)
-    z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
-    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
-    print(f"step: {session.step_count}")
-    print(f"dataset: {session.config.data.dataset}")
-    print(f"samples drawn: {probe.n_samples}")
-    print("\n".join(report.lines()))
-
-
-def print_report_without_data(args, offline: OfflineError) -> None:
-    """`sample --report` when the run's MNIST-family training set is neither on disk nor
-    downloadable: the figures that need no data, and on stderr why the others are missing."""
-    ckpt = Checkpoint(args.checkpoint)
-    config = ckpt.config
-    digits = config.data.dataset in DIGIT_DATASETS and config.image_shape == (28, 28)
-    n = coverage.REPORT_SAMPLES
-    z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
-    gan = ckpt.build_gan()
-    choose_sampling_threads(gan, n)
-    report = report_without_data(gan.sample(z, use_ema=not args.no_ema), digits, config.value_range)
-    print(f"step: {ckpt.step}")
-    print(f"dataset: {config.data.dataset}")
-    print(f"samples drawn: {n}")
-    print("\n".join(report.lines()))
-    family = FAMILIES[config.data.dataset]
-    what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
-    print(
-        f"ganstudio: {what} the run's training images, and {family.title} is not on this computer and could not be "
-        f"downloaded ({offline.__cause__ or offline}). Give the folder holding {family.images.name} and "
-        f"{family.labels.name} with --data-dir DIR.",
-        file=sys.stderr,
-    )
-
-
-def png_scale(shape: tuple[int, int], asked: int | None) -> int:
-    """The enlargement for `sample -o x.png` of an image of `shape` (H, W): `asked`, or by
-    default `PNG_SCALE` (less for images so large that the PNG would pass `PNG_MAX_SIDE`)."""
-    fits = max(1, PNG_MAX_SIDE // max(shape))
-    if asked is None:
-        return min(PNG_SCALE, fits)
-    if asked > fits:
-        raise ConfigError(f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; use --scale {fits} or less, or a smaller -n")
-    return asked
-
-
-def run_sample(args) -> int:
-    if args.report:
-        print_report(args)
-    if args.output is None:
-        if not args.report:
-            raise ConfigError("-o: give an output file (.npy or .png), or --report")
-        return 0
-    ckpt = Checkpoint(args.checkpoint)
-    if not 1 <= args.n <= 100_000:
-        raise ConfigError(f"-n: {args.n} is outside the allowed range [1, 100000]")
-    gan = ckpt.build_gan()
-    choose_sampling_threads(gan, args.n)
-    config = ckpt.config
-    z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
-    samples = gan.sample(z, use_ema=not args.no_ema)
-    output = Path(args.output)
-    shape = config.image_shape
-    if output.suffix.lower() == ".png":
-        if shape is None:
-            image = render_points(samples, samples)
-        else:
-            side = int(np.ceil(np.sqrt(args.n)))
-            image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
-        image = upscale(image, png_scale(image.shape, args.scale))
-        write_png(output, image)
-        output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
-    elif output.suffix.lower() == ".npy":
-        if shape is None:
-            array = samples.astype(np.float32)
-        else:
-            low, high = config.value_range
-            array = np.clip(np.rint((samples - low) / (high - low) * 255.0), 0, 255).astype(np.uint8).reshape(args.n, *shape)
-        from ganstudio.export.atomic import atomic_file
-
-        with atomic_file(output) as fh:
-            np.save(fh, array)
-    else:
-        raise ConfigError(f"-o {output}: use a .npy or .png file name")
-    print(f"samples: {output}")
-    return 0

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.checkpoint import Checkpoint
-from ganstudio.export import LossPanel, draw_text, make_grid, write_gif, write_mp4
+from ganstudio.export import LossPanel, write_gif, write_mp4
 from ganstudio.export.errors import ExportError
 from ganstudio.export.gif_budget import DEFAULT_MAX_MB
 from ganstudio.recording import FrameRecorder
+from ganstudio.render import draw_text, make_grid
 
 MNIST_IMAGES = Path(__file__).resolve().parents[2] / "shared/data/mnist/train-images-idx3-ubyte.gz"
 

@@ -3,7 +3,7 @@
 For each bench configuration, the same GAN in PyTorch (G and D as nn.Sequential, the non-
 saturating loss on one stacked real + fake batch through D, Adam 2e-4 beta1 0.5, the G step
 reusing the D step's fake batch and back-propagating through D without D's weight gradients,
-a real MNIST batch gathered every step): the same FLOPs as GAN.matmul_shapes. Its Adam is the
+a real MNIST batch gathered every step): the same FLOPs as ganstudio.bench.matmul_shapes. Its Adam is the
 fastest of PyTorch's three implementations (for-loop, foreach, fused), chosen per config.
 
 Rounds alternate `ganstudio bench --json --config NAME` (in a subprocess, so that the two BLAS
@@ -103,7 +103,8 @@ def main() -> int:
         speedups = [a / b for a, b in zip(ours, theirs)]
         print(
             f"{config.name:<10} ganstudio {statistics.median(ours):7.1f} steps/s (roofline {statistics.median(our_fraction):.2f})"
-            f" | torch, Adam {variant}: {statistics.median(theirs):7.1f} steps/s (roofline {statistics.median(their_fraction):.2f})"
+            f" | torch, Adam {variant}: {statistics.median(theirs):7.1f} steps/s"
+            f" (roofline {statistics.median(their_fraction):.2f})"
             f" | ganstudio / torch {statistics.median(speedups):.2f} (rounds {min(speedups):.2f}-{max(speedups):.2f})"
         )
     return 0

@@ -86,7 +86,10 @@ def main() -> None:
     shipped = load_classifier(path)  # evaluate the float16 weights as shipped
     accuracy = float((shipped.predict_proba(x_test).argmax(axis=1) == y_test).mean())
     Classifier(shipped.net, accuracy, meta).save(path)
-    print(f"test accuracy {accuracy:.4f} on {len(x_test)} held-out images; {seconds:.0f} s; wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    print(
+        f"test accuracy {accuracy:.4f} on {len(x_test)} held-out images; {seconds:.0f} s; "
+        f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)"
+    )
 
 
 if __name__ == "__main__":

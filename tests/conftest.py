@@ -66,7 +66,9 @@ def mnist_dir(request, real_mnist) -> Path:
     """The folder holding the real MNIST training set; the test skips, saying why it needs it and
     how to provide it, when the set is not found."""
     marker = request.node.get_closest_marker("real_mnist")
-    assert marker is not None and marker.args, "mark a test using mnist_dir with @pytest.mark.real_mnist('why it needs real MNIST')"
+    assert marker is not None and marker.args, (
+        "mark a test using mnist_dir with @pytest.mark.real_mnist('why it needs real MNIST')"
+    )
     folder, searched = real_mnist
     if folder is None:
         pytest.skip(

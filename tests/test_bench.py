@@ -7,9 +7,13 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from ganstudio.bench import disturbance, format_report
+from ganstudio.bench import disturbance, format_report, matmul_shapes
+from ganstudio.engine.gan import GAN, TrainingSpec
+from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.gui.bench_gui import gui_disturbance, has_display
 
 
@@ -17,7 +21,10 @@ def bench(*args, **env):
     """`ganstudio bench ARGS` in a subprocess, Qt offscreen, `env` added to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "ganstudio", "bench", *args],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env},
     )
 
 
@@ -49,7 +56,9 @@ def test_bench_gui_compares_window_and_headless(digits_dir):
 
 
 def test_bench_gui_never_downloads_it_trains_on_synthetic_digits_without_mnist(tmp_path):
-    result = bench("--gui", "--seconds", "1", "--rounds", "1", "--data-dir", str(tmp_path), GANSTUDIO_MIRRORS="http://127.0.0.1:9/")
+    result = bench(
+        "--gui", "--seconds", "1", "--rounds", "1", "--data-dir", str(tmp_path), GANSTUDIO_MIRRORS="http://127.0.0.1:9/"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("preset vanilla on synthetic-digits:")
     assert list(tmp_path.iterdir()) == []  # nothing fetched into the data folder
@@ -76,14 +85,54 @@ def test_impossible_fractions_and_disagreeing_rounds_make_it_disturbed():
 
 
 def test_the_table_says_disturbed_instead_of_showing_the_figures():
-    row = {"name": "seed-mlp", "batch": 64, "data": "mnist", "blas_threads": 1, "blas_threads_why": "1 thread: 2 threads gain only 4% for this network",
-           "steps_per_s": 512.3, "ms_per_step": 1.95, "roofline_fraction": 0.45, "peak_gflops": 60.0, "peak_fraction": 0.05,
-           "disturbed": False, "disturbance": None}
-    bad = {**row, "name": "large-mlp", "blas_threads": 2, "blas_threads_why": "2 threads", "peak_gflops": 110.0, "steps_per_s": 9.9,
-           "roofline_fraction": 2.89, "disturbed": True, "disturbance": "roofline fraction 2.89 is above 1"}
+    row = {
+        "name": "seed-mlp",
+        "batch": 64,
+        "data": "mnist",
+        "blas_threads": 1,
+        "blas_threads_why": "1 thread: 2 threads gain only 4% for this network",
+        "steps_per_s": 512.3,
+        "ms_per_step": 1.95,
+        "roofline_fraction": 0.45,
+        "peak_gflops": 60.0,
+        "peak_fraction": 0.05,
+        "disturbed": False,
+        "disturbance": None,
+    }
+    bad = {
+        **row,
+        "name": "large-mlp",
+        "blas_threads": 2,
+        "blas_threads_why": "2 threads",
+        "peak_gflops": 110.0,
+        "steps_per_s": 9.9,
+        "roofline_fraction": 2.89,
+        "disturbed": True,
+        "disturbance": "roofline fraction 2.89 is above 1",
+    }
     lines = format_report({"cores": 2, "configs": [row, bad]}).splitlines()
-    assert lines[0] == "float32 matmul peak (2048^3): 60 GFLOP/s at 1 thread, 110 GFLOP/s at 2 threads; training data: mnist; 2 cores"
-    assert lines[2].split() == ["seed-mlp", "64", "512.3", "1.95", "0.45", "0.05", "1", "thread:", "2", "threads", "gain", "only", "4%", "for", "this", "network"]
+    assert (
+        lines[0]
+        == "float32 matmul peak (2048^3): 60 GFLOP/s at 1 thread, 110 GFLOP/s at 2 threads; training data: mnist; 2 cores"
+    )
+    assert lines[2].split() == [
+        "seed-mlp",
+        "64",
+        "512.3",
+        "1.95",
+        "0.45",
+        "0.05",
+        "1",
+        "thread:",
+        "2",
+        "threads",
+        "gain",
+        "only",
+        "4%",
+        "for",
+        "this",
+        "network",
+    ]
     assert lines[3].startswith("large-mlp") and "disturbed, no result: roofline fraction 2.89 is above 1 (2 threads)" in lines[3]
     assert "9.9" not in lines[3]
 
@@ -91,7 +140,10 @@ def test_the_table_says_disturbed_instead_of_showing_the_figures():
 def test_the_window_comparison_is_disturbed_by_load_an_impossible_ratio_or_a_thread_change():
     quiet = {"headless segment 1": 0.0, "window segment 1": 0.1}
     assert gui_disturbance(quiet, [0.91, 0.93], [2, 2, 2, 2]) is None
-    assert gui_disturbance({**quiet, "window segment 1": 0.8}, [0.91, 0.93], [2, 2]) == "other programs used 0.8 core during window segment 1"
+    assert (
+        gui_disturbance({**quiet, "window segment 1": 0.8}, [0.91, 0.93], [2, 2])
+        == "other programs used 0.8 core during window segment 1"
+    )
     assert gui_disturbance(quiet, [7.17, 6.9], [1, 1]) == "the window trained 7.17x as fast as headless"
     assert gui_disturbance(quiet, [0.5, 0.93], [2, 2]) == "rounds disagree: 0.5-0.93 of headless"
     assert gui_disturbance(quiet, [0.91, 0.93], [2, 2, 1, 1]) == "the thread count changed (2 -> 1)"
@@ -107,10 +159,38 @@ def test_bench_gui_opens_a_real_window_wherever_there_is_a_display():
 def test_bench_gui_on_a_display_shows_its_window_on_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     result = subprocess.run(
-        ["xvfb-run", "-a", sys.executable, "-m", "ganstudio", "bench", "--gui", "--json", "--seconds", "0.5", "--rounds", "1", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, env=env,
+        [
+            "xvfb-run",
+            "-a",
+            sys.executable,
+            "-m",
+            "ganstudio",
+            "bench",
+            "--gui",
+            "--json",
+            "--seconds",
+            "0.5",
+            "--rounds",
+            "1",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["platform"] == "xcb" and report["blas_threads"] >= 1
     assert "bench --gui: round 1/1, window open" in result.stderr
+
+
+def test_matmul_shapes_count_the_step_flops():
+    g = NetworkSpec(8, (16,), 12, "relu", "tanh")
+    d = NetworkSpec(12, (16,), 1, "leaky_relu", "linear", alpha=0.2)
+    gan = GAN(g, d, OptimizerSpec("adam"), OptimizerSpec("adam"), TrainingSpec("non_saturating"), np.random.default_rng(0))
+    shapes = matmul_shapes(gan, 16)
+    # G fwd 2, D fwd 2, D dW 2, D dx 1, then G step: D fwd 2, D dx 2, G dW 2, G dx 1.
+    assert len(shapes) == 14
+    assert (32, 12, 16) in shapes and (16, 16, 12) in shapes

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from support import running_window
-
 from ganstudio import blas, thread_policy
 from ganstudio import commands as cmd
 from ganstudio.cli import main
@@ -19,6 +17,8 @@ from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.thread_policy import Choice, Machine, ThreadPolicy, choose, thread_counts, time_thread_counts
+
+from support import running_window
 
 SMALL_NET = {1: 1.00e-3, 2: 0.96e-3}  # seconds per step: a 2nd thread gains 4%
 LARGE_NET = {1: 50e-3, 2: 30e-3}  # a 2nd thread gains 67%
@@ -60,7 +60,12 @@ def test_the_environment_variable_and_a_single_core_decide_alone():
 
 
 def test_many_cores_use_the_fastest_count_less_the_busy_cores():
-    assert thread_counts(1) == [1] and thread_counts(2) == [1, 2] and thread_counts(6) == [1, 2, 4, 6] and thread_counts(8) == [1, 2, 4, 8]
+    assert (
+        thread_counts(1) == [1]
+        and thread_counts(2) == [1, 2]
+        and thread_counts(6) == [1, 2, 4, 6]
+        and thread_counts(8) == [1, 2, 4, 8]
+    )
     times = {1: 1.0, 2: 0.55, 4: 0.35, 8: 0.40}
     assert choose(None, 8, 0.0, times).text() == "4 threads: the fastest count for this network"
     assert choose(None, 8, 5.7, times).text() == "2 threads: other programs use 5.7 cores"
@@ -96,7 +101,9 @@ class ScriptedMachine:
         return {n: self.times[n] for n in counts}
 
     def machine(self) -> Machine:
-        return Machine(lambda: self.cores, lambda: self.fixed, self.sample, lambda: self.now, self.time_counts, self.applied.append)
+        return Machine(
+            lambda: self.cores, lambda: self.fixed, self.sample, lambda: self.now, self.time_counts, self.applied.append
+        )
 
 
 def started(script: ScriptedMachine) -> ThreadPolicy:
@@ -200,7 +207,14 @@ def test_timing_runs_the_probe_at_every_count_and_leaves_the_last():
 def test_a_twin_step_leaves_the_gan_and_its_randomness_alone():
     rng = np.random.default_rng(0)
     opt = OptimizerSpec("adam", 2e-4, beta1=0.5)
-    gan = GAN(NetworkSpec(8, (16,), 12, "relu", "tanh"), NetworkSpec(12, (16,), 1, "leaky_relu", "linear"), opt, opt, TrainingSpec("non_saturating"), rng)
+    gan = GAN(
+        NetworkSpec(8, (16,), 12, "relu", "tanh"),
+        NetworkSpec(12, (16,), 1, "leaky_relu", "linear"),
+        opt,
+        opt,
+        TrainingSpec("non_saturating"),
+        rng,
+    )
     weights, state = gan.generator.params.values.copy(), rng.bit_generator.state
     step = gan.twin_step(4)
     metrics = [step() for _ in range(3)]
@@ -255,6 +269,8 @@ def test_the_window_adapts_and_its_status_bar_says_why(qtbot, tmp_path, one_blas
         qtbot.waitUntil(lambda: script.applied == [2], timeout=10_000)
         script.advance(2.5, others=0.9)
         qtbot.waitUntil(lambda: script.applied == [2, 1], timeout=10_000)
-        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Matrix products now use 1 thread: other programs use 0.9 core.")
+        qtbot.waitUntil(
+            lambda: window.statusBar().currentMessage() == "Matrix products now use 1 thread: other programs use 0.9 core."
+        )
         script.advance(2.5, others=0.0)
         qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Matrix products now use 2 threads.")

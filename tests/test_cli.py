@@ -8,16 +8,23 @@ import sys
 import numpy as np
 from PIL import Image
 
-from support import go_offline, read_gif
-
 from ganstudio.checkpoint import Checkpoint
 from ganstudio.export import upscale
 from ganstudio.export.compose import LABEL_STRIP
 
+from support import go_offline, read_gif
+
 
 def ganstudio(*args, cwd=None, **env):
     """`python -m ganstudio ARGS`, `env` added to the environment."""
-    return subprocess.run([sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "ganstudio", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, **env},
+    )
 
 
 SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
@@ -55,11 +62,15 @@ def test_train_gif_size_limit_is_met_and_said(tmp_path):
     options = [*SMALL, "--steps", "60", "--gif-every", "2", "--seed", "3"]
     exact_gif, small_gif = tmp_path / "exact.gif", tmp_path / "small.gif"
     same_threads = {"GANSTUDIO_BLAS_THREADS": "1"}  # two runs compared pixel for pixel: one thread count
-    exact = ganstudio("train", *options, "--gif", str(exact_gif), "--gif-max-mb", "0", "--out", str(tmp_path / "a"), **same_threads)
+    exact = ganstudio(
+        "train", *options, "--gif", str(exact_gif), "--gif-max-mb", "0", "--out", str(tmp_path / "a"), **same_threads
+    )
     assert exact.returncode == 0, exact.stderr
     assert re.search(r"exact.gif, \d+\.\d MB: exact grays, all 30 frames\n", exact.stdout)  # no limit
     limit = round(exact_gif.stat().st_size / 2e6, 3)
-    small = ganstudio("train", *options, "--gif", str(small_gif), "--gif-max-mb", str(limit), "--out", str(tmp_path / "b"), **same_threads)
+    small = ganstudio(
+        "train", *options, "--gif", str(small_gif), "--gif-max-mb", str(limit), "--out", str(tmp_path / "b"), **same_threads
+    )
     assert small.returncode == 0, small.stderr
     assert small_gif.stat().st_size <= limit * 1e6
     line = next(line for line in small.stdout.splitlines() if line.startswith("gif: "))
@@ -117,7 +128,10 @@ def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
     assert result.returncode == 0 and f"samples: {png} (351 x 351 px)" in result.stdout  # 3x by default, crisp
     assert np.array_equal(np.asarray(Image.open(png)), upscale(np.asarray(Image.open(one)), 3))
     too_big = ganstudio("sample", str(out / "checkpoint.npz"), "-n", "16", "-o", str(png), "--scale", "200")
-    assert too_big.returncode == 2 and "--scale 200: the 117 x 117 px image would pass 16,384 px a side; use --scale 140" in too_big.stderr
+    assert (
+        too_big.returncode == 2
+        and "--scale 200: the 117 x 117 px image would pass 16,384 px a side; use --scale 140" in too_big.stderr
+    )
 
 
 def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
@@ -164,7 +178,9 @@ def test_offline_mnist_names_the_files_and_the_fallback_spelled_as_typed(tmp_pat
     out = str(tmp_path / "run")
     result = ganstudio("train", "--steps", "2", "--out", out)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "train-images-idx3-ubyte.gz" in result.stderr and str(tmp_path / "fresh-cache" / "ganstudio" / "mnist") in result.stderr
+    assert (
+        "train-images-idx3-ubyte.gz" in result.stderr and str(tmp_path / "fresh-cache" / "ganstudio" / "mnist") in result.stderr
+    )
     assert result.stderr.rstrip().endswith("For synthetic-digits, add --set data.dataset=synthetic-digits.")
     fallback = result.stderr.rstrip().rsplit("add ", 1)[1].rstrip(".").split()  # what the user copies
     again = ganstudio("train", "--steps", "2", "--out", out, *fallback)

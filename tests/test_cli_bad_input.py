@@ -45,7 +45,11 @@ def test_a_npy_array_is_not_taken_for_a_checkpoint(tmp_path):
         Checkpoint(array)
     with pytest.raises(CheckpointError, match="not a GAN Studio checkpoint"):
         load_session(array)
-    for args in (["train", "--resume", str(array), "--out", str(tmp_path / "run")], ["sample", str(array), "-o", str(tmp_path / "s.png")], ["sample", str(array), "--report"]):
+    for args in (
+        ["train", "--resume", str(array), "--out", str(tmp_path / "run")],
+        ["sample", str(array), "-o", str(tmp_path / "s.png")],
+        ["sample", str(array), "--report"],
+    ):
         assert_one_line_error(ganstudio(*args), words)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.npy"]
 
@@ -59,7 +63,18 @@ def test_a_network_too_large_for_the_machine_is_refused_before_any_allocation(tm
     def at_most_2_gib():
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    args = [sys.executable, "-m", "ganstudio", "train", "--config", str(config), "--set", "data.dataset=synthetic-digits", "--out", str(tmp_path / "run")]
+    args = [
+        sys.executable,
+        "-m",
+        "ganstudio",
+        "train",
+        "--config",
+        str(config),
+        "--set",
+        "data.dataset=synthetic-digits",
+        "--out",
+        str(tmp_path / "run"),
+    ]
     result = subprocess.run(args, capture_output=True, text=True, timeout=300, preexec_fn=at_most_2_gib)
     assert_one_line_error(result, "not enough memory: this run needs about 10.8 TB")
     assert "is available; use fewer or narrower hidden layers" in result.stderr

@@ -28,7 +28,9 @@ SYNTHETIC = ["--set", "data.dataset=synthetic-digits"]  # the vanilla preset on 
 OUTPUTS = ("checkpoint.npz", "history.csv", "samples.png")
 STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGINT_IGNORED = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-needs_sigint = pytest.mark.skipif(SIGINT_IGNORED, reason="this test process ignores SIGINT (a background job), so would ganstudio")
+needs_sigint = pytest.mark.skipif(
+    SIGINT_IGNORED, reason="this test process ignores SIGINT (a background job), so would ganstudio"
+)
 
 
 def environment(**extra):
@@ -45,7 +47,9 @@ class Training:
 
     def __init__(self, *args, cwd=None, env=None):
         command = [sys.executable, "-m", "ganstudio", "train", *args]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env or environment())
+        self.proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env or environment()
+        )
         self.stderr = ""
 
     def wait_for(self, prefix):
@@ -70,11 +74,21 @@ def training_state(source):
     """What decides the rest of a run: weights and optimizer state, data order, RNG and step,
     from a checkpoint path or a live Session."""
     if isinstance(source, Session):
-        gan, batches, rng, step = source.gan.state_dict(), source.batches.state_dict(), source.rng.bit_generator.state, source.step_count
+        gan, batches, rng, step = (
+            source.gan.state_dict(),
+            source.batches.state_dict(),
+            source.rng.bit_generator.state,
+            source.step_count,
+        )
     else:
         ckpt = Checkpoint(source)
         gan, batches, rng, step = ckpt.section("gan"), ckpt.section("batches"), ckpt.rng_state, ckpt.step
-    return {"step": step, "rng": rng, **{f"gan/{k}": np.asarray(v) for k, v in gan.items()}, **{f"batches/{k}": np.asarray(v) for k, v in batches.items()}}
+    return {
+        "step": step,
+        "rng": rng,
+        **{f"gan/{k}": np.asarray(v) for k, v in gan.items()},
+        **{f"batches/{k}": np.asarray(v) for k, v in batches.items()},
+    }
 
 
 def assert_same_state(actual, expected):
@@ -99,7 +113,9 @@ def test_a_signal_stops_between_steps_writes_the_outputs_and_the_run_resumes_bit
     assert step >= 1 and len((out / "history.csv").read_text().splitlines()) == step + 1
 
     total = str(step + 40)
-    resumed = ganstudio("train", "--resume", str(out / "checkpoint.npz"), "--steps", total, cwd=tmp_path)  # continues in its own folder
+    resumed = ganstudio(
+        "train", "--resume", str(out / "checkpoint.npz"), "--steps", total, cwd=tmp_path
+    )  # continues in its own folder
     assert resumed.returncode == 0, resumed.stderr
     straight = ganstudio("train", *SYNTHETIC, "--steps", total, "--out", str(tmp_path / "straight"))
     assert straight.returncode == 0, straight.stderr
@@ -116,7 +132,11 @@ def test_a_second_signal_while_the_outputs_are_written_waits_for_them(tmp_path):
     status = run.stop(signal.SIGINT)
     assert status == 143 and "Traceback" not in run.stderr, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[:3] == [f"checkpoint: {out / 'checkpoint.npz'}", f"history: {out / 'history.csv'}", f"samples: {out / 'samples.png'}"]
+    assert lines[:3] == [
+        f"checkpoint: {out / 'checkpoint.npz'}",
+        f"history: {out / 'history.csv'}",
+        f"samples: {out / 'samples.png'}",
+    ]
     assert len(lines) == 4 and lines[3].startswith(f"gif: {gif}, ")
     step = Checkpoint(out / "checkpoint.npz").step
     with Image.open(gif) as im:
@@ -186,7 +206,10 @@ def test_a_signal_during_the_dataset_download_exits_cleanly_and_leaves_no_partia
         thread.join()
     assert status == STATUS[sig], run.stderr
     assert "Traceback" not in run.stderr
-    assert run.stderr.strip().splitlines()[-1] == f"ganstudio: interrupted by {sig.name} before training started; nothing was written"
+    assert (
+        run.stderr.strip().splitlines()[-1]
+        == f"ganstudio: interrupted by {sig.name} before training started; nothing was written"
+    )
     assert [p.name for p in data.rglob("*") if p.is_file()] == []  # the staged download was removed
     assert not (tmp_path / "run").exists()
 
@@ -219,8 +242,9 @@ def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless
         result = ganstudio(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip() == (
-            f"ganstudio: error: {where} already holds a run's outputs (checkpoint.npz at step 5 on synthetic-digits, history.csv, "
-            "samples.png); continue that run with --resume ganstudio-run/checkpoint.npz, choose another --out, or add --force to overwrite them"
+            f"ganstudio: error: {where} already holds a run's outputs "
+            "(checkpoint.npz at step 5 on synthetic-digits, history.csv, samples.png); "
+            "continue that run with --resume ganstudio-run/checkpoint.npz, choose another --out, or add --force to overwrite them"
         ), args
         assert {name: (first / name).read_bytes() for name in OUTPUTS} == before
 
@@ -230,7 +254,8 @@ def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless
     result = ganstudio("train", *SYNTHETIC, "--steps", "5", "--out", str(stray))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"ganstudio: error: --out {stray} already holds a run's outputs (history.csv); choose another --out, or add --force to overwrite them"
+        f"ganstudio: error: --out {stray} already holds a run's outputs (history.csv); "
+        "choose another --out, or add --force to overwrite them"
     )
 
     forced = ganstudio("train", *SYNTHETIC, "--seed", "4", "--steps", "7", "--force", cwd=tmp_path)
@@ -243,13 +268,19 @@ def small_mnist(folder):
     """A Keras-style mnist.npz of 200 noise images: what the MNIST lookup accepts on disk."""
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    np.savez(folder / "mnist.npz", x_train=rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), y_train=np.arange(200, dtype=np.uint8) % 10)
+    np.savez(
+        folder / "mnist.npz",
+        x_train=rng.integers(0, 256, (200, 28, 28), dtype=np.uint8),
+        y_train=np.arange(200, dtype=np.uint8) % 10,
+    )
     return folder
 
 
 def test_a_resumed_run_finds_its_data_where_it_found_it_before(tmp_path):
     data = small_mnist(tmp_path / "my-data")
-    env = environment(GANSTUDIO_DATA_DIR=str(tmp_path / "cache"), GANSTUDIO_MIRRORS="http://127.0.0.1:9/")  # nothing there, offline
+    env = environment(
+        GANSTUDIO_DATA_DIR=str(tmp_path / "cache"), GANSTUDIO_MIRRORS="http://127.0.0.1:9/"
+    )  # nothing there, offline
     ckpt = tmp_path / "run" / "checkpoint.npz"
     assert ganstudio("train", "--data-dir", str(data), "--steps", "5", "--out", str(ckpt.parent), env=env).returncode == 0
 
@@ -257,12 +288,16 @@ def test_a_resumed_run_finds_its_data_where_it_found_it_before(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert Checkpoint(ckpt).step == 8 and Checkpoint(ckpt).data_dir == str(data.resolve())
 
-    explicit = ganstudio("train", "--resume", str(ckpt), "--steps", "9", "--data-dir", str(tmp_path / "elsewhere"), cwd=tmp_path, env=env)
+    explicit = ganstudio(
+        "train", "--resume", str(ckpt), "--steps", "9", "--data-dir", str(tmp_path / "elsewhere"), cwd=tmp_path, env=env
+    )
     assert explicit.returncode == 2 and str(tmp_path / "elsewhere" / "mnist") in explicit.stderr  # an explicit --data-dir wins
 
     data.rename(tmp_path / "moved")
     gone = ganstudio("train", "--resume", str(ckpt), "--steps", "9", cwd=tmp_path, env=env)
-    assert gone.returncode == 2 and str(tmp_path / "cache" / "mnist") in gone.stderr  # the normal lookup, no download into the old folder
+    assert (
+        gone.returncode == 2 and str(tmp_path / "cache" / "mnist") in gone.stderr
+    )  # the normal lookup, no download into the old folder
     assert not data.exists()
 
 
@@ -286,7 +321,10 @@ def test_unwritable_outputs_are_refused_before_any_training(tmp_path):
     cases = [
         (["--out", str(a_file / "run")], f"--out {a_file / 'run'}: {a_file} is a file, not a folder"),
         (["--out", str(a_file)], f"--out {a_file}: {a_file} is a file, not a folder"),
-        (["--gif", str(tmp_path / "missing" / "run.gif")], f"--gif {tmp_path / 'missing' / 'run.gif'}: the folder {tmp_path / 'missing'} does not exist"),
+        (
+            ["--gif", str(tmp_path / "missing" / "run.gif")],
+            f"--gif {tmp_path / 'missing' / 'run.gif'}: the folder {tmp_path / 'missing'} does not exist",
+        ),
         (["--gif", str(a_file / "run.gif")], f"--gif {a_file / 'run.gif'}: {a_file} is a file, not a folder"),
         (["--gif", str(tmp_path)], f"--gif {tmp_path}: that is a folder; give a file name such as {tmp_path / 'run.gif'}"),
     ]
@@ -307,8 +345,14 @@ def test_a_read_only_output_folder_is_refused_before_any_training(tmp_path):
         gif = ganstudio("train", *SYNTHETIC, "--steps", "3", "--out", str(tmp_path / "run"), "--gif", str(out / "run.gif"))
     finally:
         out.chmod(0o755)
-    assert result.returncode == 2 and result.stderr.strip() == f"ganstudio: error: --out {out}: cannot write into {out} (Permission denied)"
-    assert gif.returncode == 2 and gif.stderr.strip() == f"ganstudio: error: --gif {out / 'run.gif'}: cannot write into {out} (Permission denied)"
+    assert (
+        result.returncode == 2
+        and result.stderr.strip() == f"ganstudio: error: --out {out}: cannot write into {out} (Permission denied)"
+    )
+    assert (
+        gif.returncode == 2
+        and gif.stderr.strip() == f"ganstudio: error: --gif {out / 'run.gif'}: cannot write into {out} (Permission denied)"
+    )
     assert list(out.iterdir()) == [] and not (tmp_path / "run").exists()
 
 

@@ -8,7 +8,13 @@ from ganstudio.presets import load_preset, preset_names
 
 def test_toml_round_trip_keeps_every_field():
     config = RunConfig().with_values(
-        {"data.classes": "[0, 1, 7]", "generator.hidden": "256, 512", "optimizer.d.lr": "1e-3", "training.ema": "true", "seed": "7"}
+        {
+            "data.classes": "[0, 1, 7]",
+            "generator.hidden": "256, 512",
+            "optimizer.d.lr": "1e-3",
+            "training.ema": "true",
+            "seed": "7",
+        }
     )
     assert from_toml(to_toml(config)) == config
     assert config.data.classes == (0, 1, 7) and config.generator.hidden == (256, 512)
@@ -61,7 +67,8 @@ def test_a_bool_or_a_fraction_is_not_a_whole_number(toml, field):
 
 
 @pytest.mark.parametrize(
-    "key, value", [("generator.hidden", "[128.7]"), ("generator.hidden", [True]), ("data.classes", "3.5"), ("data.batch_size", True)]
+    "key, value",
+    [("generator.hidden", "[128.7]"), ("generator.hidden", [True]), ("data.classes", "3.5"), ("data.batch_size", True)],
 )
 def test_set_and_the_window_are_as_strict_as_a_file(key, value):
     with pytest.raises(ConfigError, match=key):

@@ -40,7 +40,9 @@ def test_config_defaults_to_trains_default_preset_and_writes_a_file_with_o(tmp_p
 
 def test_config_of_a_checkpoint_and_of_a_config_file(tmp_path):
     run = tmp_path / "run"
-    assert ganstudio("train", "--preset", "ring8", "--set", "generator.hidden=8", "--steps", "1", "--out", str(run)).returncode == 0
+    assert (
+        ganstudio("train", "--preset", "ring8", "--set", "generator.hidden=8", "--steps", "1", "--out", str(run)).returncode == 0
+    )
     result = ganstudio("config", "--checkpoint", str(run / "checkpoint.npz"), "-o", str(tmp_path / "ring8.toml"))
     assert result.returncode == 0, result.stderr
     assert load_toml(tmp_path / "ring8.toml") == Checkpoint(run / "checkpoint.npz").config

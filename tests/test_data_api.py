@@ -34,9 +34,7 @@ def test_dataset_names():
 
 
 def test_unknown_name_lists_the_choices():
-    with pytest.raises(
-        DatasetError, match="unknown dataset 'cifar'; choose one of mnist, fashion-mnist"
-    ):
+    with pytest.raises(DatasetError, match="unknown dataset 'cifar'; choose one of mnist, fashion-mnist"):
         load_dataset("cifar")
 
 
@@ -66,9 +64,7 @@ def test_dataset_validates_its_arrays():
         Dataset("x", np.zeros((3, 4)), None, None)  # float64
     with pytest.raises(ValueError):
         Dataset("x", np.zeros((3, 4), np.float32), None, (3, 3))
-    toy = Dataset(
-        "ring8", np.zeros((3, 2), np.float32), None, None, np.zeros((8, 2), np.float32), 0.01
-    )
+    toy = Dataset("ring8", np.zeros((3, 2), np.float32), None, None, np.zeros((8, 2), np.float32), 0.01)
     assert toy.is_2d and len(toy) == 3
 
 
@@ -78,9 +74,6 @@ def test_synthetic_digits_resized():
 
 
 def test_no_qt_import():
-    code = (
-        "import sys, ganstudio.data; "
-        "print(sorted(m for m in sys.modules if 'PySide' in m or 'Qt' in m))"
-    )
+    code = "import sys, ganstudio.data; print(sorted(m for m in sys.modules if 'PySide' in m or 'Qt' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -84,9 +84,7 @@ def leftovers(folder):
 
 
 def test_mirror_list_from_the_environment(monkeypatch):
-    monkeypatch.setenv(
-        "GANSTUDIO_MIRRORS", "http://a.example/x, http://b.example/y/\n  http://c.example"
-    )
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://a.example/x, http://b.example/y/\n  http://c.example")
     assert mirrors_from_env(["http://default/"]) == (
         "http://a.example/x/",
         "http://b.example/y/",
@@ -99,20 +97,14 @@ def test_mirror_list_from_the_environment(monkeypatch):
 def test_download_then_cache_hit(server, cache, monkeypatch, full_size_files):
     monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "fashion", full_size_files))
     calls = []
-    dataset = load_dataset(
-        "fashion-mnist", progress=lambda done, total: calls.append((done, total))
-    )
+    dataset = load_dataset("fashion-mnist", progress=lambda done, total: calls.append((done, total)))
     assert dataset.x.shape == (60000, 784)
     assert dataset.labels[:12].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     assert leftovers(cache) == [IMAGES, LABELS]
     assert server.requests == [f"/fashion/{IMAGES}", f"/fashion/{LABELS}"]
     # Progress: starts at 0 with the announced size, ends at the size, for each file.
     sizes = [len(full_size_files[IMAGES]), len(full_size_files[LABELS])]
-    assert (
-        calls[0] == (0, sizes[0])
-        and (sizes[0], sizes[0]) in calls
-        and calls[-1] == (sizes[1], sizes[1])
-    )
+    assert calls[0] == (0, sizes[0]) and (sizes[0], sizes[0]) in calls and calls[-1] == (sizes[1], sizes[1])
 
     again = load_dataset("fashion-mnist", classes=[4])
     assert len(server.requests) == 2  # served from the cache
@@ -143,9 +135,7 @@ def test_a_different_structure_is_refused(server, cache, monkeypatch):
         LABELS: gzip.compress(encode_idx(np.zeros(100, np.uint8))),
     }
     monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "small", small))
-    with pytest.raises(
-        DatasetError, match=r"expected \(60000, 28, 28\) uint8 for KMNIST, found \(100, 28, 28\)"
-    ):
+    with pytest.raises(DatasetError, match=r"expected \(60000, 28, 28\) uint8 for KMNIST, found \(100, 28, 28\)"):
         load_dataset("kmnist")
     assert leftovers(cache) == []
 
@@ -159,9 +149,7 @@ def test_server_error(server, cache, monkeypatch, full_size_files):
 
 
 def test_connection_dropped_mid_file(server, cache, monkeypatch, full_size_files):
-    monkeypatch.setenv(
-        "GANSTUDIO_MIRRORS", serve(server, "flaky", full_size_files, behaviour="drop")
-    )
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "flaky", full_size_files, behaviour="drop"))
     with pytest.raises(OfflineError):
         load_dataset("fashion-mnist")
     assert leftovers(cache) == []  # not even a partial temporary file

@@ -41,9 +41,7 @@ def test_truncated_gzip_names_the_file(tmp_path):
 def test_wrong_magic_names_the_file(tmp_path):
     path = tmp_path / "labels.idx"
     path.write_bytes(b"\x12\x34\x08\x01" + bytes(8))
-    with pytest.raises(
-        DatasetError, match=r"labels.idx: not an IDX file \(wrong magic number 12340801\)"
-    ):
+    with pytest.raises(DatasetError, match=r"labels.idx: not an IDX file \(wrong magic number 12340801\)"):
         read_idx(path)
 
 

@@ -8,9 +8,7 @@ from ganstudio.data import BatchIterator, Dataset, DatasetError
 
 def numbered(n, d=3):
     """Sample i is the row (i, i, ..., i): batches show which samples they hold."""
-    return Dataset(
-        "ring8", np.repeat(np.arange(n, dtype=np.float32)[:, None], d, axis=1), None, None
-    )
+    return Dataset("ring8", np.repeat(np.arange(n, dtype=np.float32)[:, None], d, axis=1), None, None)
 
 
 def ids(batch):

@@ -9,7 +9,9 @@ import pytest
 from ganstudio.data import DatasetError, OfflineError, default_data_dir, load_dataset
 from ganstudio.data.idx import read_payload
 from ganstudio.data.mnist import load_family
-from support import random_digits as small_family, write_idx_pair as write_pair
+
+from support import random_digits as small_family
+from support import write_idx_pair as write_pair
 
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 
@@ -26,14 +28,8 @@ def isolated_cache(tmp_path, monkeypatch):
 
 @pytest.mark.real_mnist("its files' published MD5 checksums")
 def test_real_mnist_checksums(mnist_dir):
-    assert (
-        hashlib.md5(read_payload(mnist_dir / IMAGES)).hexdigest()
-        == "6bbc9ace898e44ae57da46a324031adb"
-    )
-    assert (
-        hashlib.md5(read_payload(mnist_dir / LABELS)).hexdigest()
-        == "a25bea736e30d166cdddb491f175f624"
-    )
+    assert hashlib.md5(read_payload(mnist_dir / IMAGES)).hexdigest() == "6bbc9ace898e44ae57da46a324031adb"
+    assert hashlib.md5(read_payload(mnist_dir / LABELS)).hexdigest() == "a25bea736e30d166cdddb491f175f624"
 
 
 @pytest.mark.real_mnist("its exact labels and class counts")
@@ -116,9 +112,7 @@ def test_keras_npz(tmp_path):
 
 def test_npz_without_training_arrays(tmp_path):
     np.savez(tmp_path / "mnist.npz", images=np.zeros((2, 28, 28), np.uint8))
-    with pytest.raises(
-        DatasetError, match=r"mnist.npz: not a Keras-style archive \(no x_train or y_train\)"
-    ):
+    with pytest.raises(DatasetError, match=r"mnist.npz: not a Keras-style archive \(no x_train or y_train\)"):
         load_dataset("mnist", data_dir=tmp_path)
 
 
@@ -154,9 +148,7 @@ def test_images_and_labels_swapped(tmp_path):
     write_pair(tmp_path, images, labels)
     (tmp_path / "swap").write_bytes((tmp_path / IMAGES).read_bytes())
     (tmp_path / IMAGES).write_bytes((tmp_path / LABELS).read_bytes())
-    with pytest.raises(
-        DatasetError, match=r"expected MNIST images as \(N, h, w\) uint8, found \(50,\)"
-    ):
+    with pytest.raises(DatasetError, match=r"expected MNIST images as \(N, h, w\) uint8, found \(50,\)"):
         load_dataset("mnist", data_dir=tmp_path)
 
 

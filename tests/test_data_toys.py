@@ -19,9 +19,7 @@ def test_ring8_is_pacgans_ring():
 def test_grid25_is_pacgans_grid():
     modes, std = toy_spec("grid25")
     assert std == 0.05
-    assert {tuple(m) for m in modes.tolist()} == {
-        (x, y) for x in range(-4, 5, 2) for y in range(-4, 5, 2)
-    }
+    assert {tuple(m) for m in modes.tolist()} == {(x, y) for x in range(-4, 5, 2) for y in range(-4, 5, 2)}
 
 
 @pytest.mark.parametrize("name", ["ring8", "grid25"])

@@ -66,7 +66,7 @@ def train_both(fast: GAN, ref: ReferenceGAN, dtype, iterations=ITERATIONS, on_it
         lr_d, lr_g = fast.d_optimizer.spec.lr * (1 - 0.05 * i), fast.g_optimizer.spec.lr * (1 - 0.05 * i)  # as a schedule would
         reals = [data_rng.uniform(-1, 1, (N, DATA)).astype(dtype) for _ in range(fast.training.d_steps)]
         batches = iter(reals)
-        got = fast.train_step(lambda: next(batches), fast_rng, lr_d, lr_g)
+        got = fast.train_step(lambda batches=batches: next(batches), fast_rng, lr_d, lr_g)
         zs = [ref_rng.standard_normal((N, LATENT), dtype=dtype) for _ in reals]  # the draws the fast engine made
         want = ref.step(reals, zs, lr_d, lr_g)
         for field, value in dataclasses.asdict(want).items():

@@ -6,11 +6,12 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from support import read_gif
 from ganstudio.export import ExportError, LossPanel, draw_text, upscale, write_gif, write_mp4
 from ganstudio.export.compose import LABEL_STRIP
-from ganstudio.export.font import text_size
 from ganstudio.export.losspanel import D_SHADE, LINE_H
+from ganstudio.render.font import text_size
+
+from support import read_gif
 
 
 def numbered_frames(n: int, shape=(24, 40)) -> list[np.ndarray]:
@@ -22,8 +23,6 @@ def numbered_frames(n: int, shape=(24, 40)) -> list[np.ndarray]:
         draw_text(frame, str(k), shape[1] - 14, shape[0] - 10, value=255, background=None)
         frames.append(frame)
     return frames
-
-
 
 
 def test_gif_round_trip_frames_size_durations_and_loop(tmp_path):
@@ -105,8 +104,13 @@ def test_loss_panel_sits_beside_the_grid_and_its_curves_grow_with_the_frames(tmp
     assert rightmost_d == sorted(rightmost_d)
     assert all((got[k, :, 120:] != got[k + 1, :, 120:]).any() for k in range(5))
     wide, _, _ = read_gif(
-        write_gif(tmp_path / "w.gif", frames, steps, scale=1, loss_panel=LossPanel(
-            history, history * 0.0 + 1, history * 0.0 + 2, width=90)).path
+        write_gif(
+            tmp_path / "w.gif",
+            frames,
+            steps,
+            scale=1,
+            loss_panel=LossPanel(history, history * 0.0 + 1, history * 0.0 + 2, width=90),
+        ).path
     )
     assert wide.shape == (6, 60, 150)
 

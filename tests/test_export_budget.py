@@ -5,7 +5,6 @@ be met is one clear error."""
 import numpy as np
 import pytest
 
-from support import read_gif
 from ganstudio.config import RunConfig
 from ganstudio.export import ExportError, plan_gif, upscale, write_gif
 from ganstudio.export.compose import FrameComposer
@@ -13,20 +12,24 @@ from ganstudio.export.gif_budget import GRAY_LEVELS, thinned
 from ganstudio.export.gif_encoder import GifEncoder, GrayPalette
 from ganstudio.session import Session
 
+from support import read_gif
+
 FRAMES = 60
 
 
 @pytest.fixture(scope="module")
 def recording():
     """A short real training run's film: FRAMES grids of 8x8 synthetic digits (233x233), and their steps."""
-    config = RunConfig().with_values({
-        "data.dataset": "synthetic-digits",
-        "generator.hidden": "32",
-        "discriminator.hidden": "32",
-        "data.batch_size": "32",
-        "view.record_every": 2,
-        "view.insight_every": 0,
-    })
+    config = RunConfig().with_values(
+        {
+            "data.dataset": "synthetic-digits",
+            "generator.hidden": "32",
+            "discriminator.hidden": "32",
+            "data.batch_size": "32",
+            "view.record_every": 2,
+            "view.insight_every": 0,
+        }
+    )
     session = Session(config)
     while len(session.recorder) < FRAMES:
         session.step()
@@ -77,7 +80,10 @@ def test_a_limit_takes_the_most_gray_levels_that_fit(tmp_path, recording):
     assert result.size == result.path.stat().st_size <= limit * 1e6
     assert (result.plan.levels, result.plan.stride) == (31, 1)
     assert 0 < check_frames(result, frames, steps) <= 4 == result.plan.max_error
-    assert result.describe() == f"{result.size / 1e6:.1f} MB (limit {limit:g} MB): 31 gray levels (each pixel within 4), all {FRAMES} frames"
+    assert (
+        result.describe()
+        == f"{result.size / 1e6:.1f} MB (limit {limit:g} MB): 31 gray levels (each pixel within 4), all {FRAMES} frames"
+    )
 
 
 def test_frames_are_thinned_only_when_the_fewest_gray_levels_do_not_fit(tmp_path, recording):
@@ -99,7 +105,9 @@ def test_a_limit_that_cannot_be_met_is_one_clear_error_and_writes_nothing(tmp_pa
     with pytest.raises(ExportError) as info:
         write_gif(target, frames, steps, label=True, max_mb=0.001)
     message = str(info.value)
-    assert message.startswith(f"Could not write {str(target)!r}: it cannot fit in 0.001 MB; even 7 gray levels and 2 of {FRAMES} frames")
+    assert message.startswith(
+        f"Could not write {str(target)!r}: it cannot fit in 0.001 MB; even 7 gray levels and 2 of {FRAMES} frames"
+    )
     assert len(message.splitlines()) == 1 and target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["tiny.gif"]
     assert plan_gif(frames, steps, label=True, max_mb=0.001) is None

@@ -42,8 +42,7 @@ def test_csv_has_a_header_and_exact_values(tmp_path):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["step", "d_loss", "lr"] and len(rows) == 6
     assert rows[1] == ["0", "0.1", "0.0002"] and rows[3][1] == "nan"
-    assert np.array_equal(np.array([r[1] for r in rows[1:]], dtype=np.float32), d_loss,
-                          equal_nan=True)
+    assert np.array_equal(np.array([r[1] for r in rows[1:]], dtype=np.float32), d_loss, equal_nan=True)
     assert "\r" not in text
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ganstudio.export import draw_text, make_grid, upscale
-from ganstudio.export.font import text_mask, text_size
+from ganstudio.render.font import text_mask, text_size
 
 
 def test_grid_of_64_mnist_sized_samples_is_233_square_with_samples_in_place():

@@ -43,7 +43,9 @@ def age(path, seconds):
 
 
 def test_the_next_write_sweeps_what_killed_writes_left_and_spares_a_live_writer(tmp_path):
-    live = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, str(tmp_path / "live.gif")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    live = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITE, str(tmp_path / "live.gif")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert live.stdout.readline() == "writing\n"
         (live_staging,) = staging_files(tmp_path)
@@ -56,7 +58,11 @@ def test_the_next_write_sweeps_what_killed_writes_left_and_spares_a_live_writer(
         for name in leftovers:
             age(tmp_path / name, STALE_AFTER + 60)
         age(tmp_path / live_staging, STALE_AFTER - 60)  # quiet for a while, but not for long enough
-        unrelated = [tmp_path / ".notes.part.txt", tmp_path / "draft.1a2b3c4d.part.npz", tmp_path / "sub" / ".run.1a2b3c4d.part.npz"]
+        unrelated = [
+            tmp_path / ".notes.part.txt",
+            tmp_path / "draft.1a2b3c4d.part.npz",
+            tmp_path / "sub" / ".run.1a2b3c4d.part.npz",
+        ]
         unrelated[2].parent.mkdir()
         for path in unrelated:
             path.write_text("mine")

@@ -8,14 +8,21 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QShortcut
 
 import ganstudio
-from support import click, go_offline, open_window, random_digits, running_window, write_idx_pair
 from ganstudio.config import RunConfig
 from ganstudio.gui.app import configure_pyqtgraph
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.worker import SNAPSHOT_INTERVAL, snapshot_interval
 from ganstudio.presets import load_preset
 
-SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32", "view.grid": 4}
+from support import click, go_offline, open_window, random_digits, running_window, write_idx_pair
+
+SMALL = {
+    "data.dataset": "synthetic-digits",
+    "generator.hidden": "32",
+    "discriminator.hidden": "32",
+    "data.batch_size": "32",
+    "view.grid": 4,
+}
 
 
 @pytest.fixture

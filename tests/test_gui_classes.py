@@ -1,10 +1,11 @@
 """The class picker in the window: checked boxes are the subset, no box checked says "all"
 (an empty class list is refused by the config, so the window never sends one)."""
 
-from support import click, running_window
 from test_gui import SMALL
 
 from ganstudio.config import ALL_CLASSES, RunConfig
+
+from support import click, running_window
 
 
 def test_unchecking_the_last_class_trains_on_every_class_again(qtbot, tmp_path):

@@ -12,12 +12,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from support import click, read_gif, running_window
 from ganstudio.config import RunConfig
 from ganstudio.export import LossPanel
 from ganstudio.export.compose import LABEL_STRIP, FrameComposer
 from ganstudio.export.video import MISSING_FFMPEG
 from ganstudio.history import FIELDS
+
+from support import click, read_gif, running_window
 
 SMALL = {
     "data.dataset": "synthetic-digits",
@@ -213,7 +214,11 @@ def test_size_limit_is_estimated_as_options_change_and_met_by_the_export(qtbot, 
     qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
     plan = dialog.plan
     assert plan.levels < 256 and plan.stride == 1 and plan.estimate <= limit * 1e6
-    assert dialog.estimate.text() == f"≈ {plan.estimate / 1e6:.1f} MB: {plan.levels} gray levels (each pixel within {plan.max_error}), all {len(snap.frames)} frames"
+    assert (
+        dialog.estimate.text()
+        == f"≈ {plan.estimate / 1e6:.1f} MB: {plan.levels} gray levels (each pixel within {plan.max_error}), "
+        f"all {len(snap.frames)} frames"
+    )
 
     target = tmp_path / "small.gif"
     dialog.path.setText(str(target))

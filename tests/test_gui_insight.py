@@ -3,13 +3,14 @@
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 
-from support import open_window
+from ganstudio import commands as cmd
 from ganstudio.config import RunConfig
 from ganstudio.gui.insight_view import WarningsBox
+from ganstudio.insight import report
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.presets import load_preset
-from ganstudio import commands as cmd
-from ganstudio.insight import report
+
+from support import open_window
 
 
 def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):
@@ -76,7 +77,7 @@ def test_the_2d_caption_and_legend_fit_inside_the_samples_dock(qtbot, tmp_path):
     dock, view = w.samples_dock, w.samples
     for width in (440, 300):  # the default, and narrowed by the user
         w.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
-        qtbot.waitUntil(lambda: abs(dock.width() - width) <= 10, timeout=5_000)
+        qtbot.waitUntil(lambda width=width: abs(dock.width() - width) <= 10, timeout=5_000)
         qtbot.wait(50)
         for label in (view.caption, view.legend):
             assert label.isVisible()
@@ -93,7 +94,9 @@ def test_warnings_box_says_what_and_what_to_try(qtbot):
     box = WarningsBox()
     qtbot.addWidget(box)
     box.show()
-    warning = TrainingWarning("mode_collapse", "Mode collapse", "Samples cover 1 of 10 classes.", ("lower D's lr", "label smoothing 0.1"), 12000)
+    warning = TrainingWarning(
+        "mode_collapse", "Mode collapse", "Samples cover 1 of 10 classes.", ("lower D's lr", "label smoothing 0.1"), 12000
+    )
     box.show_warnings((warning,))
     assert box.isVisible()
     text = box.text()

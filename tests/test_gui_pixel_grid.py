@@ -3,8 +3,9 @@
 import numpy as np
 from PySide6.QtGui import QColor
 
-from support import shown
 from ganstudio.gui.pixel_grid import PixelGrid
+
+from support import shown
 
 
 def grabbed_gray(widget) -> np.ndarray:

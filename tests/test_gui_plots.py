@@ -6,9 +6,10 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
-from support import shown
 from ganstudio.gui.plots import PlotsPanel, event_labels, lr_axis, smooth
 from ganstudio.history import FIELDS, Event, EventKind
+
+from support import shown
 
 
 def series_until(last_step: int, loss_top: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -20,11 +20,11 @@ def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(digits_dir
     result = ganstudio("sample", str(out / "checkpoint.npz"), "--report", "--data-dir", str(digits_dir))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"classes covered: \d+/10", next(l for l in lines if l.startswith("classes covered")))
-    fid = float(next(l for l in lines if l.startswith("fid: ")).split(": ")[1])
+    assert re.fullmatch(r"classes covered: \d+/10", next(line for line in lines if line.startswith("classes covered")))
+    fid = float(next(line for line in lines if line.startswith("fid: ")).split(": ")[1])
     assert fid > 0.0
-    assert any(re.fullmatch(r"mean confidence: 0\.\d+", l) for l in lines)
-    histogram = next(l for l in lines if l.startswith("histogram: "))
+    assert any(re.fullmatch(r"mean confidence: 0\.\d+", line) for line in lines)
+    histogram = next(line for line in lines if line.startswith("histogram: "))
     assert len(re.findall(r"\d:\d+\.\d%", histogram)) == 10
 
 
@@ -38,9 +38,9 @@ def test_sample_report_without_mnist_prints_what_needs_no_data_and_says_the_fid_
     result = ganstudio("sample", str(out / "checkpoint.npz"), "--report")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"classes covered: \d+/10", next(l for l in lines if l.startswith("classes covered")))
-    assert len(re.findall(r"\d:\d+\.\d%", next(l for l in lines if l.startswith("histogram: ")))) == 10
-    assert any(re.fullmatch(r"mean confidence: 0\.\d+", l) for l in lines)
+    assert re.fullmatch(r"classes covered: \d+/10", next(line for line in lines if line.startswith("classes covered")))
+    assert len(re.findall(r"\d:\d+\.\d%", next(line for line in lines if line.startswith("histogram: ")))) == 10
+    assert any(re.fullmatch(r"mean confidence: 0\.\d+", line) for line in lines)
     assert "fid: n/a (needs the training data)" in lines and "diversity: n/a (needs the training data)" in lines
     why = result.stderr.strip()
     assert why.startswith("ganstudio: fid and diversity not computed: their reference is the run's training images")
@@ -70,13 +70,30 @@ def test_train_prints_a_warning_once_when_it_starts(tmp_path):
     # A frozen G with ~0 weights draws the same point for every noise: collapse, after the
     # 1,000-step warm-up, confirmed at the second check.
     result = ganstudio(
-        "train", "--preset", "ring8", "--steps", "2100", "--out", str(tmp_path / "run"),
-        "--set", "generator.init=normal", "--set", "generator.init_std=1e-6", "--set", "optimizer.g.lr=1e-30",
-        "--set", "generator.hidden=8", "--set", "discriminator.hidden=8", "--set", "data.batch_size=16",
-        "--set", "view.insight_every=300",
+        "train",
+        "--preset",
+        "ring8",
+        "--steps",
+        "2100",
+        "--out",
+        str(tmp_path / "run"),
+        "--set",
+        "generator.init=normal",
+        "--set",
+        "generator.init_std=1e-6",
+        "--set",
+        "optimizer.g.lr=1e-30",
+        "--set",
+        "generator.hidden=8",
+        "--set",
+        "discriminator.hidden=8",
+        "--set",
+        "data.batch_size=16",
+        "--set",
+        "view.insight_every=300",
     )
     assert result.returncode == 0, result.stderr
-    warnings = [l for l in result.stderr.splitlines() if "warning at step" in l]
+    warnings = [line for line in result.stderr.splitlines() if "warning at step" in line]
     assert len(warnings) == 1, result.stderr
     assert warnings[0].startswith("ganstudio: warning at step 1500: Mode collapse")
     assert "near-identical" in warnings[0] and "Try: " in warnings[0]

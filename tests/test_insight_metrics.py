@@ -11,10 +11,10 @@ import pytest
 
 from ganstudio.data import load_dataset, toy_spec
 from ganstudio.insight.classifier import load_classifier
-from ganstudio.shipped import CLASSIFIER_WEIGHTS
 from ganstudio.insight.coverage import CoverageMonitor
 from ganstudio.insight.frechet import feature_stats, frechet_distance
 from ganstudio.insight.modes import REPORT_SAMPLES, mode_report
+from ganstudio.shipped import CLASSIFIER_WEIGHTS
 
 
 @cache
@@ -60,7 +60,9 @@ def test_images_in_zero_one_are_rescaled_before_classifying():
     np.testing.assert_allclose(classifier.predict_proba((x + 1.0) / 2.0, (0.0, 1.0)), classifier.predict_proba(x), atol=1e-5)
 
 
-@pytest.fixture(params=["synthetic", pytest.param("real", marks=pytest.mark.real_mnist("the FID of real digits against real MNIST"))])
+@pytest.fixture(
+    params=["synthetic", pytest.param("real", marks=pytest.mark.real_mnist("the FID of real digits against real MNIST"))]
+)
 def digits_and_held_out(request, digits_dir):
     """(training-set folder, held-out (1000, 784) digits of the same kind, the largest FID those
     may honestly have: the finite-sample bias of 1,000 images; measured 4.8 on real MNIST against

@@ -7,8 +7,8 @@ import pytest
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig, from_dict
-from ganstudio.history import EventKind
 from ganstudio.engine.losses import sigmoid
+from ganstudio.history import EventKind
 from ganstudio.insight import report
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.presets import load_preset
@@ -19,13 +19,15 @@ def frozen_single_digit_session(digits_dir):
     """An MNIST session (on the MNIST-format digits of `digits_dir`) whose generator draws one
     real digit whatever the noise: its output layer's weights are zero and its bias is that
     digit, and its lr is ~0."""
-    config = from_dict({
-        "data": {"dataset": "mnist"},
-        "generator": {"latent_size": 4, "hidden": [8]},
-        "discriminator": {"hidden": [8]},
-        "optimizer": {"g": {"kind": "sgd", "lr": 1e-30}},
-        "view": {"insight_every": 600},
-    })
+    config = from_dict(
+        {
+            "data": {"dataset": "mnist"},
+            "generator": {"latent_size": 4, "hidden": [8]},
+            "discriminator": {"hidden": [8]},
+            "optimizer": {"g": {"kind": "sgd", "lr": 1e-30}},
+            "view": {"insight_every": 600},
+        }
+    )
     session = Session(config, data_dir=str(digits_dir))
     digit = session.dataset.x[0]
     out = session.gan.generator.layers[-1]
@@ -116,11 +118,11 @@ def test_view_extent_frames_the_modes():
     assert view_extent(session.dataset.modes) == (-6.0, 6.0, -6.0, 6.0)
 
 
-def test_insight_every_is_a_validated_view_setting():
-    assert RunConfig().view.insight_every == 500
-    assert RunConfig().with_values({"view.insight_every": "0"}).view.insight_every == 0
-    with pytest.raises(ValueError, match="view.insight_every"):
-        RunConfig().with_values({"view.insight_every": -1})
+def test_insight_every_is_a_validated_run_setting():
+    assert RunConfig().run.insight_every == 500
+    assert RunConfig().with_values({"run.insight_every": "0"}).run.insight_every == 0
+    with pytest.raises(ValueError, match="run.insight_every"):
+        RunConfig().with_values({"run.insight_every": -1})
 
 
 def test_a_failing_report_turns_insight_off_for_the_run_and_training_goes_on(monkeypatch):
@@ -135,7 +137,10 @@ def test_a_failing_report_turns_insight_off_for_the_run_and_training_goes_on(mon
     for _ in range(12):  # over two insight steps: none raises
         assert session.step() is not None
     assert session.step_count == 12
-    error = "Insight is off for this run: it failed at step 5 (FileNotFoundError: [Errno 2] No such file or directory: '/nowhere/mnist.npz')"
+    error = (
+        "Insight is off for this run: it failed at step 5 "
+        "(FileNotFoundError: [Errno 2] No such file or directory: '/nowhere/mnist.npz')"
+    )
     assert session.insight.error == error and session.snapshot().insight_error == error
     assert session.message == error + ". Training goes on without coverage, FID and warnings."
     assert len(session.insight.steps) == 0
@@ -157,7 +162,13 @@ def test_losses_exploding_before_the_first_check_are_warned_at_it():
     """Adam at lr 10: the losses reach ~1e6 within a few steps, never NaN, so the guard keeps
     going; the first insight check says the run is diverging."""
     config = load_preset("vanilla").with_values(
-        {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "optimizer.lr": 10, "view.insight_every": 50}
+        {
+            "data.dataset": "synthetic-digits",
+            "generator.hidden": "32",
+            "discriminator.hidden": "32",
+            "optimizer.lr": 10,
+            "view.insight_every": 50,
+        }
     )
     session = Session(config)
     train(session, 100)

@@ -31,7 +31,9 @@ def healthy_history(steps=3000, **overrides):
     """A History of a steady run: D(G(z)) ~0.3, losses ~1, gradient norms ~3."""
     history = History()
     rng = np.random.default_rng(0)
-    base = dict(d_loss=1.0, g_loss=1.5, d_real=0.7, d_fake=0.3, d_grad_norm=3.0, g_grad_norm=3.0, lr_d=2e-4, lr_g=2e-4, steps_per_s=500.0)
+    base = dict(
+        d_loss=1.0, g_loss=1.5, d_real=0.7, d_fake=0.3, d_grad_norm=3.0, g_grad_norm=3.0, lr_d=2e-4, lr_g=2e-4, steps_per_s=500.0
+    )
     for step in range(1, steps + 1):
         values = {**base, **{k: f(step) for k, f in overrides.items()}}
         noisy = {f: values[f] * (1.0 + 0.05 * rng.standard_normal()) for f in FIELDS}
@@ -39,10 +41,10 @@ def healthy_history(steps=3000, **overrides):
     return history
 
 
-def run_checks(diagnoser, history, measures_at, steps):
+def run_checks(diagnoser, history, measures_at, steps, config=CONFIG):
     started = {}
     for step in steps:
-        for w in diagnoser.update(measures_at(step), history, CONFIG):
+        for w in diagnoser.update(measures_at(step), history, config):
             started[w.kind] = step
     return started
 
@@ -153,12 +155,16 @@ def test_losses_at_their_starting_level_are_not_growth(loss):
     level = start_scale(loss)
     history = healthy_history(d_loss=lambda s: level, g_loss=lambda s: level if s < 1000 else 8 * level)
     diagnoser = Diagnoser()
-    assert "divergence" not in run_checks(diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000, 2500, 3000])
+    assert "divergence" not in run_checks(
+        diagnoser, history, lambda s: Measures(s, 0.8), [500, 1000, 1500, 2000, 2500, 3000], config
+    )
 
 
 def test_switching_to_a_loss_of_another_scale_is_not_divergence():
     """Wasserstein losses near 0.01, then the cross-entropy loss's ~1.4 after a live switch."""
-    history = healthy_history(steps=3000, d_loss=lambda s: 0.01 if s <= 1500 else 1.4, g_loss=lambda s: 0.01 if s <= 1500 else 0.7)
+    history = healthy_history(
+        steps=3000, d_loss=lambda s: 0.01 if s <= 1500 else 1.4, g_loss=lambda s: 0.01 if s <= 1500 else 0.7
+    )
     wgan = CONFIG.with_values({"training.loss": "wasserstein"})
     diagnoser = Diagnoser()
     for step in (500, 1000, 1500):

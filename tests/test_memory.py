@@ -15,7 +15,9 @@ from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
 GIB = 1 << 30
-SMALL = RunConfig().with_values({"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "view.insight_every": 0})
+SMALL = RunConfig().with_values(
+    {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "view.insight_every": 0}
+)
 HUGE = SMALL.with_values({"generator.hidden": [4096] * 60})  # legal: 60 layers of 4096 (about 32 GB with Adam)
 
 
@@ -30,7 +32,12 @@ def test_parameter_count_is_the_networks_size():
     [
         {},
         {"optimizer.kind": "sgd", "training.ema": True, "discriminator.dropout": 0.3, "data.batch_size": 256},
-        {"optimizer.g.kind": "momentum", "optimizer.d.kind": "rmsprop", "generator.hidden": "[512, 1024]", "discriminator.hidden": "[1024, 256]"},
+        {
+            "optimizer.g.kind": "momentum",
+            "optimizer.d.kind": "rmsprop",
+            "generator.hidden": "[512, 1024]",
+            "discriminator.hidden": "[1024, 256]",
+        },
     ],
 )
 def test_the_estimate_is_what_a_real_run_holds(changes):
@@ -97,5 +104,7 @@ def test_the_session_refuses_a_network_that_cannot_fit_and_keeps_the_run():
     session.apply(cmd.SetParam("generator.hidden", absurd))
     with pytest.raises(ConfigError, match="this change needs about .* more"):
         session.apply(cmd.Rebuild("g"))
-    assert session.config.generator.hidden == (32,) and session.gan.generator.params.size == parameter_count(SMALL.generator_spec())
+    assert session.config.generator.hidden == (32,) and session.gan.generator.params.size == parameter_count(
+        SMALL.generator_spec()
+    )
     assert session.step() is not None

@@ -1,6 +1,5 @@
 """FrameRecorder: what it records, how it thins, and how it survives a checkpoint."""
 
-
 import numpy as np
 import pytest
 
@@ -14,6 +13,7 @@ def grid_for(step: int, shape=(6, 5)) -> np.ndarray:
 
 def run(rec: FrameRecorder, steps, calls=None) -> None:
     for step in steps:
+
         def render(step=step):
             if calls is not None:
                 calls.append(step)

@@ -161,7 +161,14 @@ def test_stop_conditions_pause_the_run():
 def test_divergence_guard_restores_the_last_good_state_and_explains():
     session = Session(
         RunConfig().with_values(
-            {**SMALL, "optimizer.kind": "sgd", "optimizer.lr": "5", "generator.init": "normal", "generator.init_std": "5", "training.loss": "least_squares"}
+            {
+                **SMALL,
+                "optimizer.kind": "sgd",
+                "optimizer.lr": "5",
+                "generator.init": "normal",
+                "generator.init_std": "5",
+                "training.loss": "least_squares",
+            }
         ),
         guard_every=1,
     )
@@ -204,7 +211,12 @@ def test_damaged_or_foreign_checkpoints_give_a_clear_error(tmp_path):
     text.write_text("hello")
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, weights=np.zeros(3))
-    for path, words in ((truncated, "damaged"), (text, "not a GAN Studio checkpoint"), (foreign, "not a GAN Studio checkpoint"), (tmp_path / "none.npz", "no such file")):
+    for path, words in (
+        (truncated, "damaged"),
+        (text, "not a GAN Studio checkpoint"),
+        (foreign, "not a GAN Studio checkpoint"),
+        (tmp_path / "none.npz", "no such file"),
+    ):
         with pytest.raises(CheckpointError, match=words):
             Checkpoint(path)
     assert Checkpoint(good).build_gan().generator.spec.hidden == (32,)

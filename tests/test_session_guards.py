@@ -162,7 +162,9 @@ def random_command(rng: np.random.Generator, session: Session):
         lambda: cmd.SetParam("optimizer.lr", str(rng.choice(["1e-4", "2e-4", "1e-3", "10"]))),
         lambda: cmd.SetParam(f"optimizer.{rng.choice(['g', 'd'])}.kind", str(rng.choice(["sgd", "momentum", "rmsprop", "adam"]))),
         lambda: cmd.SetParam("data.batch_size", str(rng.choice([8, 16, 32]))),
-        lambda: cmd.SetParam("training.loss", str(rng.choice(["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"]))),
+        lambda: cmd.SetParam(
+            "training.loss", str(rng.choice(["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"]))
+        ),
         lambda: cmd.SetParam("training.ema", str(rng.choice(["true", "false"]))),
         lambda: cmd.SetParam("training.d_steps", str(rng.choice([1, 2]))),
         lambda: cmd.SetParam("view.record_every", str(rng.choice([3, 7]))),
@@ -185,7 +187,15 @@ RESTORED = ("gan/g/params", "gan/d/params", "rng", "step", "config", "batches/po
 FUZZ_SEEDS = int(os.environ.get("GANSTUDIO_FUZZ_SEEDS", "2"))
 FUZZ_DATASETS = {
     "synthetic-digits": {**SMALL, "view.record_every": "5", "view.insight_every": "40"},
-    "ring8": {"data.dataset": "ring8", "generator.hidden": "16", "discriminator.hidden": "16", "data.batch_size": "32", "generator.latent_size": "8", "view.record_every": "5", "view.insight_every": "40"},
+    "ring8": {
+        "data.dataset": "ring8",
+        "generator.hidden": "16",
+        "discriminator.hidden": "16",
+        "data.batch_size": "32",
+        "generator.latent_size": "8",
+        "view.record_every": "5",
+        "view.insight_every": "40",
+    },
     "mnist": {**SMALL, "data.dataset": "mnist", "view.record_every": "5", "view.insight_every": "0"},
 }
 

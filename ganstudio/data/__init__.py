@@ -11,17 +11,19 @@ Typical use::
 from .dataset import Dataset
 from .errors import DatasetError, OfflineError
 from .iterator import BatchIterator
-from .load import CLASS_NAMES, DATASET_NAMES, load_dataset
+from .load import CLASS_NAMES, DATASET_NAMES, DIGIT_DATASETS, load_dataset
 from .mnist import default_data_dir
-from .toys import toy_spec
+from .toys import TOY_NAMES, toy_spec
 
 __all__ = [
     "BatchIterator",
     "CLASS_NAMES",
     "DATASET_NAMES",
+    "DIGIT_DATASETS",
     "Dataset",
     "DatasetError",
     "OfflineError",
+    "TOY_NAMES",
     "default_data_dir",
     "load_dataset",
     "toy_spec",

@@ -57,8 +57,7 @@ def parse_idx(payload: bytes, source: Path | str) -> np.ndarray:
     expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(payload) != expected:
         raise DatasetError(
-            f"{source}: the IDX header announces {shape} values ({expected} bytes) "
-            f"but the file holds {len(payload)} bytes"
+            f"{source}: the IDX header announces {shape} values ({expected} bytes) but the file holds {len(payload)} bytes"
         )
     array = np.frombuffer(payload, dtype, offset=header).reshape(shape)
     return array if dtype.itemsize == 1 else array.astype(dtype.newbyteorder("="))

@@ -75,9 +75,7 @@ class BatchIterator:
         perm = np.asarray(state["permutation"], dtype=np.int64)
         n = len(self._x)
         if perm.size and not np.array_equal(np.sort(perm), np.arange(n)):
-            raise DatasetError(
-                f"the saved data order is for a dataset of {perm.size} samples, not this one of {n}"
-            )
+            raise DatasetError(f"the saved data order is for a dataset of {perm.size} samples, not this one of {n}")
         self.set_batch_size(int(state["batch_size"]))
         self._perm = perm.copy() if perm.size else None
         self._pos = int(state["position"])

@@ -15,7 +15,9 @@ from .mnist import FAMILIES, load_family
 from .synthetic_digits import generate_digits
 from .toys import TOY_NAMES, sample_toy, toy_spec
 
-DATASET_NAMES = ("mnist", "fashion-mnist", "kmnist", "synthetic-digits", *TOY_NAMES, "folder")
+# The one list of dataset names: config, the window's pickers and insight import these.
+DATASET_NAMES = (*FAMILIES, "synthetic-digits", *TOY_NAMES, "folder")
+DIGIT_DATASETS = ("mnist", "synthetic-digits")  # handwritten digits 0-9: what the shipped classifier reads
 DEFAULT_SIZES = {"synthetic-digits": 10_000, **{name: 20_000 for name in TOY_NAMES}}
 
 # Class names of the labelled datasets, for pickers and legends.
@@ -82,6 +84,11 @@ def load_dataset(
             raise DatasetError("folder: no image folder given")
         images, labels = load_folder(folder, image_size), None
     return image_dataset(
-        name, images, labels,
-        classes=classes, value_range=value_range, image_size=image_size, size=size,
+        name,
+        images,
+        labels,
+        classes=classes,
+        value_range=value_range,
+        image_size=image_size,
+        size=size,
     )

@@ -87,8 +87,16 @@ FAMILIES: dict[str, Family] = {
                 "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
             ),
             class_names=(
-                "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
             ),
             **_files(),
         ),
@@ -181,9 +189,7 @@ def _find(folder: Path, spec: IdxFile) -> Path | None:
     return None
 
 
-def _read_pair(
-    family: Family, images_path: Path, labels_path: Path
-) -> tuple[np.ndarray, np.ndarray]:
+def _read_pair(family: Family, images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
     images, labels = read_idx(images_path), read_idx(labels_path)
     _check_pair(family, images, labels, f"{images_path} and {labels_path}")
     return images, labels
@@ -207,14 +213,9 @@ def _check_pair(family: Family, images: np.ndarray, labels: np.ndarray, source: 
     """Raise :class:`DatasetError` unless images are ``(N, h, w)`` uint8 and labels ``(N,)``
     integers 0..9."""
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise DatasetError(
-            f"{source}: expected {family.title} images as (N, h, w) uint8, "
-            f"found {images.shape} {images.dtype}"
-        )
+        raise DatasetError(f"{source}: expected {family.title} images as (N, h, w) uint8, found {images.shape} {images.dtype}")
     if labels.ndim != 1 or labels.dtype.kind not in "ui":
-        raise DatasetError(
-            f"{source}: expected labels as (N,) integers, found {labels.shape} {labels.dtype}"
-        )
+        raise DatasetError(f"{source}: expected labels as (N,) integers, found {labels.shape} {labels.dtype}")
     if len(images) != len(labels):
         raise DatasetError(f"{source}: {len(images)} images but {len(labels)} labels")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(family.class_names)):
@@ -230,16 +231,10 @@ def _strict_check(family: Family, spec: IdxFile):
         if spec.md5 is not None:
             digest = hashlib.md5(payload).hexdigest()
             if digest != spec.md5:
-                raise DatasetError(
-                    f"{spec.name}: checksum mismatch (decompressed MD5 {digest}, "
-                    f"{family.title} has {spec.md5})"
-                )
+                raise DatasetError(f"{spec.name}: checksum mismatch (decompressed MD5 {digest}, {family.title} has {spec.md5})")
         array = parse_idx(payload, spec.name)
         if array.shape != spec.shape or array.dtype != np.uint8:
-            raise DatasetError(
-                f"{spec.name}: expected {spec.shape} uint8 for {family.title}, "
-                f"found {array.shape} {array.dtype}"
-            )
+            raise DatasetError(f"{spec.name}: expected {spec.shape} uint8 for {family.title}, found {array.shape} {array.dtype}")
         if array.ndim == 1 and array.max(initial=0) >= len(family.class_names):
             raise DatasetError(f"{spec.name}: labels must be 0..{len(family.class_names) - 1}")
 

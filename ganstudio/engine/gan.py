@@ -9,8 +9,8 @@ since) and back-propagates through D without computing D's own weight gradients.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -170,25 +170,6 @@ class GAN:
         real = rng.standard_normal((n, self.data_size)).astype(self.dtype)
         return lambda: twin.train_step(lambda: real, rng, 0.0, 0.0)
 
-    def matmul_shapes(self, n: int) -> list[tuple[int, int, int]]:
-        """The (m, k, p) shapes of every matrix product one :meth:`train_step` on batches of n
-        performs (an (m, k) @ (k, p) product costs 2 m k p FLOPs), in the order they run:
-        the FLOP model that `ganstudio bench` divides by the machine's matmul rate."""
-        g_sizes, d_sizes = self.generator.spec.sizes, self.discriminator.spec.sizes
-        g_layers = list(zip(g_sizes[:-1], g_sizes[1:]))
-        d_layers = list(zip(d_sizes[:-1], d_sizes[1:]))
-        shapes: list[tuple[int, int, int]] = []
-        for _ in range(max(1, int(self.training.d_steps))):
-            shapes += [(n, a, b) for a, b in g_layers]  # G forward
-            shapes += [(2 * n, a, b) for a, b in d_layers]  # D forward, real + fake stacked
-            shapes += [(a, 2 * n, b) for a, b in d_layers]  # D weight gradients
-            shapes += [(2 * n, b, a) for a, b in d_layers[1:]]  # D input gradients, hidden layers
-        shapes += [(n, a, b) for a, b in d_layers]  # G step: D forward on the fake batch
-        shapes += [(n, b, a) for a, b in d_layers]  # D input gradients down to the samples
-        shapes += [(a, n, b) for a, b in g_layers]  # G weight gradients
-        shapes += [(n, b, a) for a, b in g_layers[1:]]  # G input gradients, hidden layers
-        return shapes
-
     # -- inference ------------------------------------------------------------------------
     def sample(self, z: np.ndarray, use_ema: bool = False) -> np.ndarray:
         """z: (n, latent_size) -> (n, data_size) new array; from the EMA weights if asked and
@@ -252,7 +233,7 @@ class GAN:
                 raise ValueError(f"{key}: saved {d[key].shape[0]} parameters, the network has {net.params.size}")
             net.params.values[...] = d[key]
         for prefix, opt in (("g/opt/", self.g_optimizer), ("d/opt/", self.d_optimizer)):
-            opt.load_state_dict({k[len(prefix):]: v for k, v in d.items() if k.startswith(prefix)})
+            opt.load_state_dict({k[len(prefix) :]: v for k, v in d.items() if k.startswith(prefix)})
         if self.ema is not None and "g/ema/shadow" in d:
             self.ema.load_state_dict({"shadow": d["g/ema/shadow"], "t": d["g/ema/t"]})
         self._fake = None

@@ -33,7 +33,9 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(np.float32(0.0), x)
 
 
-def d_loss_stacked(kind: str, logits: np.ndarray, n_real: int, real_target: float = 1.0) -> tuple[float, np.ndarray, float, float]:
+def d_loss_stacked(
+    kind: str, logits: np.ndarray, n_real: int, real_target: float = 1.0
+) -> tuple[float, np.ndarray, float, float]:
     """Discriminator loss on one stacked batch: logits (n, 1), the first `n_real` rows for real
     data, the rest for generated samples. Returns (loss, dL/dlogits (n, 1), mean D(x),
     mean D(G(z))): sigmoid(logit) for the cross-entropy losses, the raw score for least-squares,

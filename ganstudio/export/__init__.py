@@ -1,18 +1,18 @@
-"""Export: sample grids, GIF / MP4 animations of training, PNG images and CSV tables.
-
-No Qt here. Every writer is atomic (the file appears complete or not at all) and reports
-I/O failures as `ExportError`. See docs/EXPORT.md.
+"""Export: the run as files: GIF / MP4 animations of training, PNG images, CSV tables, written
+atomically (the file appears complete or not at all); I/O failures are `ExportError` (the
+project's `WriteError`). No Qt here. What the pictures show is drawn by ganstudio.render (sample
+grids, point clouds, text); `make_grid`, `upscale` and `draw_text` are re-exported from there
+for existing callers. See docs/EXPORT.md.
 """
 
 from ganstudio.export.errors import ExportError
-from ganstudio.export.font import draw_text
 from ganstudio.export.gif import GifResult, write_gif
 from ganstudio.export.gif_budget import GifPlan, plan_gif
-from ganstudio.export.grid import make_grid, upscale
 from ganstudio.export.images import write_png
 from ganstudio.export.losspanel import LossPanel
 from ganstudio.export.table import write_csv
 from ganstudio.export.video import write_mp4
+from ganstudio.render import draw_text, make_grid, upscale
 
 __all__ = [
     "ExportError",

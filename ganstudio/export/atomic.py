@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from ganstudio.export.errors import ExportError
+from ganstudio.files import WriteError
 
 STALE_AFTER = 15 * 60.0  # seconds without a write after which another process's staging file is dead
 STAGING = re.compile(r"\..*\.[0-9a-f]{8}\.part(\.[^.]*)?")  # .STEM.RANDOM.part.SUFFIX
@@ -38,14 +38,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     in the target's folder, named `.STEM.RANDOM.part.SUFFIX` so tools that look at the suffix
     (ffmpeg) still see it. When the block completes, the staged file is flushed to disk and
     `os.replace`d onto `path`. When the block raises, the staged file is removed; an `OSError`
-    (folder missing, permission denied, disk full, ...) becomes an `ExportError` naming
+    (folder missing, permission denied, disk full, ...) becomes a `WriteError` naming
     `path`, any other exception (e.g. a cancel raised by a progress callback) passes through.
-    An unusable path (empty, a NUL byte) is an `ExportError` too. Stale staging files of killed
+    An unusable path (empty, a NUL byte) is a `WriteError` too. Stale staging files of killed
     writes in the target's folder are swept first.
     """
     target = Path(path)
     if not target.name:
-        raise ExportError(f"Could not write {str(path)!r}: not a file name")
+        raise WriteError(f"Could not write {str(path)!r}: not a file name")
     stem = target.stem[:64]  # the staging name must not outgrow the file system's limit
     staged = target.with_name(f".{stem}.{secrets.token_hex(4)}.part{target.suffix[:16]}")
     sweep_stale(target.parent)
@@ -53,7 +53,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         open(staged, "xb").close()
         info = os.stat(staged)
     except (OSError, ValueError) as exc:  # ValueError: e.g. an embedded NUL byte
-        raise ExportError(f"Could not write {str(target)!r}: {_reason(exc)}") from exc
+        raise WriteError(f"Could not write {str(target)!r}: {_reason(exc)}") from exc
     ours = (info.st_dev, info.st_ino)
     _writing.add(ours)
     try:
@@ -63,7 +63,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException as exc:
         staged.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise ExportError(f"Could not write {str(target)!r}: {_reason(exc)}") from exc
+            raise WriteError(f"Could not write {str(target)!r}: {_reason(exc)}") from exc
         raise
     finally:
         _writing.discard(ours)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ganstudio.export.font import draw_text, text_size
-from ganstudio.export.grid import upscale
 from ganstudio.export.losspanel import LossPanel
+from ganstudio.render.font import draw_text, text_size
+from ganstudio.render.grid import upscale
 
 LABEL_STRIP = text_size("0")[1]  # native height of the black strip above the grid that holds the label
 

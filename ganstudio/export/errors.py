@@ -1,9 +1,7 @@
-"""The one error type of the export layer."""
+"""The export layer's name for a failed write: `ExportError` is ganstudio.files.WriteError."""
 
+from ganstudio.files import WriteError
 
-class ExportError(Exception):
-    """An export could not be written: the message names the file and the reason.
+ExportError = WriteError
 
-    Raised for every I/O failure (missing folder, permission denied, disk full, a missing
-    optional encoder). Invalid arguments raise `ValueError` before anything touches the disk.
-    """
+__all__ = ["ExportError"]

@@ -96,7 +96,6 @@ class GifPlanner:
         """The (corrected) estimate of the smallest film: the fewest levels, the largest stride."""
         return round(self._estimate(len(GRAY_LEVELS) - 1, self.max_stride) * self._correction)
 
-
     def _first_fitting(self, stride: int, rung: int) -> GifPlan | None:
         """The first plan, from `rung` at `stride` on, whose estimate fits."""
         fewest = len(GRAY_LEVELS) - 1
@@ -177,4 +176,3 @@ def _first_true(predicate: Callable[[int], bool], low: int, high: int) -> int:
 def _ordinal(k: int) -> str:
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganstudio.export.font import draw_text, text_size
+from ganstudio.render.font import draw_text, text_size
 
 D_SHADE, G_SHADE = 255, 150
 BORDER_SHADE, CURSOR_SHADE, SCALE_SHADE = 70, 90, 110
@@ -114,10 +114,7 @@ class PanelRenderer:
     def _layout_legend(curves, width: int) -> list[tuple[str, np.ndarray, int, int, int]]:
         """(name, column values, shade, x, y) per curve: side by side if the widest values
         fit in `width`, else one line each; fixed places, so labels do not jitter."""
-        widths = [
-            text_size(f"{name} " + max((_short(v) for v in values), key=len, default="-"))[0]
-            for name, values, _ in curves
-        ]
+        widths = [text_size(f"{name} " + max((_short(v) for v in values), key=len, default="-"))[0] for name, values, _ in curves]
         gap = 4
         one_line = 1 + sum(widths) + gap * (len(widths) - 1) <= width
         placed, x, y = [], 1, 0
@@ -177,7 +174,8 @@ class PanelRenderer:
 
 
 def _value_range(values: np.ndarray) -> tuple[float, float]:
-    """(low, high) of the y axis: 0.5th..99.5th percentile of `values` (NaN ignored) + 5%."""
+    """(low, high) of the y axis: 0.5th..99.5th percentile of `values` (NaN ignored) + 5%.
+    One axis, robust to a loss spike; not the square 2D view of `square_extent` (scatter.py)."""
     values = values[np.isfinite(values)]
     if values.size == 0:
         return 0.0, 1.0

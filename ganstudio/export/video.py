@@ -85,9 +85,7 @@ def write_mp4(
     return target
 
 
-def _check_frame_count(
-    imageio_ffmpeg: ModuleType, staged: Path, expected: int, target: Path
-) -> None:
+def _check_frame_count(imageio_ffmpeg: ModuleType, staged: Path, expected: int, target: Path) -> None:
     """Raise ExportError unless the video at `staged` decodes to `expected` frames."""
     try:
         found, _ = imageio_ffmpeg.count_frames_and_secs(str(staged))

@@ -24,8 +24,7 @@ GIL_SWITCH_INTERVAL_S = 0.001
 def configure_threads() -> None:
     """The training thread needs the GIL between matrix products; while the GUI thread runs
     Python (painting), it waits up to the switch interval (5 ms by default) before Python hands
-    the GIL over. 1 ms: window training ran ~5% faster and the GUI's p99 timer lateness fell
-    from ~42 to ~32 ms (`ganstudio bench --gui`)."""
+    the GIL over; a shorter one lets it train faster beside the window (docs/DESIGN.md)."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 

@@ -22,8 +22,8 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -32,8 +32,8 @@ from ganstudio.bench import busy_reason, others_during, spread_reason
 from ganstudio.config import RunConfig
 from ganstudio.data.mnist import FAMILIES, on_disk
 from ganstudio.presets import load_preset
+from ganstudio.progress_line import ProgressLine
 from ganstudio.session import Session
-from ganstudio.train_cli import ProgressLine
 
 TIMER_MS = 10
 MIN_SEGMENT_S = 0.5
@@ -121,7 +121,9 @@ def gui_disturbance(others: dict[str, float | None], ratios: list[float], thread
     return "; ".join(r for r in reasons if r) or None
 
 
-def measure(preset: str, data_dir: str | None, seconds: float, rounds: int = 4, progress: Callable[[str], None] = lambda text: None) -> GuiBenchResult:
+def measure(
+    preset: str, data_dir: str | None, seconds: float, rounds: int = 4, progress: Callable[[str], None] = lambda text: None
+) -> GuiBenchResult:
     """Alternate headless and windowed segments, `seconds` of each in total; `progress(text)`
     says what it measures."""
     if not has_display(dict(os.environ)):
@@ -233,7 +235,8 @@ def format_report(r: GuiBenchResult, seconds: float) -> str:
         lines
         + [
             f"headless        {r.headless_steps_per_s:8.1f} steps/s",
-            f"window open     {r.window_steps_per_s:8.1f} steps/s   ({r.ratio:.2f} of headless, {r.snapshots_per_s:.0f} snapshots/s painted)",
+            f"window open     {r.window_steps_per_s:8.1f} steps/s   "
+            f"({r.ratio:.2f} of headless, {r.snapshots_per_s:.0f} snapshots/s painted)",
             f"GUI thread busy {100 * r.gui_cpu:.0f}% of a core while training",
             f"{TIMER_MS} ms timer lateness: p50 {r.timer_late_p50_ms:.1f} ms, p99 {r.timer_late_p99_ms:.1f} ms, "
             f"max {r.timer_late_max_ms:.1f} ms",

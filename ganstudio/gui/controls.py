@@ -28,22 +28,61 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.config import CHOICES, RANGES, SECTIONS, RunConfig
+from ganstudio.change_plan import NETWORK_SECTIONS
+from ganstudio.config import CHOICES, SECTIONS, RunConfig, field_kind, range_for
+from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.schedules import lr_factor
 from ganstudio.gui.help_texts import help_for
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
 
 SCIENTIFIC = ("lr", "eps", "decay")
+STEP_COUNTS = ("run.record_every", "schedule.step_size", "schedule.total", "schedule.boundary", "schedule.warmup")
+STEP_COUNT_STEP = 100  # the arrows of a step-count box move by this many steps
+SPIN_BOX_MAX = 2**31 - 1  # a QSpinBox holds a C int
+DECIMALS = 4  # of the plain number boxes; an open bound is kept one such digit away
+SCIENTIFIC_FLOOR = 1e-12  # the smallest value of a scientific box whose range is open at 0 (lr, eps)
 
 GROUPS: list[tuple[str, list[str]]] = [
     ("Data", ["data.dataset", "data.classes", "data.batch_size"]),
-    ("Generator", ["generator.latent_size", "generator.hidden", "generator.activation", "generator.alpha", "generator.output", "generator.init", "generator.init_std"]),
-    ("Discriminator", ["discriminator.hidden", "discriminator.activation", "discriminator.alpha", "discriminator.dropout", "discriminator.init", "discriminator.init_std"]),
+    (
+        "Generator",
+        [
+            "generator.latent_size",
+            "generator.hidden",
+            "generator.activation",
+            "generator.alpha",
+            "generator.output",
+            "generator.init",
+            "generator.init_std",
+        ],
+    ),
+    (
+        "Discriminator",
+        [
+            "discriminator.hidden",
+            "discriminator.activation",
+            "discriminator.alpha",
+            "discriminator.dropout",
+            "discriminator.init",
+            "discriminator.init_std",
+        ],
+    ),
     ("Optimizer G", [f"optimizer.g.{f.name}" for f in fields(SECTIONS["optimizer.g"])]),
     ("Optimizer D", [f"optimizer.d.{f.name}" for f in fields(SECTIONS["optimizer.d"])]),
     ("Schedule", [f"schedule.{f.name}" for f in fields(SECTIONS["schedule"])]),
-    ("Training", ["training.loss", "training.d_steps", "training.label_smoothing", "training.clip", "training.ema", "training.ema_decay", "seed"]),
-    ("Recording", ["view.grid", "view.record_every"]),
+    (
+        "Training",
+        [
+            "training.loss",
+            "training.d_steps",
+            "training.label_smoothing",
+            "training.clip",
+            "training.ema",
+            "training.ema_decay",
+            "seed",
+        ],
+    ),
+    ("Recording", ["view.grid", "run.record_every"]),
 ]
 
 OPTIMIZER_FIELDS = {"sgd": (), "momentum": ("momentum", "nesterov"), "rmsprop": ("rho", "eps"), "adam": ("beta1", "beta2", "eps")}
@@ -55,10 +94,6 @@ SCHEDULE_FIELDS = {
     "cosine": ("unit", "warmup", "total", "min_factor"),
     "two_phase": ("unit", "boundary", "factor"),
 }
-
-
-def _rule(key: str):
-    return RANGES.get(key) or RANGES.get(key.rsplit(".", 1)[-1] if key.startswith("optimizer.") else "")
 
 
 def _visible(key: str, config: RunConfig) -> bool:
@@ -77,7 +112,7 @@ def _visible(key: str, config: RunConfig) -> bool:
     if key == "training.ema_decay":
         return config.training.ema
     if key == "data.classes":
-        return config.data.dataset in ("mnist", "fashion-mnist", "kmnist", "synthetic-digits")
+        return config.data.dataset in CLASS_NAMES  # the labelled datasets
     if key == "generator.output":
         return config.image_shape is not None
     return True
@@ -152,7 +187,6 @@ class ControlPanel(QScrollArea):
 
     def _editor(self, key: str) -> QWidget:
         name = key.rsplit(".", 1)[-1]
-        section = key.rsplit(".", 1)[0]
         choices = CHOICES.get(key)
         if choices:
             editor = QComboBox()
@@ -163,36 +197,33 @@ class ControlPanel(QScrollArea):
             editor = ClassPicker()
             editor.changed.connect(lambda classes, k=key: self._emit(k, classes))
             return editor
-        cls = SECTIONS.get(section)
-        kind = "int" if key == "seed" else next(f.type for f in fields(cls) if f.name == name)
-        kind = kind if isinstance(kind, str) else kind.__name__
-        rule = _rule(key)
+        kind = field_kind(key)
+        rule = range_for(key)
         if kind == "bool":
             editor = QCheckBox()
             editor.toggled.connect(lambda on, k=key: self._emit(k, on))
             return editor
-        if kind.startswith("tuple"):
+        if kind == "tuple":
             editor = IntListEdit(int(rule[0]), int(rule[1]))
             editor.committed.connect(lambda values, k=key: self._emit(k, values))
             return editor
         if kind == "int":
             editor = QSpinBox()
-            editor.setRange(int(rule[0]), int(min(rule[1], 2**31 - 1)))
+            editor.setRange(int(rule[0]), int(min(rule[1], SPIN_BOX_MAX)))
             editor.setKeyboardTracking(False)
-            if key in ("view.record_every", "schedule.step_size", "schedule.total", "schedule.boundary", "schedule.warmup"):
-                editor.setSingleStep(100)
+            if key in STEP_COUNTS:
+                editor.setSingleStep(STEP_COUNT_STEP)
             editor.valueChanged.connect(lambda v, k=key: self._emit(k, int(v)))
             return editor
-        low, high, low_in, _ = rule
+        low, high, low_in, high_in = rule
         if name in SCIENTIFIC:
-            editor = ScientificSpinBox(low if low_in else 1e-12, high)
+            editor = ScientificSpinBox(low if low_in else SCIENTIFIC_FLOOR, high)
         else:
             editor = QDoubleSpinBox()
-            editor.setDecimals(4)
+            editor.setDecimals(DECIMALS)
             editor.setSingleStep(0.01)
-            editor.setRange(low, min(high, 1.0) if high <= 1.0 else high)
-            if high <= 1.0:
-                editor.setMaximum(0.9999)
+            step = 10.0**-DECIMALS
+            editor.setRange(low if low_in else low + step, high if high_in else high - step)
             editor.setKeyboardTracking(False)
         editor.valueChanged.connect(lambda v, k=key: self._emit(k, float(v)))
         return editor
@@ -222,7 +253,7 @@ class ControlPanel(QScrollArea):
                 widget.setVisible(visible)
         finally:
             self._quiet = False
-        for network, section in (("g", "generator."), ("d", "discriminator.")):
+        for network, section in NETWORK_SECTIONS.items():
             keys = [k for k in pending if k.startswith(section)]
             self.apply_buttons[network].setEnabled(bool(keys))
             self.pending_labels[network].setText("pending: " + ", ".join(k.split(".", 1)[1] for k in keys) if keys else "")
@@ -248,7 +279,12 @@ class ControlPanel(QScrollArea):
             horizon = 100
             self.lr_plot.getPlotItem().setLabel("bottom", "epoch")
         else:
-            horizon = max(20_000, s.total if s.kind == "cosine" else 0, 2 * s.boundary if s.kind == "two_phase" else 0, 4 * s.step_size if s.kind == "step" else 0)
+            horizon = max(
+                20_000,
+                s.total if s.kind == "cosine" else 0,
+                2 * s.boundary if s.kind == "two_phase" else 0,
+                4 * s.step_size if s.kind == "step" else 0,
+            )
             self.lr_plot.getPlotItem().setLabel("bottom", "step")
         t = np.linspace(0, horizon, 400).astype(int)
         factors = np.array([lr_factor(s, step=int(v), epoch=int(v)) for v in t])

@@ -119,7 +119,7 @@ class ExportDialog(QDialog):
         self.loop.setSpecialValueText("forever")
         self.label = QCheckBox("Step label")
         self.label.setChecked(True)
-        self.label.setToolTip("Write \"step 12,345\" at the top-left of each grid.")
+        self.label.setToolTip('Write "step 12,345" at the top-left of each grid.')
         self.panel = QCheckBox("Loss panel")
         self.panel.setChecked(self.loss_panel is not None)
         self.panel.setEnabled(self.loss_panel is not None)
@@ -132,7 +132,8 @@ class ExportDialog(QDialog):
         self.max_mb.setSuffix(" MB")
         self.max_mb.setSpecialValueText("no limit")
         self.max_mb.setToolTip(
-            "Size limit of the GIF: fewer gray levels first, then fewer frames, only as needed. 0 = no limit: exact grays, every frame."
+            "Size limit of the GIF: fewer gray levels first, then fewer frames, only as needed. "
+            "0 = no limit: exact grays, every frame."
         )
         self.estimate = QLabel("")
         self.plan: GifPlan | None = None  # the latest estimate (None: none yet, or the limit cannot be met)
@@ -193,7 +194,7 @@ class ExportDialog(QDialog):
         if n:
             summary = f"{n} frames recorded, steps {int(self.steps[0]):,} to {int(self.steps[-1]):,} (as of opening this dialog)."
         else:
-            summary = "No frames recorded yet: the sample grid is recorded every view.record_every steps while training."
+            summary = "No frames recorded yet: the sample grid is recorded every run.record_every steps while training."
         layout.addWidget(QLabel(summary))
         previews = QHBoxLayout()
         for preview, caption in ((self.first_preview, self.first_caption), (self.last_preview, self.last_caption)):
@@ -344,7 +345,12 @@ class ExportDialog(QDialog):
         self.update_preview()
 
     def _check_ready(self) -> None:
-        ready = bool(self.frames) and bool(self.path.text().strip()) and self.state != "exporting" and self.first_preview.frame is not None
+        ready = (
+            bool(self.frames)
+            and bool(self.path.text().strip())
+            and self.state != "exporting"
+            and self.first_preview.frame is not None
+        )
         self.export_button.setEnabled(ready)
 
     def _browse(self) -> None:

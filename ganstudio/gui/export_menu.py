@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from ganstudio.export import ExportError, write_csv, write_png
-from ganstudio.export.scatter import render_points
 from ganstudio.gui.export_dialog import ExportDialog
 from ganstudio.gui.plot_export import export_plots
-from ganstudio.history import FIELDS
+from ganstudio.history import csv_columns
+from ganstudio.render.scatter import render_points
 from ganstudio.snapshot import Snapshot
 
 
@@ -37,9 +36,20 @@ class ExportMenu(QObject):
         """Add the four entries to `menu`."""
         for text, slot in (
             ("Export GIF/MP4…", self.open_export_dialog),
-            ("Save sample grid as PNG…", lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png)),
-            ("Export history as CSV…", lambda: self._ask_and_write("Export history", "history.csv", "CSV table (*.csv)", self.export_history_csv)),
-            ("Export plots as PNG/SVG…", lambda: self._ask_and_write("Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots)),
+            (
+                "Save sample grid as PNG…",
+                lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png),
+            ),
+            (
+                "Export history as CSV…",
+                lambda: self._ask_and_write("Export history", "history.csv", "CSV table (*.csv)", self.export_history_csv),
+            ),
+            (
+                "Export plots as PNG/SVG…",
+                lambda: self._ask_and_write(
+                    "Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots
+                ),
+            ),
         ):
             menu.addAction(text).triggered.connect(slot)
 
@@ -77,10 +87,10 @@ class ExportMenu(QObject):
 
     def export_history_csv(self, path: str | Path) -> Path:
         """The training history as CSV: a step column, then one column per history field."""
-        return write_csv(path, history_columns(self._snapshot().series))
+        return write_csv(path, csv_columns(self._snapshot().series))
 
     def export_plots(self, path: str | Path) -> Path:
-        """The four plots as one picture: SVG for a .svg name, else PNG."""
+        """The plots (all six rows) as one picture: SVG for a .svg name, else PNG."""
         return export_plots(self.window.plots.graphics.ci, path)
 
     # -- helpers --------------------------------------------------------------------------------
@@ -101,9 +111,3 @@ class ExportMenu(QObject):
             self.window.show_error(str(exc))
         else:
             self.window.statusBar().showMessage(f"Saved {written}", 8000)
-
-
-def history_columns(series: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
-    """A snapshot's series as CSV columns: step, then every history field (they share the steps)."""
-    steps, _ = series[FIELDS[0]]
-    return {"step": steps, **{name: series[name][1] for name in FIELDS}}

@@ -47,7 +47,7 @@ HELP = {
     "training.ema": "Keep an exponential moving average of G's weights: smoother, better samples. Live.",
     "training.ema_decay": "How slowly the EMA follows G (0.999 = ~1000-step memory). Live.",
     "view.grid": "Side of the sample grid (4x4 to 10x10). Live.",
-    "view.record_every": "Record the sample grid every N steps for GIF export. Live.",
+    "run.record_every": "Record the sample grid every N steps for GIF export. Live.",
 }
 
 

@@ -14,7 +14,7 @@ from ganstudio.gui.plots import MeteredPlotWidget
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.snapshot import Snapshot
 
-WAITING = "Insight: the first report comes after view.insight_every steps."
+WAITING = "Insight: the first report comes after run.insight_every steps."
 
 
 def describe(snap: Snapshot) -> str:
@@ -29,7 +29,10 @@ def describe(snap: Snapshot) -> str:
         )
     if snap.insight_kind == "modes":
         modes = len(snap.histogram) if snap.histogram is not None else 0
-        return f"modes covered {latest['modes_covered']:.0f}/{modes}   high-quality {latest['high_quality']:.0f}%   diversity {latest['diversity']:.2f}"
+        return (
+            f"modes covered {latest['modes_covered']:.0f}/{modes}   high-quality {latest['high_quality']:.0f}%   "
+            f"diversity {latest['diversity']:.2f}"
+        )
     return f"diversity {latest['diversity']:.2f}"
 
 
@@ -50,7 +53,9 @@ class HistogramView(QWidget):
         self.plot.hideButtons()
         self.plot.setYRange(0, 0.5)
         self.plot.addLine(y=0.05, pen=pg.mkPen("#e0a030", style=Qt.PenStyle.DashLine))
-        self.plot.setToolTip("Share of generated samples per class (classifier) or per mode (2D); dashed: the 5% that counts as covered.")
+        self.plot.setToolTip(
+            "Share of generated samples per class (classifier) or per mode (2D); dashed: the 5% that counts as covered."
+        )
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.8, brush="#4fc3f7")
         self.plot.addItem(self.bars)
         layout.addWidget(self.plot)

@@ -41,7 +41,7 @@ from ganstudio.thread_policy import Choice
 BANNER_SECONDS = 10.0
 # Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
 # GUI spends at most ~PLOT_BUDGET of one core on them (one refresh of the six plots, with the
-# follow-up paints it sets off, takes 25-50 ms, and pyqtgraph's Python holds the GIL the
+# follow-up paints it sets off, takes tens of ms, and pyqtgraph's Python holds the GIL the
 # training thread needs between matrix products). Grid and status follow every snapshot.
 PLOT_INTERVAL_MS = (200, 3000)
 PLOT_BUDGET = 0.03
@@ -74,7 +74,9 @@ class MainWindow(QMainWindow):
 
     snapshot_shown = Signal(object)
 
-    def __init__(self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False) -> None:
+    def __init__(
+        self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False
+    ) -> None:
         super().__init__()
         self.setWindowTitle("GAN Studio — see and steer GAN training")
         self.settings = settings if settings is not None else app_settings()
@@ -215,7 +217,9 @@ class MainWindow(QMainWindow):
             if not folder:
                 self.controls.show_config(snap.config, snap.pending, force=True)
                 return
-            self.submit(cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"})))
+            self.submit(
+                cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}))
+            )
             return
         try:
             new = snap.config.with_values({key: value})
@@ -425,4 +429,3 @@ class MainWindow(QMainWindow):
         self.exports.close_dialog()
         self.host.stop()
         super().closeEvent(event)
-

@@ -38,7 +38,9 @@ class NoRunPanel(QWidget):
         self.synthetic_button.setToolTip("The same settings on GAN Studio's own handwriting-like digits: no download.")
         self.synthetic_button.clicked.connect(self.use_synthetic)
         self.folder_button = QPushButton("Choose the dataset folder…")
-        self.folder_button.setToolTip("A folder holding train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (as --data-dir).")
+        self.folder_button.setToolTip(
+            "A folder holding train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz (as --data-dir)."
+        )
         self.folder_button.clicked.connect(self.choose_folder)
         self.retry_button = QPushButton("Try again")
         self.retry_button.setToolTip("Open the same run again (downloads the dataset if a mirror answers now).")

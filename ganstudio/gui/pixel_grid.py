@@ -2,9 +2,9 @@
 
 Why not a pyqtgraph ImageItem: pyqtgraph paints in Python, and PySide6 keeps the GIL through
 every QPainter call, so each repaint of the sample grid (up to 10 a second while training) held
-the GIL the training thread needs between its matrix products for ~1.7 ms. Here the picture is
-a QGraphicsPixmapItem in a plain QGraphicsView: no Python runs while it paints, and a new grid
-costs only the uint8 -> QPixmap conversion (0.02 ms for 10 x 10 digits, measured).
+the GIL the training thread needs between its matrix products. Here the picture is a
+QGraphicsPixmapItem in a plain QGraphicsView: no Python runs while it paints, and a new grid
+costs only the uint8 -> QPixmap conversion (figures: docs/DESIGN.md, "Painting budget").
 """
 
 from __future__ import annotations

@@ -88,10 +88,10 @@ class MeteredPlotWidget(PaintMeter, pg.PlotWidget):
 
 def show_opaque_grid(plot: pg.PlotItem) -> None:
     """Grid lines at the major ticks in an opaque dark colour, behind the curves. pyqtgraph
-    draws the grid as the axes' tick lines: translucent ones take Qt's slow blending path
-    (4.4 ms per axis per repaint, measured, against 0.16 ms opaque), and the axes repaint with
-    every plot refresh. Opaque lines must stay under the curves (the axes sit above the view
-    by default) and leave out the minor levels, which translucency used to fade."""
+    draws the grid as the axes' tick lines: translucent ones take Qt's slow blending path (about
+    30x the opaque cost, docs/DESIGN.md), and the axes repaint with every plot refresh. Opaque
+    lines must stay under the curves (the axes sit above the view by default) and leave out the
+    minor levels, which translucency used to fade."""
     plot.showGrid(x=True, y=True, alpha=1.0)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
@@ -150,7 +150,8 @@ def lr_axis(low: float, high: float) -> tuple[float, float, list[tuple[float, st
 
 
 class PlotsPanel(QWidget):
-    """Four stacked plots sharing the step axis."""
+    """Six stacked plots sharing the step axis: the four of PLOTS (losses, D output, learning
+    rates, gradient norms) and the two insight rows of INSIGHT_PLOTS (coverage, quality)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,7 +163,9 @@ class PlotsPanel(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(90)
         self.smoothing.setMaximumWidth(160)
-        self.smoothing.setToolTip("Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth).")
+        self.smoothing.setToolTip(
+            "Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth)."
+        )
         self.log_y = QCheckBox("log loss")
         self.log_y.setToolTip("Logarithmic loss axis (for positive losses).")
         self.readout = QLabel("")
@@ -186,9 +189,11 @@ class PlotsPanel(QWidget):
             legend.setColumnCount(len(series))
             for field, label, color in series:
                 self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
-        # Insight rows: what the samples are worth, every view.insight_every steps.
+        # Insight rows: what the samples are worth, every run.insight_every steps.
         self.insight_curves = {
-            name: self._add_plot(name, title).plot(pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color)
+            name: self._add_plot(name, title).plot(
+                pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color
+            )
             for name, title, color in INSIGHT_PLOTS
         }
         last = list(self.plots)[-1]
@@ -204,7 +209,11 @@ class PlotsPanel(QWidget):
         self.plots["lr"].getAxis("left").setTicks([[], []])  # no labels until an lr is known (show_lr_axis)
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.frame_cursor = pg.InfiniteLine(
-            angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1.5), label="frame", labelOpts={"position": 0.06, "color": "#f0f0f0"}
+            angle=90,
+            movable=False,
+            pen=pg.mkPen("#f0f0f0", width=1.5),
+            label="frame",
+            labelOpts={"position": 0.06, "color": "#f0f0f0"},
         )
         self.frame_cursor.setVisible(False)
         self.plots["loss"].addItem(self.frame_cursor, ignoreBounds=True)
@@ -240,7 +249,9 @@ class PlotsPanel(QWidget):
         if kind == "modes":
             self.plots["quality"].setYRange(-12, 112, padding=0)
 
-    def show_series(self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()) -> None:
+    def show_series(
+        self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()
+    ) -> None:
         """series: {field: (steps (m,), values (m,))} from a snapshot; base_lrs: the run's
         (G, D) learning rates as set, which scale the lr axis before the first step."""
         self._series = series
@@ -280,7 +291,7 @@ class PlotsPanel(QWidget):
         """Let the auto-ranges follow new data now rather than while painting. pyqtgraph settles
         them when a paint begins, one link at a time (a plot's x range, then the plots linked to
         it, then their y ranges and clipped curves), and each step asked for another paint: a
-        refresh cost two full repaints (35-55 ms) where one (15-20 ms) will do, measured."""
+        refresh cost two full repaints where one will do (docs/DESIGN.md, "Painting budget")."""
         for _ in range(3):
             self.graphics.scene().prepareForPaint()
 

@@ -33,7 +33,9 @@ class RunControls(QWidget):
         self.g_step_button = button("G only", "One generator update while paused.", cmd.StepOnce("g"))
         self.reset_button = button("Reset", "Start over from the seed (applies pending settings).", cmd.Reset())
         self.revert_button = button(
-            "Revert last change", "Restore weights, optimizer state and randomness to just before the last live change.", cmd.RevertLastChange()
+            "Revert last change",
+            "Restore weights, optimizer state and randomness to just before the last live change.",
+            cmd.RevertLastChange(),
         )
         layout.addSpacing(16)
         layout.addWidget(QLabel("Pause at step"))

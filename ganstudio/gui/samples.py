@@ -9,11 +9,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ganstudio.config import range_for
 from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.gui.widgets import GridSideSpinBox
+from ganstudio.render.scatter import Extent
 from ganstudio.snapshot import Snapshot
-
 
 # D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
 # says real, dark where it cannot tell; dim, so the points stay readable.
@@ -38,8 +39,9 @@ class SampleView(QWidget):
         self.grid_label = QLabel("Grid")
         bar.addWidget(self.grid_label)
         self.grid_size = GridSideSpinBox()
-        self.grid_size.setRange(4, 10)
-        self.grid_size.setToolTip("Samples per row and column (4x4 to 10x10), always from the same fixed noise.")
+        low, high, _, _ = range_for("view.grid")
+        self.grid_size.setRange(int(low), int(high))
+        self.grid_size.setToolTip(f"Samples per row and column ({low}x{low} to {high}x{high}), always from the same fixed noise.")
         self.grid_size.valueChanged.connect(self._grid_edited)
         self.use_ema = QCheckBox("EMA generator")
         self.use_ema.setChecked(True)
@@ -104,10 +106,11 @@ class SampleView(QWidget):
         self.pixels.setVisible(True)
         self.pixels.show_array(grid)
 
-    def _show_points(self, real: np.ndarray, fake: np.ndarray, heatmap: np.ndarray | None, extent, levels) -> None:
+    def _show_points(self, real: np.ndarray, fake: np.ndarray, heatmap: np.ndarray, extent: Extent, levels) -> None:
         """GAN Lab's view: real (m, 2) and generated (n, 2) points over D's output on the plane
-        (heatmap (g, g), row 0 at the extent's y_min; bright = D says real). `levels`: the
-        heatmap's fixed range (0, 1) for probabilities, None to fit raw scores."""
+        (heatmap (g, g) over `extent`, the snapshot's fixed view; row 0 at the extent's y_min;
+        bright = D says real). `levels`: the heatmap's fixed range (0, 1) for probabilities, None
+        to fit raw scores."""
         if self.plot is None:
             self.plot = self.graphics.addPlot()
             self.plot.setAspectLocked(True)
@@ -119,21 +122,16 @@ class SampleView(QWidget):
             self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(255, 152, 0, 220))
             self.plot.addItem(self.real_scatter)
             self.plot.addItem(self.fake_scatter)
-            if extent is None:
-                lo, hi = real.min(0), real.max(0)
-                pad = 0.15 * float((hi - lo).max())
-                extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
             self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0)
         self.pixels.setVisible(False)
         self.graphics.setVisible(True)
         self.legend.setVisible(True)
-        if heatmap is not None and extent is not None:
-            x_min, x_max, y_min, y_max = extent
-            if levels is None:
-                self.heatmap.setImage(heatmap, autoLevels=True)
-            else:
-                self.heatmap.setImage(heatmap, autoLevels=False, levels=levels)
-            self.heatmap.setRect(QRectF(x_min, y_min, x_max - x_min, y_max - y_min))
+        x_min, x_max, y_min, y_max = extent
+        if levels is None:
+            self.heatmap.setImage(heatmap, autoLevels=True)
+        else:
+            self.heatmap.setImage(heatmap, autoLevels=False, levels=levels)
+        self.heatmap.setRect(QRectF(x_min, y_min, x_max - x_min, y_max - y_min))
         self.real_scatter.setData(real[:, 0], real[:, 1])
         finite = np.isfinite(fake).all(1)
         self.fake_scatter.setData(fake[finite, 0], fake[finite, 1])

@@ -38,7 +38,7 @@ class Timeline(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.slider.setToolTip(
-            "Scrub through the recorded sample grids (one every view.record_every steps);\n"
+            "Scrub through the recorded sample grids (one every run.record_every steps);\n"
             "the right end is the live grid. The frame's step is marked on the loss plot."
         )
         self.slider.valueChanged.connect(self._moved)

@@ -26,9 +26,9 @@ from ganstudio.errors import USER_ERRORS
 from ganstudio.session import Session
 from ganstudio.thread_policy import ThreadPolicy
 
-# At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread ~1 ms
-# of Python plus Qt's painting, which on two cores preempts a BLAS thread; 20 a second cost
-# `vanilla` 2-5% more training speed than 10 (measured) for a grid that changes slowly anyway.
+# At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
+# plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly
+# anyway (the figures: docs/DESIGN.md, "Painting budget").
 SNAPSHOT_INTERVAL = 1.0 / 10.0
 SNAPSHOT_BUDGET = 0.03  # and at most ~3% of the training thread's time goes into making them
 PROGRESS_INTERVAL = 0.1
@@ -36,8 +36,8 @@ PROGRESS_INTERVAL = 0.1
 
 def snapshot_interval(cost: float) -> float:
     """Seconds between snapshots when making one took `cost` seconds: 1/10 s, or longer when
-    snapshots are expensive (a large G renders two sample grids: ~4 ms for `recommended`, which
-    then gets 5-7 snapshots a second) so that they never take more than SNAPSHOT_BUDGET."""
+    snapshots are expensive (a large G renders two sample grids) so that they never take more
+    than SNAPSHOT_BUDGET of the training thread."""
     return max(SNAPSHOT_INTERVAL, cost / SNAPSHOT_BUDGET)
 
 
@@ -90,7 +90,7 @@ class TrainingWorker(QObject):
         self._last_progress = 0.0
         self.steps_done = 0  # read by benchmarks; only the worker writes it
         self.blas = ThreadPolicy()  # the BLAS thread count in use and why; chosen per run, re-checked between steps
-        self._blas_workload: tuple | None = None  # the step's matrix shapes the count was chosen for
+        self._blas_workload: tuple | None = None  # (G spec, D spec, batch size, d_steps) the count was chosen for
         self._blas_stale = False  # a command was applied since: the step may have changed shape
 
     # -- GUI thread -----------------------------------------------------------------------------
@@ -180,9 +180,10 @@ class TrainingWorker(QObject):
         opened, a network rebuilt, a new batch size): ~0.3 s timing a twin of its networks. Not
         when a run opens: the window's first paints would disturb the timing."""
         self._blas_stale = False
-        shapes = tuple(session.gan.matmul_shapes(session.batches.batch_size))
-        if shapes != self._blas_workload:
-            self._blas_workload = shapes
+        gan = session.gan
+        workload = (gan.generator.spec, gan.discriminator.spec, session.batches.batch_size, gan.training.d_steps)
+        if workload != self._blas_workload:
+            self._blas_workload = workload
             before = self.blas.choice
             choice = self.blas.start(lambda: session.gan.twin_step(session.batches.batch_size))
             if (choice.threads != before.threads) if before else choice.reason:  # the first: when it is not every core

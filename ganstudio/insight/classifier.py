@@ -110,7 +110,7 @@ def new_classifier(rng: np.random.Generator) -> Classifier:
 
 def load_classifier(path: str | Path | None = None) -> Classifier:
     """The trained classifier from `path` (default: the weights shipped in the package)."""
-    with (open(path, "rb") if path is not None else CLASSIFIER_WEIGHTS.open("rb")) as fh, np.load(fh, allow_pickle=False) as npz:
+    with open(path, "rb") if path is not None else CLASSIFIER_WEIGHTS.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
         params = npz["params"]
         meta = json.loads(str(npz["meta"]))
     if tuple(meta.get("sizes", ())) != SPEC.sizes:

@@ -6,17 +6,15 @@ import numpy as np
 
 from ganstudio.engine.gan import GAN
 from ganstudio.engine.losses import PROBABILISTIC, sigmoid
+from ganstudio.render.scatter import Extent, square_extent
 
-Extent = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
+VIEW_WIDEN = 1.5  # the modes' bounding square plus a quarter of its side on every edge
 
 
-def view_extent(modes: np.ndarray, margin: float = 0.25) -> Extent:
-    """A square view around the mode centres (K, 2): their bounding square widened by `margin`
-    of its side on every edge (ring8: [-1.5, 1.5]^2, grid25: [-6, 6]^2)."""
-    low, high = modes.min(axis=0), modes.max(axis=0)
-    centre, half = (low + high) / 2.0, float((high - low).max()) / 2.0 or 1.0
-    half *= 1.0 + 2.0 * margin
-    return (float(centre[0] - half), float(centre[0] + half), float(centre[1] - half), float(centre[1] + half))
+def view_extent(modes: np.ndarray) -> Extent:
+    """The fixed square view of a 2D run around its mode centres (K, 2) (ring8: [-1.5, 1.5]^2,
+    grid25: [-6, 6]^2), so the view does not jump while G's points wander."""
+    return square_extent(modes, VIEW_WIDEN)
 
 
 def d_heatmap(gan: GAN, extent: Extent, size: int = 64) -> np.ndarray:

@@ -1,7 +1,7 @@
 """One insight report on a batch of generated samples, whatever the dataset.
 
-- ``mnist`` and ``synthetic-digits`` at 28x28 (the classifier recognises both; 97.7% of
-  synthetic digits): class coverage, MNIST-specific FID, mean confidence, over
+- ``mnist`` and ``synthetic-digits`` at 28x28 (the classifier recognises both; its accuracy on
+  each: docs/DESIGN.md, "Insight"): class coverage, MNIST-specific FID, mean confidence, over
   ``coverage.REPORT_SAMPLES`` samples.
 - 2D toys (their modes and std from the data layer): modes covered and high-quality samples
   over ``modes.REPORT_SAMPLES`` samples. For ``spiral`` and ``moons`` the "modes" are the data
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganstudio.data import Dataset
+from ganstudio.data import DIGIT_DATASETS, Dataset
 from ganstudio.insight import coverage, modes
 from ganstudio.insight.classifier import load_classifier
 from ganstudio.insight.coverage import CoverageMonitor, CoverageReport
@@ -26,13 +26,17 @@ from ganstudio.insight.diversity import PAIRWISE_SAMPLES, diversity_ratio, mean_
 from ganstudio.insight.modes import ModeReport, mode_report
 from ganstudio.insight.warnings import Measures
 
-DIGIT_DATASETS = ("mnist", "synthetic-digits")
 NEEDS_DATA = "n/a (needs the training data)"
 
 
+def reads_digits(dataset: str, image_shape: tuple[int, int] | None) -> bool:
+    """Whether the shipped digit classifier reads this dataset's samples: handwritten digits at 28 x 28."""
+    return dataset in DIGIT_DATASETS and image_shape == (28, 28)
+
+
 def insight_kind(dataset: Dataset) -> str | None:
-    """"digits" (class coverage and FID), "modes" (2D mode metrics) or None (diversity only)."""
-    if dataset.name in DIGIT_DATASETS and dataset.image_shape == (28, 28):
+    """ "digits" (class coverage and FID), "modes" (2D mode metrics) or None (diversity only)."""
+    if reads_digits(dataset.name, dataset.image_shape):
         return "digits"
     return "modes" if dataset.is_2d and dataset.modes is not None else None
 

@@ -1,7 +1,7 @@
 """A run's insight over time: the reports every N steps, their series, the warnings.
 
 The session owns one :class:`InsightTracker` and calls :meth:`InsightTracker.update` after a
-step every ``view.insight_every`` steps. Samples come from fresh noise drawn from a generator
+step every ``run.insight_every`` steps. Samples come from fresh noise drawn from a generator
 seeded by (run seed, step), never from the training RNG, so insight does not change a run, and
 from G's EMA weights when the run keeps an EMA (what ``ganstudio sample`` draws).
 
@@ -122,4 +122,4 @@ class InsightTracker:
         for name in self.values:
             self.values[name] = np.asarray(d.get(f"series/{name}", np.full(len(self.steps), np.nan)), np.float32)
         self.histogram = np.asarray(d["histogram"], np.float32) if "histogram" in d else None
-        self.diagnoser.load_state_dict({k[len("warnings/"):]: v for k, v in d.items() if k.startswith("warnings/")})
+        self.diagnoser.load_state_dict({k[len("warnings/") :]: v for k, v in d.items() if k.startswith("warnings/")})

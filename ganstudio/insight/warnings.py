@@ -184,7 +184,9 @@ class Diagnoser:
         if config.training.loss in PROBABILISTIC:
             median = float(np.median(d_fake))
             if median < D_FAKE_LOW:
-                reasons.append(f"D(G(z)) has stayed near 0 (median {median:.3f} since step {span[0]}): D rejects every generated sample.")
+                reasons.append(
+                    f"D(G(z)) has stayed near 0 (median {median:.3f} since step {span[0]}): D rejects every generated sample."
+                )
             clear = median >= D_FAKE_OK
         grad = float(np.median(g_grad))
         ref = self._ref["g_grad_max"] = max(self._ref["g_grad_max"], grad)

@@ -59,4 +59,4 @@ def upscale(img: np.ndarray, scale: int) -> np.ndarray:
         raise ValueError(f"scale must be >= 1, got {scale}")
     if scale == 1:
         return img.copy()
-    return img.repeat(scale, axis=0).repeat(scale, axis=1)  # 4x faster than a broadcast view reshaped
+    return img.repeat(scale, axis=0).repeat(scale, axis=1)  # faster than a broadcast view reshaped (docs/DESIGN.md)

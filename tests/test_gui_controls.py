@@ -1,0 +1,38 @@
+"""The control panel's editors take exactly the values the config takes: ranges and types come
+from the config's schema (config.range_for, config.field_kind), not from copies in the GUI."""
+
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
+
+from ganstudio.config import RANGES, RunConfig, field_kind, range_for
+from ganstudio.gui.controls import ControlPanel
+from ganstudio.gui.samples import SampleView
+from ganstudio.gui.widgets import IntListEdit
+
+
+def test_every_number_box_ends_at_values_the_config_accepts(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    boxes = {key: e for key, e in panel.editors.items() if isinstance(e, (QSpinBox, QDoubleSpinBox))}
+    assert "training.label_smoothing" in boxes and "view.grid" in boxes
+    for key, box in boxes.items():
+        for value in (box.minimum(), box.maximum()):
+            RunConfig().with_values({key: value})  # raises ConfigError for a value the box should not offer
+    low, high, _, _ = range_for("training.label_smoothing")
+    assert (boxes["training.label_smoothing"].minimum(), boxes["training.label_smoothing"].maximum()) == (low, high)
+
+
+def test_editor_kinds_follow_the_config_fields(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    expected = {"bool": QCheckBox, "tuple": IntListEdit, "int": QSpinBox}
+    for key, editor in panel.editors.items():
+        kind = field_kind(key)
+        if kind in expected and key != "data.classes":
+            assert isinstance(editor, expected[kind]), key
+
+
+def test_the_sample_views_grid_box_spans_the_configs_grid_range(qtbot):
+    view = SampleView()
+    qtbot.addWidget(view)
+    low, high, _, _ = RANGES["view.grid"]
+    assert (view.grid_size.minimum(), view.grid_size.maximum()) == (low, high)
