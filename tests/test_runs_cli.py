@@ -176,3 +176,25 @@ def test_a_replay_with_a_wrong_line_is_refused_before_any_training(tmp_path):
     result = ganstudio("train", "--replay", str(path), "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2 and result.stderr.startswith(f"ganstudio: error: {path} line {lines + 4}: unknown setting 'optimizer.d.rate'")
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_run_folder_is_rewritten_while_training(tmp_path, monkeypatch):
+    """Every SAVE_EVERY seconds of training the checkpoint, run.toml and summary.json are
+    written again, so a crash loses at most that much (here SAVE_EVERY = 0: after every step)."""
+    from ganstudio import cli, train_cli
+    from ganstudio.runs.library import Run
+
+    saved = []
+    save = Run.save
+
+    def spy(run, session):
+        toml = run.folder / "run.toml"
+        last_step = tomllib.loads(toml.read_text())["last_step"] if toml.exists() else None
+        saved.append((session.step_count, Checkpoint(run.folder / "checkpoint.npz").step, last_step))
+        return save(run, session)
+
+    monkeypatch.setattr(train_cli, "SAVE_EVERY", 0.0)
+    monkeypatch.setattr(Run, "save", spy)
+    assert cli.main(["train", *SMALL, "--steps", "4", "--out", str(tmp_path / "run")]) == 0
+    # each save finds the checkpoint of its own step and the run.toml of the save before it
+    assert saved == [(1, 1, None), (2, 2, 1), (3, 3, 2), (4, 4, 3), (4, 4, 4)]
