@@ -1,4 +1,4 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench` and `config` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config` and `runs` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end

@@ -304,8 +304,10 @@ def test_a_read_only_output_folder_is_refused_before_any_training(tmp_path):
     try:
         result = ganstudio("train", *SYNTHETIC, "--steps", "3", "--out", str(out))
         gif = ganstudio("train", *SYNTHETIC, "--steps", "3", "--out", str(tmp_path / "run"), "--gif", str(out / "run.gif"))
+        runs = ganstudio("train", *SYNTHETIC, "--steps", "3", "--runs-dir", str(out / "runs"))  # a new run's folder would go there
     finally:
         out.chmod(0o755)
+    assert runs.returncode == 2 and runs.stderr.strip() == f"ganstudio: error: runs folder {out / 'runs'}: cannot write into {out} (Permission denied)"
     assert result.returncode == 2 and result.stderr.strip() == f"ganstudio: error: --out {out}: cannot write into {out} (Permission denied)"
     assert gif.returncode == 2 and gif.stderr.strip() == f"ganstudio: error: --gif {out / 'run.gif'}: cannot write into {out} (Permission denied)"
     assert list(out.iterdir()) == [] and not (tmp_path / "run").exists()
