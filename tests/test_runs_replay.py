@@ -17,7 +17,7 @@ from ganstudio.runs.changelog import ReplayError, replay
 from ganstudio.runs.library import Run, read_run
 from ganstudio.session import Session
 
-SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": [32], "discriminator.hidden": [32], "view.insight_every": 0}
+SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": [32], "discriminator.hidden": [32]}
 
 
 def small_config(**changes):
