@@ -187,3 +187,14 @@ def test_the_run_folder_is_rewritten_while_training(tmp_path, monkeypatch):
     assert cli.main(["train", *SMALL, "--steps", "4", "--out", str(tmp_path / "run")]) == 0
     # each save finds the checkpoint of its own step and the run.toml of the save before it
     assert saved == [(1, 1, None), (2, 2, 1), (3, 3, 2), (4, 4, 3), (4, 4, 4)]
+
+
+def test_runs_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`ganstudio runs show RUN | head -3`: the reader closes the pipe early; no traceback."""
+    assert ganstudio("train", *SMALL, "--steps", "3", "--out", str(tmp_path / "a")).returncode == 0
+    environment = {**os.environ, "GANSTUDIO_BLAS_THREADS": "1"}
+    command = [sys.executable, "-m", "ganstudio", "runs", "show", str(tmp_path / "a")]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    proc.stdout.close()  # before it writes a line
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and stderr == ""

@@ -7,6 +7,7 @@ line on stderr naming its file; `list` still lists the others.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from typing import Any
@@ -32,6 +33,14 @@ def add_parser(sub) -> None:
 
 
 def run_runs(args) -> int:
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `runs list | head`: the reader has had enough; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the flush at exit does not fail again
+        return 0
+
+
+def _run(args) -> int:
     runs = runs_folder(args.runs_dir)
     if args.runs_command == "list":
         return _list(runs, args.runs_json)
