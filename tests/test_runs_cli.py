@@ -12,7 +12,6 @@ import sys
 import tomllib
 
 import numpy as np
-import pytest
 
 from ganstudio.checkpoint import Checkpoint
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ganstudio import commands as cmd
 from ganstudio.change_plan import UNTRACKED_SECTIONS, plan

@@ -41,7 +41,6 @@ ENV = "GANSTUDIO_RUNS_DIR"
 FORMAT = 1  # run.toml's layout; a newer one is refused, not misread
 RUN_TOML = "run.toml"
 SUMMARY = "summary.json"
-FIGURES = ("classes_covered", "fid", "modes_covered", "high_quality_share")
 
 
 class RunsError(ConfigError):
@@ -127,7 +126,7 @@ def summary(run: Run, session) -> dict[str, Any]:
     share = latest.pop("high_quality")
     return {
         "name": run.name, "preset": run.preset, "created": run.created, "last_step": steps, "wall_time_s": round(elapsed, 3),
-        "steps_per_s": round((steps - run.start_step) / elapsed, 2) if elapsed > 0 and steps > run.start_step else None,
+        "steps_per_s": round(steps / elapsed, 2) if elapsed > 0 else None,  # elapsed: the training time of all steps, resumes included
         **latest, "high_quality_share": None if share is None else round(share / 100.0, 4),
     }
 
