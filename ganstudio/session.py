@@ -257,9 +257,9 @@ class Session:
                 self.message = ""
                 self.divergence = None
             case cmd.StepOnce(part=part):
+                self.step(part)
                 if part != "both":  # a step of both is a training step like any other
                     self.changes.add(step, **{f"{part}_step": True})
-                self.step(part)
             case cmd.SetStopCondition(condition=c):
                 after = None if c.after_seconds is None else self.elapsed + c.after_seconds
                 self.stop = cmd.StopCondition(at_step=c.at_step, after_seconds=after)

@@ -167,8 +167,7 @@ def _entry(table: dict[str, Any], where: _Where, start: RunConfig) -> Change:
     unknown = [k for k in action if k not in (*ACTIONS, "to")]
     if unknown:
         raise ReplayError(f"{where.at(unknown[0])}: unknown field {unknown[0]!r}; a change has step and one of {', '.join(ACTIONS)}")
-    kind = kinds[0] if len(kinds) == 1 or kinds == ["set", "reset"] or kinds == ["reset", "set"] else None
-    if kind is None:
+    if len(kinds) != 1 and sorted(kinds) != ["reset", "set"]:  # a reset may carry the settings its config changed
         raise ReplayError(f"{where.at(None)}: a change has exactly one of {', '.join(ACTIONS)} (got {', '.join(kinds) or 'none'})")
     if "set" in action:
         settings = action["set"]
