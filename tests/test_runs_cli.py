@@ -197,3 +197,32 @@ def test_runs_output_into_a_closed_pipe_ends_quietly(tmp_path):
     proc.stdout.close()  # before it writes a line
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0 and stderr == ""
+
+
+def test_a_star_is_listed_and_survives_the_run_going_on(tmp_path):
+    runs = tmp_path / "runs"
+    assert ganstudio("train", *SMALL, "--steps", "4", "--out", str(runs / "a")).returncode == 0
+    starred = ganstudio("runs", "--runs-dir", str(runs), "star", "a")
+    assert starred.returncode == 0 and starred.stdout.strip() == "a: starred"
+    resumed = ganstudio("train", "--resume", str(runs / "a" / "checkpoint.npz"), "--steps", "8")  # rewrites run.toml
+    assert resumed.returncode == 0, resumed.stderr
+    (row,) = json.loads(ganstudio("runs", "--runs-dir", str(runs), "list", "--json").stdout)
+    assert row["starred"] is True and row["steps"] == 8
+    assert ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()[1].startswith("*  a ")
+    assert ganstudio("runs", "--runs-dir", str(runs), "star", "a", "--off").stdout.strip() == "a: not starred"
+    assert json.loads(ganstudio("runs", "--runs-dir", str(runs), "list", "--json").stdout)[0]["starred"] is False
+
+
+def test_a_star_set_while_the_run_trains_is_kept_by_its_next_save(tmp_path):
+    from ganstudio.presets import load_preset
+    from ganstudio.runs.library import Run, read_run, set_starred
+    from ganstudio.session import Session
+
+    small = {"data.dataset": "synthetic-digits", "generator.hidden": [32], "discriminator.hidden": [32]}
+    session = Session(load_preset("vanilla").with_values(small))
+    run = Run.new(tmp_path, "vanilla", session.config)
+    run.save(session)
+    set_starred(tmp_path, True)  # `runs star` from another process: this `run` still says not starred
+    session.step()
+    run.save(session)  # the training's next save, a minute later
+    assert read_run(tmp_path).starred is True and read_run(tmp_path).last_step == 1

@@ -1,4 +1,4 @@
-"""`ganstudio runs`: list, show, diff and delete the runs in the runs folder.
+"""`ganstudio runs`: list, show, diff, star and delete the runs in the runs folder.
 
 RUN is a run folder's path or a run's name in the runs folder. A run that cannot be read is one
 line on stderr naming its file; `list` still lists the others.
@@ -13,20 +13,23 @@ import sys
 from typing import Any
 
 from ganstudio.config import keys
-from ganstudio.runs.library import RUN_TOML, Run, RunsError, find_run, list_runs, read_run, read_summary, runs_folder
+from ganstudio.runs.library import RUN_TOML, Run, RunsError, find_run, list_runs, read_run, read_summary, runs_folder, set_starred
 
 
 def add_parser(sub) -> None:
     """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
     parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
     parser.add_argument("--runs-dir", dest="runs_dir", metavar="DIR", help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)")
-    verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,rm}", required=True)
+    verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,star,rm}", required=True)
     listing = verbs.add_parser("list", help="a table of the runs: name, preset, created, steps, FID or modes, classes covered, star")
     listing.add_argument("--json", dest="runs_json", action="store_true", help="one JSON array, for scripts")
     verbs.add_parser("show", help="one run's config, change log and figures").add_argument("run", metavar="RUN")
     diff = verbs.add_parser("diff", help="the starting config keys that differ between two runs")
     diff.add_argument("run", metavar="A")
     diff.add_argument("other", metavar="B")
+    star = verbs.add_parser("star", help="star a run (a mark that `runs list` shows), or --off to unstar it")
+    star.add_argument("run", metavar="RUN")
+    star.add_argument("--off", action="store_true", help="remove the star")
     rm = verbs.add_parser("rm", help="delete a run folder (asks first)")
     rm.add_argument("run", metavar="RUN")
     rm.add_argument("--yes", action="store_true", help="do not ask")
@@ -49,6 +52,9 @@ def _run(args) -> int:
         _show(read_run(folder), read_summary(folder))
     elif args.runs_command == "diff":
         _diff(read_run(folder), read_run(find_run(args.other, runs)))
+    elif args.runs_command == "star":
+        run = set_starred(folder, not args.off)
+        print(f"{run.name}: {'starred' if run.starred else 'not starred'}")
     else:
         return _remove(folder, args.yes)
     return 0

@@ -112,11 +112,30 @@ class Run:
         this run); returns their paths."""
         self.changes = session.changes.entries
         self.last_step = session.step_count
+        self.starred = _starred_on_disk(self.folder, self.starred)  # `runs star` may have set it meanwhile
         with atomic_file(self.folder / RUN_TOML) as fh:
             fh.write(self.toml().encode("utf-8"))
         with atomic_file(self.folder / SUMMARY) as fh:
             fh.write(json.dumps(summary(self, session), indent=2).encode("utf-8"))
         return self.folder / RUN_TOML, self.folder / SUMMARY
+
+
+def _starred_on_disk(folder: Path, default: bool) -> bool:
+    """The star run.toml in `folder` holds now (`default` when it cannot be read): the file is
+    where the star lives, so a run's own rewrites keep a star set by `runs star` meanwhile."""
+    try:
+        return bool(tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8")).get("starred", default))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return default
+
+
+def set_starred(folder: Path, starred: bool) -> Run:
+    """Star (or unstar) the run in `folder`: its run.toml is written again with the star."""
+    run = read_run(folder)
+    run.starred = starred
+    with atomic_file(folder / RUN_TOML) as fh:
+        fh.write(run.toml().encode("utf-8"))
+    return run
 
 
 def summary(run: Run, session) -> dict[str, Any]:
