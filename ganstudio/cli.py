@@ -1,4 +1,4 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench` and `config` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config` and `runs` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
@@ -15,6 +15,7 @@ from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.errors import USER_ERRORS
+from ganstudio.runs.cli import add_parser as add_runs_parser
 from ganstudio.stop_signals import Interrupted, exit_status
 
 
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="open the window with this preset loaded")
     parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
     parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
@@ -71,15 +72,30 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)"
     )
+    source.add_argument(
+        "--replay", metavar="RUN_OR_FILE", help="replay a run (folder, name or run.toml) from its start with its change log"
+    )
     length = train.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=positive_int, help="train until this total step count (also when resuming; default 1000)")
+    length.add_argument(
+        "--steps",
+        type=positive_int,
+        help="train until this total step count (also when resuming; default 1000; the run's own with --replay)",
+    )
     length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
+    train.add_argument(
+        "--runs-dir",
+        dest="runs_dir",
+        metavar="DIR",
+        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
+    )
     train.add_argument(
         "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
     )
     train.add_argument(
-        "--out", metavar="DIR", help="output folder (default: the checkpoint's folder with --resume, else ./ganstudio-run)"
+        "--out",
+        metavar="DIR",
+        help="the run's folder (default: the checkpoint's folder with --resume, else a new folder in the runs folder)",
     )
     train.add_argument(
         "--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)"
@@ -158,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where MNIST is found (never downloaded; synthetic-digits otherwise)",
     )
     add_config_parser(sub)
+    add_runs_parser(sub)
     return parser
 
 
@@ -173,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.sample_cli import run_sample
 
             return run_sample(args)
+        if args.command == "runs":
+            from ganstudio.runs.cli import run_runs
+
+            return run_runs(args)
         if args.command == "config":
             from ganstudio.config_cli import run_config
 

@@ -1,7 +1,7 @@
 """Where `ganstudio train` writes, settled before any training so that no run is lost or overwritten.
 
 - :func:`output_folder`: `--out` if given; with `--resume`, the checkpoint's own folder; else
-  `./ganstudio-run`.
+  None: a new run folder in the runs folder (ganstudio.runs.library).
 - :func:`check_writable`: the output folder (or the nearest existing folder above it, which it
   will be created in) and the GIF's folder must take a new file. Probed by creating one and
   removing it: permission bits do not tell (root writes into read-only folders; a read-only
@@ -21,29 +21,28 @@ from pathlib import Path
 from ganstudio.checkpoint import Checkpoint, CheckpointError
 from ganstudio.config import ConfigError
 
-DEFAULT_OUT = "ganstudio-run"
 CHECKPOINT = "checkpoint.npz"
-OUTPUT_NAMES = (CHECKPOINT, "history.csv", "samples.png")
+OUTPUT_NAMES = (CHECKPOINT, "history.csv", "samples.png", "run.toml", "summary.json")
 
 
-def output_folder(out: str | None, resume: str | None) -> Path:
+def output_folder(out: str | None, resume: str | None) -> Path | None:
     """The folder a run writes into: `out`, else the folder of the checkpoint it resumes, else
-    ./ganstudio-run."""
+    None (a new run folder in the runs folder)."""
     if out is not None:
         return Path(out)
     if resume is not None:
         return Path(resume).parent
-    return Path(DEFAULT_OUT)
+    return None
 
 
-def check_writable(out: Path, gif: str | None) -> None:
-    """ConfigError naming the option unless `out` is (or can be created as) a folder that takes a
+def check_writable(out: Path, gif: str | None, option: str = "--out") -> None:
+    """ConfigError naming `option` unless `out` is (or can be created as) a folder that takes a
     new file, and the GIF file `gif` (if given) can be created in its existing folder."""
     if out.exists():
-        _probe(out, "--out", out)
+        _probe(out, option, out)
     else:
         existing = next(p for p in out.parents if p.exists())
-        _probe(existing, "--out", out, creating=True)
+        _probe(existing, option, out, creating=True)
     if gif is not None:
         path = Path(gif)
         if path.is_dir():
@@ -82,10 +81,7 @@ def refuse_another_run(out: Path, resume: str | None, given: bool) -> None:
         if resume is not None and _same_file(checkpoint, Path(resume)):
             return
         found[0] = f"{CHECKPOINT} {_describe(checkpoint)}"
-    if given:
-        where = f"--out {out}"
-    else:
-        where = f"{out} (the folder of --resume)" if resume is not None else f"{out} (the default --out)"
+    where = f"--out {out}" if given else f"{out} (the folder of --resume)"
     advice = f"continue that run with --resume {checkpoint}, " if checkpoint.exists() else ""
     raise ConfigError(
         f"{where} already holds a run's outputs ({', '.join(found)}); "

@@ -29,6 +29,7 @@ from ganstudio.engine.schedules import lr_factor
 from ganstudio.history import FIELDS, EventKind
 from ganstudio.memory import check_memory
 from ganstudio.run_state import RunState, State, fixed_noise
+from ganstudio.runs.changelog import ChangeLog, changed_settings, setting
 from ganstudio.snapshot import Snapshot, render_samples, take_snapshot
 
 STEP_TIME_SMOOTHING = 0.02  # weight of the newest step in the steps/s estimate (~50 steps)
@@ -81,6 +82,7 @@ class Session:
         self.message = ""
         self.divergence: Divergence | None = None
         self._step_time = 0.0
+        self.changes = ChangeLog()  # every live change, at its step: what run.toml keeps and replay applies
         self.state = RunState(config, self._load_data, history_window=history_window)
 
     # -- the run's parts, read-only (the state owns them) ---------------------------------------
@@ -234,14 +236,25 @@ class Session:
     def apply(self, command: Any) -> None:
         """Apply a command from ganstudio.commands. Raises ConfigError / DatasetError for a
         setting that cannot be used; the run is then unchanged."""
+        step = self.step_count
         match command:
             case cmd.SetParam(key=key, value=value):
+                before = self.config.with_values(self.pending)
                 self._set_param(key, value)
+                after = self.config.with_values(self.pending)
+                if changed_settings(before, after):  # as given: `optimizer.lr` is one change of G's and D's lr
+                    self.changes.add(step, set={key: setting(key, after.get(key))})
             case cmd.Rebuild(network=network):
                 self._rebuild(network)
+                self.changes.add(step, apply=network)
             case cmd.Reset(config=config):
+                before = self.config.with_values(self.pending)
                 self._reset(config)
+                changed = changed_settings(before, self.config)
+                self.changes.add(step, reset=True, **({"set": changed} if changed else {}))
             case cmd.RevertLastChange():
+                if self.can_revert:
+                    self.changes.add(step, revert=True, to=self._reverts[-1]["step"].item())
                 self._revert()
             case cmd.Pause():
                 self.paused = True
@@ -251,6 +264,8 @@ class Session:
                 self.divergence = None
             case cmd.StepOnce(part=part):
                 self.step(part)
+                if part != "both":  # a step of both is a training step like any other
+                    self.changes.add(step, **{f"{part}_step": True})
             case cmd.SetStopCondition(condition=c):
                 after = None if c.after_seconds is None else self.elapsed + c.after_seconds
                 self.stop = cmd.StopCondition(at_step=c.at_step, after_seconds=after)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from ganstudio import commands as cmd
@@ -15,12 +16,15 @@ from ganstudio.export.gif import MAX_FPS
 from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine, download_progress
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
+from ganstudio.runs.changelog import replay
+from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
 from ganstudio.session import Session
 from ganstudio.snapshot import render_samples
 from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
+SAVE_EVERY = 60.0  # seconds between the run folder's updates while training (a crash loses at most this)
 
 
 def _config_from_args(args) -> RunConfig:
@@ -39,8 +43,38 @@ def _config_from_args(args) -> RunConfig:
 OFFLINE_FALLBACK = "--set data.dataset=synthetic-digits"
 
 
-def _session_from_args(args, line: ProgressLine) -> Session:
+def _label(args) -> str:
+    """The preset name run.toml records (a --config file's stem for a config file)."""
+    return args.train_preset or (Path(args.config).stem if args.config else "vanilla")
+
+
+def _origin(args) -> Run | None:
+    """The run whose log this one continues: the one replayed, or the run.toml beside the
+    checkpoint resumed (None for a new run, or a checkpoint without one)."""
+    if args.replay:
+        path = Path(args.replay)
+        if path.is_file():
+            return read_run(path.parent, path)
+        return read_run(find_run(args.replay, runs_folder(args.runs_dir)))
+    if args.resume and (Path(args.resume).parent / RUN_TOML).exists():
+        return read_run(Path(args.resume).parent)
+    return None
+
+
+def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
     progress = download_progress(line)
+    if args.replay:
+        if args.set or args.seed is not None or args.seconds is not None:
+            raise ConfigError(
+                "--replay: the run's own config and change log are replayed to a step count; "
+                "--set, --seed and --seconds do not apply"
+            )
+        if origin.start_step:
+            raise ConfigError(
+                f"--replay {args.replay}: this run's log starts at step {origin.start_step} "
+                "(resumed from a checkpoint without a run.toml); its beginning cannot be replayed"
+            )
+        return Session(origin.config, data_dir=args.train_data_dir, progress=progress)
     if not args.resume:
         try:
             return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
@@ -52,6 +86,8 @@ def _session_from_args(args, line: ProgressLine) -> Session:
             "--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it"
         )
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
+    if origin is not None:
+        session.changes.entries = origin.changes  # the resumed run's own log goes on
     if args.gif_every is not None:
         changes.append(("run.record_every", str(args.gif_every)))
     for key, value in changes:
@@ -70,28 +106,34 @@ def run_train(args) -> int:
             raise ConfigError(
                 f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})"
             )
-        out = output_folder(args.out, args.resume)
-        check_writable(out, args.gif)
-        if not args.force:
+        out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
+        runs = runs_folder(args.runs_dir)
+        check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
+        if out is not None and not args.force:
             refuse_another_run(out, args.resume, given=args.out is not None)
         line = ProgressLine()
-        session = _session_from_args(args, line)
+        origin = _origin(args)
+        session = _session_from_args(args, line, origin)
+        if out is None:
+            out = new_run_folder(runs, f"{origin.preset}-replay" if args.replay else _label(args))
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-        if args.seconds is not None:
-            session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
+        if args.replay:
+            run = Run.new(out, origin.preset, origin.config)
+        elif origin is not None:
+            run = origin.continued(out)
         else:
-            session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
-        if args.steps is not None and session.step_count >= args.steps:
-            print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
-        else:
-            session.apply(cmd.Resume())
+            run = Run.new(out, "resumed" if args.resume else _label(args), session.config, start_step=session.step_count)
         signals.defer()
         threads = ThreadPolicy()
         threads.start(lambda: session.gan.twin_step(session.batches.batch_size))
-        _train(session, line, signals, threads)
+        step = _stepper(session, line, signals, threads, lambda: write_outputs(session, out, None, run=run))
+        if args.replay:
+            replay(session, origin.changes, args.steps or origin.last_step, step, source=str(args.replay))
+        else:
+            _train(session, signals, args, step)
         line.done()
         if signals.signum is not None:
             name = signal_name(signals.signum)
@@ -106,7 +148,7 @@ def run_train(args) -> int:
         if session.insight.error:
             print(f"ganstudio: {session.insight.error}", file=sys.stderr)
         for what, path in write_outputs(
-            session, out, args.gif, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
+            session, out, args.gif, run=run, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
         ):
             print(f"{what}: {path}")
     if diverged:
@@ -114,11 +156,30 @@ def run_train(args) -> int:
     return 0 if signals.signum is None else exit_status(signals.signum)
 
 
-def _train(session: Session, line: ProgressLine, signals: StopSignals, threads: ThreadPolicy) -> None:
-    """Step until the session pauses (stop condition, divergence) or a stop signal arrived; the
-    signal is checked only between whole steps, so the session always holds a state the run had."""
-    reported = {(w.kind, w.since) for w in session.insight.warnings}
+def _train(session: Session, signals: StopSignals, args, step) -> None:
+    """Step (`step`, a :func:`_stepper`) until the session pauses (stop condition, divergence) or
+    a stop signal arrived; the signal is checked only between whole steps, so the session always
+    holds a state the run had."""
+    if args.seconds is not None:
+        session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
+    else:
+        session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
+    if args.steps is not None and session.step_count >= args.steps:
+        print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
+    else:
+        session.apply(cmd.Resume())
     while not session.paused and signals.signum is None:
+        step()
+
+
+def _stepper(session: Session, line: ProgressLine, signals: StopSignals, threads: ThreadPolicy, save):
+    """One training step with its reporting: the progress line, new warnings, and `save()` of
+    the run folder every SAVE_EVERY seconds. Returns False once a stop signal arrived."""
+    reported = {(w.kind, w.since) for w in session.insight.warnings}
+    last_save = time.monotonic()
+
+    def step() -> bool:
+        nonlocal last_save
         session.step()
         threads.update()
         for warning in session.insight.warnings:
@@ -133,10 +194,16 @@ def _train(session: Session, line: ProgressLine, signals: StopSignals, threads: 
                 f"D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
                 f"{threads.choice.text()}"
             )
+        if time.monotonic() - last_save >= SAVE_EVERY:
+            save()
+            last_save = time.monotonic()
+        return signals.signum is None
+
+    return step
 
 
 def write_outputs(
-    session: Session, out: Path, gif: str | None, *, fps: float = 10.0, scale: int = 2, max_mb: float | None = None
+    session: Session, out: Path, gif: str | None, *, run: Run, fps: float = 10.0, scale: int = 2, max_mb: float | None = None
 ) -> list[tuple[str, Path | str]]:
     """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
     frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
@@ -144,6 +211,7 @@ def write_outputs(
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
     written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
+    written += zip(("run", "summary"), run.save(session))
     if gif:
         steps, frames = session.recorder.snapshot()
         if not frames:

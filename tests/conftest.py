@@ -12,8 +12,11 @@ training set for the few tests that need MNIST itself.
   ``@pytest.mark.real_mnist("why")`` and skip with that reason when the set is not found.
 """
 
+import atexit
 import gzip
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,9 @@ from ganstudio.data.mnist import DATA_DIR_ENV, FAMILIES, data_root, local_source
 from ganstudio.data.synthetic_digits import generate_digits
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# runs that tests start without --out or --runs-dir go to a scratch runs folder, never the user's
+os.environ["GANSTUDIO_RUNS_DIR"] = tempfile.mkdtemp(prefix="ganstudio-test-runs.")
+atexit.register(shutil.rmtree, os.environ["GANSTUDIO_RUNS_DIR"], ignore_errors=True)
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 DIGITS = 1000  # images in the digits_dir fixture (100 of each class)

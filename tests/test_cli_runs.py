@@ -25,7 +25,7 @@ from ganstudio.presets import load_preset
 from ganstudio.session import Session
 
 SYNTHETIC = ["--set", "data.dataset=synthetic-digits"]  # the vanilla preset on data that needs no download
-OUTPUTS = ("checkpoint.npz", "history.csv", "samples.png")
+OUTPUTS = ("checkpoint.npz", "history.csv", "samples.png", "run.toml", "summary.json")
 STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGINT_IGNORED = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 needs_sigint = pytest.mark.skipif(
@@ -132,12 +132,10 @@ def test_a_second_signal_while_the_outputs_are_written_waits_for_them(tmp_path):
     status = run.stop(signal.SIGINT)
     assert status == 143 and "Traceback" not in run.stderr, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[:3] == [
-        f"checkpoint: {out / 'checkpoint.npz'}",
-        f"history: {out / 'history.csv'}",
-        f"samples: {out / 'samples.png'}",
+    assert lines[:5] == [
+        f"{what}: {out / name}" for what, name in zip(("checkpoint", "history", "samples", "run", "summary"), OUTPUTS)
     ]
-    assert len(lines) == 4 and lines[3].startswith(f"gif: {gif}, ")
+    assert len(lines) == 6 and lines[5].startswith(f"gif: {gif}, ")
     step = Checkpoint(out / "checkpoint.npz").step
     with Image.open(gif) as im:
         assert im.n_frames == step
@@ -215,8 +213,10 @@ def test_a_signal_during_the_dataset_download_exits_cleanly_and_leaves_no_partia
 
 
 # -- run folders ------------------------------------------------------------------------------------
-def test_resume_continues_in_the_checkpoints_folder_and_leaves_the_default_folder_alone(tmp_path):
-    assert ganstudio("train", *SYNTHETIC, "--steps", "5", cwd=tmp_path).returncode == 0  # ./ganstudio-run: an unrelated run
+def test_resume_continues_in_the_checkpoints_folder_and_leaves_the_other_folder_alone(tmp_path):
+    assert (
+        ganstudio("train", *SYNTHETIC, "--steps", "5", "--out", "ganstudio-run", cwd=tmp_path).returncode == 0
+    )  # an unrelated run
     unrelated = {name: (tmp_path / "ganstudio-run" / name).read_bytes() for name in OUTPUTS}
     run = tmp_path / "runs" / "a"
     assert ganstudio("train", *SYNTHETIC, "--seed", "3", "--steps", "10", "--out", str(run)).returncode == 0
@@ -229,12 +229,11 @@ def test_resume_continues_in_the_checkpoints_folder_and_leaves_the_default_folde
 
 def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless_forced(tmp_path):
     first = tmp_path / "ganstudio-run"
-    assert ganstudio("train", *SYNTHETIC, "--steps", "5", cwd=tmp_path).returncode == 0
+    assert ganstudio("train", *SYNTHETIC, "--steps", "5", "--out", "ganstudio-run", cwd=tmp_path).returncode == 0
     before = {name: (first / name).read_bytes() for name in OUTPUTS}
     snapshot = tmp_path / "snapshot.npz"
     snapshot.write_bytes(before["checkpoint.npz"])
     cases = [
-        (["train", *SYNTHETIC, "--steps", "5"], "ganstudio-run (the default --out)"),
         (["train", *SYNTHETIC, "--steps", "5", "--out", "ganstudio-run"], "--out ganstudio-run"),
         (["train", "--resume", "snapshot.npz", "--steps", "9", "--out", "ganstudio-run"], "--out ganstudio-run"),  # an older copy
     ]
@@ -243,8 +242,9 @@ def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip() == (
             f"ganstudio: error: {where} already holds a run's outputs "
-            "(checkpoint.npz at step 5 on synthetic-digits, history.csv, samples.png); "
-            "continue that run with --resume ganstudio-run/checkpoint.npz, choose another --out, or add --force to overwrite them"
+            "(checkpoint.npz at step 5 on synthetic-digits, history.csv, "
+            "samples.png, run.toml, summary.json); continue that run with --resume ganstudio-run/checkpoint.npz, "
+            "choose another --out, or add --force to overwrite them"
         ), args
         assert {name: (first / name).read_bytes() for name in OUTPUTS} == before
 
@@ -258,7 +258,7 @@ def test_a_folder_holding_another_runs_outputs_is_refused_before_training_unless
         "choose another --out, or add --force to overwrite them"
     )
 
-    forced = ganstudio("train", *SYNTHETIC, "--seed", "4", "--steps", "7", "--force", cwd=tmp_path)
+    forced = ganstudio("train", *SYNTHETIC, "--seed", "4", "--steps", "7", "--out", "ganstudio-run", "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert Checkpoint(first / "checkpoint.npz").step == 7 and Checkpoint(first / "checkpoint.npz").config.seed == 4
 
@@ -343,8 +343,15 @@ def test_a_read_only_output_folder_is_refused_before_any_training(tmp_path):
     try:
         result = ganstudio("train", *SYNTHETIC, "--steps", "3", "--out", str(out))
         gif = ganstudio("train", *SYNTHETIC, "--steps", "3", "--out", str(tmp_path / "run"), "--gif", str(out / "run.gif"))
+        runs = ganstudio(
+            "train", *SYNTHETIC, "--steps", "3", "--runs-dir", str(out / "runs")
+        )  # a new run's folder would go there
     finally:
         out.chmod(0o755)
+    assert (
+        runs.returncode == 2
+        and runs.stderr.strip() == f"ganstudio: error: runs folder {out / 'runs'}: cannot write into {out} (Permission denied)"
+    )
     assert (
         result.returncode == 2
         and result.stderr.strip() == f"ganstudio: error: --out {out}: cannot write into {out} (Permission denied)"

@@ -1,0 +1,262 @@
+"""The runs library: one folder per run under one runs folder, and what each run folder holds.
+
+The runs folder is `--runs-dir`, else ``$GANSTUDIO_RUNS_DIR``, else ``runs`` in the user data
+folder (platformdirs). A run folder holds, each written atomically (ganstudio.export.atomic):
+
+- ``run.toml``: format, GAN Studio version, name, preset, created, the step the log starts at
+  (0 unless the run was resumed from a checkpoint that had no run.toml), the last step, the star,
+  the starting config as ``[config]`` (its seed included) and the change log as ``[[changes]]``
+  (ganstudio.runs.changelog);
+- ``checkpoint.npz`` (weights, optimizer, RNG, the full history with its events, the recorded
+  frames), ``history.csv`` and ``samples.png``, written by `ganstudio train`;
+- ``summary.json``: name, created, last step, wall time, steps/s and the latest insight figures
+  (null where not measured), for listing runs without opening their checkpoints.
+
+Reading a run that cannot be used (a corrupt or unreadable run.toml or summary.json, a run from
+a newer GAN Studio) raises RunsError naming the file; :func:`list_runs` collects those and goes
+on with the other runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+import tomllib
+
+from ganstudio import __version__
+from ganstudio.config import ConfigError, RunConfig, from_dict, to_dict
+from ganstudio.export.atomic import atomic_file
+from ganstudio.runs.changelog import Change, parse
+
+ENV = "GANSTUDIO_RUNS_DIR"
+FORMAT = 1  # run.toml's layout; a newer one is refused, not misread
+RUN_TOML = "run.toml"
+SUMMARY = "summary.json"
+
+
+class RunsError(ConfigError):
+    """A runs folder or run folder that cannot be used; the message names the file."""
+
+
+def runs_folder(given: str | None = None) -> Path:
+    """Where runs live: `given` (--runs-dir), else $GANSTUDIO_RUNS_DIR, else the user data folder's runs/."""
+    if given:
+        return Path(given)
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV])
+    return Path(platformdirs.user_data_dir("ganstudio")) / "runs"
+
+
+def new_run_folder(runs: Path, label: str) -> Path:
+    """Create and return a new, empty run folder in `runs` named by the local time and `label`
+    (e.g. 20261201-080512-vanilla; -2, -3, ... when that name is taken)."""
+    stem = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{label}"
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 1000):
+            folder = runs / (stem if n == 1 else f"{stem}-{n}")
+            try:
+                folder.mkdir()
+                return folder
+            except FileExistsError:
+                continue
+    except OSError as exc:
+        raise RunsError(f"runs folder {runs}: cannot create a run folder in it ({exc.strerror or exc})") from None
+    raise RunsError(f"runs folder {runs}: too many runs named {stem}")
+
+
+@dataclass
+class Run:
+    """A run folder's run.toml, read or about to be written. `changes`: the log (a session
+    appends to the same list while it trains)."""
+
+    folder: Path
+    name: str
+    preset: str
+    created: str
+    config: RunConfig
+    start_step: int = 0
+    last_step: int = 0
+    starred: bool = False
+    version: str = __version__
+    changes: list[Change] = field(default_factory=list)
+
+    @classmethod
+    def new(cls, folder: Path, preset: str, config: RunConfig, start_step: int = 0) -> Run:
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return cls(folder, folder.name, preset, created, config, start_step=start_step, last_step=start_step)
+
+    def continued(self, folder: Path) -> Run:
+        """This run, going on in `folder` (its own, or another --out)."""
+        return dataclasses.replace(self, folder=folder, name=self.name if folder == self.folder else folder.name)
+
+    def toml(self) -> str:
+        head = {
+            "format": FORMAT,
+            "ganstudio_version": __version__,
+            "name": self.name,
+            "preset": self.preset,
+            "created": self.created,
+            "start_step": self.start_step,
+            "last_step": self.last_step,
+            "starred": self.starred,
+            "config": to_dict(self.config),
+        }
+        intro = (
+            "# A GAN Studio run: its starting config and every live change, at its step.\n"
+            "# Replay it with: ganstudio train --replay FILE\n"
+        )
+        return intro + tomli_w.dumps(head) + "".join("\n" + c.toml() for c in self.changes)
+
+    def save(self, session) -> tuple[Path, Path]:
+        """Write run.toml and summary.json for `session` (a ganstudio.session.Session training
+        this run); returns their paths."""
+        self.changes = session.changes.entries
+        self.last_step = session.step_count
+        self.starred = _starred_on_disk(self.folder, self.starred)  # `runs star` may have set it meanwhile
+        with atomic_file(self.folder / RUN_TOML) as fh:
+            fh.write(self.toml().encode("utf-8"))
+        with atomic_file(self.folder / SUMMARY) as fh:
+            fh.write(json.dumps(summary(self, session), indent=2).encode("utf-8"))
+        return self.folder / RUN_TOML, self.folder / SUMMARY
+
+
+def _starred_on_disk(folder: Path, default: bool) -> bool:
+    """The star run.toml in `folder` holds now (`default` when it cannot be read): the file is
+    where the star lives, so a run's own rewrites keep a star set by `runs star` meanwhile."""
+    try:
+        return bool(tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8")).get("starred", default))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return default
+
+
+def set_starred(folder: Path, starred: bool) -> Run:
+    """Star (or unstar) the run in `folder`: its run.toml is written again with the star."""
+    run = read_run(folder)
+    run.starred = starred
+    with atomic_file(folder / RUN_TOML) as fh:
+        fh.write(run.toml().encode("utf-8"))
+    return run
+
+
+def summary(run: Run, session) -> dict[str, Any]:
+    """summary.json's content: the run's figures now (null where not measured)."""
+    elapsed, steps = session.elapsed, session.step_count
+    latest = {
+        name: _latest(session.insight.values.get(name)) for name in ("classes_covered", "fid", "modes_covered", "high_quality")
+    }
+    share = latest.pop("high_quality")
+    return {
+        "name": run.name,
+        "preset": run.preset,
+        "created": run.created,
+        "last_step": steps,
+        "wall_time_s": round(elapsed, 3),
+        "steps_per_s": round(steps / elapsed, 2)
+        if elapsed > 0
+        else None,  # elapsed: the training time of all steps, resumes included
+        **latest,
+        "high_quality_share": None if share is None else round(share / 100.0, 4),
+    }
+
+
+def _latest(values) -> float | None:
+    if values is None or not len(values) or not math.isfinite(float(values[-1])):
+        return None
+    return float(values[-1])
+
+
+def read_run(folder: Path, source: Path | None = None) -> Run:
+    """The run in `folder` (its run.toml, or the file `source`); RunsError naming the file
+    when it is missing, unreadable, corrupt or from a newer GAN Studio."""
+    path = source or folder / RUN_TOML
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        raise RunsError(f"{path}: no such file (not a run folder?)") from None
+    except OSError as exc:
+        raise RunsError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RunsError(f"{path}: corrupt run file, not valid TOML ({exc})") from None
+    fmt = data.get("format")
+    if isinstance(fmt, int) and fmt > FORMAT:
+        raise RunsError(
+            f"{path}: written by a newer GAN Studio ({data.get('ganstudio_version', '?')}, run format {fmt}); "
+            f"this is {__version__}, which reads format {FORMAT}"
+        )
+    if fmt != FORMAT or not isinstance(data.get("config"), dict):
+        raise RunsError(f"{path}: corrupt run file (no 'format = {FORMAT}' or no [config] section)")
+    try:
+        config = from_dict(data["config"])
+        start_step = int(data.get("start_step", 0))
+        run = Run(
+            folder,
+            str(data.get("name", folder.name)),
+            str(data.get("preset", "")),
+            str(data.get("created", "")),
+            config,
+            start_step=start_step,
+            last_step=int(data.get("last_step", start_step)),
+            starred=bool(data.get("starred", False)),
+            version=str(data.get("ganstudio_version", "")),
+        )
+    except ConfigError as exc:
+        raise RunsError(f"{path}: [config]: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise RunsError(f"{path}: corrupt run file ({exc})") from None
+    run.changes = parse(data.get("changes", []), text, str(path), config, start_step)
+    return run
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """A run folder's summary.json ({} when there is none yet); RunsError when it is corrupt."""
+    path = folder / SUMMARY
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise RunsError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RunsError(f"{path}: corrupt summary, not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise RunsError(f"{path}: corrupt summary (not a JSON object)")
+    return data
+
+
+def list_runs(runs: Path) -> tuple[list[tuple[Run, dict[str, Any]]], list[str]]:
+    """Every run in `runs` (by folder name) with its summary, and one message per run folder
+    that cannot be read (the others still list). RunsError when `runs` itself cannot be read."""
+    try:
+        folders = sorted(p for p in runs.iterdir() if p.is_dir() and (p / RUN_TOML).exists())
+    except FileNotFoundError:
+        return [], []
+    except OSError as exc:
+        raise RunsError(f"runs folder {runs}: cannot read it ({exc.strerror or exc})") from None
+    found, problems = [], []
+    for folder in folders:
+        try:
+            found.append((read_run(folder), read_summary(folder)))
+        except ConfigError as exc:  # RunsError, or a change log that does not parse
+            problems.append(str(exc))
+    return found, problems
+
+
+def find_run(text: str, runs: Path) -> Path:
+    """The run folder `text` names: a folder path, else a run's name in `runs`."""
+    path = Path(text)
+    if path.is_dir():
+        return path
+    if (runs / text).is_dir() and os.sep not in text:
+        return runs / text
+    raise RunsError(f"{text}: no such run folder, and no run of that name in the runs folder {runs}")

@@ -1,0 +1,158 @@
+"""The change log: a steered run is recorded command by command and replays bit for bit.
+
+A Session is driven through the live changes a user makes (learning-rate edits, an architecture
+rebuild, a D-only step, a revert), its run folder is written, and a fresh session replays the
+run.toml; the final weights must be equal, array for array. One BLAS thread throughout, since
+thread counts change the last bits of a matrix product.
+"""
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from ganstudio import commands as cmd
+from ganstudio.config import ConfigError
+from ganstudio.presets import load_preset
+from ganstudio.runs.changelog import ReplayError, replay
+from ganstudio.runs.library import Run, read_run
+from ganstudio.session import Session
+
+SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": [32], "discriminator.hidden": [32]}
+
+
+def small_config(**changes):
+    return load_preset("vanilla").with_values({**SMALL, **changes})
+
+
+def train(session, n):
+    for _ in range(n):
+        session.step()
+
+
+def steered_run(config):
+    """A session steered as a user would: every kind of change, at known steps."""
+    session = Session(config)
+    train(session, 20)
+    session.apply(cmd.SetParam("optimizer.d.lr", 0.01))  # step 20
+    train(session, 15)
+    session.apply(cmd.SetParam("generator.hidden", "48"))  # pending until Apply
+    train(session, 3)
+    session.apply(cmd.Rebuild("g"))  # step 38
+    train(session, 10)
+    session.apply(cmd.StepOnce("d"))  # step 48 -> 49
+    train(session, 5)
+    session.apply(cmd.SetParam("optimizer.lr", "5e-4"))  # step 54, both networks' lr
+    train(session, 6)
+    session.apply(cmd.RevertLastChange())  # back to step 54, before the lr change
+    train(session, 12)
+    session.apply(cmd.StepOnce("g"))
+    train(session, 4)
+    return session
+
+
+def weights(session):
+    return session.gan.state_dict()
+
+
+def test_a_steered_run_is_logged_with_each_change_at_its_step(tmp_path):
+    with threadpool_limits(1):
+        session = steered_run(small_config())
+    entries = [(c.step, c.action) for c in session.changes.entries]
+    assert entries == [
+        (20, {"set": {"optimizer.d.lr": 0.01}}),
+        (35, {"set": {"generator.hidden": [48]}}),
+        (38, {"apply": "g"}),
+        (48, {"d_step": True}),
+        (54, {"set": {"optimizer.lr": 0.0005}}),
+        (60, {"revert": True, "to": 54}),
+        (66, {"g_step": True}),
+    ]
+    run = Run.new(tmp_path, "vanilla", small_config())
+    run.save(session)
+    text = (tmp_path / "run.toml").read_text()
+    assert '[[changes]]\nstep = 20\nset = { "optimizer.d.lr" = 0.01 }\n' in text
+    assert "[[changes]]\nstep = 60\nrevert = true\nto = 54\n" in text
+    assert read_run(tmp_path).changes == session.changes.entries
+
+
+def test_replaying_a_steered_run_gives_bit_identical_weights(tmp_path):
+    with threadpool_limits(1):
+        original = steered_run(small_config(seed=5))
+        Run.new(tmp_path, "vanilla", small_config(seed=5)).save(original)
+        run = read_run(tmp_path)
+        replayed = Session(run.config)
+        replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    assert replayed.step_count == original.step_count == 71
+    assert replayed.config == original.config
+    a, b = weights(original), weights(replayed)
+    assert a.keys() == b.keys()
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert [(c.step, c.action) for c in replayed.changes.entries] == [(c.step, c.action) for c in original.changes.entries]
+
+
+def test_the_same_seed_without_the_changes_differs(tmp_path):
+    """The comparison above can fail: the same seed and step count without the log give other weights."""
+    with threadpool_limits(1):
+        original = steered_run(small_config(seed=5))
+        plain = Session(small_config(seed=5))
+        train(plain, 70)
+    a, b = weights(original), weights(plain)
+    assert not all(np.array_equal(a[k], b[k]) for k in a.keys() & b.keys() if a[k].shape == b[k].shape)
+
+
+def test_a_reset_is_logged_and_replayed(tmp_path):
+    with threadpool_limits(1):
+        original = Session(small_config(seed=1))
+        train(original, 10)
+        original.apply(cmd.SetParam("seed", 7))
+        original.apply(cmd.Reset())
+        train(original, 12)
+        Run.new(tmp_path, "vanilla", small_config(seed=1)).save(original)
+        run = read_run(tmp_path)
+        replayed = Session(run.config)
+        replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    assert [(c.step, c.action) for c in run.changes] == [(10, {"set": {"seed": 7}}), (10, {"reset": True})]
+    assert replayed.config.seed == 7 and replayed.step_count == 12
+    assert all(np.array_equal(a, b) for a, b in zip(weights(original).values(), weights(replayed).values()))
+
+
+def write_run(folder, changes_text):
+    Run.new(folder, "vanilla", small_config()).save(Session(small_config()))
+    path = folder / "run.toml"
+    path.write_text(path.read_text() + changes_text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "changes, line, message",  # line: the wrong line's number in `changes` (its first line is empty)
+    [
+        (
+            '\n[[changes]]\nstep = 5\nset = { "optimizer.d.lr" = 0.01 }\n'
+            '\n[[changes]]\nstep = 9\nset = { "optimizer.d.speed" = 2 }\n',
+            8,
+            "unknown setting 'optimizer.d.speed'",
+        ),
+        (
+            '\n[[changes]]\nstep = 50\nd_step = true\n\n[[changes]]\nstep = 40\nset = { "optimizer.d.lr" = 0.01 }\n',
+            7,
+            "step 40 is in the past (the run is at step 51 by then)",
+        ),
+        (
+            '\n[[changes]]\nstep = 50\nrevert = true\nto = 20\n\n[[changes]]\nstep = 10\napply = "g"\n',
+            8,
+            "step 10 is in the past (the run is at step 20 by then)",
+        ),
+        ('\n[[changes]]\nstep = 5\nset = { "optimizer.d.lr" = -1 }\n', 4, "optimizer.d.lr"),
+        ('\n[[changes]]\nstep = 5\napply = "both"\n', 4, 'apply = "g" or "d"'),
+        ("\n[[changes]]\nstep = 5\nwarp = true\n", 4, "unknown field 'warp'"),
+        ("\n[[changes]]\nset = { seed = 3 }\n", 2, "each change needs step"),
+    ],
+)
+def test_a_bad_change_log_is_refused_with_its_line(tmp_path, changes, line, message):
+    path = write_run(tmp_path, changes)
+    base = len(path.read_text().splitlines()) - len(changes.splitlines())
+    with pytest.raises(ReplayError) as info:
+        read_run(tmp_path)
+    assert f"{path} line {base + line}:" in str(info.value)
+    assert message in str(info.value)
+    assert isinstance(info.value, ConfigError)  # a user's mistake: exit 2 in the CLI
