@@ -100,3 +100,12 @@ def go_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("GANSTUDIO_MIRRORS", f"http://127.0.0.1:{port}/")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh-cache"))
     monkeypatch.delenv("GANSTUDIO_DATA_DIR", raising=False)
+
+
+SMALL_RUN = {
+    "data.dataset": "synthetic-digits",
+    "generator.hidden": "32",
+    "discriminator.hidden": "32",
+    "data.batch_size": "32",
+    "view.grid": 4,
+}  # a run small enough for window tests: trains fast, needs no download

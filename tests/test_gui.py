@@ -14,15 +14,9 @@ from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.worker import SNAPSHOT_INTERVAL, snapshot_interval
 from ganstudio.presets import load_preset
 
-from support import click, go_offline, open_window, random_digits, running_window, write_idx_pair
+from support import SMALL_RUN, click, go_offline, open_window, random_digits, running_window, write_idx_pair
 
-SMALL = {
-    "data.dataset": "synthetic-digits",
-    "generator.hidden": "32",
-    "discriminator.hidden": "32",
-    "data.batch_size": "32",
-    "view.grid": 4,
-}
+SMALL = SMALL_RUN
 
 
 @pytest.fixture

@@ -18,16 +18,9 @@ from ganstudio.export.compose import LABEL_STRIP, FrameComposer
 from ganstudio.export.video import MISSING_FFMPEG
 from ganstudio.history import FIELDS
 
-from support import click, read_gif, running_window
+from support import SMALL_RUN, click, read_gif, running_window
 
-SMALL = {
-    "data.dataset": "synthetic-digits",
-    "generator.hidden": "32",
-    "discriminator.hidden": "32",
-    "data.batch_size": "32",
-    "view.grid": 4,
-    "view.record_every": 2,
-}
+SMALL = {**SMALL_RUN, "view.record_every": 2}
 
 
 @pytest.fixture
