@@ -39,7 +39,7 @@ def run_app(preset: str | None = None, data_dir: str | None = None, start: bool 
     settings = app_settings()
     last = None if preset else last_config(settings)
     config = last or load_preset(preset or DEFAULT_PRESET)
-    label = "last" if last else preset or DEFAULT_PRESET
+    label = "custom" if last else preset or DEFAULT_PRESET
     window = MainWindow(config, data_dir=data_dir, settings=settings, start=start, preset=label, runs_dir=runs_dir)
     window.show()
     return app.exec()

@@ -58,10 +58,11 @@ class RunKeeper:
 
     def due(self) -> bool:
         """Time for a save while training: every `every` seconds, or at once when a run that has
-        trained still has no folder (so it shows in the library from its first step)."""
+        trained still has no folder (so it shows in the library from its first step; after a
+        failed save, at the interval again)."""
         if not self._trained:
             return False
-        return self.run is None or time.monotonic() - self._last_save >= self.every
+        return (self.run is None and not self.failing) or time.monotonic() - self._last_save >= self.every
 
     def save(self, session) -> str | None:
         """Write the run folder if anything changed since the last save; the error's message
@@ -80,7 +81,8 @@ class RunKeeper:
         except (*USER_ERRORS, OSError) as exc:
             self.failing = True
             where = self.runs if self.run is None else self.run.folder
-            return f"Could not save the run in {where}: {exc}. Training goes on; the next save tries again."
+            said = str(exc) if str(where) in str(exc) else f"{where}: {exc}"
+            return f"Could not save the run: {said}. Training goes on; the next save tries again."
         self.failing = False
         self._saved_at = mark
         return None
