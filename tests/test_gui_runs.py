@@ -175,11 +175,17 @@ def test_the_panel_lists_sorts_renames_and_stars(qtbot, tmp_path, library):
     assert {r["folder"]: r["name"] for r in runs_list(runs)}[str(folders[1])] == "hinge, seed 1"
     qtbot.waitUntil(lambda: "hinge, seed 1" in table(panel, NAME), timeout=5_000)
 
-    row = table(panel, NAME).index(folders[2].name)  # star: tick the star cell
-    panel.model.itemFromIndex(panel.proxy.mapToSource(panel.proxy.index(row, STAR))).setCheckState(Qt.CheckState.Checked)
+    def click_star(folder):
+        rect = panel.table.visualRect(panel.proxy.index(table(panel, NAME).index(folder.name), STAR))
+        qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    assert set(table(panel, STAR)) == {"☆"}
+    click_star(folders[2])
     qtbot.waitUntil(lambda: read_run(folders[2]).starred, timeout=5_000)
     assert {r["folder"]: r["starred"] for r in runs_list(runs)} == {str(f): f == folders[2] for f in folders}
     qtbot.waitUntil(lambda: table(panel, STAR)[table(panel, NAME).index(folders[2].name)] == "★", timeout=5_000)
+    click_star(folders[2])  # and off again
+    qtbot.waitUntil(lambda: not read_run(folders[2]).starred, timeout=5_000)
     window.close()
 
 

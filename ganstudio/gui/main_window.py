@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1500, 900)
             self.resizeDocks([self.controls_dock, self.samples_dock], [360, 440], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.runs_dock], [170], Qt.Orientation.Vertical)
+            self.resizeDocks([self.runs_dock], [220], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 

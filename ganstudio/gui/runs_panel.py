@@ -39,7 +39,8 @@ FOLDER = Qt.ItemDataRole.UserRole + 1  # on the name cell: the run folder (Path)
 SORT = Qt.ItemDataRole.UserRole + 2  # what a column sorts by (numbers as numbers; not measured first)
 COMPARE = (2, 8)  # how many runs the compare view takes
 LIVE_INTERVAL = 3.0  # seconds between updates of the current run's row from its snapshots
-CURRENT = QColor("#2d4a3a")
+CURRENT = QColor(46, 160, 67, 70)  # a see-through green: readable on light and dark palettes
+STARS = ("☆", "★")  # not starred, starred
 
 
 def quality(fid: float | None, modes: float | None) -> tuple[str, float]:
@@ -89,6 +90,8 @@ class RunsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.clicked.connect(self._clicked)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -154,7 +157,7 @@ class RunsPanel(QWidget):
         text, key = quality(r["fid"], r["modes_covered"])
         classes = r["classes_covered"]
         values = (
-            ("★" if r["starred"] else "", int(r["starred"])),
+            (STARS[r["starred"]], int(r["starred"])),
             (r["name"], r["name"].lower()),
             (r["preset"], r["preset"].lower()),
             (r["created"].replace("T", " ").split("+")[0], r["created"]),
@@ -167,10 +170,11 @@ class RunsPanel(QWidget):
             item = QStandardItem(shown)
             item.setData(key, SORT)
             item.setEditable(column == NAME)
-            if column == STAR:
-                item.setCheckable(True)
-                item.setCheckState(Qt.CheckState.Checked if r["starred"] else Qt.CheckState.Unchecked)
-                item.setToolTip("Star this run")
+            if column in (STEPS, QUALITY, CLASSES):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            elif column == STAR:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                item.setToolTip("Click to star or unstar this run")
             cells.append(item)
         cells[NAME].setData(Path(r["folder"]), FOLDER)
         cells[NAME].setToolTip(f"{r['folder']}\nDouble-click to rename")
@@ -253,23 +257,27 @@ class RunsPanel(QWidget):
         self.message.setVisible(bool(text))
 
     def _item_changed(self, item: QStandardItem) -> None:
-        if self._filling:
+        """A name edited in place: rename the run."""
+        if self._filling or item.column() != NAME:
             return
-        folder = self.model.item(item.row(), NAME).data(FOLDER)
-        if item.column() == NAME:
-            name = item.text().strip()
-            if not name:
-                self.refresh()
-                self.show_message("A run's name cannot be empty.")
-                return
-            self.rename_requested.emit(folder, name)
-        elif item.column() == STAR:
-            starred = item.checkState() == Qt.CheckState.Checked
-            self._filling = True
-            item.setText("★" if starred else "")
-            item.setData(int(starred), SORT)
-            self._filling = False
-            self.star_requested.emit(folder, starred)
+        name = item.text().strip()
+        if not name:
+            self.refresh()
+            self.show_message("A run's name cannot be empty.")
+            return
+        self.rename_requested.emit(self.model.item(item.row(), NAME).data(FOLDER), name)
+
+    def _clicked(self, index) -> None:
+        """A click on a star cell stars or unstars that run."""
+        if index.column() != STAR:
+            return
+        item = self.model.itemFromIndex(self.proxy.mapToSource(index))
+        starred = not bool(item.data(SORT))
+        self._filling = True
+        item.setText(STARS[starred])
+        item.setData(int(starred), SORT)
+        self._filling = False
+        self.star_requested.emit(self.model.item(item.row(), NAME).data(FOLDER), starred)
 
     def open_selected(self) -> None:
         chosen = self.selected()
