@@ -150,10 +150,15 @@ def library(tmp_path):
     return runs, [make_run(runs, "vanilla", 3, lr=1e-3), make_run(runs, "hinge", 12, seed=1), make_run(runs, "ema", 7, seed=2)]
 
 
+def window_on(qtbot, tmp_path, runs):
+    """A window keeping its runs in `runs` (saving at pauses, switches and close), and its Runs panel."""
+    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
+    return window, window.runs_panel
+
+
 def test_the_panel_lists_sorts_renames_and_stars(qtbot, tmp_path, library):
     runs, folders = library
-    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
-    panel = window.runs_panel
+    window, panel = window_on(qtbot, tmp_path, runs)
     assert window.runs_dock.windowTitle() == "Runs" and window.runs_dock.toggleViewAction() is not None
     assert sorted(table(panel, NAME)) == sorted(f.name for f in folders)
     header = panel.table.horizontalHeader()
@@ -196,8 +201,7 @@ def _answer(qtbot, panel, button):
 
 def test_delete_asks_first_and_keeps_the_run_on_no(qtbot, tmp_path, library):
     runs, folders = library
-    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
-    panel = window.runs_panel
+    window, panel = window_on(qtbot, tmp_path, runs)
     panel.select([folders[0]])
     click(qtbot, panel.delete_button)
     assert folders[0].name in panel.delete_box.text() or str(folders[0]) in panel.delete_box.text()
@@ -231,8 +235,7 @@ def test_the_run_training_in_the_window_is_not_deleted(qtbot, tmp_path):
 
 def test_open_continues_a_run_in_its_own_folder_with_its_change_log(qtbot, tmp_path, library):
     runs, folders = library
-    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
-    panel = window.runs_panel
+    window, panel = window_on(qtbot, tmp_path, runs)
     panel.select([folders[1]])
     click(qtbot, panel.open_button)
     qtbot.waitUntil(lambda: window.snapshot.step == 12 and panel.current == folders[1], timeout=10_000)
@@ -261,8 +264,7 @@ def test_open_continues_a_run_in_its_own_folder_with_its_change_log(qtbot, tmp_p
 
 def test_compare_emits_the_selected_run_folders(qtbot, tmp_path, library):
     runs, folders = library
-    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
-    panel = window.runs_panel
+    window, panel = window_on(qtbot, tmp_path, runs)
     panel.select([folders[0]])
     assert not panel.compare_button.isEnabled()
     panel.table.sortByColumn(STEPS, Qt.SortOrder.AscendingOrder)  # 3, 7, 12 steps
@@ -279,8 +281,7 @@ def test_a_corrupt_run_toml_is_one_message_and_the_other_runs_list(qtbot, tmp_pa
     runs, folders = library
     bad = folders[1] / "run.toml"
     bad.write_text("format = 1\n[config\nthis is not TOML")
-    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
-    panel = window.runs_panel
+    window, panel = window_on(qtbot, tmp_path, runs)
     assert sorted(table(panel, NAME)) == sorted([folders[0].name, folders[2].name])
     assert panel.message.isVisible() and str(bad) in panel.message.text() and "corrupt" in panel.message.text()
     assert panel.message.text().count("\n") == 0  # one message
@@ -305,3 +306,14 @@ def test_the_current_runs_row_follows_its_snapshots(qtbot, tmp_path, monkeypatch
     assert panel.model.item(0, NAME).font().bold()
     window.close()
     assert np.isfinite(read_summary(only_folder(runs))["wall_time_s"])
+
+
+def test_without_runs_dir_the_window_keeps_its_runs_in_GANSTUDIO_RUNS_DIR(qtbot, tmp_path, monkeypatch):
+    runs = tmp_path / "env-runs"
+    monkeypatch.setenv("GANSTUDIO_RUNS_DIR", str(runs))
+    window = open_window(qtbot, tmp_path, SMALL, save_every=NEVER)
+    assert window.runs_panel.runs == runs
+    train_some(qtbot, window, 3)
+    pause(qtbot, window)
+    qtbot.waitUntil(lambda: runs.exists() and len(runs_list(runs)) == 1, timeout=10_000)
+    window.close()
