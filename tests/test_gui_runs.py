@@ -317,3 +317,28 @@ def test_without_runs_dir_the_window_keeps_its_runs_in_GANSTUDIO_RUNS_DIR(qtbot,
     pause(qtbot, window)
     qtbot.waitUntil(lambda: runs.exists() and len(runs_list(runs)) == 1, timeout=10_000)
     window.close()
+
+
+def test_reset_is_a_change_in_the_runs_log_in_the_same_folder(qtbot, tmp_path):
+    runs = tmp_path / "runs"
+    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
+    train_some(qtbot, window, 20)
+    click(qtbot, window.run_controls.reset_button)  # while training
+    qtbot.waitUntil(lambda: window.snapshot.step == 0 and window.snapshot.paused, timeout=5_000)
+    folder = only_folder(runs)
+    run = read_run(folder)
+    assert [c.action for c in run.changes] == [{"reset": True}] and run.changes[0].step > 20
+    assert Checkpoint(folder / "checkpoint.npz").step == 0  # the run as it is now, after the reset
+    train_some(qtbot, window, 5)
+    window.close()
+    assert only_folder(runs) == folder and read_run(folder).last_step > 5  # the same run goes on
+
+
+def test_the_app_command_takes_runs_dir(tmp_path, monkeypatch):
+    from ganstudio import cli
+    from ganstudio.gui import app
+
+    opened = {}
+    monkeypatch.setattr(app, "run_app", lambda **kwargs: opened.update(kwargs) or 0)
+    assert cli.main(["--runs-dir", str(tmp_path / "elsewhere")]) == 0
+    assert opened["runs_dir"] == str(tmp_path / "elsewhere")
