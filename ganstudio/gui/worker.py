@@ -104,7 +104,7 @@ class TrainingWorker(QObject):
     saved = Signal(str)  # path of a written checkpoint
     blas_threads = Signal(object)  # ganstudio.thread_policy.Choice: the BLAS thread count changed, and why
     run_folder = Signal(object)  # the current run's folder (Path), None while it has none yet
-    runs_changed = Signal()  # a run folder was written (a save, a rename, a star)
+    runs_changed = Signal()  # a run folder was written (a save, a rename, a star), other than a new one (run_folder)
     save_failed = Signal(str)  # the run could not be saved (said once until a save succeeds again)
 
     def __init__(self, data_dir: str | None = None, runs_dir: Path | None = None, save_every: float = SAVE_EVERY) -> None:
@@ -185,8 +185,9 @@ class TrainingWorker(QObject):
                 self.save_failed.emit(problem)
             return
         if self.keeper.folder != had_folder:
-            self.run_folder.emit(self.keeper.folder)
-        self.runs_changed.emit()
+            self.run_folder.emit(self.keeper.folder)  # a new run folder: the runs changed too
+        else:
+            self.runs_changed.emit()
 
     def _drain(self) -> None:
         while True:
