@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="open the window with this preset loaded")
     parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
     parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
+    parser.add_argument(
+        "--runs-dir",
+        dest="app_runs_dir",
+        metavar="DIR",
+        help="where the window keeps its runs (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
@@ -208,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             return bench_main(args.configs, args.seconds, args.json, args.bench_data_dir)
         from ganstudio.gui.app import run_app
 
-        return run_app(preset=args.preset, data_dir=args.data_dir, start=args.start)
+        return run_app(preset=args.preset, data_dir=args.data_dir, start=args.start, runs_dir=args.app_runs_dir)
     except USER_ERRORS as exc:
         print(f"ganstudio: error: {exc}", file=sys.stderr)
         return 2

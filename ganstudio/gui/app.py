@@ -28,15 +28,18 @@ def configure_threads() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
-def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False) -> int:
-    """Open the window with `preset` (else the last config, else the recommended preset)."""
+def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False, runs_dir: str | None = None) -> int:
+    """Open the window with `preset` (else the last config, else the recommended preset); its
+    runs are kept in `runs_dir` (else $GANSTUDIO_RUNS_DIR, else the user data folder)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()
     configure_threads()
     settings = app_settings()
-    config = load_preset(preset) if preset else (last_config(settings) or load_preset(DEFAULT_PRESET))
-    window = MainWindow(config, data_dir=data_dir, settings=settings, start=start)
+    last = None if preset else last_config(settings)
+    config = last or load_preset(preset or DEFAULT_PRESET)
+    label = "custom" if last else preset or DEFAULT_PRESET
+    window = MainWindow(config, data_dir=data_dir, settings=settings, start=start, preset=label, runs_dir=runs_dir)
     window.show()
     return app.exec()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -143,7 +144,8 @@ def measure(
     configure_pyqtgraph()
     configure_threads()
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(config, data_dir=data_dir, settings=settings)
+    runs = tempfile.mkdtemp(prefix="ganstudio-bench-runs.")  # the measured run is not kept in the user's runs library
+    window = MainWindow(config, data_dir=data_dir, settings=settings, runs_dir=runs)
     window.show()
     shown = [0]
     window.snapshot_shown.connect(lambda _: shown.__setitem__(0, shown[0] + 1))
@@ -201,6 +203,7 @@ def measure(
         platform = app.platformName()
     finally:
         window.close()
+        shutil.rmtree(runs, ignore_errors=True)
     lateness = np.array(late) if late else np.zeros(1)
     ratios = np.array(window_rates) / np.array(headless_rates)
     disturbed = gui_disturbance(others, list(ratios), threads)

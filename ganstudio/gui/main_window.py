@@ -4,6 +4,7 @@ status bar; talks to the training worker only through commands and snapshots."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -30,13 +31,17 @@ from ganstudio.gui.insight_view import HistogramView, WarningsBox
 from ganstudio.gui.no_run import NoRunPanel
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.run_controls import RunControls
+from ganstudio.gui.runs_panel import RunsPanel
 from ganstudio.gui.samples import SampleView
 from ganstudio.gui.settings import LAST_CONFIG, app_settings
 from ganstudio.gui.timeline import Timeline
-from ganstudio.gui.worker import OpenCheckpoint, OpenRun, SaveCheckpoint, SetDataDir, WorkerHost
+from ganstudio.gui.worker import OpenCheckpoint, OpenRun, RenameRun, SaveCheckpoint, SetDataDir, StarRun, WorkerHost
 from ganstudio.presets import load_preset, preset_names
+from ganstudio.run_folder import CHECKPOINT
+from ganstudio.runs.library import runs_folder
 from ganstudio.snapshot import Snapshot
 from ganstudio.thread_policy import Choice
+from ganstudio.train_cli import SAVE_EVERY
 
 BANNER_SECONDS = 10.0
 # Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
@@ -75,8 +80,19 @@ class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)
 
     def __init__(
-        self, config: RunConfig, *, data_dir: str | None = None, settings: QSettings | None = None, start: bool = False
+        self,
+        config: RunConfig,
+        *,
+        data_dir: str | None = None,
+        settings: QSettings | None = None,
+        start: bool = False,
+        preset: str = "custom",
+        runs_dir: str | None = None,
+        save_every: float = SAVE_EVERY,
     ) -> None:
+        """`preset`: the name `config` is kept under in the runs library; `runs_dir`: the runs
+        folder (--runs-dir; else $GANSTUDIO_RUNS_DIR, else the user data folder); `save_every`:
+        seconds between the run's saves while training."""
         super().__init__()
         self.setWindowTitle("GAN Studio — see and steer GAN training")
         self.settings = settings if settings is not None else app_settings()
@@ -84,7 +100,8 @@ class MainWindow(QMainWindow):
         self._start_when_open = start
         self._banner_until = 0.0
 
-        self.host = WorkerHost(data_dir, self)
+        runs = runs_folder(runs_dir)
+        self.host = WorkerHost(data_dir, self, runs_dir=runs, save_every=save_every)
         worker = self.host.worker
         worker.snapshot.connect(self.show_snapshot)
         worker.error.connect(self.show_error)
@@ -93,6 +110,7 @@ class MainWindow(QMainWindow):
         worker.opened.connect(self._opened)
         worker.saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 8000))
         worker.blas_threads.connect(self._show_blas_threads)
+        worker.save_failed.connect(self._save_failed)
 
         self.plots = PlotsPanel()
         self.banner = QLabel("")
@@ -130,6 +148,13 @@ class MainWindow(QMainWindow):
         self.histogram = HistogramView()
         samples_layout.addWidget(self.histogram)
         self.samples_dock = self._dock("Samples", "samples", samples_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.runs_panel = RunsPanel(runs)
+        self.runs_panel.open_requested.connect(lambda folder: self.open_run(OpenCheckpoint(str(Path(folder) / CHECKPOINT))))
+        self.runs_panel.rename_requested.connect(lambda folder, name: self.submit(RenameRun(folder, name)))
+        self.runs_panel.star_requested.connect(lambda folder, starred: self.submit(StarRun(folder, starred)))
+        self.runs_dock = self._dock("Runs", "runs", self.runs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        worker.run_folder.connect(self.runs_panel.set_current)
+        worker.runs_changed.connect(self.runs_panel.refresh)
 
         self.run_controls = RunControls()
         self.run_controls.command.connect(self.submit)
@@ -147,7 +172,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._set_run_open(False)
         self.host.start()
-        self.open_run(OpenRun(config))
+        self.open_run(OpenRun(config, preset))
         self._banner_timer = QTimer(self, interval=1000, timeout=self._expire_banner)
         self._banner_timer.start()
         self._plotted: Snapshot | None = None
@@ -187,6 +212,15 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         view.addAction(self.controls_dock.toggleViewAction())
         view.addAction(self.samples_dock.toggleViewAction())
+        view.addAction(self.runs_dock.toggleViewAction())
+        runs = self.menuBar().addMenu("&Runs")
+        for text, slot in (
+            ("Open selected run", self.runs_panel.open_selected),
+            ("Delete selected runs…", self.runs_panel.delete_selected),
+            ("Compare selected runs…", self.runs_panel.compare_selected),
+            ("Refresh", self.runs_panel.refresh),
+        ):
+            runs.addAction(text).triggered.connect(slot)
         self.help = HelpMenu(self, self.settings, self.host.worker.data_dir)
 
     def _restore_layout(self) -> None:
@@ -197,6 +231,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1500, 900)
             self.resizeDocks([self.controls_dock, self.samples_dock], [360, 440], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.runs_dock], [220], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
@@ -250,7 +285,7 @@ class MainWindow(QMainWindow):
         """Open the run that could not be opened (else the current one) on synthetic-digits."""
         wanted = self._opening if isinstance(self._opening, OpenRun) else None
         config = wanted.config if wanted else (self.snapshot.config if self.snapshot else RunConfig())
-        self.open_run(OpenRun(on_synthetic_digits(config)))
+        self.open_run(OpenRun(on_synthetic_digits(config), wanted.preset if wanted else "custom"))
 
     def choose_data_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder holding the dataset")
@@ -265,7 +300,7 @@ class MainWindow(QMainWindow):
 
     def load_preset(self, name: str) -> None:
         try:
-            self.open_run(OpenRun(load_preset(name)))
+            self.open_run(OpenRun(load_preset(name), name))
         except ConfigError as exc:
             self.show_error(str(exc))
 
@@ -273,7 +308,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open config", "", "TOML config (*.toml)")
         if path:
             try:
-                self.open_run(OpenRun(load_toml(path)))
+                self.open_run(OpenRun(load_toml(path), Path(path).stem))
             except ConfigError as exc:
                 self.show_error(str(exc))
 
@@ -307,6 +342,7 @@ class MainWindow(QMainWindow):
         if snap.paused:
             self._refresh_plots()
         self.timeline.show_snapshot(snap)
+        self.runs_panel.show_snapshot(snap)
         self.warnings.show_warnings(snap.warnings)
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
         self.status.setText(
@@ -364,6 +400,11 @@ class MainWindow(QMainWindow):
         self.show_banner(message)
         self.statusBar().showMessage(message, 10_000)
 
+    def _save_failed(self, message: str) -> None:
+        """The run could not be saved: said once (training goes on; the next save tries again)."""
+        self.show_banner(message)
+        self.statusBar().showMessage(message, 10_000)
+
     def show_banner(self, message: str) -> None:
         self.banner.setText(message)
         self.banner.setVisible(True)
@@ -413,7 +454,8 @@ class MainWindow(QMainWindow):
 
         def chosen(button) -> None:
             if button is self.offline_use_synthetic:
-                self.open_run(OpenRun(on_synthetic_digits(base)))
+                preset = self._opening.preset if isinstance(self._opening, OpenRun) else "custom"
+                self.open_run(OpenRun(on_synthetic_digits(base), preset))
 
         box.buttonClicked.connect(chosen)
         self.offline_box = box

@@ -4,6 +4,10 @@ emits throttled snapshots.
 Commands arrive through a queue drained between steps (a busy loop in a moved worker never runs
 queued slots); pausing waits on a threading.Event instead of spinning; stop is a flag plus a
 wake-up, and the window joins the thread with QThread.wait().
+
+The run being trained is kept in the runs library (ganstudio.runs.keeper): saved between whole
+steps every `save_every` seconds while training, when it pauses, before a reset or another run
+replaces it, and when the loop ends (the window closing waits for that save).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -23,8 +28,11 @@ from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.errors import USER_ERRORS
+from ganstudio.runs.keeper import RunKeeper
+from ganstudio.runs.library import RUN_TOML, RunsError, read_run, rename_run, runs_folder, set_starred
 from ganstudio.session import Session
 from ganstudio.thread_policy import ThreadPolicy
+from ganstudio.train_cli import SAVE_EVERY
 
 # At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
 # plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly
@@ -43,14 +51,33 @@ def snapshot_interval(cost: float) -> float:
 
 @dataclass(frozen=True)
 class OpenRun:
-    """Build a new session from `config` (may download a dataset)."""
+    """Build a new session from `config` (may download a dataset): a new run, named in the runs
+    library by `preset` (a preset's name, a config file's stem)."""
 
     config: RunConfig
+    preset: str = "custom"
 
 
 @dataclass(frozen=True)
 class OpenCheckpoint:
+    """Continue the run saved in `path`: with a run.toml beside it (a run folder), that run in
+    its folder with its change log; else a new run in the runs library starting at its step."""
+
     path: str
+
+
+@dataclass(frozen=True)
+class RenameRun:
+    """Give the run in `folder` a new name (done between steps: never racing the run's own saves)."""
+
+    folder: Path
+    name: str
+
+
+@dataclass(frozen=True)
+class StarRun:
+    folder: Path
+    starred: bool
 
 
 @dataclass(frozen=True)
@@ -76,10 +103,16 @@ class TrainingWorker(QObject):
     opened = Signal(object)  # the RunConfig of a newly opened run
     saved = Signal(str)  # path of a written checkpoint
     blas_threads = Signal(object)  # ganstudio.thread_policy.Choice: the BLAS thread count changed, and why
+    run_folder = Signal(object)  # the current run's folder (Path), None while it has none yet
+    runs_changed = Signal()  # a run folder was written (a save, a rename, a star), other than a new one (run_folder)
+    save_failed = Signal(str)  # the run could not be saved (said once until a save succeeds again)
 
-    def __init__(self, data_dir: str | None = None) -> None:
+    def __init__(self, data_dir: str | None = None, runs_dir: Path | None = None, save_every: float = SAVE_EVERY) -> None:
         super().__init__()
         self.data_dir = data_dir
+        self.keeper = RunKeeper(runs_folder(None if runs_dir is None else str(runs_dir)), save_every)
+        self._preset = "custom"
+        self._unsaved = False  # trained or changed since the last save
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stop = False
@@ -112,6 +145,8 @@ class TrainingWorker(QObject):
                 self._drain()
                 session = self._session
                 if session is None or session.paused:
+                    if self._unsaved:  # paused (by Pause, a stop condition, divergence) or edited while paused
+                        self._save_run()
                     self._emit_if_due(force=self._dirty)
                     self._wake.wait(0.05)
                     self._wake.clear()
@@ -125,13 +160,34 @@ class TrainingWorker(QObject):
                     session.paused = True
                     self.error.emit(f"Internal error during a training step ({exc!r}); training paused.")
                 self.steps_done += 1
-                self._dirty = True
+                self._dirty = self._unsaved = True
+                self.keeper.trained()
+                if self.keeper.due():
+                    self._save_run()
                 changed = self.blas.update()
                 if changed is not None:
                     self.blas_threads.emit(changed)
                 self._emit_if_due()
+            self._save_run()  # closing: the run is kept
         finally:
             QThread.currentThread().quit()
+
+    def _save_run(self) -> None:
+        """Save the current run in its folder (the first save makes the folder); a failure is
+        reported once, and the next save tries again."""
+        self._unsaved = False
+        if self._session is None:
+            return
+        had_folder, was_failing = self.keeper.folder, self.keeper.failing
+        problem = self.keeper.save(self._session)
+        if problem:
+            if not was_failing:
+                self.save_failed.emit(problem)
+            return
+        if self.keeper.folder != had_folder:
+            self.run_folder.emit(self.keeper.folder)  # a new run folder: the runs changed too
+        else:
+            self.runs_changed.emit()
 
     def _drain(self) -> None:
         while True:
@@ -154,25 +210,49 @@ class TrainingWorker(QObject):
 
     def _apply(self, command: Any) -> None:
         session = self._session
+        if isinstance(command, (OpenRun, OpenCheckpoint, cmd.Reset)):
+            self._save_run()  # the run as it was, before it is replaced or starts over
+        self._unsaved = True
         match command:
-            case OpenRun(config=config):
-                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress))
+            case OpenRun(config=config, preset=preset):
+                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress), preset)
             case OpenCheckpoint(path=path):
-                self._open(load_session(path, data_dir=self.data_dir, progress=self._report_progress))
+                self._open_checkpoint(Path(path))
             case SetDataDir(path=path):
                 self.data_dir = path
+            case RenameRun(folder=folder, name=name):
+                rename_run(folder, name)
+                self.runs_changed.emit()
+            case StarRun(folder=folder, starred=starred):
+                set_starred(folder, starred)
+                self.runs_changed.emit()
             case _ if session is None:
                 return
             case SaveCheckpoint(path=path):
                 self.saved.emit(str(save_checkpoint(session, path)))
             case cmd.Reset(config=RunConfig() as config) if plan(session.config, config).new_data:
                 # A new dataset may need a download: build the new run before replacing the old one.
-                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress))
+                # Another dataset is another run in the library (the old one was saved above).
+                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress), self._preset)
             case _:
                 session.apply(command)
+                if isinstance(command, cmd.StepOnce):
+                    self.keeper.trained()
 
-    def _open(self, session: Session) -> None:
+    def _open_checkpoint(self, path: Path) -> None:
+        """Open the checkpoint `path`; a run folder's (run.toml beside it) goes on as that run."""
+        origin = read_run(path.parent) if (path.parent / RUN_TOML).exists() else None
+        if origin is not None and not path.exists():
+            raise RunsError(f"{path}: this run has no checkpoint yet, so it cannot be continued")
+        session = load_session(path, data_dir=self.data_dir, progress=self._report_progress)
+        self._open(session, "resumed" if origin is None else origin.preset, origin.continued(path.parent) if origin else None)
+
+    def _open(self, session: Session, preset: str, origin=None) -> None:
+        """`session` is the run from now on, kept as a new run named by `preset`, or as `origin`."""
         self._session = session
+        self._preset = preset
+        self.keeper.track(session, preset, origin)
+        self.run_folder.emit(self.keeper.folder)
         self.opened.emit(session.config)
 
     def _fit_blas_threads(self, session: Session) -> None:
@@ -212,19 +292,26 @@ class TrainingWorker(QObject):
 class WorkerHost(QObject):
     """Starts a TrainingWorker in a QThread and stops it cleanly (flag, wake, wait)."""
 
-    def __init__(self, data_dir: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        parent: QObject | None = None,
+        runs_dir: Path | None = None,
+        save_every: float = SAVE_EVERY,
+    ) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("ganstudio-training")
-        self.worker = TrainingWorker(data_dir)
+        self.worker = TrainingWorker(data_dir, runs_dir, save_every)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
 
     def start(self) -> None:
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 10_000) -> bool:
-        """Stop the loop and join the thread; True when it ended in time."""
+    def stop(self, timeout_ms: int = 120_000) -> bool:
+        """Stop the loop and join the thread (after the run's final save: a large run's
+        checkpoint takes seconds); True when it ended in time."""
         if not self.thread.isRunning():
             return True
         self.worker.request_stop()

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from typing import Any
 
 from ganstudio.config import keys
-from ganstudio.runs.library import RUN_TOML, Run, RunsError, find_run, list_runs, read_run, read_summary, runs_folder, set_starred
+from ganstudio.runs.library import (
+    Run,
+    RunsError,
+    check_deletable,
+    delete_run,
+    find_run,
+    list_runs,
+    read_run,
+    read_summary,
+    runs_folder,
+    set_starred,
+)
 
 
 def add_parser(sub) -> None:
@@ -145,8 +155,7 @@ def _diff(a: Run, b: Run) -> None:
 
 
 def _remove(folder, yes: bool) -> int:
-    if not (folder / RUN_TOML).exists() and not (folder / "checkpoint.npz").exists():
-        raise RunsError(f"{folder}: not a run folder (no {RUN_TOML} or checkpoint.npz); not deleting it")
+    check_deletable(folder)
     if not yes:
         if not sys.stdin.isatty():
             raise RunsError(f"runs rm {folder}: confirm with --yes (no terminal to ask on)")
@@ -154,9 +163,6 @@ def _remove(folder, yes: bool) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1
-    try:
-        shutil.rmtree(folder)
-    except OSError as exc:
-        raise RunsError(f"{folder}: cannot delete it ({exc.strerror or exc})") from None
+    delete_run(folder)
     print(f"deleted {folder}")
     return 0

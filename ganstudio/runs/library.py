@@ -23,6 +23,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -122,7 +123,7 @@ class Run:
         this run); returns their paths."""
         self.changes = session.changes.entries
         self.last_step = session.step_count
-        self.starred = _starred_on_disk(self.folder, self.starred)  # `runs star` may have set it meanwhile
+        self.starred, self.name = _marks_on_disk(self.folder, self.starred, self.name)  # set meanwhile by `runs star`, a rename
         with atomic_file(self.folder / RUN_TOML) as fh:
             fh.write(self.toml().encode("utf-8"))
         with atomic_file(self.folder / SUMMARY) as fh:
@@ -130,13 +131,15 @@ class Run:
         return self.folder / RUN_TOML, self.folder / SUMMARY
 
 
-def _starred_on_disk(folder: Path, default: bool) -> bool:
-    """The star run.toml in `folder` holds now (`default` when it cannot be read): the file is
-    where the star lives, so a run's own rewrites keep a star set by `runs star` meanwhile."""
+def _marks_on_disk(folder: Path, starred: bool, name: str) -> tuple[bool, str]:
+    """The star and name run.toml in `folder` holds now (the given ones when it cannot be read):
+    the file is where they live, so a run's own rewrites keep a star or a name set meanwhile
+    (`runs star`, the window's Runs panel)."""
     try:
-        return bool(tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8")).get("starred", default))
+        data = tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return default
+        return starred, name
+    return bool(data.get("starred", starred)), str(data.get("name", name))
 
 
 def set_starred(folder: Path, starred: bool) -> Run:
@@ -145,6 +148,23 @@ def set_starred(folder: Path, starred: bool) -> Run:
     run.starred = starred
     with atomic_file(folder / RUN_TOML) as fh:
         fh.write(run.toml().encode("utf-8"))
+    return run
+
+
+def rename_run(folder: Path, name: str) -> Run:
+    """Give the run in `folder` the name `name` (what `runs list` and the Runs panel show; the
+    folder keeps its own name): run.toml and summary.json are written again with it."""
+    name = name.strip()
+    if not name:
+        raise RunsError(f"{folder / RUN_TOML}: a run's name cannot be empty")
+    run = read_run(folder)
+    run.name = name
+    with atomic_file(folder / RUN_TOML) as fh:
+        fh.write(run.toml().encode("utf-8"))
+    figures = read_summary(folder)
+    if figures:
+        with atomic_file(folder / SUMMARY) as fh:
+            fh.write(json.dumps({**figures, "name": name}, indent=2).encode("utf-8"))
     return run
 
 
@@ -250,6 +270,22 @@ def list_runs(runs: Path) -> tuple[list[tuple[Run, dict[str, Any]]], list[str]]:
         except ConfigError as exc:  # RunsError, or a change log that does not parse
             problems.append(str(exc))
     return found, problems
+
+
+def check_deletable(folder: Path) -> None:
+    """RunsError unless `folder` is a run folder (holds a run.toml or checkpoint.npz): nothing else is deleted."""
+    if not (folder / RUN_TOML).exists() and not (folder / "checkpoint.npz").exists():
+        raise RunsError(f"{folder}: not a run folder (no {RUN_TOML} or checkpoint.npz); not deleting it")
+
+
+def delete_run(folder: Path) -> None:
+    """Delete the run folder `folder` and everything in it; RunsError when it is not a run folder
+    or cannot be deleted."""
+    check_deletable(folder)
+    try:
+        shutil.rmtree(folder)
+    except OSError as exc:
+        raise RunsError(f"{folder}: cannot delete it ({exc.strerror or exc})") from None
 
 
 def find_run(text: str, runs: Path) -> Path:
