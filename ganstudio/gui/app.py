@@ -1,15 +1,19 @@
-"""`ganstudio` with no command: create the QApplication and open the main window."""
+"""`ganstudio` with no command: create the QApplication and open the main window (or, with
+--compare, the compare view)."""
 
 from __future__ import annotations
 
 import sys
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
+from ganstudio.gui.compare_view import CompareWindow
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.settings import app_settings, last_config
 from ganstudio.presets import load_preset
+from ganstudio.runs.compare import resolve
+from ganstudio.runs.library import runs_folder
 
 DEFAULT_PRESET = "recommended"
 
@@ -28,15 +32,26 @@ def configure_threads() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
-def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False) -> int:
-    """Open the window with `preset` (else the last config, else the recommended preset)."""
+def first_window(
+    preset: str | None = None, data_dir: str | None = None, start: bool = False, compare: list[str] | None = None, settings=None
+) -> QWidget:
+    """The window the app opens: the compare view of the runs `compare` names (folders or names
+    in the runs folder), else the main window with `preset` (else the last config, else the
+    recommended preset). RunsError for runs that cannot be compared."""
+    if compare:
+        return CompareWindow(resolve(compare, runs_folder()))
+    settings = settings or app_settings()
+    config = load_preset(preset) if preset else (last_config(settings) or load_preset(DEFAULT_PRESET))
+    return MainWindow(config, data_dir=data_dir, settings=settings, start=start)
+
+
+def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False, compare: list[str] | None = None) -> int:
+    """Open the first window (:func:`first_window`) and run the app until it closes."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()
     configure_threads()
-    settings = app_settings()
-    config = load_preset(preset) if preset else (last_config(settings) or load_preset(DEFAULT_PRESET))
-    window = MainWindow(config, data_dir=data_dir, settings=settings, start=start)
+    window = first_window(preset, data_dir, start, compare)
     window.show()
     return app.exec()
