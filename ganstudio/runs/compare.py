@@ -207,11 +207,10 @@ def notes(runs: list[RunData]) -> list[str]:
         names = SERIES[d.kind] if d.kind else ()
         if names and not any(len(d.series[n][0]) for n in names):
             out.append(f"{d.name}: no quality figures measured yet (insight every {d.run.config.run.insight_every:,} steps).")
-    out += [
-        f"{d.name}: {len(d.run.changes)} live change{'s' if len(d.run.changes) != 1 else ''}; its label names its starting config."
-        for d in runs
-        if d.run.changes
-    ]
+    for d in runs:
+        if d.run.changes:
+            count = len(d.run.changes)
+            out.append(f"{d.name}: {count} live change{'s' if count != 1 else ''}; its label names its starting config.")
     return out
 
 
