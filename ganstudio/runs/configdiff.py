@@ -25,7 +25,8 @@ def differing_keys(configs: list[RunConfig]) -> list[str]:
 
 def legend_keys(configs: list[RunConfig]) -> list[str]:
     """`differing_keys`, with each optimizer.g.X / optimizer.d.X pair that is equal within every
-    run (both networks' lr set together) named once, as optimizer.X."""
+    run (both networks' lr set together) named once, as optimizer.X; the keys that tell the runs
+    apart first, so that a label cut at MAX_KEYS still does."""
     found = differing_keys(configs)
     out: list[str] = []
     for key in found:
@@ -36,7 +37,21 @@ def legend_keys(configs: list[RunConfig]) -> list[str]:
                 key = f"optimizer.{name}"  # config.get reads G's for optimizer.X
         if key not in out:
             out.append(key)
-    return out
+    return _telling_apart_first(out, configs)
+
+
+def _telling_apart_first(found: list[str], configs: list[RunConfig]) -> list[str]:
+    """`found` reordered for short labels: first the keys that tell apart runs the keys before
+    them left alike (in `keys()` order), then the others; the keys of what a run does besides
+    training (run.*, view.*) last."""
+    ordered = sorted(found, key=lambda k: k.startswith(("run.", "view.")))
+    first: list[str] = []
+    for key in ordered:
+        before = {tuple(c.get(k) for k in first) for c in configs}
+        after = {tuple(c.get(k) for k in (*first, key)) for c in configs}
+        if len(after) > len(before):
+            first.append(key)
+    return first + [k for k in ordered if k not in first]
 
 
 def labels(names: list[str], configs: list[RunConfig]) -> list[str]:
