@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog
-from support import click, read_gif, shown
 from test_runs_cli import SMALL, ganstudio
 
 from ganstudio.cli import build_parser
@@ -25,6 +24,8 @@ from ganstudio.gui.compare_view import CompareWindow
 from ganstudio.runs.compare import Comparison, gif_frames
 from ganstudio.runs.configdiff import labels
 from ganstudio.runs.library import RunsError
+
+from support import click, read_gif, shown
 
 DIGITS = [*SMALL, "--set", "run.insight_every=20"]
 RUNS = {
