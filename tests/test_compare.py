@@ -18,9 +18,11 @@ from test_runs_cli import SMALL, ganstudio
 from ganstudio.cli import build_parser
 from ganstudio.config import RunConfig
 from ganstudio.export.compose import LABEL_STRIP
+from ganstudio.export.side_by_side import LINE, SideBySide, wrap
 from ganstudio.gui.app import configure_pyqtgraph, first_window
 from ganstudio.gui.compare_plots import COLORS
 from ganstudio.gui.compare_view import CompareWindow
+from ganstudio.render.font import text_size
 from ganstudio.runs.compare import Comparison, gif_frames
 from ganstudio.runs.configdiff import labels
 from ganstudio.runs.library import RunsError
@@ -273,3 +275,15 @@ def test_ganstudio_compare_opens_the_compare_view(qtbot, runs, monkeypatch):
     qtbot.addWidget(window)
     assert isinstance(window, CompareWindow)
     assert [d.folder for d in (r.run for r in window.comparison.runs)] == [runs["base"], runs["ring"]]
+
+
+def test_gif_labels_wrap_after_their_commas_to_the_grids_width():
+    assert wrap("optimizer.lr=0.001, training.loss=hinge", 240) == ["optimizer.lr=0.001, training.loss=hinge"]
+    assert wrap("optimizer.lr=0.001, training.loss=non_saturating, +2 more", 200) == [
+        "optimizer.lr=0.001,",
+        "training.loss=non_saturating,",
+        "+2 more",
+    ]
+    layout = SideBySide(["optimizer.lr=0.001, training.loss=non_saturating", "run-b"], (100, 150))
+    (y, x0, _, _), (_, x1, _, _) = layout.boxes
+    assert y == 3 * LINE and x1 >= x0 + text_size("training.loss=non_saturating")[0]  # two label lines and a caption
