@@ -5,11 +5,12 @@ widget offscreen for `ganstudio compare --png/--svg`."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ganstudio.gui.plot_export import export_plots
@@ -132,6 +133,7 @@ def render_plots(comparison: Comparison, paths: list[str | Path], size: tuple[in
 
     app = QApplication.instance() or QApplication(["ganstudio"])
     configure_pyqtgraph()
+    previous = qInstallMessageHandler(_quiet_offscreen)
     plots = ComparePlots(comparison)
     plots.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     plots.resize(*size)
@@ -142,3 +144,11 @@ def render_plots(comparison: Comparison, paths: list[str | Path], size: tuple[in
     finally:
         plots.close()
         plots.deleteLater()
+        qInstallMessageHandler(previous)
+
+
+def _quiet_offscreen(mode, context, message: str) -> None:
+    """Qt's messages on stderr, but for the offscreen platform's notice that it cannot size
+    windows (every headless picture would print it)."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)

@@ -98,11 +98,16 @@ def load_run(folder: Path) -> RunData:
     return data
 
 
+def check_count(n: int) -> None:
+    """RunsError unless MIN_RUNS <= n <= MAX_RUNS."""
+    if not MIN_RUNS <= n <= MAX_RUNS:
+        raise RunsError(f"compare takes {MIN_RUNS} to {MAX_RUNS} runs, got {n}")
+
+
 def resolve(names: list[str], runs: Path) -> list[Path]:
     """The run folders `names` name (folders or run names in the runs folder `runs`), refusing
     fewer than MIN_RUNS or more than MAX_RUNS (RunsError, before any lookup)."""
-    if not MIN_RUNS <= len(names) <= MAX_RUNS:
-        raise RunsError(f"compare takes {MIN_RUNS} to {MAX_RUNS} runs, got {len(names)}")
+    check_count(len(names))
     return [find_run(name, runs) for name in names]
 
 
@@ -112,8 +117,7 @@ class Comparison:
     scrub axis)."""
 
     def __init__(self, runs: list[RunData]) -> None:
-        if not MIN_RUNS <= len(runs) <= MAX_RUNS:
-            raise RunsError(f"compare takes {MIN_RUNS} to {MAX_RUNS} runs, got {len(runs)}")
+        check_count(len(runs))
         for data, label in zip(runs, labels([d.name for d in runs], [d.run.config for d in runs])):
             data.label = label
         self.runs = runs
@@ -122,8 +126,7 @@ class Comparison:
 
     @classmethod
     def load(cls, folders: list[Path]) -> Comparison:
-        if not MIN_RUNS <= len(folders) <= MAX_RUNS:
-            raise RunsError(f"compare takes {MIN_RUNS} to {MAX_RUNS} runs, got {len(folders)}")
+        check_count(len(folders))  # before reading any
         return cls([load_run(Path(f)) for f in folders])
 
     @property
