@@ -104,6 +104,7 @@ def test_one_step_axis_with_each_runs_frame_at_or_before_the_step(runs):
     assert list(comparison.steps) == list(range(5, 55, 5))  # the union
     at = comparison.frames_at(15)  # base's frame of step 10; ring has none yet
     assert [s for _, s in at] == [10, 15, None] and at[0][0] is base.frames[0] and at[2][0] is None
+    assert [s for _, s in comparison.frames_at(20)] == [20, 20, 20]  # a frame at the step itself is its own
     at = comparison.frames_at(50)  # past the ends of base (40) and ring (30): their last frames
     assert [s for _, s in at] == [40, 50, 20] and at[2][0] is ring.frames[-1]
     assert [d.last_step for d in comparison.runs] == [40, 50, 30]
