@@ -44,11 +44,17 @@ def save_checkpoint(session, path: str | Path) -> Path:
     return path
 
 
-class Checkpoint:
-    """A checkpoint read from disk: its config and arrays, checked for the right format."""
+HEADER = ("format", "data_dir", "config", "rng", "step", "elapsed")
 
-    def __init__(self, path: str | Path) -> None:
+
+class Checkpoint:
+    """A checkpoint read from disk: its config and arrays, checked for the right format.
+    sections: read only the arrays under these prefixes (e.g. ("history", "recorder")) beside
+    the header, not the weights; None reads everything."""
+
+    def __init__(self, path: str | Path, sections: tuple[str, ...] | None = None) -> None:
         self.path = Path(path)
+        wanted = None if sections is None else (*HEADER, *(f"{s}/" for s in sections))
         try:
             loaded = np.load(self.path, mmap_mode="r", allow_pickle=False)  # a .npy is mapped, not read
             if not isinstance(loaded, np.lib.npyio.NpzFile):
@@ -57,7 +63,7 @@ class Checkpoint:
                     "a checkpoint is the .npz file train writes"
                 )
             with loaded as npz:
-                self.arrays = {k: npz[k] for k in npz.files}
+                self.arrays = {k: npz[k] for k in npz.files if wanted is None or k.startswith(wanted)}
         except FileNotFoundError:
             raise CheckpointError(f"{self.path}: no such file") from None
         except OSError as exc:

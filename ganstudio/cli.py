@@ -1,4 +1,4 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config` and `runs` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config`, `runs` and `compare` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
@@ -52,6 +52,25 @@ def megabytes(text: str) -> float:
     return value
 
 
+def add_gif_options(parser: argparse.ArgumentParser) -> None:
+    """--fps, --gif-scale and --gif-max-mb: how a GIF is written (train --gif, compare --gif)."""
+    parser.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
+    parser.add_argument(
+        "--gif-scale",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="enlarge the GIF's pixels N times, nearest neighbour (default 2)",
+    )
+    parser.add_argument(
+        "--gif-max-mb",
+        type=megabytes,
+        default=10.0,
+        metavar="MB",
+        help="size limit of the GIF: fewer gray levels, then fewer frames, as needed (default 10; 0 = no limit, exact)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganstudio",
@@ -66,7 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the window keeps its runs (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs}")
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="RUN",
+        help="open the compare view of these runs (2 to 8: folders, or names in the runs folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs,compare}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
@@ -110,21 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (run.record_every)"
     )
-    train.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
-    train.add_argument(
-        "--gif-scale",
-        type=positive_int,
-        default=2,
-        metavar="N",
-        help="enlarge the GIF's pixels N times, nearest neighbour (default 2)",
-    )
-    train.add_argument(
-        "--gif-max-mb",
-        type=megabytes,
-        default=10.0,
-        metavar="MB",
-        help="size limit of the GIF: fewer gray levels, then fewer frames, as needed (default 10; 0 = no limit, exact)",
-    )
+    add_gif_options(train)
 
     sample = sub.add_parser("sample", help="draw samples from a checkpoint")
     sample.add_argument("checkpoint")
@@ -181,6 +192,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_config_parser(sub)
     add_runs_parser(sub)
+    compare = sub.add_parser(
+        "compare", help="compare 2 to 8 runs: what differs, what cannot be compared, a GIF of their grids, their plots"
+    )
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="a run folder, or a run's name in the runs folder")
+    compare.add_argument(
+        "--runs-dir",
+        dest="runs_dir",
+        metavar="DIR",
+        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
+    )
+    compare.add_argument("--gif", metavar="FILE", help="a GIF of the runs' sample grids side by side, step by step")
+    compare.add_argument("--png", metavar="FILE", help="the runs' curves overlaid, as a PNG image")
+    compare.add_argument("--svg", metavar="FILE", help="the runs' curves overlaid, as an SVG drawing")
+    add_gif_options(compare)
     return parser
 
 
@@ -200,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.runs.cli import run_runs
 
             return run_runs(args)
+        if args.command == "compare":
+            from ganstudio.runs.compare_cli import run_compare
+
+            return run_compare(args)
         if args.command == "config":
             from ganstudio.config_cli import run_config
 
@@ -214,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             return bench_main(args.configs, args.seconds, args.json, args.bench_data_dir)
         from ganstudio.gui.app import run_app
 
-        return run_app(preset=args.preset, data_dir=args.data_dir, start=args.start, runs_dir=args.app_runs_dir)
+        return run_app(
+            preset=args.preset, data_dir=args.data_dir, start=args.start, compare=args.compare, runs_dir=args.app_runs_dir
+        )
     except USER_ERRORS as exc:
         print(f"ganstudio: error: {exc}", file=sys.stderr)
         return 2

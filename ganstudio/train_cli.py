@@ -98,14 +98,17 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
     return session
 
 
+def check_gif_options(args) -> None:
+    """ConfigError for a --fps or --gif-scale that write_gif would refuse (train and compare)."""
+    if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
+        raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+
+
 def run_train(args) -> int:
     """`ganstudio train`: everything that can be refused is refused before any training (exit 2);
     SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
     with StopSignals() as signals:
-        if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
-            raise ConfigError(
-                f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})"
-            )
+        check_gif_options(args)
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
         runs = runs_folder(args.runs_dir)
         check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")

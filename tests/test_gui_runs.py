@@ -274,6 +274,10 @@ def test_compare_emits_the_selected_run_folders(qtbot, tmp_path, library):
         click(qtbot, panel.compare_button)
     assert emitted.args == [[folders[0], folders[2]]]  # run folders (Path), in table order
     assert all(isinstance(f, type(folders[0])) for f in emitted.args[0])
+    (view,) = window.compare_windows  # the window opens the compare view of those runs
+    assert view.isVisible() and [d.run.folder for d in view.comparison.runs] == [folders[0], folders[2]]
+    view.close()
+    qtbot.waitUntil(lambda: not window.compare_windows, timeout=2_000)
     window.close()
 
 

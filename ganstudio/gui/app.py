@@ -1,15 +1,19 @@
-"""`ganstudio` with no command: create the QApplication and open the main window."""
+"""`ganstudio` with no command: create the QApplication and open the main window (or, with
+--compare, the compare view)."""
 
 from __future__ import annotations
 
 import sys
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
+from ganstudio.gui.compare_view import CompareWindow
 from ganstudio.gui.main_window import MainWindow
 from ganstudio.gui.settings import app_settings, last_config
 from ganstudio.presets import load_preset
+from ganstudio.runs.compare import resolve
+from ganstudio.runs.library import runs_folder
 
 DEFAULT_PRESET = "recommended"
 
@@ -28,18 +32,40 @@ def configure_threads() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
-def run_app(preset: str | None = None, data_dir: str | None = None, start: bool = False, runs_dir: str | None = None) -> int:
-    """Open the window with `preset` (else the last config, else the recommended preset); its
-    runs are kept in `runs_dir` (else $GANSTUDIO_RUNS_DIR, else the user data folder)."""
+def first_window(
+    preset: str | None = None,
+    data_dir: str | None = None,
+    start: bool = False,
+    compare: list[str] | None = None,
+    runs_dir: str | None = None,
+    settings=None,
+) -> QWidget:
+    """The window the app opens: the compare view of the runs `compare` names (folders or names
+    in the runs folder), else the main window with `preset` (else the last config, else the
+    recommended preset), keeping its runs in `runs_dir` (else $GANSTUDIO_RUNS_DIR, else the user
+    data folder). RunsError for runs that cannot be compared."""
+    if compare:
+        return CompareWindow(resolve(compare, runs_folder(runs_dir)))
+    settings = settings or app_settings()
+    last = None if preset else last_config(settings)
+    config = last or load_preset(preset or DEFAULT_PRESET)
+    label = "custom" if last else preset or DEFAULT_PRESET
+    return MainWindow(config, data_dir=data_dir, settings=settings, start=start, preset=label, runs_dir=runs_dir)
+
+
+def run_app(
+    preset: str | None = None,
+    data_dir: str | None = None,
+    start: bool = False,
+    compare: list[str] | None = None,
+    runs_dir: str | None = None,
+) -> int:
+    """Open the first window (:func:`first_window`) and run the app until it closes."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()
     configure_threads()
-    settings = app_settings()
-    last = None if preset else last_config(settings)
-    config = last or load_preset(preset or DEFAULT_PRESET)
-    label = "custom" if last else preset or DEFAULT_PRESET
-    window = MainWindow(config, data_dir=data_dir, settings=settings, start=start, preset=label, runs_dir=runs_dir)
+    window = first_window(preset, data_dir, start, compare, runs_dir)
     window.show()
     return app.exec()

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 from ganstudio import commands as cmd
 from ganstudio.change_plan import plan
 from ganstudio.config import ConfigError, RunConfig, load_toml, to_toml
+from ganstudio.errors import USER_ERRORS
+from ganstudio.gui.compare_view import CompareWindow
 from ganstudio.gui.controls import ControlPanel
 from ganstudio.gui.export_menu import ExportMenu
 from ganstudio.gui.help_menu import HelpMenu
@@ -152,6 +154,8 @@ class MainWindow(QMainWindow):
         self.runs_panel.open_requested.connect(lambda folder: self.open_run(OpenCheckpoint(str(Path(folder) / CHECKPOINT))))
         self.runs_panel.rename_requested.connect(lambda folder, name: self.submit(RenameRun(folder, name)))
         self.runs_panel.star_requested.connect(lambda folder, starred: self.submit(StarRun(folder, starred)))
+        self.runs_panel.compare_requested.connect(self.open_compare)
+        self.compare_windows: list[CompareWindow] = []
         self.runs_dock = self._dock("Runs", "runs", self.runs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         worker.run_folder.connect(self.runs_panel.set_current)
         worker.runs_changed.connect(self.runs_panel.refresh)
@@ -280,6 +284,19 @@ class MainWindow(QMainWindow):
             what = f"a run on {command.config.data.dataset}" if isinstance(command, OpenRun) else command.path
             self.status.setText(f"opening {what}…")
         self.submit(command)
+
+    def open_compare(self, folders: list[Path]) -> None:
+        """Open a compare view of the run folders selected in the Runs panel (as saved on disk:
+        the current run as of its last save)."""
+        try:
+            view = CompareWindow(folders)
+        except USER_ERRORS as error:
+            self.show_error(str(error))
+            return
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.destroyed.connect(lambda: self.compare_windows.remove(view) if view in self.compare_windows else None)
+        self.compare_windows.append(view)
+        view.show()
 
     def use_synthetic_digits(self) -> None:
         """Open the run that could not be opened (else the current one) on synthetic-digits."""

@@ -149,6 +149,27 @@ def lr_axis(low: float, high: float) -> tuple[float, float, list[tuple[float, st
     return lo - margin, hi + margin, sorted(ticks)
 
 
+def scale_lr_axis(plot: pg.PlotItem, lrs: np.ndarray) -> None:
+    """Scale and label `plot`'s log lr axis to span `lrs` (any shape; only values > 0 count;
+    none: unchanged), with the ticks of :func:`lr_axis`."""
+    lrs = np.asarray(lrs, np.float64)
+    lrs = lrs[lrs > 0]
+    if lrs.size:
+        bottom, top, ticks = lr_axis(float(lrs.min()), float(lrs.max()))
+        plot.setYRange(bottom, top, padding=0)
+        plot.getAxis("left").setTicks([ticks, []])
+
+
+def smoothing_slider() -> QSlider:
+    """The smoothing control of the plots: the EMA weight of SMOOTHED curves in hundredths (0..99)."""
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, 99)
+    slider.setValue(90)
+    slider.setMaximumWidth(160)
+    slider.setToolTip("Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth).")
+    return slider
+
+
 class PlotsPanel(QWidget):
     """Six stacked plots sharing the step axis: the four of PLOTS (losses, D output, learning
     rates, gradient norms) and the two insight rows of INSIGHT_PLOTS (coverage, quality)."""
@@ -159,13 +180,7 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Smoothing"))
-        self.smoothing = QSlider(Qt.Orientation.Horizontal)
-        self.smoothing.setRange(0, 99)
-        self.smoothing.setValue(90)
-        self.smoothing.setMaximumWidth(160)
-        self.smoothing.setToolTip(
-            "Exponential moving-average smoothing of the loss and D-output curves (0 = raw, 0.99 = very smooth)."
-        )
+        self.smoothing = smoothing_slider()
         self.log_y = QCheckBox("log loss")
         self.log_y.setToolTip("Logarithmic loss axis (for positive losses).")
         self.readout = QLabel("")
@@ -280,12 +295,7 @@ class PlotsPanel(QWidget):
         """Scale and label the log lr axis to span `lrs` (any shape; only values > 0 count). A
         constant lr sits mid-plot, not on an edge. pyqtgraph's own log ticks, before any lr
         was shown, labelled every minor tick of one decade on top of each other."""
-        lrs = np.asarray(lrs, np.float64)
-        lrs = lrs[lrs > 0]
-        if lrs.size:
-            bottom, top, ticks = lr_axis(float(lrs.min()), float(lrs.max()))
-            self.plots["lr"].setYRange(bottom, top, padding=0)
-            self.plots["lr"].getAxis("left").setTicks([ticks, []])
+        scale_lr_axis(self.plots["lr"], lrs)
 
     def settle_ranges(self) -> None:
         """Let the auto-ranges follow new data now rather than while painting. pyqtgraph settles

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from ganstudio.config import keys
+from ganstudio.runs.configdiff import differing_keys, value_text
 from ganstudio.runs.library import (
     Run,
     RunsError,
@@ -132,17 +133,11 @@ def _show(run: Run, summary: dict[str, Any]) -> None:
         print("  " + change.toml().replace("[[changes]]\n", "").replace("\n", "  ").strip())
     print("starting config:")
     for key in keys():
-        print(f"  {key} = {_text(run.config.get(key))}")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]" if value else "all"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        print(f"  {key} = {value_text(run.config.get(key))}")
 
 
 def _diff(a: Run, b: Run) -> None:
-    rows = [(k, _text(a.config.get(k)), _text(b.config.get(k))) for k in keys() if a.config.get(k) != b.config.get(k)]
+    rows = [(k, value_text(a.config.get(k)), value_text(b.config.get(k))) for k in differing_keys([a.config, b.config])]
     if not rows:
         print(f"{a.name} and {b.name} start from the same config")
     else:
