@@ -1,4 +1,4 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config` and `runs` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config`, `runs` and `sweep` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
@@ -17,6 +17,7 @@ from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.errors import USER_ERRORS
 from ganstudio.runs.cli import add_parser as add_runs_parser
 from ganstudio.stop_signals import Interrupted, exit_status
+from ganstudio.sweep.cli import add_parser as add_sweep_parser
 
 
 def positive_int(text: str) -> int:
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", help="open the window with this preset loaded")
     parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
     parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs,sweep}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_config_parser(sub)
     add_runs_parser(sub)
+    add_sweep_parser(sub, positive_int, positive_float)
     return parser
 
 
@@ -194,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.runs.cli import run_runs
 
             return run_runs(args)
+        if args.command == "sweep":
+            from ganstudio.sweep.cli import run_sweep
+
+            return run_sweep(args)
         if args.command == "config":
             from ganstudio.config_cli import run_config
 
