@@ -154,15 +154,14 @@ def run_sweep(args) -> int:
     sweep = Progress(manifest, figure, runs, line)
     if tasks:
         print(f"sweep {name}: {len(tasks)} of {len(manifest.entries)} runs to train into {runs}", file=sys.stderr)
-    if args.ray:
-        stopped = _on_ray(args, tasks, manifest, figure, runs, sweep)
+    stopped = None
+    if args.ray and tasks:
+        _on_ray(args, tasks, manifest, figure, sweep)
     elif tasks:
         from ganstudio.sweep.pool import run_pool
 
         workers = args.workers or min(cores(), len(tasks))
         stopped = run_pool(tasks, workers, on_start=sweep.started, on_done=sweep.done, on_status=sweep.status)
-    else:
-        stopped = None
     line.done()
     return _finish(manifest, figure, runs, stopped, sweep.failed)
 
@@ -189,11 +188,15 @@ class Progress:
         self.manifest, self.figure, self.runs, self.line = manifest, figure, runs, line
         self.start = time.monotonic()
         self.started_at: dict[int, float] = {}
+        self.running: dict[int, int] = {}  # {index: step} of the runs training, as last reported
         self.ended = 0
         self.failed = 0
 
     def started(self, task: Task) -> None:
         self.started_at[task.index] = time.monotonic()
+        summary = _summary(Path(task.folder))
+        if summary.get("last_step"):
+            self.line.message(f"{Path(task.folder).name} resumes from its checkpoint at step {summary['last_step']}")
 
     def done(self, task: Task, outcome: Outcome) -> None:
         entry = self.manifest.entries[task.index]
@@ -202,6 +205,8 @@ class Progress:
         self.ended += 1
         self.failed += outcome.status == "failed"
         self.line.message(self._ended_line(entry, outcome, time.monotonic() - self.started_at.get(task.index, self.start)))
+        self.running.pop(task.index, None)
+        self.status(self.running, False)
 
     def _ended_line(self, entry: Entry, outcome: Outcome, seconds: float) -> str:
         what = {"stopped": "stopped (resumable)"}.get(outcome.status, outcome.status)
@@ -212,6 +217,7 @@ class Progress:
         return f"{entry.folder} {what} at step {outcome.step}  {shown}  {values}  ({seconds:.0f} s)"
 
     def status(self, running: dict[int, int], stopping: bool) -> None:
+        self.running = dict(running)
         total = len(self.manifest.entries) - sum(e.status in DONE for e in self.manifest.entries) + self.ended
         parts = [f"{self.manifest.entries[i].folder} step {step}" for i, step in sorted(running.items())]
         state = "stopping: the runs save and stop" if stopping else f"{self.ended}/{total} done"
@@ -233,13 +239,22 @@ def _reached(summary: dict[str, Any], length: dict[str, Any]) -> bool:
     return (summary.get("wall_time_s") or 0.0) >= length["seconds"] - 1e-3
 
 
-def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, runs: Path, sweep: Progress) -> int | None:
+def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: Progress) -> None:
     from ganstudio.sweep.ray_tune import run_ray
 
-    if not tasks:
-        return None
     length = manifest.length
-    outcomes = run_ray(
+
+    def done(task: Task, outcome: Outcome) -> None:
+        """A trial's end: finished if its run folder reached the sweep's length, else stopped by ASHA."""
+        if outcome.status != "failed":
+            summary = _summary(Path(task.folder))
+            status = "finished" if _reached(summary, length) else "early-stopped" if args.early_stop else "stopped"
+            outcome = Outcome(task.index, status, summary.get("last_step") or 0)
+        sweep.done(task, outcome)
+
+    for task in tasks:
+        sweep.started(task)
+    run_ray(
         tasks,
         args.ray,
         figure,
@@ -248,15 +263,9 @@ def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, runs: P
         local_cpus=args.workers or cores(),
         max_t=length.get("steps") or length["seconds"],
         time_attr="step" if "steps" in length else "time_total_s",
+        on_done=done,
+        on_status=sweep.status,
     )
-    for task in tasks:
-        outcome = outcomes.get(task.index, Outcome(task.index, "stopped", 0))
-        summary = _summary(Path(task.folder))
-        if outcome.status != "failed":
-            status = "finished" if _reached(summary, length) else "early-stopped" if args.early_stop else "stopped"
-            outcome = Outcome(task.index, status, summary.get("last_step") or 0)
-        sweep.done(task, outcome)
-    return None
 
 
 def _finish(manifest: Manifest, figure: Figure, runs: Path, stopped: int | None, failed: int) -> int:

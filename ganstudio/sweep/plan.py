@@ -55,18 +55,25 @@ class Planned:
         return " ".join(f"{key}={value}" for key, value in self.values.items())
 
 
+def _assignment(option: str, text: str, example: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise ConfigError(f"{option} {text}: expected key=value, e.g. {example}")
+    return parse_assignment(text)
+
+
 def parse_grid(text: str) -> tuple[str, list[str]]:
     """`KEY=V1,V2,...` -> (key, [values]); ConfigError for a malformed option."""
-    key, values = parse_assignment(text)
+    key, values = _assignment("--grid", text, "optimizer.lr=1e-4,2e-4")
     items = [v.strip() for v in values.split(",")]
-    if not values or any(not v for v in items):
+    if any(not v for v in items):
         raise ConfigError(f"--grid {text}: expected KEY=V1,V2,... e.g. optimizer.lr=1e-4,2e-4")
     return key, items
 
 
 def parse_range(text: str) -> Range:
     """`KEY=LOW:HIGH[:lin|log]` -> Range; ConfigError for a malformed option."""
-    key, spec = parse_assignment(text)
+    key, spec = _assignment("--range", text, "optimizer.lr=1e-5:1e-3:log")
     parts = spec.split(":")
     try:
         if len(parts) not in (2, 3):

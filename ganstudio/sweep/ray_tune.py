@@ -14,8 +14,11 @@ at a quarter of the run, halving at each rung): configs that fall behind are sto
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ganstudio.config import ConfigError
@@ -71,11 +74,14 @@ def run_ray(
     local_cpus: int,
     max_t: float,
     time_attr: str,
-) -> dict[int, Outcome]:
+    on_done: Callable[[Task, Outcome], None],
+    on_status: Callable[[dict[int, int], bool], None],
+) -> None:
     """Train `tasks` as Tune trials on the cluster at `address` ("auto": the one this machine is
-    part of; "local": a Ray instance started here with `local_cpus` CPUs). Returns each task's
-    outcome as Tune saw it: "failed" with Tune's error, else "ended" (the caller reads the run
-    folder to tell finished from early-stopped)."""
+    part of; "local": a Ray instance started here with `local_cpus` CPUs). Calls
+    `on_done(task, outcome)` as each trial ends (status "ended", or "failed" with Tune's error:
+    the caller reads the run folder to tell finished from early-stopped) and
+    `on_status({index: step} of the running trials, False)` as they report."""
     import ray
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
@@ -89,22 +95,41 @@ def run_ray(
         if early_stop:
             top = max(1, math.ceil(max_t))
             scheduler = ASHAScheduler(time_attr=time_attr, max_t=top, grace_period=max(1, top // 4), reduction_factor=2)
-        trainable = tune.with_resources(
-            tune.with_parameters(_trial, tasks={t.index: t for t in tasks}, figure=figure), {"cpu": 1}
-        )
+        by_index = {t.index: t for t in tasks}
+        trainable = tune.with_resources(tune.with_parameters(_trial, tasks=by_index, figure=figure), {"cpu": 1})
         tuner = tune.Tuner(
             trainable,
-            param_space={"index": tune.grid_search([t.index for t in tasks])},
+            param_space={"index": tune.grid_search(list(by_index))},
             tune_config=tune.TuneConfig(metric=figure.metric, mode=figure.mode, scheduler=scheduler),
-            run_config=tune.RunConfig(name="tune", storage_path=str(storage), verbose=1),
+            run_config=tune.RunConfig(
+                name="tune", storage_path=str(storage), verbose=0, callbacks=[_callback(tune, by_index, on_done, on_status)]
+            ),
         )
-        results = tuner.fit()
-        outcomes = {}
-        for result in results:
-            index = result.config["index"]
-            step = int((result.metrics or {}).get("step", 0))
-            status, message = ("failed", str(result.error).strip().splitlines()[-1]) if result.error else ("ended", "")
-            outcomes[index] = Outcome(index, status, step, message)
-        return outcomes
+        with contextlib.redirect_stdout(sys.stderr):  # Tune's own report; stdout keeps the sweep's table
+            tuner.fit()
     finally:
         ray.shutdown()
+
+
+def _callback(tune, tasks: dict[int, Task], on_done, on_status):
+    """A Tune callback that hands each trial's end and progress to the sweep's reporting."""
+    running: dict[int, int] = {}
+
+    class Reporter(tune.Callback):
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            running[trial.config["index"]] = int(result.get("step", 0))
+            on_status(dict(running), False)
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            self._ended(trial, "ended", "")
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            error = trial.get_error()
+            self._ended(trial, "failed", str(error).strip().splitlines()[-1] if error else "the trial failed")
+
+        def _ended(self, trial, status: str, message: str) -> None:
+            index = trial.config["index"]
+            step = running.pop(index, 0)
+            on_done(tasks[index], Outcome(index, status, step, message))
+
+    return Reporter()

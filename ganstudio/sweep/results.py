@@ -4,7 +4,8 @@ The quality figure of a run is read from its summary.json (the latest insight me
 taken every run.insight_every steps): FID for digit datasets (lower is better); for the 2D toys
 modes covered, then the high-quality share (higher is better), folded into one number for Ray
 Tune as ``quality = modes_covered + high_quality_share`` (the share is at most 1, so modes
-decide first). A run without the figure (not measured yet, failed) ranks last.
+decide first). Finished runs rank first; a run without the figure (not measured yet, failed)
+ranks last among its kind.
 """
 
 from __future__ import annotations
@@ -64,9 +65,11 @@ class Row:
 
 
 def ranked(manifest: Manifest, summaries: dict[str, dict[str, Any]], figure: Figure) -> list[Row]:
-    """The sweep's runs, best first (`summaries`: {run folder name: its summary.json})."""
+    """The sweep's runs, best first (`summaries`: {run folder name: its summary.json}): the
+    finished runs by their figure, then the others (early-stopped, unfinished...) by theirs,
+    which were measured earlier in training."""
     rows = [Row(e, summaries.get(e.folder, {}), figure.of(summaries.get(e.folder, {}))) for e in manifest.entries]
-    return sorted(rows, key=lambda r: figure.sort_key(r.value))
+    return sorted(rows, key=lambda r: (r.entry.status != "finished", figure.sort_key(r.value)))
 
 
 def columns(manifest: Manifest, figure: Figure) -> list[str]:
