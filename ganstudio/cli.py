@@ -16,6 +16,7 @@ from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.errors import USER_ERRORS
 from ganstudio.runs.cli import add_parser as add_runs_parser
+from ganstudio.runs.cli import add_runs_dir
 from ganstudio.stop_signals import Interrupted, exit_status
 from ganstudio.sweep.cli import add_parser as add_sweep_parser
 
@@ -84,12 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
-    train.add_argument(
-        "--runs-dir",
-        dest="runs_dir",
-        metavar="DIR",
-        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
-    )
+    add_runs_dir(train)
     train.add_argument(
         "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
     )

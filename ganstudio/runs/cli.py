@@ -16,15 +16,20 @@ from ganstudio.config import keys
 from ganstudio.runs.library import RUN_TOML, Run, RunsError, find_run, list_runs, read_run, read_summary, runs_folder, set_starred
 
 
-def add_parser(sub) -> None:
-    """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
-    parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
+def add_runs_dir(parser) -> None:
+    """The --runs-dir option (train, runs, sweep)."""
     parser.add_argument(
         "--runs-dir",
         dest="runs_dir",
         metavar="DIR",
         help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
     )
+
+
+def add_parser(sub) -> None:
+    """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
+    add_runs_dir(parser)
     verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,star,rm}", required=True)
     listing = verbs.add_parser(
         "list", help="a table of the runs: name, preset, created, steps, FID or modes, classes covered, star"

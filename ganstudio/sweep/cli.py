@@ -20,6 +20,7 @@ from ganstudio.data import load_dataset
 from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine, download_progress
 from ganstudio.run_folder import check_writable
+from ganstudio.runs.cli import add_runs_dir
 from ganstudio.runs.library import RunsError, read_summary, runs_folder
 from ganstudio.stop_signals import exit_status, signal_name
 from ganstudio.sweep import manifest as sweeps
@@ -73,12 +74,7 @@ def add_parser(sub, positive_int, positive_float) -> None:
     parser.add_argument(
         "--name", help="the sweep's name (default: the preset and a hash of the plan); rerun with it to resume the sweep"
     )
-    parser.add_argument(
-        "--runs-dir",
-        dest="runs_dir",
-        metavar="DIR",
-        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
-    )
+    add_runs_dir(parser)
     parser.add_argument(
         "--data-dir", dest="sweep_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
     )
@@ -138,14 +134,17 @@ def run_sweep(args) -> int:
         raise ConfigError("--early-stop: it uses Ray Tune's ASHA scheduler; give --ray too (e.g. --ray local)")
     base, label = _base(args)
     plan = _plan(args, base)
+    figure = figure_for(plan[0].config)
+    if any(figure_for(p.config) != figure for p in plan):
+        raise ConfigError("a sweep ranks its runs by one figure: do not mix 2D toy datasets (modes) with image datasets (FID)")
     length: dict[str, Any] = {"seconds": args.seconds} if args.seconds is not None else {"steps": args.steps or DEFAULT_STEPS}
     runs = runs_folder(args.runs_dir).resolve()
     check_writable(runs, None, option="runs folder")
     name = sweeps.check_name(args.name) if args.name else sweeps.default_name(label, plan, length)
+    manifest = sweeps.prepare(Manifest.plan(runs, name, label, plan, length))
     line = ProgressLine()
     _load_data(plan, args.sweep_data_dir, line)
-    manifest = sweeps.prepare(Manifest.plan(runs, name, label, plan, length))
-    figure = figure_for(plan[0].config)
+    manifest.save()
     for entry in manifest.entries:
         if entry.status in DONE:
             line.message(f"skip {entry.folder}: {entry.status} in an earlier run of this sweep")
@@ -252,8 +251,6 @@ def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: 
             outcome = Outcome(task.index, status, summary.get("last_step") or 0)
         sweep.done(task, outcome)
 
-    for task in tasks:
-        sweep.started(task)
     run_ray(
         tasks,
         args.ray,
@@ -263,6 +260,7 @@ def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: 
         local_cpus=args.workers or cores(),
         max_t=length.get("steps") or length["seconds"],
         time_attr="step" if "steps" in length else "time_total_s",
+        on_start=sweep.started,
         on_done=done,
         on_status=sweep.status,
     )

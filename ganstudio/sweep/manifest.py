@@ -119,15 +119,15 @@ def load(folder: Path) -> Manifest | None:
 
 
 def prepare(planned: Manifest) -> Manifest:
-    """The sweep to run: `planned` when it is new (its manifest is written now), else the one on
-    disk with its runs' statuses (ConfigError when its plan differs from `planned`)."""
+    """The sweep to run: `planned` when it is new, else the one on disk with its runs' statuses
+    (ConfigError when its plan differs from `planned`, or a new sweep's run folder names are
+    taken). Nothing is written: the caller saves the manifest once everything else is checked."""
     existing = load(planned.folder)
     if existing is None:
         runs = planned.folder.parent.parent
         taken = [e.folder for e in planned.entries if (runs / e.folder).exists()]
         if taken:
             raise ConfigError(f"sweep {planned.name}: the runs folder {runs} already holds {taken[0]}; give another --name")
-        planned.save()
         return planned
     if not existing.same_plan(planned):
         raise ConfigError(

@@ -74,13 +74,14 @@ def run_ray(
     local_cpus: int,
     max_t: float,
     time_attr: str,
+    on_start: Callable[[Task], None],
     on_done: Callable[[Task, Outcome], None],
     on_status: Callable[[dict[int, int], bool], None],
 ) -> None:
     """Train `tasks` as Tune trials on the cluster at `address` ("auto": the one this machine is
-    part of; "local": a Ray instance started here with `local_cpus` CPUs). Calls
-    `on_done(task, outcome)` as each trial ends (status "ended", or "failed" with Tune's error:
-    the caller reads the run folder to tell finished from early-stopped) and
+    part of; "local": a Ray instance started here with `local_cpus` CPUs). Calls `on_start(task)`
+    as each trial starts, `on_done(task, outcome)` as each ends (status "ended", or "failed" with
+    Tune's error: the caller reads the run folder to tell finished from early-stopped) and
     `on_status({index: step} of the running trials, False)` as they report."""
     import ray
     from ray import tune
@@ -102,7 +103,10 @@ def run_ray(
             param_space={"index": tune.grid_search(list(by_index))},
             tune_config=tune.TuneConfig(metric=figure.metric, mode=figure.mode, scheduler=scheduler),
             run_config=tune.RunConfig(
-                name="tune", storage_path=str(storage), verbose=0, callbacks=[_callback(tune, by_index, on_done, on_status)]
+                name="tune",
+                storage_path=str(storage),
+                verbose=0,
+                callbacks=[_callback(tune, by_index, on_start, on_done, on_status)],
             ),
         )
         with contextlib.redirect_stdout(sys.stderr):  # Tune's own report; stdout keeps the sweep's table
@@ -111,11 +115,16 @@ def run_ray(
         ray.shutdown()
 
 
-def _callback(tune, tasks: dict[int, Task], on_done, on_status):
-    """A Tune callback that hands each trial's end and progress to the sweep's reporting."""
+def _callback(tune, tasks: dict[int, Task], on_start, on_done, on_status):
+    """A Tune callback that hands each trial's start, progress and end to the sweep's reporting."""
     running: dict[int, int] = {}
 
     class Reporter(tune.Callback):
+        def on_trial_start(self, iteration, trials, trial, **info):
+            running[trial.config["index"]] = 0
+            on_start(tasks[trial.config["index"]])
+            on_status(dict(running), False)
+
         def on_trial_result(self, iteration, trials, trial, result, **info):
             running[trial.config["index"]] = int(result.get("step", 0))
             on_status(dict(running), False)
