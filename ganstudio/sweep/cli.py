@@ -150,7 +150,7 @@ def run_sweep(args) -> int:
             line.message(f"skip {entry.folder}: {entry.status} in an earlier run of this sweep")
     todo = [i for i, e in enumerate(manifest.entries) if e.status not in DONE]
     tasks = [_task(manifest, i, runs, args.sweep_data_dir) for i in todo]
-    sweep = Progress(manifest, figure, runs, line)
+    sweep = Progress(manifest, figure, runs, line, len(tasks))
     if tasks:
         print(f"sweep {name}: {len(tasks)} of {len(manifest.entries)} runs to train into {runs}", file=sys.stderr)
     stopped = None
@@ -183,8 +183,9 @@ class Progress:
     """The sweep's reporting and bookkeeping: a line per run that ends, the live status line,
     and each run's status in the manifest."""
 
-    def __init__(self, manifest: Manifest, figure: Figure, runs: Path, line: ProgressLine) -> None:
+    def __init__(self, manifest: Manifest, figure: Figure, runs: Path, line: ProgressLine, total: int) -> None:
         self.manifest, self.figure, self.runs, self.line = manifest, figure, runs, line
+        self.total = total  # the runs this invocation trains
         self.start = time.monotonic()
         self.started_at: dict[int, float] = {}
         self.running: dict[int, int] = {}  # {index: step} of the runs training, as last reported
@@ -217,9 +218,8 @@ class Progress:
 
     def status(self, running: dict[int, int], stopping: bool) -> None:
         self.running = dict(running)
-        total = len(self.manifest.entries) - sum(e.status in DONE for e in self.manifest.entries) + self.ended
         parts = [f"{self.manifest.entries[i].folder} step {step}" for i, step in sorted(running.items())]
-        state = "stopping: the runs save and stop" if stopping else f"{self.ended}/{total} done"
+        state = "stopping: the runs save and stop" if stopping else f"{self.ended}/{self.total} done"
         elapsed = time.monotonic() - self.start
         self.line.show(f"sweep {self.manifest.name}: {state}  {' · '.join(parts)}  {elapsed:.0f} s")
 
