@@ -1,4 +1,4 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config`, `runs` and `compare` headless.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `bench`, `config`, `runs`, `compare` and `sweep` headless.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
@@ -16,7 +16,9 @@ from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.config_cli import add_parser as add_config_parser
 from ganstudio.errors import USER_ERRORS
 from ganstudio.runs.cli import add_parser as add_runs_parser
+from ganstudio.runs.cli import add_runs_dir
 from ganstudio.stop_signals import Interrupted, exit_status
+from ganstudio.sweep.cli import add_parser as add_sweep_parser
 
 
 def positive_int(text: str) -> int:
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RUN",
         help="open the compare view of these runs (2 to 8: folders, or names in the runs folder)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs,compare}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,bench,config,runs,compare,sweep}")
 
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
@@ -114,12 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
     train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
-    train.add_argument(
-        "--runs-dir",
-        dest="runs_dir",
-        metavar="DIR",
-        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
-    )
+    add_runs_dir(train)
     train.add_argument(
         "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
     )
@@ -196,16 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="compare 2 to 8 runs: what differs, what cannot be compared, a GIF of their grids, their plots"
     )
     compare.add_argument("runs", nargs="+", metavar="RUN", help="a run folder, or a run's name in the runs folder")
-    compare.add_argument(
-        "--runs-dir",
-        dest="runs_dir",
-        metavar="DIR",
-        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
-    )
+    add_runs_dir(compare)
     compare.add_argument("--gif", metavar="FILE", help="a GIF of the runs' sample grids side by side, step by step")
     compare.add_argument("--png", metavar="FILE", help="the runs' curves overlaid, as a PNG image")
     compare.add_argument("--svg", metavar="FILE", help="the runs' curves overlaid, as an SVG drawing")
     add_gif_options(compare)
+    add_sweep_parser(sub, positive_int, positive_float)
     return parser
 
 
@@ -229,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             from ganstudio.runs.compare_cli import run_compare
 
             return run_compare(args)
+        if args.command == "sweep":
+            from ganstudio.sweep.cli import run_sweep
+
+            return run_sweep(args)
         if args.command == "config":
             from ganstudio.config_cli import run_config
 

@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from ganstudio import commands as cmd
 from ganstudio.change_plan import plan
-from ganstudio.checkpoint import load_session, save_checkpoint
+from ganstudio.checkpoint import load_session
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
-from ganstudio.export import write_csv, write_gif, write_png
 from ganstudio.export.gif import MAX_FPS
+from ganstudio.headless import HeadlessRun, write_outputs
 from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine, download_progress
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
 from ganstudio.runs.changelog import replay
 from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
 from ganstudio.session import Session
-from ganstudio.snapshot import render_samples
 from ganstudio.stop_signals import StopSignals, exit_status, signal_name
-from ganstudio.thread_policy import ThreadPolicy
 
 DEFAULT_STEPS = 1000
-SAVE_EVERY = 60.0  # seconds between the run folder's updates while training (a crash loses at most this)
 
 
 def _config_from_args(args) -> RunConfig:
@@ -130,13 +126,11 @@ def run_train(args) -> int:
         else:
             run = Run.new(out, "resumed" if args.resume else _label(args), session.config, start_step=session.step_count)
         signals.defer()
-        threads = ThreadPolicy()
-        threads.start(lambda: session.gan.twin_step(session.batches.batch_size))
-        step = _stepper(session, line, signals, threads, lambda: write_outputs(session, out, None, run=run))
+        headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
         if args.replay:
-            replay(session, origin.changes, args.steps or origin.last_step, step, source=str(args.replay))
+            replay(session, origin.changes, args.steps or origin.last_step, headless.step, source=str(args.replay))
         else:
-            _train(session, signals, args, step)
+            headless.train(steps=None if args.seconds is not None else args.steps or DEFAULT_STEPS, seconds=args.seconds)
         line.done()
         if signals.signum is not None:
             name = signal_name(signals.signum)
@@ -157,68 +151,3 @@ def run_train(args) -> int:
     if diverged:
         return 1
     return 0 if signals.signum is None else exit_status(signals.signum)
-
-
-def _train(session: Session, signals: StopSignals, args, step) -> None:
-    """Step (`step`, a :func:`_stepper`) until the session pauses (stop condition, divergence) or
-    a stop signal arrived; the signal is checked only between whole steps, so the session always
-    holds a state the run had."""
-    if args.seconds is not None:
-        session.apply(cmd.SetStopCondition(cmd.StopCondition(after_seconds=args.seconds)))
-    else:
-        session.apply(cmd.SetStopCondition(cmd.StopCondition(at_step=args.steps or DEFAULT_STEPS)))
-    if args.steps is not None and session.step_count >= args.steps:
-        print(f"already at step {session.step_count} (>= --steps {args.steps}); nothing to train", file=sys.stderr)
-    else:
-        session.apply(cmd.Resume())
-    while not session.paused and signals.signum is None:
-        step()
-
-
-def _stepper(session: Session, line: ProgressLine, signals: StopSignals, threads: ThreadPolicy, save):
-    """One training step with its reporting: the progress line, new warnings, and `save()` of
-    the run folder every SAVE_EVERY seconds. Returns False once a stop signal arrived."""
-    reported = {(w.kind, w.since) for w in session.insight.warnings}
-    last_save = time.monotonic()
-
-    def step() -> bool:
-        nonlocal last_save
-        session.step()
-        threads.update()
-        for warning in session.insight.warnings:
-            if (warning.kind, warning.since) not in reported:
-                reported.add((warning.kind, warning.since))
-                line.message(f"ganstudio: {warning.line()}")
-        latest = session.history.latest()
-        if latest:
-            line.show(
-                f"step {session.step_count:>8}  epoch {session.epoch:>4}  {latest['steps_per_s']:7.0f} steps/s  "
-                f"D loss {latest['d_loss']:.3f}  G loss {latest['g_loss']:.3f}  "
-                f"D(x) {latest['d_real']:.2f}  D(G(z)) {latest['d_fake']:.2f}  "
-                f"{threads.choice.text()}"
-            )
-        if time.monotonic() - last_save >= SAVE_EVERY:
-            save()
-            last_save = time.monotonic()
-        return signals.signum is None
-
-    return step
-
-
-def write_outputs(
-    session: Session, out: Path, gif: str | None, *, run: Run, fps: float = 10.0, scale: int = 2, max_mb: float | None = None
-) -> list[tuple[str, Path | str]]:
-    """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
-    frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
-    its entry says what the size limit took: gray levels, frames kept)."""
-    written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
-    written.append(("history", write_csv(out / "history.csv", session.history.columns())))
-    written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
-    written += zip(("run", "summary"), run.save(session))
-    if gif:
-        steps, frames = session.recorder.snapshot()
-        if not frames:
-            raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
-        result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
-        written.append(("gif", f"{result.path}, {result.describe()}"))
-    return written

@@ -13,9 +13,9 @@ from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint
 from ganstudio.config import RunConfig
 from ganstudio.gui.runs_panel import NAME, STAR, STEPS
+from ganstudio.headless import write_outputs
 from ganstudio.runs.library import Run, new_run_folder, read_run, read_summary
 from ganstudio.session import Session
-from ganstudio.train_cli import write_outputs
 
 from support import SMALL_RUN, click, open_window
 

@@ -7,7 +7,23 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ganstudio"
-HEADLESS = ("engine", "data", "render", "export", "insight", "session", "checkpoint", "train_cli", "sample_cli", "bench", "cli")
+HEADLESS = (
+    "engine",
+    "data",
+    "render",
+    "export",
+    "insight",
+    "session",
+    "checkpoint",
+    "headless",
+    "train_cli",
+    "sample_cli",
+    "bench",
+    "cli",
+    "sweep.cli",
+    "sweep.pool",
+    "sweep.ray_tune",
+)
 
 
 def project_imports(path: Path) -> set[str]:

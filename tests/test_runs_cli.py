@@ -224,7 +224,7 @@ def test_a_replay_with_a_wrong_line_is_refused_before_any_training(tmp_path):
 def test_the_run_folder_is_rewritten_while_training(tmp_path, monkeypatch):
     """Every SAVE_EVERY seconds of training the checkpoint, run.toml and summary.json are
     written again, so a crash loses at most that much (here SAVE_EVERY = 0: after every step)."""
-    from ganstudio import cli, train_cli
+    from ganstudio import cli, headless
     from ganstudio.runs.library import Run
 
     saved = []
@@ -236,7 +236,7 @@ def test_the_run_folder_is_rewritten_while_training(tmp_path, monkeypatch):
         saved.append((session.step_count, Checkpoint(run.folder / "checkpoint.npz").step, last_step))
         return save(run, session)
 
-    monkeypatch.setattr(train_cli, "SAVE_EVERY", 0.0)
+    monkeypatch.setattr(headless, "SAVE_EVERY", 0.0)
     monkeypatch.setattr(Run, "save", spy)
     assert cli.main(["train", *SMALL, "--steps", "4", "--out", str(tmp_path / "run")]) == 0
     # each save finds the checkpoint of its own step and the run.toml of the save before it

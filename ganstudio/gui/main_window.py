@@ -38,12 +38,12 @@ from ganstudio.gui.samples import SampleView
 from ganstudio.gui.settings import LAST_CONFIG, app_settings
 from ganstudio.gui.timeline import Timeline
 from ganstudio.gui.worker import OpenCheckpoint, OpenRun, RenameRun, SaveCheckpoint, SetDataDir, StarRun, WorkerHost
+from ganstudio.headless import SAVE_EVERY
 from ganstudio.presets import load_preset, preset_names
 from ganstudio.run_folder import CHECKPOINT
 from ganstudio.runs.library import runs_folder
 from ganstudio.snapshot import Snapshot
 from ganstudio.thread_policy import Choice
-from ganstudio.train_cli import SAVE_EVERY
 
 BANNER_SECONDS = 10.0
 # Curves and axes refresh at most 5 times a second, and less often when painting is slow: the

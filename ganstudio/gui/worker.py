@@ -28,11 +28,11 @@ from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.errors import USER_ERRORS
+from ganstudio.headless import SAVE_EVERY
 from ganstudio.runs.keeper import RunKeeper
 from ganstudio.runs.library import RUN_TOML, RunsError, read_run, rename_run, runs_folder, set_starred
 from ganstudio.session import Session
 from ganstudio.thread_policy import ThreadPolicy
-from ganstudio.train_cli import SAVE_EVERY
 
 # At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
 # plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly

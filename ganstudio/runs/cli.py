@@ -27,20 +27,26 @@ from ganstudio.runs.library import (
 )
 
 
-def add_parser(sub) -> None:
-    """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
-    parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
+def add_runs_dir(parser) -> None:
+    """The --runs-dir option (train, runs, compare, sweep)."""
     parser.add_argument(
         "--runs-dir",
         dest="runs_dir",
         metavar="DIR",
         help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
     )
+
+
+def add_parser(sub) -> None:
+    """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
+    add_runs_dir(parser)
     verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,star,rm}", required=True)
     listing = verbs.add_parser(
         "list", help="a table of the runs: name, preset, created, steps, FID or modes, classes covered, star"
     )
     listing.add_argument("--json", dest="runs_json", action="store_true", help="one JSON array, for scripts")
+    listing.add_argument("--sweep", dest="runs_sweep", metavar="NAME", help="only the runs of this sweep (its --name)")
     verbs.add_parser("show", help="one run's config, change log and figures").add_argument("run", metavar="RUN")
     diff = verbs.add_parser("diff", help="the starting config keys that differ between two runs")
     diff.add_argument("run", metavar="A")
@@ -64,7 +70,7 @@ def run_runs(args) -> int:
 def _run(args) -> int:
     runs = runs_folder(args.runs_dir)
     if args.runs_command == "list":
-        return _list(runs, args.runs_json)
+        return _list(runs, args.runs_json, args.runs_sweep)
     folder = find_run(args.run, runs)
     if args.runs_command == "show":
         _show(read_run(folder), read_summary(folder))
@@ -84,6 +90,7 @@ def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
         "name": run.name,
         "folder": str(run.folder),
         "preset": run.preset,
+        "sweep": run.sweep or None,
         "created": run.created,
         "steps": summary.get("last_step", run.last_step),
         "fid": summary.get("fid"),
@@ -93,18 +100,21 @@ def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _list(runs, as_json: bool) -> int:
+def _list(runs, as_json: bool, sweep: str | None = None) -> int:
+    """The runs in `runs` (only those of the sweep named `sweep`, if given) as a table or JSON;
+    a "sweep" column when any listed run belongs to one."""
     found, problems = list_runs(runs)
     for problem in problems:
         print(f"ganstudio: {problem}", file=sys.stderr)
-    rows = [row(run, summary) for run, summary in found]
+    rows = [row(run, summary) for run, summary in found if sweep is None or run.sweep == sweep]
     if as_json:
         print(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print(f"no runs in {runs}")
+        print(f"no runs of sweep {sweep} in {runs}" if sweep else f"no runs in {runs}")
         return 0
-    table = [("", "name", "preset", "created", "steps", "FID / modes", "classes")]
+    sweeps = any(r["sweep"] for r in rows)
+    table = [("", "name", "preset", *(("sweep",) if sweeps else ()), "created", "steps", "FID / modes", "classes")]
     for r in rows:
         quality = (
             f"FID {r['fid']:.1f}"
@@ -114,7 +124,8 @@ def _list(runs, as_json: bool) -> int:
             else "-"
         )
         classes = "-" if r["classes_covered"] is None else f"{r['classes_covered']:g}"
-        table.append(("*" if r["starred"] else "", r["name"], r["preset"], r["created"], str(r["steps"]), quality, classes))
+        tag = (r["sweep"] or "-",) if sweeps else ()
+        table.append(("*" if r["starred"] else "", r["name"], r["preset"], *tag, r["created"], str(r["steps"]), quality, classes))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())

@@ -26,7 +26,7 @@ from ganstudio.insight.tracker import SERIES, InsightTracker
 from ganstudio.recording import FrameRecorder
 from ganstudio.run_state import section
 from ganstudio.runs.configdiff import SEPARATOR, labels
-from ganstudio.runs.library import Run, RunsError, find_run, read_run
+from ganstudio.runs.library import RUN_TOML, Run, RunsError, find_run, read_run
 
 MIN_RUNS, MAX_RUNS = 2, 8
 MAX_FRAMES = 300  # the GIF's steps: the union of the runs' frame steps, thinned to this many (each frame is held)
@@ -105,10 +105,27 @@ def check_count(n: int) -> None:
 
 
 def resolve(names: list[str], runs: Path) -> list[Path]:
-    """The run folders `names` name (folders or run names in the runs folder `runs`), refusing
-    fewer than MIN_RUNS or more than MAX_RUNS (RunsError, before any lookup)."""
-    check_count(len(names))
-    return [find_run(name, runs) for name in names]
+    """The run folders `names` name: run folders, run names in the runs folder `runs`, or the
+    name of a sweep there (its runs that have started, in plan order). RunsError for a name that
+    is none of these, or unless MIN_RUNS to MAX_RUNS runs result."""
+    if len(names) > MAX_RUNS:
+        check_count(len(names))  # before any lookup
+    folders = [folder for name in names for folder in _named(name, runs)]
+    check_count(len(folders))
+    return folders
+
+
+def _named(name: str, runs: Path) -> list[Path]:
+    """The run folder `name` names, or the started runs of the sweep called `name`."""
+    from ganstudio.sweep import manifest  # the sweep package builds on runs, not the other way
+
+    try:
+        return [find_run(name, runs)]
+    except RunsError:
+        sweep = manifest.load(runs / "sweeps" / name) if manifest.NAME_PATTERN.fullmatch(name) else None
+        if sweep is None:
+            raise
+    return [runs / entry.folder for entry in sweep.entries if (runs / entry.folder / RUN_TOML).is_file()]
 
 
 class Comparison:

@@ -3,7 +3,7 @@
 A :class:`RunKeeper` follows one session at a time. The run's folder is made in the runs folder
 at the first save after the run trained a step (a run that never trained leaves no folder); a
 run continued from its folder goes on writing there, its change log with it. :meth:`save`
-writes what `ganstudio train` writes (ganstudio.train_cli.write_outputs: checkpoint with the
+writes what `ganstudio train` writes (ganstudio.headless.write_outputs: checkpoint with the
 frames, history.csv, samples.png, run.toml, summary.json, each atomically); the caller saves
 when :meth:`due` (every `every` seconds while training) and at every pause, reset, switch and
 close. A failed save (unwritable runs folder, full disk) keeps everything in memory, returns
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from ganstudio.errors import USER_ERRORS
+from ganstudio.headless import SAVE_EVERY, write_outputs
 from ganstudio.runs.library import Run, new_run_folder
-from ganstudio.train_cli import SAVE_EVERY, write_outputs
 
 
 class RunKeeper:

@@ -5,11 +5,12 @@ folder (platformdirs). A run folder holds, each written atomically (ganstudio.ex
 
 - ``run.toml``: format, GAN Studio version, name, preset, created, the step the log starts at
   (0 unless the run was resumed from a checkpoint that had no run.toml), the last step, the star,
-  the starting config as ``[config]`` (its seed included) and the change log as ``[[changes]]``
+  the sweep that made the run (``sweep``, only for a sweep's runs), the starting config as
+  ``[config]`` (its seed included) and the change log as ``[[changes]]``
   (ganstudio.runs.changelog);
 - ``checkpoint.npz`` (weights, optimizer, RNG, the full history with its events, the recorded
   frames), ``history.csv`` and ``samples.png``, written by `ganstudio train`;
-- ``summary.json``: name, created, last step, wall time, steps/s and the latest insight figures
+- ``summary.json``: name, preset, sweep (null for none), created, last step, wall time, steps/s and the latest insight figures
   (null where not measured), for listing runs without opening their checkpoints.
 
 Reading a run that cannot be used (a corrupt or unreadable run.toml or summary.json, a run from
@@ -88,13 +89,14 @@ class Run:
     start_step: int = 0
     last_step: int = 0
     starred: bool = False
+    sweep: str = ""  # the name of the `ganstudio sweep` that made this run ("" for none)
     version: str = __version__
     changes: list[Change] = field(default_factory=list)
 
     @classmethod
-    def new(cls, folder: Path, preset: str, config: RunConfig, start_step: int = 0) -> Run:
+    def new(cls, folder: Path, preset: str, config: RunConfig, start_step: int = 0, sweep: str = "") -> Run:
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return cls(folder, folder.name, preset, created, config, start_step=start_step, last_step=start_step)
+        return cls(folder, folder.name, preset, created, config, start_step=start_step, last_step=start_step, sweep=sweep)
 
     def continued(self, folder: Path) -> Run:
         """This run, going on in `folder` (its own, or another --out)."""
@@ -110,6 +112,7 @@ class Run:
             "start_step": self.start_step,
             "last_step": self.last_step,
             "starred": self.starred,
+            **({"sweep": self.sweep} if self.sweep else {}),
             "config": to_dict(self.config),
         }
         intro = (
@@ -178,6 +181,7 @@ def summary(run: Run, session) -> dict[str, Any]:
     return {
         "name": run.name,
         "preset": run.preset,
+        "sweep": run.sweep or None,
         "created": run.created,
         "last_step": steps,
         "wall_time_s": round(elapsed, 3),
@@ -228,6 +232,7 @@ def read_run(folder: Path, source: Path | None = None) -> Run:
             start_step=start_step,
             last_step=int(data.get("last_step", start_step)),
             starred=bool(data.get("starred", False)),
+            sweep=str(data.get("sweep", "")),
             version=str(data.get("ganstudio_version", "")),
         )
     except ConfigError as exc:

@@ -1,0 +1,144 @@
+"""A sweep on a Ray cluster with Ray Tune (the optional extra ``pip install "ganstudio[ray]"``).
+
+Ray does the distribution: each planned run is one Tune trial (``tune.grid_search`` over the
+runs' indices) with one CPU and one BLAS thread, run by the same :func:`run_one` as a local
+worker, into its run folder in the runs folder. So the runs folder (and the data folder) must
+be a path every node sees, e.g. an NFS mount; Tune's own files go to ``sweeps/NAME/ray`` there.
+
+Each trial reports ``step`` and the quality figure (ganstudio.sweep.results.Figure) whenever
+insight measures it (every run.insight_every steps), writing its run folder first, so a trial
+that Tune stops keeps a run folder of the step it was judged at. ``--early-stop`` adds Tune's
+ASHA scheduler on that figure (time: steps, or training seconds with --seconds; the first rung
+at a quarter of the run, halving at each rung): configs that fall behind are stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ganstudio.config import ConfigError
+from ganstudio.runs.library import summary
+from ganstudio.sweep.results import Figure
+from ganstudio.sweep.worker import Outcome, Task, run_one
+
+INSTALL_HINT = '--ray needs Ray Tune, which is not installed: pip install "ganstudio[ray]"'
+
+
+def check_ray() -> None:
+    """ConfigError with the install hint unless Ray Tune can be imported."""
+    try:
+        import ray.tune  # noqa: F401
+    except ImportError:
+        raise ConfigError(INSTALL_HINT) from None
+
+
+def _trial(config: dict, tasks: dict[int, Task], figure: Figure) -> None:
+    """One Tune trial: the run `config["index"]`, reporting its figure as it is measured."""
+    from ray import tune
+
+    from ganstudio.blas import ENV, set_blas_threads
+
+    os.environ[ENV] = "1"  # one CPU per trial (tune.with_resources), so one BLAS thread
+    set_blas_threads(1)
+    task = tasks[config["index"]]
+    measured = [0]  # the step of the last report
+
+    def report(headless) -> None:
+        session = headless.session
+        every = session.config.run.insight_every
+        if not every or session.step_count % every or session.step_count == measured[0]:
+            return
+        value = figure.of(summary(headless.run, session))
+        if value is not None:
+            measured[0] = session.step_count
+            headless.save()
+            tune.report({figure.metric: value, "step": session.step_count})
+
+    outcome = run_one(task, lambda: False, report)
+    if outcome.status == "failed":
+        raise RuntimeError(outcome.message)
+
+
+def run_ray(
+    tasks: list[Task],
+    address: str,
+    figure: Figure,
+    *,
+    early_stop: bool,
+    storage: Path,
+    local_cpus: int,
+    max_t: float,
+    time_attr: str,
+    on_start: Callable[[Task], None],
+    on_done: Callable[[Task, Outcome], None],
+    on_status: Callable[[dict[int, int], bool], None],
+) -> None:
+    """Train `tasks` as Tune trials on the cluster at `address` ("auto": the one this machine is
+    part of; "local": a Ray instance started here with `local_cpus` CPUs). Calls `on_start(task)`
+    as each trial starts, `on_done(task, outcome)` as each ends (status "ended", or "failed" with
+    Tune's error: the caller reads the run folder to tell finished from early-stopped) and
+    `on_status({index: step} of the running trials, False)` as they report."""
+    import ray
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+
+    if address == "local":
+        ray.init(num_cpus=local_cpus, include_dashboard=False, configure_logging=False)
+    else:
+        ray.init(address=address, include_dashboard=False, configure_logging=False)
+    try:
+        scheduler = None
+        if early_stop:
+            top = max(1, math.ceil(max_t))
+            scheduler = ASHAScheduler(time_attr=time_attr, max_t=top, grace_period=max(1, top // 4), reduction_factor=2)
+        by_index = {t.index: t for t in tasks}
+        trainable = tune.with_resources(tune.with_parameters(_trial, tasks=by_index, figure=figure), {"cpu": 1})
+        tuner = tune.Tuner(
+            trainable,
+            param_space={"index": tune.grid_search(list(by_index))},
+            tune_config=tune.TuneConfig(metric=figure.metric, mode=figure.mode, scheduler=scheduler),
+            run_config=tune.RunConfig(
+                name="tune",
+                storage_path=str(storage),
+                verbose=0,
+                callbacks=[_callback(tune, by_index, on_start, on_done, on_status)],
+            ),
+        )
+        with contextlib.redirect_stdout(sys.stderr):  # Tune's own report; stdout keeps the sweep's table
+            tuner.fit()
+    finally:
+        ray.shutdown()
+
+
+def _callback(tune, tasks: dict[int, Task], on_start, on_done, on_status):
+    """A Tune callback that hands each trial's start, progress and end to the sweep's reporting."""
+    running: dict[int, int] = {}
+
+    class Reporter(tune.Callback):
+        def on_trial_start(self, iteration, trials, trial, **info):
+            running[trial.config["index"]] = 0
+            on_start(tasks[trial.config["index"]])
+            on_status(dict(running), False)
+
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            running[trial.config["index"]] = int(result.get("step", 0))
+            on_status(dict(running), False)
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            self._ended(trial, "ended", "")
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            error = trial.get_error()
+            self._ended(trial, "failed", str(error).strip().splitlines()[-1] if error else "the trial failed")
+
+        def _ended(self, trial, status: str, message: str) -> None:
+            index = trial.config["index"]
+            step = running.pop(index, 0)
+            on_done(tasks[index], Outcome(index, status, step, message))
+
+    return Reporter()

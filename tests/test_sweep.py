@@ -1,0 +1,241 @@
+"""`ganstudio sweep`: a grid of configs trained as headless runs on a local process pool (real
+worker processes), tagged in the runs library, ranked into results.csv; stopped by Ctrl-C and
+resumed by rerunning the same command; bad grids refused before any run starts; the same sweep
+on a local Ray instance with ASHA early stopping; the install hint when Ray is missing.
+
+The runs are the ring8 toy (a run of tens of steps takes well under a second) with insight every
+20 steps, so each run has its figures (modes covered, high-quality share).
+"""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import tomllib
+
+from ganstudio import cli
+from ganstudio.presets import load_preset
+from ganstudio.runs.library import read_summary
+from ganstudio.sweep.plan import random_plan
+
+TOY = ["--preset", "ring8", "--set", "run.insight_every=20", "--set", "data.batch_size=64"]
+GRID = ["--grid", "optimizer.lr=1e-4,1e-3", "--grid", "training.loss=non_saturating,hinge"]
+
+
+def environment(**extra):
+    return {**os.environ, "GANSTUDIO_BLAS_THREADS": "1", **extra}
+
+
+def sweep(*args, env=None, timeout=600):
+    command = [sys.executable, "-m", "ganstudio", "sweep", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env or environment(), timeout=timeout)
+
+
+def results(runs, name):
+    with open(runs / "sweeps" / name / "results.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def quality(summary):
+    return summary["modes_covered"] + summary["high_quality_share"]
+
+
+def test_a_grid_sweep_trains_every_combination_as_tagged_runs_ranked_by_quality(tmp_path):
+    runs = tmp_path / "runs"
+    result = sweep(*TOY, *GRID, "--steps", "60", "--workers", "2", "--name", "grid", "--runs-dir", str(runs))
+    assert result.returncode == 0, result.stderr
+    folders = sorted(p.name for p in runs.iterdir() if (p / "run.toml").exists())
+    assert folders == ["grid-01", "grid-02", "grid-03", "grid-04"]
+    combos = set()
+    for name in folders:
+        toml = tomllib.loads((runs / name / "run.toml").read_text())
+        assert toml["sweep"] == "grid" and read_summary(runs / name)["sweep"] == "grid"
+        combos.add((toml["config"]["optimizer"]["g"]["lr"], toml["config"]["training"]["loss"]))
+    assert combos == {(lr, loss) for lr in (1e-4, 1e-3) for loss in ("non_saturating", "hinge")}
+    # one line per finished run on stderr; the ranked table on stdout and in results.csv
+    assert sum(line.startswith("grid-0") and " finished at step 60 " in line for line in result.stderr.splitlines()) == 4
+    rows = results(runs, "grid")
+    assert [row["rank"] for row in rows] == ["1", "2", "3", "4"] and {row["run"] for row in rows} == set(folders)
+    for row in rows:
+        summary = read_summary(runs / row["run"])
+        assert row["status"] == "finished" and int(row["steps"]) == summary["last_step"] == 60
+        assert float(row["modes_covered"]) == summary["modes_covered"]
+        assert float(row["high_quality_share"]) == summary["high_quality_share"]
+        assert (
+            float(row["optimizer.lr"])
+            == tomllib.loads((runs / row["run"] / "run.toml").read_text())["config"]["optimizer"]["d"]["lr"]
+        )
+    figures = [quality(read_summary(runs / row["run"])) for row in rows]
+    assert figures == sorted(figures, reverse=True)  # best first: more modes, then more high-quality samples
+    table = result.stdout.splitlines()
+    assert table[1].split()[:5] == ["rank", "run", "status", "optimizer.lr", "training.loss"]
+    assert [line.split()[1] for line in table[2:6]] == [row["run"] for row in rows]
+    assert table[6] == f"results: {runs / 'sweeps' / 'grid' / 'results.csv'}"
+    # the library lists them, tagged; --sweep picks them out
+    other = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "train", "--preset", "ring8", "--steps", "2", "--runs-dir", str(runs)],
+        capture_output=True,
+        env=environment(),
+        timeout=600,
+    )
+    assert other.returncode == 0
+    listed = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "runs", "--runs-dir", str(runs), "list", "--sweep", "grid", "--json"],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=600,
+    )
+    assert sorted(r["name"] for r in json.loads(listed.stdout)) == folders
+    # the sweep opens in the compare view by its name: its four runs, labelled by what differs
+    compared = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "compare", "grid", "--runs-dir", str(runs)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=600,
+    )
+    assert compared.returncode == 0, compared.stderr
+    for lr in ("0.0001", "0.001"):
+        for loss in ("non_saturating", "hinge"):
+            assert sum(f"optimizer.lr={lr}" in line and f"training.loss={loss}" in line for line in compared.stdout.splitlines()) == 1
+
+
+def test_ctrl_c_stops_the_sweep_and_the_same_command_resumes_it(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the second of
+    three runs trains: it stops between steps and saves, the third never starts (exit 130).
+    The same command again skips the finished run (its files untouched), resumes the stopped
+    one from its checkpoint and trains the third."""
+    runs = tmp_path / "runs"
+    args = [
+        *TOY,
+        "--grid",
+        "optimizer.lr=1e-4,2e-4,5e-4",
+        "--seconds",
+        "3",
+        "--workers",
+        "1",
+        "--name",
+        "r",
+        "--runs-dir",
+        str(runs),
+    ]
+    command = [sys.executable, "-m", "ganstudio", "sweep", *args]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(), start_new_session=True
+    )
+    stderr = ""
+    while line := proc.stderr.readline():
+        stderr += line
+        if line.startswith("r-1 finished") or line.startswith("r-01 finished"):
+            break
+    time.sleep(1.5)  # r-02 trains
+    os.killpg(proc.pid, signal.SIGINT)
+    out, rest = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stderr + rest
+    assert "r-02 stopped (resumable)" in rest and "SIGINT: the sweep stopped" in rest
+    assert not (runs / "r-03" / "run.toml").exists()
+    stopped = read_summary(runs / "r-02")
+    assert 0 < stopped["last_step"] and stopped["wall_time_s"] < 3
+    created = tomllib.loads((runs / "r-02" / "run.toml").read_text())["created"]
+    finished = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (runs / "r-01").iterdir()}
+
+    again = sweep(*args)
+    assert again.returncode == 0, again.stderr
+    assert "skip r-01: finished" in again.stderr
+    assert f"r-02 resumes from its checkpoint at step {stopped['last_step']}" in again.stderr
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (runs / "r-01").iterdir()} == finished
+    resumed = read_summary(runs / "r-02")
+    assert resumed["last_step"] > stopped["last_step"] and resumed["wall_time_s"] >= 3
+    assert tomllib.loads((runs / "r-02" / "run.toml").read_text())["created"] == created  # the same run, continued
+    assert [row["status"] for row in results(runs, "r")] == ["finished"] * 3
+
+
+@pytest.mark.parametrize(
+    "grid, message",
+    [
+        ("optimizer.lr=1e-4,-1", "--grid optimizer.lr=-1: optimizer.g.lr: -1.0 is outside the allowed range (0, 10]"),
+        ("training.loss=hinge,bogus", "--grid training.loss=bogus: training.loss: 'bogus' is not one of"),
+        ("optimizer.rate=1,2", "--grid optimizer.rate=1: unknown setting 'optimizer.rate'"),
+        ("optimizer.lr", "--grid optimizer.lr: expected key=value"),
+    ],
+)
+def test_an_invalid_grid_is_refused_before_any_run_starts(tmp_path, capsys, grid, message):
+    runs = tmp_path / "runs"
+    assert cli.main(["sweep", *TOY, "--grid", grid, "--runs-dir", str(runs)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ganstudio: error: {message}") and err.count("\n") == 1
+    assert not runs.exists()
+
+
+def test_a_changed_grid_under_the_same_name_is_refused(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    first = sweep(*TOY, "--grid", "optimizer.lr=1e-4,1e-3", "--steps", "2", "--name", "s", "--runs-dir", str(runs))
+    assert first.returncode == 0, first.stderr
+    assert (
+        cli.main(["sweep", *TOY, "--grid", "optimizer.lr=1e-4,5e-4", "--steps", "2", "--name", "s", "--runs-dir", str(runs)]) == 2
+    )
+    assert "ganstudio: error: sweep s already exists" in capsys.readouterr().err
+    assert sorted(p.name for p in runs.iterdir()) == ["s-01", "s-02", "sweeps"]
+
+
+def test_random_draws_are_seeded_within_their_ranges():
+    base = load_preset("ring8")
+    ranges = ["optimizer.lr=1e-5:1e-2:log", "training.d_steps=1:4"]
+    plan = random_plan(base, 20, ranges, ["training.loss=hinge,non_saturating"], seed=3)
+    assert [p.values for p in plan] == [
+        p.values for p in random_plan(base, 20, ranges, ["training.loss=hinge,non_saturating"], 3)
+    ]
+    assert [p.values for p in plan] != [
+        p.values for p in random_plan(base, 20, ranges, ["training.loss=hinge,non_saturating"], 4)
+    ]
+    lrs = [p.config.optimizer.d.lr for p in plan]
+    assert all(1e-5 <= lr <= 1e-2 for lr in lrs) and min(lrs) < 1e-4 and max(lrs) > 1e-3  # spread in log space
+    assert {p.config.training.d_steps for p in plan} <= {1, 2, 3, 4} and len({p.config.training.loss for p in plan}) == 2
+
+
+def test_a_sweep_on_a_local_ray_instance_with_early_stopping(tmp_path):
+    """`--ray local`: the CLI starts a local Ray instance (ray.init(num_cpus=--workers)), two
+    trials of one CPU each, ASHA on the quality figure; both runs land in the runs library."""
+    runs = tmp_path / "runs"
+    result = sweep(
+        *TOY,
+        "--grid",
+        "optimizer.lr=1e-4,1e-3",
+        "--steps",
+        "200",
+        "--name",
+        "ray",
+        "--runs-dir",
+        str(runs),
+        "--ray",
+        "local",
+        "--workers",
+        "2",
+        "--early-stop",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = results(runs, "ray")
+    assert sorted(row["run"] for row in rows) == ["ray-01", "ray-02"]
+    assert "finished" in {row["status"] for row in rows} and {row["status"] for row in rows} <= {"finished", "early-stopped"}
+    for row in rows:
+        summary = read_summary(runs / row["run"])
+        assert summary["sweep"] == "ray" and int(row["steps"]) == summary["last_step"] > 0
+        assert (runs / row["run"] / "checkpoint.npz").exists()
+    assert result.stdout.splitlines()[0].startswith("sweep ray: 2 runs ranked by quality")
+
+
+def test_without_ray_the_ray_option_says_how_to_install_it(tmp_path):
+    blocker = tmp_path / "blocker" / "ray"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError(\"No module named 'ray'\")\n")
+    path = os.pathsep.join([str(tmp_path / "blocker"), os.environ.get("PYTHONPATH", "")])
+    result = sweep(*TOY, *GRID, "--ray", "auto", "--runs-dir", str(tmp_path / "runs"), env=environment(PYTHONPATH=path))
+    assert result.returncode == 2
+    assert result.stderr == 'ganstudio: error: --ray needs Ray Tune, which is not installed: pip install "ganstudio[ray]"\n'
+    assert not (tmp_path / "runs").exists()
