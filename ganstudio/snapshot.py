@@ -136,7 +136,7 @@ def take_snapshot(state: RunState, *, paused: bool, message: str, pending: dict[
         frames=tuple(frames),
         can_revert=can_revert,
         insight_kind=kind,
-        insight_series=state.insight.series(kind),
+        insight_series=state.insight.series(kind, state.gan.conditional),
         histogram=None if state.insight.histogram is None else state.insight.histogram.copy(),
         class_accuracy=None if state.insight.class_accuracy is None else state.insight.class_accuracy.copy(),
         warnings=state.insight.warnings,

@@ -242,3 +242,19 @@ def test_sample_report_gives_the_class_accuracy_overall_and_per_class(conditiona
     only_sevens = ganstudio("sample", str(conditional_checkpoint), "--report", "--class", "7").stdout.splitlines()
     assert next(line for line in only_sevens if line.startswith("class accuracy by class: ")).split(": ", 1)[1].startswith("7:")
     assert len(next(line for line in only_sevens if line.startswith("class accuracy by class: ")).split()) == 5
+
+
+def test_insight_measures_the_class_accuracy_of_a_conditional_digits_run_and_keeps_it(tmp_path):
+    session = Session(small_config(**{"run.insight_every": 10, "data.classes": [0, 5, 8]}))
+    train(session, 20)
+    snap = session.snapshot()
+    steps, accuracy = snap.insight_series["class_accuracy"]
+    assert steps.tolist() == [10, 20] and ((accuracy >= 0) & (accuracy <= 1)).all()
+    assert np.isfinite(snap.class_accuracy).tolist() == [c in (0, 5, 8) for c in range(10)]  # only the classes asked for
+    save_checkpoint(session, tmp_path / "c.npz")
+    resumed = load_session(tmp_path / "c.npz").snapshot()
+    np.testing.assert_array_equal(resumed.class_accuracy, snap.class_accuracy)
+    np.testing.assert_array_equal(resumed.insight_series["class_accuracy"][1], accuracy)
+    plain = Session(small_config(**{"run.insight_every": 10, "training.conditional": False}))
+    train(plain, 10)
+    assert "class_accuracy" not in plain.snapshot().insight_series and plain.snapshot().class_accuracy is None

@@ -58,3 +58,15 @@ def test_the_conditional_switch_is_pending_until_applied_to_both_networks(qtbot,
         assert window.snapshot.pending == {} and not button.isEnabled()
         qtbot.waitUntil(window.samples.class_row.isVisible, timeout=10_000)
         assert window.samples.shown_grid.shape[0] == 10 * CELL + 1 != rows_before[0]
+
+
+def test_a_conditional_run_refuses_a_dataset_without_labels_in_the_banner(qtbot, tmp_path):
+    config = RunConfig().with_values({**SMALL_RUN, "training.conditional": True})
+    with running_window(qtbot, tmp_path, config) as window:
+        window.controls.editors["data.dataset"].setCurrentText("ring8")
+        qtbot.waitUntil(window.banner.isVisible, timeout=5_000)
+        assert (
+            "training.conditional: the dataset 'ring8' has no class labels, so it cannot be conditioned" in window.banner.text()
+        )
+        assert window.snapshot.config.data.dataset == "synthetic-digits"
+        assert window.controls.editors["data.dataset"].currentText() == "synthetic-digits"

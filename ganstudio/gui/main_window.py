@@ -213,19 +213,20 @@ class MainWindow(QMainWindow):
         snap = self.snapshot
         if snap is None:
             return
+        changes = {key: value}
         if key == "data.dataset" and value == "folder":
             folder = QFileDialog.getExistingDirectory(self, "Train on a folder of images")
             if not folder:
                 self.controls.show_config(snap.config, snap.pending, force=True)
                 return
-            self.submit(
-                cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}))
-            )
-            return
+            changes = {"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}
         try:
-            new = snap.config.with_values({key: value})
-        except ConfigError as exc:
+            new = snap.config.with_values(changes)
+        except ConfigError as exc:  # e.g. a conditional run onto a dataset without labels
             self.show_error(str(exc))
+            return
+        if key == "data.dataset" and value == "folder":
+            self.submit(cmd.Reset(new))
             return
         if plan(snap.config, new).needs_reset:  # samples of another shape: only a fresh run takes them
             self.submit(cmd.Reset(new))

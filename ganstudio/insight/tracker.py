@@ -23,10 +23,11 @@ from ganstudio.insight.warnings import Diagnoser, TrainingWarning
 from ganstudio.rng_streams import INSIGHT, stream
 
 SERIES = {
-    "digits": ("classes_covered", "fid", "mean_confidence", "diversity", "class_accuracy"),
+    "digits": ("classes_covered", "fid", "mean_confidence", "diversity"),
     "modes": ("modes_covered", "high_quality", "diversity"),
     None: ("diversity",),
 }
+CONDITIONAL_SERIES = ("class_accuracy",)  # digits runs that are conditional: the share read as the class asked for
 
 
 def report_values(report: InsightReport) -> dict[str, float]:
@@ -60,7 +61,7 @@ class InsightTracker:
 
     def clear(self) -> None:
         self.steps = np.zeros(0, np.int64)
-        self.values = {name: np.zeros(0, np.float32) for names in SERIES.values() for name in names}
+        self.values = {name: np.zeros(0, np.float32) for names in (*SERIES.values(), CONDITIONAL_SERIES) for name in names}
         self.histogram: np.ndarray | None = None
         self.class_accuracy: np.ndarray | None = None  # the latest (10,) per-class accuracy of a conditional digits run
         self.error = ""  # why insight is off for this run (set by the session when a report fails)
@@ -101,10 +102,11 @@ class InsightTracker:
             self.histogram = None
         return self.diagnoser.update(report.measures(step, probe.expected_classes), history, config)
 
-    def series(self, kind: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def series(self, kind: str | None, conditional: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """{name: (steps (m,) int64, values (m,) float32)} of the series of a dataset kind
-        (report.insight_kind)."""
-        return {name: (self.steps.copy(), self.values[name].copy()) for name in SERIES[kind]}
+        (report.insight_kind), with the class accuracy for a conditional digits run."""
+        names = SERIES[kind] + (CONDITIONAL_SERIES if conditional and kind == "digits" else ())
+        return {name: (self.steps.copy(), self.values[name].copy()) for name in names}
 
     def truncate_after(self, step: int) -> None:
         """Forget the points and warnings after `step` (the run went back to it)."""

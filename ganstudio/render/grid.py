@@ -68,7 +68,7 @@ def label_rows(grid: np.ndarray, labels: list[str], cell_height: int, pad: int =
     """A label column left of `grid` (uint8, rows of `cell_height` px cells with `pad` px
     separators, as :func:`make_grid` draws them): row i's label, white on the separator colour,
     centred on the row. Returns uint8 (H, label width + W); labels of every row the same width."""
-    width = max(text_size(text)[0] for text in labels) + pad
+    width = max(text_size(text)[0] for text in labels) + pad + 2  # 2 px more before the labels: off the picture's edge
     column = np.full((grid.shape[0], width), pad_value, np.uint8)
     text_h = text_size("0")[1]
     for i, text in enumerate(labels):
