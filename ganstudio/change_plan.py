@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from ganstudio.config import RunConfig, keys
 
 NETWORK_SECTIONS = {"g": "generator.", "d": "discriminator."}
+BOTH = "both"  # Apply to G and D: what a change of both networks' inputs (training.conditional) needs
+SHARED_ARCHITECTURE_KEYS = ("training.conditional",)  # architecture of both networks: waits for Apply to both
 DATA_KEYS = ("data.dataset", "data.classes", "data.folder", "data.image_size")
 RESTART_KEYS = ("seed",)
 UNTRACKED_SECTIONS = ("view.", "run.")  # display, recording and insight: they never change training
@@ -24,6 +26,7 @@ UNTRACKED_SECTIONS = ("view.", "run.")  # display, recording and insight: they n
 class ChangePlan:
     """changed: the dotted keys whose values differ, in config order.
     rebuild: networks ("g", "d") whose architecture changed; such edits wait for Apply.
+        training.conditional changes both networks' inputs: both, applied together (BOTH).
     reseed: the seed changed; it waits for Reset.
     needs_reset: the samples change shape (image <-> 2D data): only a Reset can take it.
     new_data: the dataset must be loaded again (another dataset, class subset, folder or image
@@ -54,7 +57,11 @@ def plan(old: RunConfig, new: RunConfig) -> ChangePlan:
     changed = tuple(k for k in keys() if new.get(k) != old.get(k))
     return ChangePlan(
         changed=changed,
-        rebuild=tuple(net for net, section in NETWORK_SECTIONS.items() if any(k.startswith(section) for k in changed)),
+        rebuild=tuple(
+            net
+            for net, section in NETWORK_SECTIONS.items()
+            if any(k.startswith(section) or k in SHARED_ARCHITECTURE_KEYS for k in changed)
+        ),
         reseed=any(k in RESTART_KEYS for k in changed),
         needs_reset=new.data_size != old.data_size,
         new_data=any(k in DATA_KEYS for k in changed) or new.value_range != old.value_range,
@@ -65,6 +72,15 @@ def plan(old: RunConfig, new: RunConfig) -> ChangePlan:
     )
 
 
-def section_of(network: str) -> str:
-    """The config section prefix of a network: "g" -> "generator.", "d" -> "discriminator."."""
-    return NETWORK_SECTIONS[network]
+def applies(network: str, key: str) -> bool:
+    """Whether Apply to `network` ("g", "d" or BOTH) applies the pending edit of `key`: a
+    network's own section; BOTH also the settings shared by both networks' architecture."""
+    if network == BOTH:
+        return key.startswith(tuple(NETWORK_SECTIONS.values())) or key in SHARED_ARCHITECTURE_KEYS
+    return key.startswith(NETWORK_SECTIONS[network])
+
+
+def apply_order(rebuild: tuple[str, ...], changed: tuple[str, ...]) -> tuple[str, ...]:
+    """The Apply commands that take pending edits of `changed` keys needing `rebuild`: BOTH when
+    a shared setting changed (it rebuilds both, with all their edits), else each network."""
+    return (BOTH,) if any(k in SHARED_ARCHITECTURE_KEYS for k in changed) else rebuild

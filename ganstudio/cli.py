@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
     sample.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        metavar="C",
+        help="conditional runs: draw only class C (repeat, or a comma list like 3,7; default every class of the run in turn)",
+    )
+    sample.add_argument(
         "--report",
         action="store_true",
         help="print quality figures: classes covered, FID, confidence, histogram (digits); modes covered, high-quality %% (2D)",

@@ -25,7 +25,8 @@ class SetParam:
 @dataclass(frozen=True)
 class Rebuild:
     """Apply the pending architecture settings of one network ("g" or "d") by rebuilding it
-    from scratch; the other network keeps its weights."""
+    from scratch; the other network keeps its weights. "both" applies every pending
+    architecture setting, training.conditional included, and rebuilds both networks."""
 
     network: str
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import tomli_w
 
-from ganstudio.data import DATASET_NAMES, TOY_NAMES
+from ganstudio.data import CLASS_NAMES, DATASET_NAMES, TOY_NAMES
 from ganstudio.engine.activations import ACTIVATIONS
+from ganstudio.engine.conditioning import Conditioning, discriminator_input_size
 from ganstudio.engine.gan import TrainingSpec
 from ganstudio.engine.initializers import INITIALIZERS
 from ganstudio.engine.losses import LOSSES
@@ -31,6 +32,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ALL_CLASSES = "all"  # how TOML, --set and the window say "every class" for data.classes (the model holds ())
+CLASS_KEYS = ("data.classes", "view.classes")  # class subsets: "all" or distinct class numbers
 
 
 class ConfigError(ValueError):
@@ -92,9 +94,11 @@ class RunOptions:
 @dataclass(frozen=True)
 class ViewConfig:
     """What the window shows: grid is the sample grid's side (4..10, so up to 100 fixed-noise
-    samples)."""
+    samples); classes: the rows of a conditional run's grid, one class each, () for the run's
+    classes (written ALL_CLASSES, like data.classes)."""
 
     grid: int = 8
+    classes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,14 +135,30 @@ class RunConfig:
         shape = self.image_shape
         return 2 if shape is None else shape[0] * shape[1]
 
+    @property
+    def n_classes(self) -> int:
+        """Classes of the dataset (10 for the MNIST family), 0 for datasets without labels."""
+        return len(CLASS_NAMES.get(self.data.dataset, ()))
+
+    def conditioning(self) -> Conditioning | None:
+        """How labels join G's and D's inputs (training.conditional), None for an unconditional
+        run: a one-hot code of every class of the dataset; fake labels drawn from the run's
+        classes. D reads a flat input (an MLP)."""
+        if not self.training.conditional:
+            return None
+        return Conditioning(self.n_classes, self.data.classes or tuple(range(self.n_classes)), "flat")
+
     def generator_spec(self) -> NetworkSpec:
         g = self.generator
         output = "linear" if self.image_shape is None else g.output
-        return NetworkSpec(g.latent_size, g.hidden, self.data_size, g.activation, output, g.alpha, g.init, g.init_std)
+        latent = g.latent_size + (self.n_classes if self.training.conditional else 0)
+        return NetworkSpec(latent, g.hidden, self.data_size, g.activation, output, g.alpha, g.init, g.init_std)
 
     def discriminator_spec(self) -> NetworkSpec:
         d = self.discriminator
-        return NetworkSpec(self.data_size, d.hidden, 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout)
+        c = self.conditioning()
+        inputs = self.data_size if c is None else discriminator_input_size(self.data_size, c.n_classes, c.layout)
+        return NetworkSpec(inputs, d.hidden, 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout)
 
     # -- dotted keys ------------------------------------------------------------------------
     def get(self, key: str) -> Any:
@@ -322,7 +342,7 @@ def _coerce(key: str, kind: str, value: Any) -> Any:
         items = value
         if isinstance(value, str):
             text = value.strip().strip("[]()")
-            if key == "data.classes" and text.lower() == ALL_CLASSES:
+            if key in CLASS_KEYS and text.lower() == ALL_CLASSES:
                 return ()
             items = text.replace(",", " ").split()
         if isinstance(items, int) and not isinstance(items, bool):
@@ -332,13 +352,13 @@ def _coerce(key: str, kind: str, value: Any) -> Any:
         expected = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "text"}.get(
             kind,
             f'class numbers like [3] or [0, 1, 7], or "{ALL_CLASSES}"'
-            if key == "data.classes"
+            if key in CLASS_KEYS
             else "a list of whole numbers like [128, 256]",
         )
         raise ConfigError(f"{key}: {value!r} is not {expected}") from None
-    if key == "data.classes" and not values:
+    if key in CLASS_KEYS and not values:
         raise ConfigError(
-            f'data.classes: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class'
+            f'{key}: an empty list selects no class; give class numbers like [3] or "{ALL_CLASSES}" for every class'
         )
     return values
 
@@ -360,9 +380,15 @@ def validate(config: RunConfig) -> None:
             ok = (v >= low if low_in else v > low) and (v <= high if high_in else v < high) and math.isfinite(v)
             if not ok:
                 raise ConfigError(f"{key}: {v!r} is outside the allowed range {_describe_range(rule)}")
-    classes = config.data.classes
-    if any(c < 0 or c > 9 for c in classes) or len(set(classes)) != len(classes):
-        raise ConfigError(f"data.classes: {list(classes)} must be distinct class numbers 0-9, or 'all'")
+    for key in CLASS_KEYS:
+        classes = config.get(key)
+        if any(c < 0 or c > 9 for c in classes) or len(set(classes)) != len(classes):
+            raise ConfigError(f"{key}: {list(classes)} must be distinct class numbers 0-9, or 'all'")
+    if config.training.conditional and not config.n_classes:
+        raise ConfigError(
+            f"training.conditional: the dataset {config.data.dataset!r} has no class labels, so it cannot be conditioned; "
+            f"conditional runs need a labelled dataset ({', '.join(CLASS_NAMES)})"
+        )
     if config.data.dataset == "folder" and not config.data.folder:
         raise ConfigError("data.folder: the dataset 'folder' needs the path of a folder of images")
     if config.schedule.kind == "cosine" and config.schedule.total <= config.schedule.warmup:
@@ -380,8 +406,10 @@ def to_dict(config: RunConfig) -> dict[str, Any]:
         for part in path:
             target = target.setdefault(part, {})
         target[name] = {f.name: (list(v) if isinstance(v := getattr(obj, f.name), tuple) else v) for f in fields(obj)}
-    if not config.data.classes:
-        out["data"]["classes"] = ALL_CLASSES
+    for key in CLASS_KEYS:
+        if not config.get(key):
+            section, name = key.split(".")
+            out[section][name] = ALL_CLASSES
     return out
 
 

@@ -23,7 +23,7 @@ FIELDS = (*METRICS, "steps_per_s")  # one history column each, in this order
 class EventKind(Enum):
     """What happened at an event's step. The fields an event fills depend on its kind:
     CHANGE: `key` (a dotted config key), `old` and `new` values as text;
-    REBUILD: `key` the network ("g" or "d"), `new` what changed ("hidden [128] -> [256]"; may be empty);
+    REBUILD: `key` the network ("g", "d" or "both"), `new` what changed ("hidden [128] -> [256]"; may be empty);
     REVERT: `new` the label of the change that was undone (may be empty);
     DIVERGED: `old` the step that blew up, `new` what was not finite ("G loss is nan");
     WARNING: `key` the warning's title."""
@@ -52,7 +52,8 @@ class Event:
             case EventKind.CHANGE:
                 return f"{self.key} {self.old} -> {self.new}"
             case EventKind.REBUILD:
-                return f"rebuilt {self.key.upper()}" + (f": {self.new}" if self.new else "")
+                networks = "G and D" if self.key == "both" else self.key.upper()
+                return f"rebuilt {networks}" + (f": {self.new}" if self.new else "")
             case EventKind.REVERT:
                 return "reverted" + (f" {self.new}" if self.new else "")
             case EventKind.DIVERGED:

@@ -35,7 +35,8 @@ State = dict[str, np.ndarray]
 
 def build_gan(config: RunConfig, rng: np.random.Generator) -> GAN:
     """A GAN of `config`'s architecture, optimizers and training settings, initialised from `rng`."""
-    return GAN(config.generator_spec(), config.discriminator_spec(), config.optimizer.g, config.optimizer.d, config.training, rng)
+    g, d = config.generator_spec(), config.discriminator_spec()
+    return GAN(g, d, config.optimizer.g, config.optimizer.d, config.training, rng, conditioning=config.conditioning())
 
 
 def fixed_noise(config: RunConfig) -> np.ndarray:

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.checkpoint import Checkpoint, load_session
-from ganstudio.config import ConfigError
+from ganstudio.config import ConfigError, RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.data.mnist import FAMILIES
+from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.export import write_png
 from ganstudio.export.atomic import atomic_file
@@ -29,8 +30,40 @@ SAMPLING_TIMING_ROWS = 256  # the thread count is chosen by timing G on at most 
 def choose_sampling_threads(gan: GAN, n: int) -> None:
     """BLAS threads for drawing n samples, by the thread policy (timing G on up to
     SAMPLING_TIMING_ROWS rows)."""
-    z = np.zeros((min(n, SAMPLING_TIMING_ROWS), gan.latent_size), np.float32)
-    ThreadPolicy().start(lambda: lambda: gan.sample(z))
+    rows = min(n, SAMPLING_TIMING_ROWS)
+    z = np.zeros((rows, gan.latent_size), np.float32)
+    labels = np.zeros(rows, np.int64) if gan.conditional else None
+    ThreadPolicy().start(lambda: lambda: gan.sample(z, labels=labels))
+
+
+def asked_classes(given: list[str] | None, config: RunConfig) -> tuple[int, ...] | None:
+    """The classes `--class` asks for (each value a class or a comma list), sorted; for a
+    conditional run without `--class` every class of the run; None for an unconditional run.
+    ConfigError for `--class` with an unconditional run or a class the run does not have."""
+    run_classes = config.data.classes or tuple(range(config.n_classes))
+    if not given:
+        return run_classes if config.training.conditional else None
+    if not config.training.conditional:
+        raise ConfigError(
+            "--class: this run is not conditional (training.conditional = false): its generator cannot be asked for a class"
+        )
+    classes = set()
+    for text in given:
+        for part in text.replace(",", " ").split():
+            try:
+                classes.add(int(part))
+            except ValueError:
+                raise ConfigError(f"--class {part!r}: not a class number") from None
+    missing = sorted(classes - set(run_classes))
+    if missing:
+        have = ", ".join(map(str, run_classes))
+        raise ConfigError(f"--class {', '.join(map(str, missing))}: the run has no such class; its classes are {have}")
+    return tuple(sorted(classes))
+
+
+def labels_for(classes: tuple[int, ...] | None, n: int) -> np.ndarray | None:
+    """(n,) labels asking for `classes` equally often, grouped by class (None: unconditional)."""
+    return None if classes is None else np.sort(balanced_labels(classes, n))
 
 
 def print_report(args) -> None:
@@ -43,7 +76,8 @@ def print_report(args) -> None:
     probe = session.insight.probe(session.dataset, session.config.value_range)
     choose_sampling_threads(session.gan, probe.n_samples)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
-    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema))
+    asked = labels_for(asked_classes(args.classes, session.config), probe.n_samples)
+    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema, labels=asked), asked)
     print(f"step: {session.step_count}")
     print(f"dataset: {session.config.data.dataset}")
     print(f"samples drawn: {probe.n_samples}")
@@ -58,9 +92,10 @@ def print_report_without_data(args, offline: OfflineError) -> None:
     digits = reads_digits(config.data.dataset, config.image_shape)
     n = coverage.REPORT_SAMPLES
     z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
+    asked = labels_for(asked_classes(args.classes, config), n)
     gan = ckpt.build_gan()
     choose_sampling_threads(gan, n)
-    report = report_without_data(gan.sample(z, use_ema=not args.no_ema), digits, config.value_range)
+    report = report_without_data(gan.sample(z, use_ema=not args.no_ema, labels=asked), digits, config.value_range, asked)
     print(f"step: {ckpt.step}")
     print(f"dataset: {config.data.dataset}")
     print(f"samples drawn: {n}")
@@ -100,11 +135,12 @@ def run_sample(args) -> int:
     ckpt = Checkpoint(args.checkpoint)
     if not 1 <= args.n <= MAX_SAMPLES:
         raise ConfigError(f"-n: {args.n} is outside the allowed range [1, {MAX_SAMPLES}]")
+    config = ckpt.config
+    labels = labels_for(asked_classes(args.classes, config), args.n)
     gan = ckpt.build_gan()
     choose_sampling_threads(gan, args.n)
-    config = ckpt.config
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
-    samples = gan.sample(z, use_ema=not args.no_ema)
+    samples = gan.sample(z, use_ema=not args.no_ema, labels=labels)
     output = Path(args.output)
     shape = config.image_shape
     if output.suffix.lower() == ".png":

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ganstudio import commands as cmd
-from ganstudio.change_plan import plan, section_of
+from ganstudio.change_plan import BOTH, applies, plan
 from ganstudio.config import ConfigError, RunConfig
 from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import StepMetrics
@@ -166,11 +166,13 @@ class Session:
 
     def _run_step(self, part: str, lr_g: float, lr_d: float) -> StepMetrics:
         gan, state = self.gan, self.state
+        next_real = state.batches.next_labelled if gan.conditional else state.batches.next
         if part == "both":
-            return gan.train_step(state.batches.next, state.rng, lr_d, lr_g)
+            return gan.train_step(next_real, state.rng, lr_d, lr_g)
         last = state.history.latest() or dict.fromkeys(FIELDS, 0.0)
         if part == "d":
-            dl, dr, df, dn = gan.d_step(state.batches.next(), state.rng, lr_d)
+            real, labels = next_real() if gan.conditional else (next_real(), None)
+            dl, dr, df, dn = gan.d_step(real, state.rng, lr_d, labels)
             return StepMetrics(dl, last["g_loss"], dr, df, dn, last["g_grad_norm"], lr_d, lr_g)
         if part == "g":
             gl, gn = gan.g_step(state.batches.batch_size, state.rng, lr_g)
@@ -299,6 +301,8 @@ class Session:
         if p.new_data:
             state.dataset = dataset
             state.batches = BatchIterator(dataset, new.data.batch_size, state.rng)
+            if state.gan.conditional:  # fake labels from the new class subset
+                state.gan.set_conditioning(new.conditioning())
         elif p.new_batch_size:
             state.batches.set_batch_size(new.data.batch_size)
             state.gan.release_buffers()
@@ -314,9 +318,11 @@ class Session:
             self._good = None
 
     def _rebuild(self, network: str) -> None:
-        """Apply the pending architecture edits of one network: a fresh network of the new
-        shape (and the dataset again when G's output range changed); the other keeps its weights."""
-        changes = {k: v for k, v in self.pending.items() if k.startswith(section_of(network))}
+        """Apply the pending architecture edits of one network ("g", "d"): a fresh network of the
+        new shape (and the dataset again when G's output range changed); the other keeps its
+        weights. BOTH applies every pending architecture edit, training.conditional included,
+        and rebuilds both networks."""
+        changes = {k: v for k, v in self.pending.items() if applies(network, k)}
         old = self.config
         new = old.with_values(changes)
         p = plan(old, new)
@@ -329,8 +335,12 @@ class Session:
             state.dataset = dataset
             state.batches = BatchIterator(dataset, new.data.batch_size, state.rng)
             state.batches.load_state_dict(position)
-        spec = new.generator_spec() if network == "g" else new.discriminator_spec()
-        state.gan.rebuild(network, spec, getattr(new.optimizer, network), state.rng)
+        for net in ("g", "d") if network == BOTH else (network,):
+            spec = new.generator_spec() if net == "g" else new.discriminator_spec()
+            state.gan.rebuild(net, spec, getattr(new.optimizer, net), state.rng)
+        if network == BOTH:
+            state.gan.set_training(new.training)
+            state.gan.set_conditioning(new.conditioning())
         state.config = new
         if new.generator.latent_size != old.generator.latent_size:
             state.fixed_noise = fixed_noise(new)

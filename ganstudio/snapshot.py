@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 
 from ganstudio.config import RunConfig
+from ganstudio.data import CLASS_NAMES
 from ganstudio.history import Event
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.warnings import TrainingWarning
-from ganstudio.render.grid import make_grid
+from ganstudio.render.grid import label_rows, make_grid
 from ganstudio.render.scatter import render_points
 from ganstudio.run_state import POINTS_2D, RunState
 
@@ -37,7 +38,9 @@ class Snapshot:
     only); insight_series: {name: (steps (k,) int64, values (k,) float32)} with classes_covered,
     fid, mean_confidence, diversity (digits) or modes_covered, high_quality (percent), diversity
     (2D) or diversity alone; histogram: the latest report's float32 shares, (10,) per predicted
-    digit or (K,) high-quality samples per mode, None before the first report; warnings: the
+    digit or (K,) high-quality samples per mode, None before the first report; class_accuracy:
+    for a conditional digits run, the latest report's (10,) share of each asked-for class's
+    samples the classifier assigns to it (NaN for classes not asked for), else None; warnings: the
     active TrainingWarnings; insight_error: why insight is off for this run ("" while it works).
     heatmap: for 2D data, D's output on a (64, 64) grid over
     heatmap_extent (x_min, x_max, y_min, y_max), row 0 at y_min (see insight.heatmap.d_heatmap).
@@ -64,6 +67,7 @@ class Snapshot:
     insight_kind: str | None
     insight_series: dict[str, tuple[np.ndarray, np.ndarray]]
     histogram: np.ndarray | None
+    class_accuracy: np.ndarray | None
     warnings: tuple[TrainingWarning, ...]
     insight_error: str
     heatmap: np.ndarray | None
@@ -71,15 +75,30 @@ class Snapshot:
 
 
 def fixed_samples(state: RunState, n: int, use_ema: bool = False) -> np.ndarray:
-    """(n, D) samples of G from the fixed noise batch (n <= its size)."""
+    """(n, D) samples of G from the fixed noise batch (n <= its size); unconditional runs."""
     return state.gan.sample(state.fixed_noise[:n], use_ema)
 
 
+def grid_classes(config: RunConfig) -> tuple[int, ...]:
+    """The classes of a conditional run's grid rows: view.classes, else the run's classes."""
+    return config.view.classes or config.data.classes or tuple(range(config.n_classes))
+
+
 def render_grid(state: RunState, use_ema: bool = False, side: int | None = None) -> np.ndarray:
-    """uint8 (H, W) grid of side x side samples from the fixed noise batch (image runs)."""
+    """uint8 (H, W) grid of side x side samples from the fixed noise batch (image runs). A
+    conditional run's grid has one row per class of :func:`grid_classes`, labelled on the left,
+    each row drawn from the same `side` fixed noise vectors: a column keeps its noise (its
+    style) across classes, and every cell keeps its noise over time."""
     side = side or state.config.view.grid
     config = state.config
-    return make_grid(fixed_samples(state, side * side, use_ema), config.image_shape, ncols=side, value_range=config.value_range)
+    shape, value_range = config.image_shape, config.value_range
+    if not state.gan.conditional:
+        return make_grid(fixed_samples(state, side * side, use_ema), shape, ncols=side, value_range=value_range)
+    classes = grid_classes(config)
+    noise = np.tile(state.fixed_noise[:side], (len(classes), 1))  # (rows * side, latent)
+    samples = state.gan.sample(noise, use_ema, labels=np.repeat(np.asarray(classes, np.int64), side))
+    names = CLASS_NAMES[config.data.dataset]
+    return label_rows(make_grid(samples, shape, ncols=side, value_range=value_range), [names[c] for c in classes], shape[0])
 
 
 def render_samples(state: RunState) -> np.ndarray:
@@ -117,8 +136,9 @@ def take_snapshot(state: RunState, *, paused: bool, message: str, pending: dict[
         frames=tuple(frames),
         can_revert=can_revert,
         insight_kind=kind,
-        insight_series=state.insight.series(kind),
+        insight_series=state.insight.series(kind, state.gan.conditional),
         histogram=None if state.insight.histogram is None else state.insight.histogram.copy(),
+        class_accuracy=None if state.insight.class_accuracy is None else state.insight.class_accuracy.copy(),
         warnings=state.insight.warnings,
         insight_error=state.insight.error,
         heatmap=d_heatmap(state.gan, extent) if is_2d else None,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ganstudio import commands as cmd
-from ganstudio.change_plan import plan
+from ganstudio.change_plan import apply_order, plan
 from ganstudio.checkpoint import load_session
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
@@ -88,7 +88,8 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
         changes.append(("run.record_every", str(args.gif_every)))
     for key, value in changes:
         session.apply(cmd.SetParam(key, value))
-    for network in plan(session.config, session.config.with_values(session.pending)).rebuild:
+    p = plan(session.config, session.config.with_values(session.pending))
+    for network in apply_order(p.rebuild, p.changed):
         session.apply(cmd.Rebuild(network))  # as Apply in the window: that network starts afresh
         line.message(f"ganstudio: {session.history.events[-1].label} (a new, untrained network; the other keeps its weights)")
     return session

@@ -29,7 +29,7 @@ def test_run_settings_have_their_own_section_and_only_the_new_keys_are_written()
     assert "run.record_every" in keys() and "view.record_every" not in keys()
     text = to_toml(config.with_values({"run.record_every": 7}))
     assert "[run]\nrecord_every = 7\ninsight_every = 500\n" in text
-    assert text.split("[view]\n")[1] == "grid = 8\n"
+    assert text.split("[view]\n")[1] == 'grid = 8\nclasses = "all"\n'
 
 
 def test_the_old_keys_still_load_from_a_file_and_from_set():

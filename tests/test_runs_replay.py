@@ -143,7 +143,7 @@ def write_run(folder, changes_text):
             "step 10 is in the past (the run is at step 20 by then)",
         ),
         ('\n[[changes]]\nstep = 5\nset = { "optimizer.d.lr" = -1 }\n', 4, "optimizer.d.lr"),
-        ('\n[[changes]]\nstep = 5\napply = "both"\n', 4, 'apply = "g" or "d"'),
+        ('\n[[changes]]\nstep = 5\napply = "gd"\n', 4, 'apply = "g", "d" or "both"'),
         ("\n[[changes]]\nstep = 5\nwarp = true\n", 4, "unknown field 'warp'"),
         ("\n[[changes]]\nset = { seed = 3 }\n", 2, "each change needs step"),
     ],

@@ -103,7 +103,10 @@ def test_a_grid_sweep_trains_every_combination_as_tagged_runs_ranked_by_quality(
     assert compared.returncode == 0, compared.stderr
     for lr in ("0.0001", "0.001"):
         for loss in ("non_saturating", "hinge"):
-            assert sum(f"optimizer.lr={lr}" in line and f"training.loss={loss}" in line for line in compared.stdout.splitlines()) == 1
+            assert (
+                sum(f"optimizer.lr={lr}" in line and f"training.loss={loss}" in line for line in compared.stdout.splitlines())
+                == 1
+            )
 
 
 def test_ctrl_c_stops_the_sweep_and_the_same_command_resumes_it(tmp_path):

@@ -17,10 +17,13 @@ class BatchIterator:
     over at its end are skipped for that epoch (they come up in other epochs' orders).
 
     The array ``next()`` returns is a buffer reused by the following call: copy it to keep it.
+    ``next_labelled()`` gives the same batches with their labels (a conditional run's), taken in
+    the same order: labels use no randomness of their own.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int, rng: np.random.Generator) -> None:
         self._x = dataset.x
+        self._labels = dataset.labels
         self._rng = rng
         self._perm: np.ndarray | None = None  # order of the current epoch; None: draw at next()
         self._pos = 0  # index in _perm of the next batch's first sample
@@ -39,11 +42,25 @@ class BatchIterator:
 
     def next(self) -> np.ndarray:
         """The next batch ``(batch_size, D)`` float32 (overwritten by the following call)."""
+        return self._take(with_labels=False)
+
+    def next_labelled(self) -> tuple[np.ndarray, np.ndarray]:
+        """The next batch and its labels: ``(batch_size, D)`` float32, ``(batch_size,)`` int64,
+        both overwritten by the following call. DatasetError for a dataset without labels."""
+        if self._labels is None:
+            raise DatasetError("this dataset has no labels, so a conditional run cannot be trained on it")
+        x = self._take(with_labels=True)
+        return x, self._out_labels
+
+    def _take(self, with_labels: bool) -> np.ndarray:
         if self._perm is None:
             self._perm = self._rng.permutation(len(self._x))
             self._pos = 0
         end = self._pos + self.batch_size
-        np.take(self._x, self._perm[self._pos : end], axis=0, out=self._out)
+        rows = self._perm[self._pos : end]
+        np.take(self._x, rows, axis=0, out=self._out)
+        if with_labels:
+            np.take(self._labels, rows, out=self._out_labels)
         self._pos = end
         self.step_in_epoch += 1
         self._end_epoch_if_exhausted()
@@ -56,6 +73,7 @@ class BatchIterator:
         if not 1 <= batch_size <= n:
             raise DatasetError(f"batch size {batch_size} does not fit a dataset of {n} samples")
         self._out = np.empty((batch_size, self._x.shape[1]), dtype=self._x.dtype)
+        self._out_labels = np.empty(batch_size, np.int64)
         self._end_epoch_if_exhausted()
 
     def state_dict(self) -> dict:

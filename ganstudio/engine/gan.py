@@ -4,6 +4,10 @@ A training iteration is `d_steps` discriminator updates, each on a fresh real ba
 a fresh fake batch (one (2n, D) forward/backward through D: one cache, no stale activations),
 then one generator update that reuses the last D step's fake batch (G's weights have not changed
 since) and back-propagates through D without computing D's own weight gradients.
+
+A conditional GAN (``conditioning`` given) feeds labels to both networks (engine/conditioning.py):
+real batches come with their labels, fake batches draw theirs uniformly over the run's classes
+from the same `rng`, right after their noise.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganstudio.engine.conditioning import (
+    Conditioning,
+    discriminator_input,
+    discriminator_input_size,
+    draw_labels,
+    generator_input,
+    sample_gradient,
+)
 from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import MLP, NetworkSpec
 from ganstudio.engine.optimizers import EMA, Optimizer, OptimizerSpec, make_optimizer
@@ -26,7 +38,8 @@ class TrainingSpec:
     loss: one of engine.losses.LOSSES; d_steps: discriminator updates per generator update (k);
     label_smoothing: one-sided, real targets become 1 - label_smoothing; clip: Wasserstein weight
     clipping bound for D (used only with loss "wasserstein"); ema/ema_decay: keep an exponential
-    moving average of G's weights for sampling.
+    moving average of G's weights for sampling; conditional: G and D take the class label too
+    (the GAN's `conditioning` says how; an architecture setting: changing it rebuilds both).
     """
 
     loss: str = "non_saturating"
@@ -35,6 +48,7 @@ class TrainingSpec:
     clip: float = 0.01
     ema: bool = False
     ema_decay: float = 0.999
+    conditional: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,9 @@ class StepMetrics:
     lr_g: float
 
 
+Batch = np.ndarray | tuple[np.ndarray, np.ndarray]  # a real batch (n, D), or (batch, labels (n,)) when conditional
+
+
 def _norm(grads: np.ndarray) -> float:
     return math.sqrt(float(np.dot(grads, grads)))
 
@@ -59,7 +76,9 @@ def _norm(grads: np.ndarray) -> float:
 class GAN:
     """Generator G (latent -> data) and discriminator D (data -> logit) with their optimizers.
 
-    All randomness comes from the `rng` passed to each call (the session's).
+    All randomness comes from the `rng` passed to each call (the session's). With `conditioning`
+    G reads (latent + K) and D (its sample plus the label, see engine/conditioning.py), and every
+    batch has labels (n,) int.
     """
 
     def __init__(
@@ -71,24 +90,39 @@ class GAN:
         training: TrainingSpec,
         rng: np.random.Generator,
         dtype: type = np.float32,
+        conditioning: Conditioning | None = None,
     ) -> None:
-        if g_spec.output_size != d_spec.input_size or d_spec.output_size != 1:
-            raise ValueError("G's output size must equal D's input size, and D must output one logit")
+        self.conditioning = conditioning
         self.training = training
         self.dtype = np.dtype(dtype)
         self.generator = MLP(g_spec, rng, dtype)
         self.discriminator = MLP(d_spec, rng, dtype)
+        if d_spec.input_size != self.d_size_for(conditioning) or d_spec.output_size != 1:
+            raise ValueError("D's input must be G's output (with the label when conditional), and D must output one logit")
         self.g_optimizer: Optimizer = make_optimizer(g_opt, self.generator.params.size, dtype)
         self.d_optimizer: Optimizer = make_optimizer(d_opt, self.discriminator.params.size, dtype)
         self.ema: EMA | None = EMA(self.generator.params.values, training.ema_decay) if training.ema else None
         self._stacked: dict[int, np.ndarray] = {}
         self._z: dict[int, np.ndarray] = {}
+        self._g_in: dict[int, np.ndarray] = {}  # conditional: G's input (n, latent + K)
+        self._d_in: dict[int, np.ndarray] = {}  # conditional: D's input for one (fake) batch
+        self._dx: dict[int, np.ndarray] = {}  # conditional: dL/d(fake sample), contiguous
         self._fake: np.ndarray | None = None  # G's training output from the last D step
+        self._fake_labels: np.ndarray | None = None  # its labels (conditional)
 
     # -- shapes ---------------------------------------------------------------------------
     @property
+    def conditional(self) -> bool:
+        return self.conditioning is not None
+
+    @property
+    def n_classes(self) -> int:
+        """K, the one-hot width (0 for an unconditional GAN)."""
+        return self.conditioning.n_classes if self.conditioning is not None else 0
+
+    @property
     def latent_size(self) -> int:
-        return self.generator.spec.input_size
+        return self.generator.spec.input_size - self.n_classes
 
     @property
     def data_size(self) -> int:
@@ -100,29 +134,71 @@ class GAN:
             buf = pool[rows] = np.empty((rows, cols), self.dtype)
         return buf
 
+    def d_size_for(self, conditioning: Conditioning | None) -> int:
+        """D's input width under `conditioning` for G's samples."""
+        c, size = conditioning, self.generator.spec.output_size
+        return size if c is None else discriminator_input_size(size, c.n_classes, c.layout)
+
     def release_buffers(self) -> None:
         """Drop per-batch-size buffers (call after a batch-size change)."""
-        for pool in (self._stacked, self._z):
+        for pool in (self._stacked, self._z, self._g_in, self._d_in, self._dx):
             pool.clear()
         self.generator.release_buffers()
         self.discriminator.release_buffers()
         self._fake = None
+        self._fake_labels = None
+
+    def set_conditioning(self, conditioning: Conditioning | None) -> None:
+        """How labels are fed from now on: new classes for fake labels (a live change of the
+        class subset), or, right after both networks were rebuilt, conditioning on or off. The
+        networks' input sizes must fit it."""
+        if self.d_size_for(conditioning) != self.discriminator.spec.input_size:
+            raise ValueError("the conditioning does not fit D's input size")
+        self.conditioning = conditioning
+
+    def _labels_needed(self, labels: np.ndarray | None) -> np.ndarray | None:
+        if self.conditional and labels is None:
+            raise ValueError("a conditional GAN needs the labels of its batch")
+        return labels if self.conditional else None
 
     def _generate(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """G's training output for n fresh noise vectors (and, conditional, n fresh labels
+        drawn after them, kept in ``_fake_labels``): (n, data_size), G's reused buffer."""
         z = self._buffer(self._z, n, self.latent_size)
         rng.standard_normal(out=z, dtype=self.dtype)
-        return self.generator.forward(z)
+        if not self.conditional:
+            return self.generator.forward(z)
+        c = self.conditioning
+        self._fake_labels = draw_labels(rng, c.classes, n)
+        g_in = generator_input(z, self._fake_labels, c.n_classes, self._buffer(self._g_in, n, self.generator.spec.input_size))
+        return self.generator.forward(g_in)
+
+    def _d_input(self, pool: dict[int, np.ndarray], x: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+        """D's input for samples x (n, data_size): x itself, or x with its labels (conditional)."""
+        if not self.conditional:
+            return x
+        c = self.conditioning
+        out = self._buffer(pool, len(x), self.discriminator.spec.input_size)
+        return discriminator_input(x, labels, c.n_classes, c.layout, out)
 
     # -- training -------------------------------------------------------------------------
-    def d_step(self, real: np.ndarray, rng: np.random.Generator, lr: float) -> tuple[float, float, float, float]:
-        """One discriminator update. real: (n, data_size) float32.
-        Returns (d_loss, mean D(x), mean D(G(z)), D's gradient norm)."""
+    def d_step(
+        self, real: np.ndarray, rng: np.random.Generator, lr: float, labels: np.ndarray | None = None
+    ) -> tuple[float, float, float, float]:
+        """One discriminator update. real: (n, data_size) float32; labels: its (n,) classes
+        (conditional GANs only). Returns (d_loss, mean D(x), mean D(G(z)), D's gradient norm)."""
+        labels = self._labels_needed(labels)
         n = real.shape[0]
         fake = self._generate(n, rng)
-        x = self._buffer(self._stacked, 2 * n, self.data_size)
-        x[:n] = real
-        x[n:] = fake
         D = self.discriminator
+        x = self._buffer(self._stacked, 2 * n, D.spec.input_size)
+        if self.conditional:
+            c = self.conditioning
+            discriminator_input(real, labels, c.n_classes, c.layout, x[:n])
+            discriminator_input(fake, self._fake_labels, c.n_classes, c.layout, x[n:])
+        else:
+            x[:n] = real
+            x[n:] = fake
         logits = D.forward(x, rng)
         kind = self.training.loss
         loss, dlogits, mean_real, mean_fake = d_loss_stacked(kind, logits, n, 1.0 - self.training.label_smoothing)
@@ -141,9 +217,13 @@ class GAN:
         fake = self._fake if self._fake is not None and self._fake.shape[0] == n else self._generate(n, rng)
         self._fake = None
         D, G = self.discriminator, self.generator
-        logits = D.forward(fake, rng)
+        logits = D.forward(self._d_input(self._d_in, fake, self._fake_labels), rng)
         loss, dlogits = g_loss(self.training.loss, logits)
         dx = D.backward(dlogits, need_input_grad=True, need_param_grads=False)
+        if self.conditional:
+            grad = self._buffer(self._dx, n, self.data_size)
+            np.copyto(grad, sample_gradient(dx, self.data_size))  # G's backward wants a contiguous (n, data_size)
+            dx = grad
         G.backward(dx, need_input_grad=False)
         norm = _norm(G.params.grads)
         self.g_optimizer.step(G.params.values, G.params.grads, lr)
@@ -151,11 +231,12 @@ class GAN:
             self.ema.update(G.params.values)
         return loss, norm
 
-    def train_step(self, next_real: Callable[[], np.ndarray], rng: np.random.Generator, lr_d: float, lr_g: float) -> StepMetrics:
-        """`d_steps` D updates (each on `next_real()`, a (n, data_size) batch), then one G update."""
+    def train_step(self, next_real: Callable[[], Batch], rng: np.random.Generator, lr_d: float, lr_g: float) -> StepMetrics:
+        """`d_steps` D updates (each on `next_real()`, a (n, data_size) batch, or for a
+        conditional GAN a (batch, labels (n,)) pair), then one G update."""
         for _ in range(max(1, int(self.training.d_steps))):
-            real = next_real()
-            dl, d_real, d_fake, d_norm = self.d_step(real, rng, lr_d)
+            real, labels = (next_real(), None) if not self.conditional else next_real()
+            dl, d_real, d_fake, d_norm = self.d_step(real, rng, lr_d, labels)
         gl, g_norm = self.g_step(real.shape[0], rng, lr_g)
         return StepMetrics(dl, gl, d_real, d_fake, d_norm, g_norm, float(lr_d), float(lr_g))
 
@@ -166,19 +247,28 @@ class GAN:
         its run's randomness."""
         rng = np.random.default_rng(0)
         g, d = self.generator.spec, self.discriminator.spec
-        twin = GAN(g, d, self.g_optimizer.spec, self.d_optimizer.spec, self.training, rng, self.dtype)
+        twin = GAN(g, d, self.g_optimizer.spec, self.d_optimizer.spec, self.training, rng, self.dtype, self.conditioning)
         real = rng.standard_normal((n, self.data_size)).astype(self.dtype)
-        return lambda: twin.train_step(lambda: real, rng, 0.0, 0.0)
+        batch = real if self.conditioning is None else (real, draw_labels(rng, self.conditioning.classes, n))
+        return lambda: twin.train_step(lambda: batch, rng, 0.0, 0.0)
 
     # -- inference ------------------------------------------------------------------------
-    def sample(self, z: np.ndarray, use_ema: bool = False) -> np.ndarray:
-        """z: (n, latent_size) -> (n, data_size) new array; from the EMA weights if asked and
-        kept."""
+    def sample(self, z: np.ndarray, use_ema: bool = False, labels: np.ndarray | None = None) -> np.ndarray:
+        """z: (n, latent_size) (and, conditional, the (n,) classes asked for) -> (n, data_size)
+        new array; from the EMA weights if asked and kept."""
+        labels = self._labels_needed(labels)
         params = self.ema.shadow if use_ema and self.ema is not None else None
+        if self.conditional:
+            z = generator_input(np.asarray(z, self.dtype), labels, self.n_classes)
         return self.generator.predict(z, params)
 
-    def discriminate(self, x: np.ndarray) -> np.ndarray:
-        """x: (n, data_size) -> D's logits (n, 1), new array, no dropout."""
+    def discriminate(self, x: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """x: (n, data_size) (and, conditional, their (n,) labels) -> D's logits (n, 1), new
+        array, no dropout."""
+        labels = self._labels_needed(labels)
+        if self.conditional:
+            c = self.conditioning
+            x = discriminator_input(np.asarray(x, self.dtype), labels, c.n_classes, c.layout)
         return self.discriminator.predict(x)
 
     # -- live changes ---------------------------------------------------------------------
@@ -237,3 +327,4 @@ class GAN:
         if self.ema is not None and "g/ema/shadow" in d:
             self.ema.load_state_dict({"shadow": d["g/ema/shadow"], "t": d["g/ema/t"]})
         self._fake = None
+        self._fake_labels = None

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.change_plan import NETWORK_SECTIONS
+from ganstudio.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KEYS
 from ganstudio.config import CHOICES, SECTIONS, RunConfig, field_kind, range_for
 from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.schedules import lr_factor
@@ -79,6 +79,7 @@ GROUPS: list[tuple[str, list[str]]] = [
             "training.clip",
             "training.ema",
             "training.ema_decay",
+            "training.conditional",
             "seed",
         ],
     ),
@@ -111,7 +112,7 @@ def _visible(key: str, config: RunConfig) -> bool:
         return config.training.loss == "wasserstein"
     if key == "training.ema_decay":
         return config.training.ema
-    if key == "data.classes":
+    if key in ("data.classes", "training.conditional"):
         return config.data.dataset in CLASS_NAMES  # the labelled datasets
     if key == "generator.output":
         return config.image_shape is not None
@@ -159,13 +160,30 @@ class ControlPanel(QScrollArea):
             form.addRow(label, editor)
             self.editors[key] = editor
             self.rows[key] = (label, editor)
-        if title in ("Generator", "Discriminator"):
-            network = title[0].lower()
+        applies = {
+            "Generator": (
+                "g",
+                "Apply to G",
+                "Rebuild Generator from scratch with the pending settings; the other network keeps its weights.",
+            ),
+            "Discriminator": (
+                "d",
+                "Apply to D",
+                "Rebuild Discriminator from scratch with the pending settings; the other network keeps its weights.",
+            ),
+            "Training": (
+                BOTH,
+                "Apply to G and D",
+                "Rebuild both networks from scratch: conditioning changes both networks' inputs.",
+            ),
+        }
+        if title in applies:
+            network, text, tip = applies[title]
             row = QHBoxLayout()
             pending = QLabel("")
             pending.setStyleSheet("color: #e0a030;")
-            button = QPushButton(f"Apply to {title[0]}")
-            button.setToolTip(f"Rebuild {title} from scratch with the pending settings; the other network keeps its weights.")
+            button = QPushButton(text)
+            button.setToolTip(tip)
             button.setEnabled(False)
             button.clicked.connect(lambda _=False, n=network: self.apply_network.emit(n))
             row.addWidget(pending, 1)
@@ -253,7 +271,7 @@ class ControlPanel(QScrollArea):
                 widget.setVisible(visible)
         finally:
             self._quiet = False
-        for network, section in NETWORK_SECTIONS.items():
+        for network, section in (*NETWORK_SECTIONS.items(), (BOTH, SHARED_ARCHITECTURE_KEYS)):
             keys = [k for k in pending if k.startswith(section)]
             self.apply_buttons[network].setEnabled(bool(keys))
             self.pending_labels[network].setText("pending: " + ", ".join(k.split(".", 1)[1] for k in keys) if keys else "")

@@ -23,9 +23,11 @@ def describe(snap: Snapshot) -> str:
     if not latest:
         return WAITING
     if snap.insight_kind == "digits":
+        accuracy = latest.get("class_accuracy", np.nan)
         return (
             f"classes covered {latest['classes_covered']:.0f}/10   FID {latest['fid']:.1f}   "
             f"confidence {latest['mean_confidence']:.2f}   diversity {latest['diversity']:.2f}"
+            + (f"   class accuracy {accuracy:.0%}" if np.isfinite(accuracy) else "")
         )
     if snap.insight_kind == "modes":
         modes = len(snap.histogram) if snap.histogram is not None else 0
@@ -38,7 +40,9 @@ def describe(snap: Snapshot) -> str:
 
 class HistogramView(QWidget):
     """The latest report: a summary line and the share of samples per digit (or per mode) as
-    bars, with the 5% line that counts a class as covered."""
+    bars, with the 5% line that counts a class as covered. For a conditional run the bars are
+    the class accuracy instead: per digit asked for, the share of its samples the classifier
+    reads as that digit."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,15 +67,17 @@ class HistogramView(QWidget):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self.summary.setText(snap.insight_error or describe(snap))
-        shares = snap.histogram
+        accuracy = snap.class_accuracy is not None
+        shares = np.nan_to_num(snap.class_accuracy) if accuracy else snap.histogram
         self.plot.setVisible(shares is not None)
         if shares is None or (self._shown is not None and np.array_equal(shares, self._shown)):
             return
         self._shown = shares
         self.bars.setOpts(x=np.arange(len(shares)), height=shares)
         self.plot.setXRange(-0.6, len(shares) - 0.4, padding=0)
-        self.plot.setYRange(0, max(0.25, float(shares.max()) * 1.1), padding=0)
-        self.plot.getPlotItem().setLabel("bottom", "digit" if snap.insight_kind == "digits" else "mode")
+        self.plot.setYRange(0, 1.05 if accuracy else max(0.25, float(shares.max()) * 1.1), padding=0)
+        label = "digit asked for (share read as it)" if accuracy else "digit" if snap.insight_kind == "digits" else "mode"
+        self.plot.getPlotItem().setLabel("bottom", label)
 
 
 class WarningsBox(QLabel):

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.controls_dock = self._dock("Controls", "controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.samples = SampleView()
         self.samples.grid_changed.connect(lambda side: self.submit(cmd.SetParam("view.grid", side)))
+        self.samples.classes_changed.connect(lambda classes: self.submit(cmd.SetParam("view.classes", classes)))
         self.samples.use_ema.toggled.connect(lambda _: self.snapshot and self.timeline.show_snapshot(self.snapshot))
         self.timeline = Timeline(self.samples, self.plots)
         samples_panel = QWidget()
@@ -251,19 +252,20 @@ class MainWindow(QMainWindow):
         snap = self.snapshot
         if snap is None:
             return
+        changes = {key: value}
         if key == "data.dataset" and value == "folder":
             folder = QFileDialog.getExistingDirectory(self, "Train on a folder of images")
             if not folder:
                 self.controls.show_config(snap.config, snap.pending, force=True)
                 return
-            self.submit(
-                cmd.Reset(snap.config.with_values({"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}))
-            )
-            return
+            changes = {"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}
         try:
-            new = snap.config.with_values({key: value})
-        except ConfigError as exc:
+            new = snap.config.with_values(changes)
+        except ConfigError as exc:  # e.g. a conditional run onto a dataset without labels
             self.show_error(str(exc))
+            return
+        if key == "data.dataset" and value == "folder":
+            self.submit(cmd.Reset(new))
             return
         if plan(snap.config, new).needs_reset:  # samples of another shape: only a fresh run takes them
             self.submit(cmd.Reset(new))

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from ganstudio.config import range_for
 from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
-from ganstudio.gui.widgets import GridSideSpinBox
+from ganstudio.gui.widgets import ClassPicker, GridSideSpinBox
 from ganstudio.render.scatter import Extent
 from ganstudio.snapshot import Snapshot
 
@@ -26,9 +26,11 @@ TEXT_MARGIN = 4
 
 
 class SampleView(QWidget):
-    """Signals: grid_changed(side) when the user picks another grid size."""
+    """Signals: grid_changed(side) when the user picks another grid size; classes_changed(value)
+    when the user picks the classes a conditional run's grid shows (a tuple, or "all")."""
 
     grid_changed = Signal(int)
+    classes_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +54,17 @@ class SampleView(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.caption)
         layout.addLayout(bar)
+        self.class_row = QWidget()  # conditional runs: which classes the grid's rows show
+        row = QHBoxLayout(self.class_row)
+        row.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
+        row.addWidget(QLabel("Rows"))
+        self.class_picker = ClassPicker()
+        self.class_picker.setToolTip("The classes the grid shows, one row each (none checked: every class of the run).")
+        self.class_picker.changed.connect(self.classes_changed.emit)
+        row.addWidget(self.class_picker)
+        row.addStretch(1)
+        self.class_row.setVisible(False)
+        layout.addWidget(self.class_row)
         self.pixels = PixelGrid()
         layout.addWidget(self.pixels, 1)
         self.graphics = pg.GraphicsLayoutWidget()  # the 2D view, shown instead of the grid
@@ -82,6 +95,8 @@ class SampleView(QWidget):
         self.grid_label.setVisible(snap.grid is not None)
         self.grid_size.setVisible(snap.grid is not None)
         self.use_ema.setVisible(snap.grid is not None)
+        self.class_row.setVisible(snap.grid is not None and snap.config.training.conditional)
+        self.class_picker.set_classes(snap.config.view.classes)
         if snap.grid is not None:
             self._show_grid(snap.ema_grid if has_ema and self.use_ema.isChecked() else snap.grid)
             self.caption.setText(f"step {snap.step:,}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))

@@ -25,12 +25,17 @@ class CoverageReport:
     """histogram: (10,) float shares of samples per predicted class (sums to 1);
     classes_covered: classes with share >= COVERED_SHARE; fid: Frechet distance between the
     classifier's penultimate features of samples and of real data; mean_confidence: mean of the
-    top class probability, in [0, 1]."""
+    top class probability, in [0, 1]. For samples of a conditional generator, asked for given
+    classes: class_accuracy (10,) the share of each class's samples the classifier assigns to
+    that class (NaN for classes not asked for), accuracy the share over all samples; else None
+    and NaN."""
 
     histogram: np.ndarray
     classes_covered: int
     fid: float
     mean_confidence: float
+    class_accuracy: np.ndarray | None = None
+    accuracy: float = math.nan
 
 
 class CoverageMonitor:
@@ -43,13 +48,29 @@ class CoverageMonitor:
         self.value_range = value_range
         self.real_stats = None if real is None else feature_stats(classifier.features(real[:REAL_SAMPLES], value_range))
 
-    def report(self, samples: np.ndarray) -> CoverageReport:
-        """samples: (n, 784), n >= 2, in the monitor's value range."""
+    def report(self, samples: np.ndarray, asked: np.ndarray | None = None) -> CoverageReport:
+        """samples: (n, 784), n >= 2, in the monitor's value range; asked: the (n,) classes a
+        conditional generator was asked for, for the class accuracy."""
         probs, feats = self.classifier.classify(samples, self.value_range)
-        histogram = np.bincount(probs.argmax(axis=1), minlength=10) / len(samples)
+        predicted = probs.argmax(axis=1)
+        histogram = np.bincount(predicted, minlength=10) / len(samples)
+        per_class, accuracy = (None, math.nan) if asked is None else class_accuracy(predicted, asked)
         return CoverageReport(
             histogram=histogram,
             classes_covered=int((histogram >= COVERED_SHARE).sum()),
             fid=math.nan if self.real_stats is None else frechet_distance(self.real_stats, feature_stats(feats)),
             mean_confidence=float(probs.max(axis=1).mean()),
+            class_accuracy=per_class,
+            accuracy=accuracy,
         )
+
+
+def class_accuracy(predicted: np.ndarray, asked: np.ndarray) -> tuple[np.ndarray, float]:
+    """predicted, asked: (n,) classes -> ((10,) share of each asked class's samples predicted as
+    it, NaN for classes never asked; the share over all n samples)."""
+    asked = np.asarray(asked, np.int64)
+    hits = np.bincount(asked, weights=predicted == asked, minlength=10)
+    counts = np.bincount(asked, minlength=10)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_class = np.where(counts > 0, hits / counts, np.nan)
+    return per_class, float((predicted == asked).mean())

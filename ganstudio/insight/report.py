@@ -61,6 +61,12 @@ class InsightReport:
                 f"mean confidence: {c.mean_confidence:.3f}",
                 "histogram: " + " ".join(f"{digit}:{share:.1%}" for digit, share in enumerate(c.histogram)),
             ]
+            if c.class_accuracy is not None:
+                out += [
+                    f"class accuracy: {c.accuracy:.1%} (samples the classifier assigns to the class they were asked for)",
+                    "class accuracy by class: "
+                    + " ".join(f"{digit}:{share:.1%}" for digit, share in enumerate(c.class_accuracy) if np.isfinite(share)),
+                ]
         if self.modes is not None:
             m = self.modes
             out += [f"modes covered: {m.modes_covered}/{m.n_modes}", f"high-quality: {m.high_quality:.1%}"]
@@ -96,12 +102,13 @@ class Probe:
         """How many samples a report uses: the 2D literature's 2,500, else the coverage batch."""
         return modes.REPORT_SAMPLES if self.kind == "modes" else coverage.REPORT_SAMPLES
 
-    def report(self, samples: np.ndarray) -> InsightReport:
-        """samples: (n, D) generated samples in the probe's value range (n = n_samples)."""
+    def report(self, samples: np.ndarray, asked: np.ndarray | None = None) -> InsightReport:
+        """samples: (n, D) generated samples in the probe's value range (n = n_samples); asked:
+        the (n,) classes a conditional generator drew them for (digits: the class accuracy)."""
         d = self.dataset
         samples = _finite(samples)
         return InsightReport(
-            coverage=self.coverage.report(samples) if self.coverage is not None else None,
+            coverage=self.coverage.report(samples, asked) if self.coverage is not None else None,
             modes=mode_report(samples, d.modes, d.mode_std) if self.kind == "modes" else None,
             diversity=diversity_ratio(samples, self.real_distance),
         )
@@ -112,10 +119,13 @@ def _finite(samples: np.ndarray) -> np.ndarray:
     return np.nan_to_num(samples, nan=0.0, posinf=1e6, neginf=-1e6)
 
 
-def report_without_data(samples: np.ndarray, digits: bool, value_range: tuple[float, float]) -> InsightReport:
+def report_without_data(
+    samples: np.ndarray, digits: bool, value_range: tuple[float, float], asked: np.ndarray | None = None
+) -> InsightReport:
     """What a report can say when the run's training set is not at hand (`sample --report`
-    offline): for digits (`digits`) the class histogram, classes covered and confidence, from
-    the shipped classifier alone; fid and diversity, which compare with the data, are NaN.
+    offline): for digits (`digits`) the class histogram, classes covered and confidence (and
+    the class accuracy of samples `asked` (n,) for classes), from the shipped classifier alone;
+    fid and diversity, which compare with the data, are NaN.
     samples: (coverage.REPORT_SAMPLES, 784) in `value_range`."""
     monitor = CoverageMonitor(load_classifier(), None, value_range) if digits else None
-    return InsightReport(coverage=monitor.report(_finite(samples)) if monitor else None, modes=None, diversity=math.nan)
+    return InsightReport(coverage=monitor.report(_finite(samples), asked) if monitor else None, modes=None, diversity=math.nan)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ganstudio.config import RunConfig
 from ganstudio.data import Dataset
+from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.history import History
 from ganstudio.insight.report import InsightReport, Probe
@@ -26,6 +27,7 @@ SERIES = {
     "modes": ("modes_covered", "high_quality", "diversity"),
     None: ("diversity",),
 }
+CONDITIONAL_SERIES = ("class_accuracy",)  # digits runs that are conditional: the share read as the class asked for
 
 
 def report_values(report: InsightReport) -> dict[str, float]:
@@ -33,16 +35,19 @@ def report_values(report: InsightReport) -> dict[str, float]:
     values = {"diversity": report.diversity}
     if report.coverage is not None:
         c = report.coverage
-        values.update(classes_covered=c.classes_covered, fid=c.fid, mean_confidence=c.mean_confidence)
+        values.update(classes_covered=c.classes_covered, fid=c.fid, mean_confidence=c.mean_confidence, class_accuracy=c.accuracy)
     if report.modes is not None:
         values.update(modes_covered=report.modes.modes_covered, high_quality=100.0 * report.modes.high_quality)
     return values
 
 
-def generate(gan: GAN, n: int, seed: int, step: int) -> np.ndarray:
-    """(n, data_size) samples from noise seeded by (seed, step): EMA weights when kept."""
+def generate(gan: GAN, n: int, seed: int, step: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(n, data_size) samples from noise seeded by (seed, step), EMA weights when kept, and for
+    a conditional GAN the (n,) classes asked for: the run's classes in turn, equally often
+    (else None)."""
     z = stream(seed, INSIGHT, step).standard_normal((n, gan.latent_size), dtype=np.float32)
-    return gan.sample(z, use_ema=gan.ema is not None)
+    asked = balanced_labels(gan.conditioning.classes, n) if gan.conditional else None
+    return gan.sample(z, use_ema=gan.ema is not None, labels=asked), asked
 
 
 class InsightTracker:
@@ -56,8 +61,9 @@ class InsightTracker:
 
     def clear(self) -> None:
         self.steps = np.zeros(0, np.int64)
-        self.values = {name: np.zeros(0, np.float32) for names in SERIES.values() for name in names}
+        self.values = {name: np.zeros(0, np.float32) for names in (*SERIES.values(), CONDITIONAL_SERIES) for name in names}
         self.histogram: np.ndarray | None = None
+        self.class_accuracy: np.ndarray | None = None  # the latest (10,) per-class accuracy of a conditional digits run
         self.error = ""  # why insight is off for this run (set by the session when a report fails)
         self.diagnoser.clear()
 
@@ -76,7 +82,7 @@ class InsightTracker:
         """Report on fresh samples at `step`, extend the series, update the warnings; returns
         the warnings that started now."""
         probe = self.probe(dataset, config.value_range)
-        report = probe.report(generate(gan, probe.n_samples, config.seed, step))
+        report = probe.report(*generate(gan, probe.n_samples, config.seed, step))
         values = report_values(report)
         self.steps = np.append(self.steps, step)
         for name, series in self.values.items():
@@ -85,18 +91,22 @@ class InsightTracker:
             keep = np.r_[np.arange(0, len(self.steps) - 1, 2), len(self.steps) - 1]
             self.steps = self.steps[keep]
             self.values = {name: v[keep] for name, v in self.values.items()}
+        self.class_accuracy = None
         if report.coverage is not None:
             self.histogram = report.coverage.histogram.astype(np.float32)
+            if report.coverage.class_accuracy is not None:
+                self.class_accuracy = report.coverage.class_accuracy.astype(np.float32)
         elif report.modes is not None:
             self.histogram = report.modes.mode_shares.astype(np.float32)
         else:
             self.histogram = None
         return self.diagnoser.update(report.measures(step, probe.expected_classes), history, config)
 
-    def series(self, kind: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def series(self, kind: str | None, conditional: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """{name: (steps (m,) int64, values (m,) float32)} of the series of a dataset kind
-        (report.insight_kind)."""
-        return {name: (self.steps.copy(), self.values[name].copy()) for name in SERIES[kind]}
+        (report.insight_kind), with the class accuracy for a conditional digits run."""
+        names = SERIES[kind] + (CONDITIONAL_SERIES if conditional and kind == "digits" else ())
+        return {name: (self.steps.copy(), self.values[name].copy()) for name in names}
 
     def truncate_after(self, step: int) -> None:
         """Forget the points and warnings after `step` (the run went back to it)."""
@@ -110,6 +120,8 @@ class InsightTracker:
         d = {"steps": self.steps.copy(), **{f"series/{k}": v.copy() for k, v in self.values.items()}}
         if self.histogram is not None:
             d["histogram"] = self.histogram.copy()
+        if self.class_accuracy is not None:
+            d["class_accuracy"] = self.class_accuracy.copy()
         d.update({f"warnings/{k}": v for k, v in self.diagnoser.state_dict().items()})
         return d
 
@@ -122,4 +134,5 @@ class InsightTracker:
         for name in self.values:
             self.values[name] = np.asarray(d.get(f"series/{name}", np.full(len(self.steps), np.nan)), np.float32)
         self.histogram = np.asarray(d["histogram"], np.float32) if "histogram" in d else None
+        self.class_accuracy = np.asarray(d["class_accuracy"], np.float32) if "class_accuracy" in d else None
         self.diagnoser.load_state_dict({k[len("warnings/") :]: v for k, v in d.items() if k.startswith("warnings/")})

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from ganstudio.render.font import draw_text, text_size
+
 
 def make_grid(
     samples: np.ndarray,
@@ -60,3 +62,16 @@ def upscale(img: np.ndarray, scale: int) -> np.ndarray:
     if scale == 1:
         return img.copy()
     return img.repeat(scale, axis=0).repeat(scale, axis=1)  # faster than a broadcast view reshaped (docs/DESIGN.md)
+
+
+def label_rows(grid: np.ndarray, labels: list[str], cell_height: int, pad: int = 1, pad_value: int = 0) -> np.ndarray:
+    """A label column left of `grid` (uint8, rows of `cell_height` px cells with `pad` px
+    separators, as :func:`make_grid` draws them): row i's label, white on the separator colour,
+    centred on the row. Returns uint8 (H, label width + W); labels of every row the same width."""
+    width = max(text_size(text)[0] for text in labels) + pad + 2  # 2 px more before the labels: off the picture's edge
+    column = np.full((grid.shape[0], width), pad_value, np.uint8)
+    text_h = text_size("0")[1]
+    for i, text in enumerate(labels):
+        top = pad + i * (cell_height + pad) + (cell_height - text_h) // 2
+        draw_text(column, text, width - pad - text_size(text)[0], top, background=pad_value)
+    return np.concatenate([column, grid], axis=1)

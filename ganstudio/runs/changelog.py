@@ -10,7 +10,7 @@ and edit, with exactly one action::
     set = { "optimizer.d.lr" = 0.01 }      # SetParam (architecture keys wait for apply)
     [[changes]]
     step = 7100
-    apply = "g"                            # Rebuild (Apply to G or D)
+    apply = "g"                            # Rebuild (Apply to G or D; "both": Apply to G and D)
     [[changes]]
     step = 7100
     d_step = true                          # StepOnce("d"); g_step = true for StepOnce("g")
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ganstudio import commands as cmd
-from ganstudio.change_plan import UNTRACKED_SECTIONS, plan
+from ganstudio.change_plan import BOTH, UNTRACKED_SECTIONS, plan
 from ganstudio.config import ConfigError, RunConfig
 
 ACTIONS = ("set", "apply", "d_step", "g_step", "revert", "reset")
@@ -185,8 +185,8 @@ def _entry(table: dict[str, Any], where: _Where, start: RunConfig) -> Change:
                 start.with_values({key: value})
             except ConfigError as exc:
                 raise ReplayError(f"{where.at(key)}: {exc}") from None
-    if "apply" in action and action["apply"] not in ("g", "d"):
-        raise ReplayError(f'{where.at("apply")}: apply = "g" or "d" (got {action["apply"]!r})')
+    if "apply" in action and action["apply"] not in ("g", "d", BOTH):
+        raise ReplayError(f'{where.at("apply")}: apply = "g", "d" or "{BOTH}" (got {action["apply"]!r})')
     for flag in ("d_step", "g_step", "revert", "reset"):
         if flag in action and action[flag] is not True:
             raise ReplayError(f"{where.at(flag)}: {flag} = true (got {action[flag]!r})")

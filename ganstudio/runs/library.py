@@ -175,7 +175,8 @@ def summary(run: Run, session) -> dict[str, Any]:
     """summary.json's content: the run's figures now (null where not measured)."""
     elapsed, steps = session.elapsed, session.step_count
     latest = {
-        name: _latest(session.insight.values.get(name)) for name in ("classes_covered", "fid", "modes_covered", "high_quality")
+        name: _latest(session.insight.values.get(name))
+        for name in ("classes_covered", "fid", "modes_covered", "high_quality", "class_accuracy")
     }
     share = latest.pop("high_quality")
     return {

@@ -1,0 +1,72 @@
+"""A conditional run in the window: the sample grid has one labelled row per class, the Samples
+dock's class picker chooses the rows, and the conditional switch waits for Apply to G and D."""
+
+import numpy as np
+
+from ganstudio.config import RunConfig
+from ganstudio.render import label_rows
+
+from support import SMALL_RUN, click, running_window
+
+CELL = 28 + 1  # a 28 x 28 sample and its 1 px separator
+
+
+def label_column(names):
+    """The label column the grid of rows `names` must show on its left."""
+    blank = np.zeros((len(names) * CELL + 1, 4 * CELL + 1), np.uint8)
+    labelled = label_rows(blank, names, 28)
+    return labelled[:, : labelled.shape[1] - blank.shape[1]]
+
+
+def test_the_grid_shows_one_labelled_row_per_class_and_the_picker_chooses_them(qtbot, tmp_path):
+    config = RunConfig().with_values({**SMALL_RUN, "training.conditional": True})
+    with running_window(qtbot, tmp_path, config) as window:
+        samples = window.samples
+        assert samples.class_row.isVisible()
+        grid = samples.shown_grid
+        expected = label_column(list("0123456789"))
+        assert grid.shape == (10 * CELL + 1, expected.shape[1] + 4 * CELL + 1)
+        np.testing.assert_array_equal(grid[:, : expected.shape[1]], expected)
+
+        with qtbot.waitSignal(samples.classes_changed) as sent:
+            click(qtbot, samples.class_picker.boxes[7])
+        assert sent.args == [(7,)]
+        click(qtbot, samples.class_picker.boxes[3])
+        qtbot.waitUntil(lambda: window.snapshot.config.view.classes == (3, 7), timeout=10_000)
+        qtbot.waitUntil(lambda: samples.shown_grid.shape[0] == 2 * CELL + 1, timeout=10_000)
+        expected = label_column(["3", "7"])
+        np.testing.assert_array_equal(samples.shown_grid[:, : expected.shape[1]], expected)
+        assert [box.isChecked() for box in samples.class_picker.boxes] == [d in (3, 7) for d in range(10)]
+        assert not window.banner.isVisible()
+
+
+def test_the_conditional_switch_is_pending_until_applied_to_both_networks(qtbot, tmp_path):
+    with running_window(qtbot, tmp_path, RunConfig().with_values(SMALL_RUN)) as window:
+        assert not window.samples.class_row.isVisible()
+        rows_before = window.samples.shown_grid.shape
+        switch = window.controls.editors["training.conditional"]
+        window.controls.ensureWidgetVisible(switch)
+        switch.click()  # as a click on its box (a text-less check box's centre lies right of the box)
+        button = window.controls.apply_buttons["both"]
+        qtbot.waitUntil(button.isEnabled, timeout=5_000)
+        assert window.snapshot.pending == {"training.conditional": True}
+        assert "conditional" in window.controls.pending_labels["both"].text()
+        assert not window.controls.apply_buttons["g"].isEnabled() and not window.controls.apply_buttons["d"].isEnabled()
+        assert not window.snapshot.config.training.conditional
+        click(qtbot, button)
+        qtbot.waitUntil(lambda: window.snapshot.config.training.conditional, timeout=10_000)
+        assert window.snapshot.pending == {} and not button.isEnabled()
+        qtbot.waitUntil(window.samples.class_row.isVisible, timeout=10_000)
+        assert window.samples.shown_grid.shape[0] == 10 * CELL + 1 != rows_before[0]
+
+
+def test_a_conditional_run_refuses_a_dataset_without_labels_in_the_banner(qtbot, tmp_path):
+    config = RunConfig().with_values({**SMALL_RUN, "training.conditional": True})
+    with running_window(qtbot, tmp_path, config) as window:
+        window.controls.editors["data.dataset"].setCurrentText("ring8")
+        qtbot.waitUntil(window.banner.isVisible, timeout=5_000)
+        assert (
+            "training.conditional: the dataset 'ring8' has no class labels, so it cannot be conditioned" in window.banner.text()
+        )
+        assert window.snapshot.config.data.dataset == "synthetic-digits"
+        assert window.controls.editors["data.dataset"].currentText() == "synthetic-digits"
