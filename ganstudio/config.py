@@ -21,7 +21,7 @@ from ganstudio.engine.activations import ACTIVATIONS
 from ganstudio.engine.gan import TrainingSpec
 from ganstudio.engine.initializers import INITIALIZERS
 from ganstudio.engine.losses import LOSSES
-from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.network import KINDS, NetworkSpec
 from ganstudio.engine.optimizers import OPTIMIZERS, OptimizerSpec
 from ganstudio.engine.schedules import SCHEDULES, UNITS, ScheduleSpec
 
@@ -52,6 +52,11 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class GeneratorConfig:
+    """kind "mlp": dense layers of `hidden` widths. kind "conv" (images only): a dense layer to
+    channels[0] planes of side image_size / 2^len(channels), then one transposed convolution per
+    entry of `channels` (the last to the image), each doubling the side: kernel x kernel, stride 2,
+    padding kernel / 2 - 1; batch norm after every layer but the last when `batch_norm`."""
+
     latent_size: int = 100
     hidden: tuple[int, ...] = (128,)
     activation: str = "relu"
@@ -59,16 +64,30 @@ class GeneratorConfig:
     alpha: float = 0.2
     init: str = "xavier_normal"
     init_std: float = 0.02
+    kind: str = "mlp"
+    channels: tuple[int, ...] = (128, 64)
+    kernel: int = 4
+    batch_norm: bool = True
 
 
 @dataclass(frozen=True)
 class DiscriminatorConfig:
+    """kind "mlp": dense layers of `hidden` widths with `dropout`. kind "conv" (images only): one
+    convolution per entry of `channels`, each halving the side (kernel x kernel, stride 2, padding
+    kernel / 2 - 1), then a dense layer to the logit; batch norm after every conv layer but the
+    first when `batch_norm`; spectral normalization of every weight when `spectral_norm`."""
+
     hidden: tuple[int, ...] = (128,)
     activation: str = "leaky_relu"
     alpha: float = 0.2
     dropout: float = 0.0
     init: str = "xavier_normal"
     init_std: float = 0.02
+    kind: str = "mlp"
+    channels: tuple[int, ...] = (64, 128)
+    kernel: int = 4
+    batch_norm: bool = False
+    spectral_norm: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,10 +153,21 @@ class RunConfig:
     def generator_spec(self) -> NetworkSpec:
         g = self.generator
         output = "linear" if self.image_shape is None else g.output
+        if g.kind == "conv":
+            conv = dict(
+                kind="conv", channels=g.channels, kernel=g.kernel, batch_norm=g.batch_norm, image_shape=(1, *self.image_shape)
+            )
+            return NetworkSpec(g.latent_size, (), self.data_size, g.activation, output, g.alpha, g.init, g.init_std, **conv)
         return NetworkSpec(g.latent_size, g.hidden, self.data_size, g.activation, output, g.alpha, g.init, g.init_std)
 
     def discriminator_spec(self) -> NetworkSpec:
         d = self.discriminator
+        if d.kind == "conv":
+            conv = dict(channels=d.channels, kernel=d.kernel, batch_norm=d.batch_norm, spectral_norm=d.spectral_norm)
+            return NetworkSpec(
+                self.data_size, (), 1, d.activation, "linear", d.alpha, d.init, d.init_std,
+                kind="conv", image_shape=(1, *self.image_shape), **conv,
+            )  # fmt: skip
         return NetworkSpec(self.data_size, d.hidden, 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout)
 
     # -- dotted keys ------------------------------------------------------------------------
@@ -164,9 +194,11 @@ class RunConfig:
 # -- the schema: types, allowed values and ranges, by dotted key ------------------------------
 CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": DATASET_NAMES,
+    "generator.kind": KINDS,
     "generator.activation": ACTIVATIONS,
     "generator.output": ("tanh", "sigmoid"),
     "generator.init": INITIALIZERS,
+    "discriminator.kind": KINDS,
     "discriminator.activation": ACTIVATIONS,
     "discriminator.init": INITIALIZERS,
     "optimizer.g.kind": OPTIMIZERS,
@@ -185,10 +217,14 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "generator.hidden": (1, 4096, True, True),
     "generator.alpha": (0.0, 1.0, True, False),
     "generator.init_std": (0.0, 10.0, False, True),
+    "generator.channels": (1, 1024, True, True),
+    "generator.kernel": (2, 8, True, True),
     "discriminator.hidden": (1, 4096, True, True),
     "discriminator.alpha": (0.0, 1.0, True, False),
     "discriminator.dropout": (0.0, 1.0, True, False),
     "discriminator.init_std": (0.0, 10.0, False, True),
+    "discriminator.channels": (1, 1024, True, True),
+    "discriminator.kernel": (2, 8, True, True),
     "lr": (0.0, 10.0, False, True),
     "beta1": (0.0, 1.0, True, False),
     "beta2": (0.0, 1.0, True, False),
@@ -355,6 +391,8 @@ def validate(config: RunConfig) -> None:
         values = value if isinstance(value, tuple) else (value,)
         if key.endswith(".hidden") and not values:
             raise ConfigError(f"{key}: needs at least one hidden layer")
+        if key.endswith(".channels") and not values:
+            raise ConfigError(f"{key}: needs at least one conv layer")
         low, high, low_in, high_in = rule
         for v in values:
             ok = (v >= low if low_in else v > low) and (v <= high if high_in else v < high) and math.isfinite(v)
@@ -367,6 +405,44 @@ def validate(config: RunConfig) -> None:
         raise ConfigError("data.folder: the dataset 'folder' needs the path of a folder of images")
     if config.schedule.kind == "cosine" and config.schedule.total <= config.schedule.warmup:
         raise ConfigError("schedule.total: must be larger than schedule.warmup for the cosine schedule")
+    for section in ("generator", "discriminator"):
+        if config.get(f"{section}.kind") == "conv":
+            _check_conv_fits(config, section)
+
+
+def _check_conv_fits(config: RunConfig, section: str) -> None:
+    """Raise ConfigError, naming the layer and the sizes, when a conv network's settings do not
+    fit the image size: every layer halves (D) or doubles (G) the side with stride 2, so the
+    side must be divisible by 2 once per layer, and no kernel may exceed its layer's input."""
+    net = config.get(section)
+    if config.image_shape is None:
+        raise ConfigError(f"{section}.kind: conv needs images; {config.data.dataset} is 2D points (use mlp)")
+    if net.kernel % 2:
+        raise ConfigError(
+            f"{section}.kernel: {net.kernel} is odd; conv layers use an even kernel (2, 4, 6 or 8), "
+            "whose stride 2 and padding kernel / 2 - 1 halve or double the side exactly"
+        )
+    size, depth = config.data.image_size, len(net.channels)
+    most = (size & -size).bit_length() - 1  # how often 2 divides the side
+    if depth > most:
+        layers = f"use at most {most} layer{'s' if most != 1 else ''}"
+        if section == "discriminator":
+            side = size >> most
+            raise ConfigError(
+                f"discriminator.channels: conv layer {most + 1} cannot halve its {side}x{side} input with stride 2 "
+                f"({size}x{size} images halve evenly {most} times); {layers}"
+            )
+        raise ConfigError(
+            f"generator.channels: {depth} conv-transpose layers would start from {size}/{2**depth} = "
+            f"{size / 2**depth:g} pixels a side ({size}x{size} images halve evenly {most} times); {layers}"
+        )
+    for i in range(depth):  # each layer's input side
+        side = size >> i if section == "discriminator" else size >> (depth - i)
+        if net.kernel > side:
+            kind = "conv" if section == "discriminator" else "conv-transpose"
+            raise ConfigError(
+                f"{section}.kernel: {net.kernel}x{net.kernel} is larger than {kind} layer {i + 1}'s {side}x{side} input"
+            )
 
 
 # -- dict / TOML ---------------------------------------------------------------------------------

@@ -40,11 +40,14 @@ def conv_padding(kernel: int) -> int:
 @dataclass(frozen=True)
 class LayerRow:
     """One line of a network's layer table: what the layer is, its output shape per sample
-    ((features,) or (C, H, W)) and its trainable parameter count."""
+    ((features,) or (C, H, W)) and its trainable parameter count; `floats`: per sample, what its
+    training buffers hold (outputs, padded copies, im2col columns, gradients), for the memory
+    estimate."""
 
     name: str
     shape: tuple[int, ...]
     params: int
+    floats: int = 0
 
 
 class Reshape:
@@ -116,6 +119,7 @@ class _Builder:
         self.spec, self.params, self.buffers = spec, params, buffers
         self.layers: list = []
         self.rows: list[LayerRow] = []
+        self.size = spec.input_size  # per sample, of the latest layer's output
 
     def add(
         self, name, shape, weight, *, reshape: Reshape | None = None, norm: bool = False, activation: str | None = None
@@ -133,7 +137,16 @@ class _Builder:
         if activation is not None:
             self.layers.append(Act(activation, self.spec.alpha))
             name += f" + {activation}"
-        self.rows.append(LayerRow(name, shape, count))
+        out, inp = int(np.prod(shape)), self.size  # per sample
+        if isinstance(weight, Conv2d):  # padded input, columns, output, column and input gradients
+            floats = 3 * inp + out + 2 * weight.kernel**2 * weight.in_channels * shape[1] * shape[2]
+        elif isinstance(weight, ConvTranspose2d):  # columns, padded output, output, padded output gradient, input gradient
+            floats = inp + 3 * out + 2 * weight.kernel**2 * weight.out_channels * (shape[1] // 2) * (shape[2] // 2)
+        else:  # dense: output and input gradient
+            floats = out + inp
+        floats += 4 * out if norm else 0  # batch norm: normalised input, squares, output, gradient
+        self.size = out
+        self.rows.append(LayerRow(name, shape, count, floats))
 
 
 def build_layers(spec, params: ParamBlock, buffers: ParamBlock) -> tuple[list, list[LayerRow]]:
