@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
             )
             return
         try:
+            snap.config.with_values({**snap.pending, key: value})  # with the pending architecture edits
             new = snap.config.with_values({key: value})
         except ConfigError as exc:
             self.show_error(str(exc))
