@@ -99,6 +99,30 @@ def test_batch_norm_gradients_in_training_mode(shape):
     assert_close(dx, numeric_grad(loss, x))
 
 
+def test_batch_norm_groups_normalise_each_part_as_if_alone():
+    """D's stacked real + fake batch with groups=2 gives what two separate passes give: the
+    fakes are judged by the same statistics in D's step as in G's step."""
+    block, buffers = ParamBlock(np.float64), ParamBlock(np.float64)
+    bn = BatchNorm(3, block, buffers)
+    block.finalize()
+    buffers.finalize()
+    rng = np.random.default_rng(17)
+    block.values[...] = rng.standard_normal(block.size)
+    real, fake = rng.standard_normal((6, 3)) + 2, rng.standard_normal((6, 3)) * 3
+    dy = rng.standard_normal((12, 3))
+    stacked = bn.forward(np.concatenate([real, fake]), groups=2).copy()
+    dx = bn.backward(dy, True, True).copy()
+    grads = block.grads.copy()
+    alone = [bn.forward(part).copy() for part in (real, fake)]
+    np.testing.assert_allclose(stacked, np.concatenate(alone))
+    bn.forward(fake)
+    dx_fake = bn.backward(dy[6:], True, True).copy()
+    grads_fake = block.grads.copy()
+    bn.forward(real)
+    np.testing.assert_allclose(dx, np.concatenate([bn.backward(dy[:6], True, True), dx_fake]))
+    np.testing.assert_allclose(grads, block.grads + grads_fake)
+
+
 def test_batch_norm_normalises_in_training_and_uses_running_statistics_in_inference():
     block, buffers = ParamBlock(np.float32), ParamBlock(np.float32)
     bn = BatchNorm(3, block, buffers, momentum=0.5)
@@ -202,7 +226,7 @@ def test_conv_d_step_gradient_through_the_stacked_batch(kind):
     analytic = gan.discriminator.params.grads.copy()
 
     def loss():
-        return d_loss_stacked(kind, gan.discriminator.forward(stacked), 4, 0.9)[0]
+        return d_loss_stacked(kind, gan.discriminator.forward(stacked, groups=2), 4, 0.9)[0]
 
     assert_close(analytic, numeric_grad(loss, gan.discriminator.params.values))
 

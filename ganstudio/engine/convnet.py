@@ -41,8 +41,8 @@ def conv_padding(kernel: int) -> int:
 class LayerRow:
     """One line of a network's layer table: what the layer is, its output shape per sample
     ((features,) or (C, H, W)) and its trainable parameter count; `floats`: per sample, what its
-    training buffers hold (outputs, padded copies, im2col columns, gradients), for the memory
-    estimate."""
+    training buffers hold (outputs, padded copies, im2col columns, gradients; not the few-sample
+    chunks of conv.product_col2im), for the memory estimate."""
 
     name: str
     shape: tuple[int, ...]
@@ -138,10 +138,10 @@ class _Builder:
             self.layers.append(Act(activation, self.spec.alpha))
             name += f" + {activation}"
         out, inp = int(np.prod(shape)), self.size  # per sample
-        if isinstance(weight, Conv2d):  # padded input, columns, output, column and input gradients
-            floats = 3 * inp + out + 2 * weight.kernel**2 * weight.in_channels * shape[1] * shape[2]
-        elif isinstance(weight, ConvTranspose2d):  # columns, padded output, output, padded output gradient, input gradient
-            floats = inp + 3 * out + 2 * weight.kernel**2 * weight.out_channels * (shape[1] // 2) * (shape[2] // 2)
+        if isinstance(weight, Conv2d):  # padded input, columns, output, padded input gradient, input gradient
+            floats = 3 * inp + out + weight.kernel**2 * weight.in_channels * shape[1] * shape[2]
+        elif isinstance(weight, ConvTranspose2d):  # padded output, output, padded output gradient, its columns, input gradient
+            floats = inp + 3 * out + weight.kernel**2 * weight.out_channels * (shape[1] // 2) * (shape[2] // 2)
         else:  # dense: output and input gradient
             floats = out + inp
         floats += 4 * out if norm else 0  # batch norm: normalised input, squares, output, gradient
@@ -215,13 +215,14 @@ class ConvNet:
         for layer in self.layers:
             layer.release_buffers()
 
-    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None, groups: int = 1) -> np.ndarray:
         """Training pass: x (batch, input_size) -> (batch, output_size), a reused buffer; batch
-        statistics (running ones updated) and one power iteration per spectral norm. `rng` is
-        unused (no dropout in a conv net), kept for MLP's interface."""
+        statistics (running ones updated) and one power iteration per spectral norm. `groups`:
+        batch norm normalises that many equal parts of the batch apart (D's stacked real + fake
+        batch). `rng` is unused (no dropout in a conv net), kept for MLP's interface."""
         h = x
         for layer in self.layers:
-            h = layer.forward(h)
+            h = layer.forward(h, groups) if isinstance(layer, BatchNorm) else layer.forward(h)
         return h
 
     def backward(self, dy: np.ndarray, need_input_grad: bool = False, need_param_grads: bool = True) -> np.ndarray | None:

@@ -123,7 +123,7 @@ class GAN:
         x[:n] = real
         x[n:] = fake
         D = self.discriminator
-        logits = D.forward(x, rng)
+        logits = D.forward(x, rng, groups=2)  # batch norm (conv D): real and fake normalised apart, as in G's step
         kind = self.training.loss
         loss, dlogits, mean_real, mean_fake = d_loss_stacked(kind, logits, n, 1.0 - self.training.label_smoothing)
         D.backward(dlogits, need_input_grad=False)

@@ -83,9 +83,10 @@ class MLP:
         for layer in self.layers:
             layer.release_buffers()
 
-    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None, groups: int = 1) -> np.ndarray:
         """Training forward pass. x: (batch, input_size) -> (batch, output_size), a reused
-        buffer. Keeps every layer's output for :meth:`backward`; `rng` draws dropout masks."""
+        buffer. Keeps every layer's output for :meth:`backward`; `rng` draws dropout masks.
+        `groups` (batch norm's, see ConvNet.forward) changes nothing here: an MLP has none."""
         outputs = []
         h = x
         for layer, act, drop in zip(self.layers, self.activations, self.dropouts):

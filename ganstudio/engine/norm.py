@@ -111,54 +111,56 @@ class BatchNorm:
         self._pool.clear()
         self._xhat = self._inv_std = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (..., C) contiguous -> gamma * x_hat + beta, same shape, a reused buffer."""
+    def forward(self, x: np.ndarray, groups: int = 1) -> np.ndarray:
+        """x: (..., C) contiguous -> gamma * x_hat + beta, same shape, a reused buffer. `groups`:
+        the batch is that many equal parts normalised each with its own statistics (D's stacked
+        real + fake batch: as if each went through D alone, as in G's step)."""
         pool, c = self._pool, self.channels
-        x2 = x.reshape(-1, c)
-        m = x2.shape[0]
+        x3 = x.reshape(groups, -1, c)
+        m = x3.shape[1]
         ones = pool.ones(m)
-        mean = (ones @ x2) / m
-        xhat = pool.get("xhat", x2.shape)
-        np.subtract(x2, mean, out=xhat)
-        sq = pool.get("sq", x2.shape)
+        mean = (ones @ x3) / m  # (groups, C)
+        xhat = pool.get("xhat", x3.shape)
+        np.subtract(x3, mean[:, None], out=xhat)
+        sq = pool.get("sq", x3.shape)
         np.multiply(xhat, xhat, out=sq)
         var = (ones @ sq) / m
         inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat *= inv_std
+        xhat *= inv_std[:, None]
         out = pool.get("out", x.shape)
-        out2 = out.reshape(-1, c)
-        np.multiply(xhat, self._block.view(self._gamma)[0], out=out2)
-        out2 += self._block.view(self._beta)[0]
+        out3 = out.reshape(x3.shape)
+        np.multiply(xhat, self._block.view(self._gamma)[0], out=out3)
+        out3 += self._block.view(self._beta)[0]
         running_mean, running_var = self._buffers.view(self._mean)[0], self._buffers.view(self._var)[0]
         running_mean *= 1.0 - self.momentum
-        running_mean += self.momentum * mean
+        running_mean += self.momentum * mean.mean(axis=0)
         running_var *= 1.0 - self.momentum
-        running_var += (self.momentum * m / max(m - 1, 1)) * var
+        running_var += (self.momentum * m / max(m - 1, 1)) * var.mean(axis=0)
         self._xhat, self._inv_std = xhat, inv_std
         return out
 
     def backward(self, dy: np.ndarray, need_dx: bool, need_param_grads: bool) -> np.ndarray | None:
         """dy: (..., C). Writes dL/dgamma, dL/dbeta when `need_param_grads`; returns dL/dx when
-        `need_dx`: (gamma / std) (dy - mean(dy) - x_hat mean(dy x_hat)), a reused buffer."""
-        pool, c, xhat = self._pool, self.channels, self._xhat
-        dy2 = dy.reshape(-1, c)
-        m = dy2.shape[0]
+        `need_dx`: (gamma / std) (dy - mean(dy) - x_hat mean(dy x_hat)) per group, a reused buffer."""
+        pool, xhat = self._pool, self._xhat
+        dy3 = dy.reshape(xhat.shape)
+        m = dy3.shape[1]
         ones = pool.ones(m)
-        tmp = pool.get("sq", dy2.shape)
-        np.multiply(dy2, xhat, out=tmp)
-        dgamma = ones @ tmp
-        dbeta = ones @ dy2
+        tmp = pool.get("sq", dy3.shape)
+        np.multiply(dy3, xhat, out=tmp)
+        dgamma = ones @ tmp  # (groups, C)
+        dbeta = ones @ dy3
         if need_param_grads:
-            self._block.view(self._gamma)[1][...] = dgamma
-            self._block.view(self._beta)[1][...] = dbeta
+            self._block.view(self._gamma)[1][...] = dgamma.sum(axis=0)
+            self._block.view(self._beta)[1][...] = dbeta.sum(axis=0)
         if not need_dx:
             return None
         dx = pool.get("dx", dy.shape)
-        dx2 = dx.reshape(-1, c)
-        np.multiply(xhat, dgamma / m, out=dx2)
-        np.subtract(dy2, dx2, out=dx2)
-        dx2 -= dbeta / m
-        dx2 *= self._block.view(self._gamma)[0] * self._inv_std
+        dx3 = dx.reshape(dy3.shape)
+        np.multiply(xhat, (dgamma / m)[:, None], out=dx3)
+        np.subtract(dy3, dx3, out=dx3)
+        dx3 -= (dbeta / m)[:, None]
+        dx3 *= (self._block.view(self._gamma)[0] * self._inv_std)[:, None]
         return dx
 
     def predict(self, x: np.ndarray, flat: np.ndarray) -> np.ndarray:
