@@ -15,13 +15,14 @@ measured in the same round (NumPy's OpenBLAS, per shape), so the two fractions c
 
 Needs torch in the environment that has ganstudio (`pip install torch` CPU build):
 
-    python scripts/torch_reference.py [--rounds 5] [--seconds 3] [--data-dir DIR] [--config dcgan]
+    python scripts/torch_reference.py [--rounds 5] [--seconds 3] [--data-dir DIR] [--config dcgan] [--threads 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -115,7 +116,7 @@ def ganstudio_round(name: str, seconds: float, data_dir: str | None) -> dict:
     cmd = [sys.executable, "-m", "ganstudio", "bench", "--json", "--config", name, "--seconds", str(seconds)]
     if data_dir:
         cmd += ["--data-dir", data_dir]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ).stdout
     return json.loads(out)["configs"][0]
 
 
@@ -124,8 +125,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--data-dir")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="both sides on N threads (torch.set_num_threads, GANSTUDIO_BLAS_THREADS); default: each its own",
+    )
     parser.add_argument("--config", action="append", choices=[c.name for c in CONFIGS], help="only these (repeatable)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        os.environ["GANSTUDIO_BLAS_THREADS"] = str(args.threads)
     images = torch.from_numpy(training_data(args.data_dir).x)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for config in [c for c in CONFIGS if not args.config or c.name in args.config]:

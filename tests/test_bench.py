@@ -204,11 +204,11 @@ def test_the_dcgan_bench_is_the_presets_networks_and_its_flops_count_every_conv_
     assert config.specs() == (preset.generator_spec(), preset.discriminator_spec())
     gan = config.build(np.random.default_rng(0))
     n = 8
+    (g1, g2), (d1, d2) = preset.generator.channels, preset.discriminator.channels
     # multiply-adds per sample, layer by layer: output pixels x kernel taps x C_in x C_out
-    d_macs = 14 * 14 * 16 * 1 * 64 + 7 * 7 * 16 * 64 * 128 + 128 * 7 * 7 * 1
-    g_macs = (
-        100 * 128 * 7 * 7 + 14 * 14 * 16 * 128 * 64 // 4 + 28 * 28 * 16 * 64 * 1 // 4
-    )  # a stride-2 transposed conv: k k / 4 taps per output
+    d_macs = 14 * 14 * 16 * 1 * d1 + 7 * 7 * 16 * d1 * d2 + d2 * 7 * 7 * 1
+    # a stride-2 transposed conv: a quarter of the k x k taps per output pixel
+    g_macs = 100 * g1 * 7 * 7 + 14 * 14 * 16 * g1 * g2 // 4 + 28 * 28 * 16 * g2 * 1 // 4
     for net, macs in ((gan.discriminator, d_macs), (gan.generator, g_macs)):
         products = layer_products(net, n)
         for which in range(3):  # forward, weight gradient, input gradient: the same work

@@ -23,6 +23,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ganstudio.engine.buffers import BufferPool
 from ganstudio.engine.initializers import initialize
+from ganstudio.engine.layers import WeightBias
 from ganstudio.engine.norm import SpectralNorm
 from ganstudio.engine.params import ParamBlock
 
@@ -67,7 +68,7 @@ def product_col2im(
     return out
 
 
-class _Kernel:
+class _Kernel(WeightBias):
     """What a convolution and a transposed convolution share: a k x k kernel with stride and
     padding, weight and bias in the block, reused buffers, an optional spectral norm."""
 
@@ -92,14 +93,6 @@ class _Kernel:
         self.sn = SpectralNorm(*matrix, spectral) if spectral is not None else None
         self._pool = BufferPool(block.dtype)
         self._x: np.ndarray | None = None
-
-    @property
-    def w(self) -> np.ndarray:
-        return self._block.view(self._w_index)[0]
-
-    @property
-    def b(self) -> np.ndarray:
-        return self._block.view(self._b_index)[0]
 
     def initialize(self, kind: str, rng: np.random.Generator, std: float) -> None:
         """Weights from the initializer with fans (k k C_in, k k C_out), biases zero."""

@@ -13,7 +13,23 @@ from ganstudio.engine.norm import SpectralNorm
 from ganstudio.engine.params import ParamBlock
 
 
-class Dense:
+class WeightBias:
+    """A layer whose weight and bias live in a ParamBlock at `_w_index` / `_b_index`."""
+
+    _block: ParamBlock
+    _w_index: int
+    _b_index: int
+
+    @property
+    def w(self) -> np.ndarray:
+        return self._block.view(self._w_index)[0]
+
+    @property
+    def b(self) -> np.ndarray:
+        return self._block.view(self._b_index)[0]
+
+
+class Dense(WeightBias):
     """y = x @ W + b with W: (in_features, out_features), b: (out_features,).
 
     Parameters live in a :class:`ParamBlock`; gradients are *written* (not accumulated) into its
@@ -34,14 +50,6 @@ class Dense:
         self._out: dict[int, np.ndarray] = {}
         self._dx: dict[int, np.ndarray] = {}
         self._ones: dict[int, np.ndarray] = {}
-
-    @property
-    def w(self) -> np.ndarray:
-        return self._block.view(self._w_index)[0]
-
-    @property
-    def b(self) -> np.ndarray:
-        return self._block.view(self._b_index)[0]
 
     def initialize(self, kind: str, rng: np.random.Generator, std: float) -> None:
         """Weights from the initializer, biases zero."""
