@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig, from_toml, to_toml
 from ganstudio.engine.convnet import ConvNet
@@ -149,3 +150,16 @@ def test_the_dcgan_preset_trains_on_synthetic_digits():
     samples = session.gan.sample(session.state.fixed_noise[:16], use_ema=True)
     assert samples.shape == (16, 784) and np.abs(samples).max() <= 1.0
     assert samples.std(axis=0).mean() > 0.01  # not one sample repeated
+
+
+def test_an_edit_that_does_not_fit_the_pending_architecture_is_refused():
+    """kind conv waits for Apply; a kernel that fits the MLP now but not the pending conv G is
+    refused at once, not at Apply."""
+    session = Session(RunConfig().with_values({"data.dataset": "synthetic-digits", "run.insight_every": 0}))
+    session.apply(cmd.SetParam("generator.kind", "conv"))
+    assert session.pending == {"generator.kind": "conv"}
+    with pytest.raises(ConfigError, match="generator.kernel: 8x8 is larger than conv-transpose layer 1's 7x7 input"):
+        session.apply(cmd.SetParam("generator.kernel", 8))
+    assert session.pending == {"generator.kind": "conv"}
+    session.apply(cmd.Rebuild("g"))
+    assert isinstance(session.gan.generator, ConvNet) and session.config.generator.kernel == 4
