@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from test_engine_gradients import assert_close, numeric_grad
 
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d, col2im, windows
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.layers import Dense
@@ -52,14 +52,26 @@ def check_layer(layer, block, x, dy):
     assert_close(dx, numeric_grad(loss, x))
 
 
-@pytest.mark.parametrize(("kernel", "stride", "pad"), [(4, 2, 1), (3, 1, 1), (2, 2, 0)])
-def test_conv_forward_matches_a_loop_and_gradients_match_finite_differences(kernel, stride, pad):
-    conv, block = layer_in(Conv2d, 3, 4, kernel, stride, pad)
+@pytest.mark.parametrize(("kernel", "stride", "pad", "channels"), [(4, 2, 1, 3), (3, 1, 1, 3), (2, 2, 0, 3), (4, 2, 1, 8)])
+def test_conv_forward_matches_a_loop_and_gradients_match_finite_differences(kernel, stride, pad, channels):
+    conv, block = layer_in(Conv2d, channels, 4, kernel, stride, pad)
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((2, 6, 6, 3))
+    x = rng.standard_normal((2, 6, 6, channels))
     np.testing.assert_allclose(conv.forward(x), loop_conv(x, conv.w, conv.b, stride, pad), atol=1e-12)
     dy = rng.standard_normal(conv.forward(x).shape)
     check_layer(conv, block, x, dy)
+
+
+@pytest.mark.parametrize(("channels", "kernel", "stride"), [(1, 4, 2), (8, 4, 2), (8, 6, 2), (8, 3, 2), (9, 2, 2)])
+def test_col2im_is_the_adjoint_of_the_im2col_windows(channels, kernel, stride):
+    """<windows(x), cols> = <x, col2im(cols)>, on both of col2im's paths (per tap, and in
+    stride x stride blocks from 8 channels when the stride divides the kernel)."""
+    rng = np.random.default_rng(18)
+    side = stride * 3 + kernel - stride  # a padded side the windows fill exactly
+    xp = rng.standard_normal((2, side, side, channels))
+    cols = rng.standard_normal((2, 3, 3, kernel, kernel, channels))
+    out = col2im(cols, np.full_like(xp, 7.0), stride)  # filled first: col2im must zero it
+    assert np.vdot(windows(xp, kernel, stride, 3, 3), cols) == pytest.approx(np.vdot(xp, out), rel=1e-12)
 
 
 def test_transposed_conv_is_the_adjoint_of_conv_and_doubles_the_side():

@@ -38,15 +38,29 @@ def windows(xp: np.ndarray, k: int, stride: int, h_out: int, w_out: int) -> np.n
 
 def col2im(cols: np.ndarray, out: np.ndarray, stride: int) -> np.ndarray:
     """The adjoint of :func:`windows`: out[n, stride a + i, stride b + j, c] += cols[n, a, b, i, j, c],
-    summed over every (a, b, i, j); `out` (N, Hp, Wp, C) is zeroed first. k*k strided adds."""
+    summed over every (a, b, i, j); `out` (N, Hp, Wp, C) is zeroed first.
+
+    k*k strided adds, one per kernel position; when the stride divides the kernel and the padded
+    side (4x4 stride 2) and there are channels enough, (k / stride)^2 adds of stride x stride tap
+    blocks instead, each onto the output viewed as (N, Hp/s, s, Wp/s, s, C): the dcgan step 4%
+    faster (5 alternating rounds, 1 thread); with one channel the per-tap adds are faster."""
     out.fill(0.0)
-    _, h, w, k, _, _ = cols.shape
+    n, h, w, k, _, c = cols.shape
+    if k % stride == 0 and out.shape[1] % stride == 0 and out.shape[2] % stride == 0 and c >= BLOCK_MIN_CHANNELS:
+        m, s = k // stride, stride
+        blocks = out.reshape(n, out.shape[1] // s, s, out.shape[2] // s, s, c)
+        for di in range(m):
+            for dj in range(m):
+                tap = cols[:, :, :, di * s : (di + 1) * s, dj * s : (dj + 1) * s]  # (N, h, w, s, s, C)
+                blocks[:, di : di + h, :, dj : dj + w] += tap.transpose(0, 1, 3, 2, 4, 5)
+        return out
     for i in range(k):
         for j in range(k):
             out[:, i : i + stride * (h - 1) + 1 : stride, j : j + stride * (w - 1) + 1 : stride] += cols[:, :, :, i, j]
     return out
 
 
+BLOCK_MIN_CHANNELS = 8  # below it col2im adds per tap (measured: 1 channel 0.4 ms per tap vs 1.3 ms in blocks)
 CHUNK_FLOATS = 1 << 19  # im2col columns per chunk of :func:`product_col2im` (2 MB: stays in cache)
 
 
