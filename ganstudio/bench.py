@@ -27,9 +27,13 @@ import numpy as np
 from ganstudio.blas import cores
 from ganstudio.cpuload import cpu_sample, others_busy
 from ganstudio.data import BatchIterator, Dataset, DatasetError, load_dataset
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d
+from ganstudio.engine.convnet import ConvNet, Reshape
 from ganstudio.engine.gan import GAN, TrainingSpec
-from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.layers import Dense
+from ganstudio.engine.network import MLP, NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
+from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine
 from ganstudio.thread_policy import ThreadPolicy
 
@@ -40,23 +44,34 @@ DISAGREE = 1.5  # slowest / fastest round's step time above which rounds disagre
 
 @dataclass(frozen=True)
 class BenchConfig:
+    """An MLP GAN of one hidden layer each (`g_hidden`, `d_hidden`), or the networks of a
+    shipped `preset` (the conv nets of "dcgan"); `batch` should be the preset's."""
+
     name: str
     batch: int
-    g_hidden: tuple[int, ...]
-    d_hidden: tuple[int, ...]
+    g_hidden: tuple[int, ...] = ()
+    d_hidden: tuple[int, ...] = ()
+    preset: str = ""
 
-    def build(self, rng: np.random.Generator) -> GAN:
-        """The benchmark GAN: ReLU/tanh G, LeakyReLU(0.01) D, non-saturating loss,
-        Adam 2e-4 beta1 0.5 for both networks."""
+    def specs(self) -> tuple[NetworkSpec, NetworkSpec]:
+        """(G, D): ReLU/tanh G and LeakyReLU(0.01) D MLPs, or the preset's networks."""
+        if self.preset:
+            config = load_preset(self.preset)
+            return config.generator_spec(), config.discriminator_spec()
         g = NetworkSpec(100, self.g_hidden, 784, "relu", "tanh")
         d = NetworkSpec(784, self.d_hidden, 1, "leaky_relu", "linear", alpha=0.01)
+        return g, d
+
+    def build(self, rng: np.random.Generator) -> GAN:
+        """The benchmark GAN: its two networks, non-saturating loss, Adam 2e-4 beta1 0.5 for both."""
         opt = OptimizerSpec("adam", 2e-4, beta1=0.5)
-        return GAN(g, d, opt, opt, TrainingSpec("non_saturating"), rng)
+        return GAN(*self.specs(), opt, opt, TrainingSpec("non_saturating"), rng)
 
 
 CONFIGS = (
     BenchConfig("seed-mlp", 64, (128,), (128,)),
     BenchConfig("large-mlp", 256, (1024,), (1024,)),
+    BenchConfig("dcgan", 64, preset="dcgan"),
 )
 
 
@@ -146,20 +161,45 @@ def matmul_shapes(gan: GAN, n: int) -> list[tuple[int, int, int]]:
     model that the bench divides by the machine's matmul rate. It mirrors GAN.train_step (kept
     next to the bench, not in the engine, because only the bench needs it): a change to the
     step's products must be made here too (tests/test_bench.py counts them)."""
-    g_sizes, d_sizes = gan.generator.spec.sizes, gan.discriminator.spec.sizes
-    g_layers = list(zip(g_sizes[:-1], g_sizes[1:]))
-    d_layers = list(zip(d_sizes[:-1], d_sizes[1:]))
+    g, d = gan.generator, gan.discriminator
     shapes: list[tuple[int, int, int]] = []
     for _ in range(max(1, int(gan.training.d_steps))):
-        shapes += [(n, a, b) for a, b in g_layers]  # G forward
-        shapes += [(2 * n, a, b) for a, b in d_layers]  # D forward, real + fake stacked
-        shapes += [(a, 2 * n, b) for a, b in d_layers]  # D weight gradients
-        shapes += [(2 * n, b, a) for a, b in d_layers[1:]]  # D input gradients, hidden layers
-    shapes += [(n, a, b) for a, b in d_layers]  # G step: D forward on the fake batch
-    shapes += [(n, b, a) for a, b in d_layers]  # D input gradients down to the samples
-    shapes += [(a, n, b) for a, b in g_layers]  # G weight gradients
-    shapes += [(n, b, a) for a, b in g_layers[1:]]  # G input gradients, hidden layers
+        shapes += [f for f, _, _ in layer_products(g, n)]  # G forward
+        shapes += [f for f, _, _ in layer_products(d, 2 * n)]  # D forward, real + fake stacked
+        shapes += [w for _, w, _ in layer_products(d, 2 * n)]  # D weight gradients
+        shapes += [x for _, _, x in layer_products(d, 2 * n)[1:]]  # D input gradients, hidden layers
+    shapes += [f for f, _, _ in layer_products(d, n)]  # G step: D forward on the fake batch
+    shapes += [x for _, _, x in layer_products(d, n)]  # D input gradients down to the samples
+    shapes += [w for _, w, _ in layer_products(g, n)]  # G weight gradients
+    shapes += [x for _, _, x in layer_products(g, n)[1:]]  # G input gradients, hidden layers
     return shapes
+
+
+Product = tuple[int, int, int]
+
+
+def layer_products(net: MLP | ConvNet, n: int) -> list[tuple[Product, Product, Product]]:
+    """Per weight layer of `net` on n rows, the (m, k, p) shapes of its three products: forward,
+    weight gradient, input gradient. A dense layer a -> b: (n, a, b), (a, n, b), (n, b, a). A
+    convolution is one product over its im2col columns, m = n H_out W_out rows of k k C_in; a
+    transposed convolution multiplies the n H W input pixels by the (C_in, k k C_out) kernel."""
+    out: list[tuple[Product, Product, Product]] = []
+    side = 0  # the current image side, set by the reshape to an image
+    for layer in net.layers:
+        if isinstance(layer, Reshape) and layer.to_image:
+            side = layer.h
+        elif isinstance(layer, Dense):
+            a, b = layer.in_features, layer.out_features
+            out.append(((n, a, b), (a, n, b), (n, b, a)))
+        elif isinstance(layer, Conv2d):
+            side = layer.output_size(side)
+            m, k, p = n * side * side, layer.kernel**2 * layer.in_channels, layer.out_channels
+            out.append(((m, k, p), (k, m, p), (m, p, k)))
+        elif isinstance(layer, ConvTranspose2d):
+            m, k, p = n * side * side, layer.in_channels, layer.kernel**2 * layer.out_channels
+            out.append(((m, k, p), (k, m, p), (m, p, k)))
+            side = layer.output_size(side)
+    return out
 
 
 def bench_config(

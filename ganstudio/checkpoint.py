@@ -8,6 +8,12 @@ gives it (the one serialiser, shared with revert points and the divergence guard
 prefixes `gan/`, `batches/`, `history/`, `recorder/`, `insight/`. Older checkpoints (no
 `insight/`, frames as `shapes` + `pixels`, events without kinds) still load. Written
 atomically (temporary file + rename).
+
+Format 2 (conv networks): the config has `generator.kind` and the conv settings, and a conv
+net's buffers are saved as `gan/g/buffers`, `gan/d/buffers`. Format 1 files load unchanged (their
+configs take the defaults: kind "mlp"). A GAN Studio that reads only format 1 refuses a format 2
+file with "not a GAN Studio checkpoint (no 'ganstudio-checkpoint-1' marker)"; this one names a
+newer format as such.
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ from ganstudio.export.atomic import atomic_file
 from ganstudio.memory import check_memory
 from ganstudio.run_state import build_gan, section
 
-FORMAT = "ganstudio-checkpoint-1"
+FORMAT_PREFIX = "ganstudio-checkpoint-"
+VERSION = 2
+FORMAT = f"{FORMAT_PREFIX}{VERSION}"
+READABLE = {f"{FORMAT_PREFIX}{v}" for v in range(1, VERSION + 1)}
 
 
 class CheckpointError(Exception):
@@ -72,7 +81,14 @@ class Checkpoint:
             raise CheckpointError(
                 f"{self.path}: not a GAN Studio checkpoint, or a damaged one (expected an .npz archive)"
             ) from None
-        if str(self.arrays.get("format", "")) != FORMAT:
+        marker = str(self.arrays.get("format", ""))
+        if marker not in READABLE:
+            version = marker.removeprefix(FORMAT_PREFIX)
+            if marker.startswith(FORMAT_PREFIX) and version.isdigit() and int(version) > VERSION:
+                raise CheckpointError(
+                    f"{self.path}: written by a newer GAN Studio (checkpoint format {version}); "
+                    f"this version reads formats 1 to {VERSION}: update GAN Studio to open it"
+                )
             raise CheckpointError(f"{self.path}: not a GAN Studio checkpoint (no '{FORMAT}' marker)")
         try:
             self.config: RunConfig = from_toml(str(self.arrays["config"]), f"{self.path} config")

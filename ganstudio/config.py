@@ -22,7 +22,7 @@ from ganstudio.engine.conditioning import Conditioning, discriminator_input_size
 from ganstudio.engine.gan import TrainingSpec
 from ganstudio.engine.initializers import INITIALIZERS
 from ganstudio.engine.losses import LOSSES
-from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.network import KINDS, NetworkSpec
 from ganstudio.engine.optimizers import OPTIMIZERS, OptimizerSpec
 from ganstudio.engine.schedules import SCHEDULES, UNITS, ScheduleSpec
 
@@ -54,6 +54,11 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class GeneratorConfig:
+    """kind "mlp": dense layers of `hidden` widths. kind "conv" (images only): a dense layer to
+    channels[0] planes of side image_size / 2^len(channels), then one transposed convolution per
+    entry of `channels` (the last to the image), each doubling the side: kernel x kernel, stride 2,
+    padding kernel / 2 - 1; batch norm after every layer but the last when `batch_norm`."""
+
     latent_size: int = 100
     hidden: tuple[int, ...] = (128,)
     activation: str = "relu"
@@ -61,16 +66,30 @@ class GeneratorConfig:
     alpha: float = 0.2
     init: str = "xavier_normal"
     init_std: float = 0.02
+    kind: str = "mlp"
+    channels: tuple[int, ...] = (128, 64)
+    kernel: int = 4
+    batch_norm: bool = True
 
 
 @dataclass(frozen=True)
 class DiscriminatorConfig:
+    """kind "mlp": dense layers of `hidden` widths with `dropout`. kind "conv" (images only): one
+    convolution per entry of `channels`, each halving the side (kernel x kernel, stride 2, padding
+    kernel / 2 - 1), then a dense layer to the logit; batch norm after every conv layer but the
+    first when `batch_norm`; spectral normalization of every weight when `spectral_norm`."""
+
     hidden: tuple[int, ...] = (128,)
     activation: str = "leaky_relu"
     alpha: float = 0.2
     dropout: float = 0.0
     init: str = "xavier_normal"
     init_std: float = 0.02
+    kind: str = "mlp"
+    channels: tuple[int, ...] = (64, 128)
+    kernel: int = 4
+    batch_norm: bool = False
+    spectral_norm: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,21 +162,34 @@ class RunConfig:
     def conditioning(self) -> Conditioning | None:
         """How labels join G's and D's inputs (training.conditional), None for an unconditional
         run: a one-hot code of every class of the dataset; fake labels drawn from the run's
-        classes. D reads a flat input (an MLP)."""
+        classes. An MLP D reads the label as K more inputs, a conv D as K more image planes."""
         if not self.training.conditional:
             return None
-        return Conditioning(self.n_classes, self.data.classes or tuple(range(self.n_classes)), "flat")
+        layout = ("image", 1, *self.image_shape) if self.discriminator.kind == "conv" else "flat"
+        return Conditioning(self.n_classes, self.data.classes or tuple(range(self.n_classes)), layout)
 
     def generator_spec(self) -> NetworkSpec:
         g = self.generator
         output = "linear" if self.image_shape is None else g.output
         latent = g.latent_size + (self.n_classes if self.training.conditional else 0)
+        if g.kind == "conv":
+            conv = dict(
+                kind="conv", channels=g.channels, kernel=g.kernel, batch_norm=g.batch_norm, image_shape=(1, *self.image_shape)
+            )
+            return NetworkSpec(latent, (), self.data_size, g.activation, output, g.alpha, g.init, g.init_std, **conv)
         return NetworkSpec(latent, g.hidden, self.data_size, g.activation, output, g.alpha, g.init, g.init_std)
 
     def discriminator_spec(self) -> NetworkSpec:
         d = self.discriminator
         c = self.conditioning()
         inputs = self.data_size if c is None else discriminator_input_size(self.data_size, c.n_classes, c.layout)
+        if d.kind == "conv":
+            planes = 1 + (0 if c is None else c.n_classes)  # a conditional conv D reads the label as K constant planes
+            conv = dict(channels=d.channels, kernel=d.kernel, batch_norm=d.batch_norm, spectral_norm=d.spectral_norm)
+            return NetworkSpec(
+                inputs, (), 1, d.activation, "linear", d.alpha, d.init, d.init_std,
+                kind="conv", image_shape=(planes, *self.image_shape), **conv,
+            )  # fmt: skip
         return NetworkSpec(inputs, d.hidden, 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout)
 
     # -- dotted keys ------------------------------------------------------------------------
@@ -184,9 +216,11 @@ class RunConfig:
 # -- the schema: types, allowed values and ranges, by dotted key ------------------------------
 CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": DATASET_NAMES,
+    "generator.kind": KINDS,
     "generator.activation": ACTIVATIONS,
     "generator.output": ("tanh", "sigmoid"),
     "generator.init": INITIALIZERS,
+    "discriminator.kind": KINDS,
     "discriminator.activation": ACTIVATIONS,
     "discriminator.init": INITIALIZERS,
     "optimizer.g.kind": OPTIMIZERS,
@@ -205,10 +239,14 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "generator.hidden": (1, 4096, True, True),
     "generator.alpha": (0.0, 1.0, True, False),
     "generator.init_std": (0.0, 10.0, False, True),
+    "generator.channels": (1, 1024, True, True),
+    "generator.kernel": (2, 8, True, True),
     "discriminator.hidden": (1, 4096, True, True),
     "discriminator.alpha": (0.0, 1.0, True, False),
     "discriminator.dropout": (0.0, 1.0, True, False),
     "discriminator.init_std": (0.0, 10.0, False, True),
+    "discriminator.channels": (1, 1024, True, True),
+    "discriminator.kernel": (2, 8, True, True),
     "lr": (0.0, 10.0, False, True),
     "beta1": (0.0, 1.0, True, False),
     "beta2": (0.0, 1.0, True, False),
@@ -375,6 +413,8 @@ def validate(config: RunConfig) -> None:
         values = value if isinstance(value, tuple) else (value,)
         if key.endswith(".hidden") and not values:
             raise ConfigError(f"{key}: needs at least one hidden layer")
+        if key.endswith(".channels") and not values:
+            raise ConfigError(f"{key}: needs at least one conv layer")
         low, high, low_in, high_in = rule
         for v in values:
             ok = (v >= low if low_in else v > low) and (v <= high if high_in else v < high) and math.isfinite(v)
@@ -393,6 +433,44 @@ def validate(config: RunConfig) -> None:
         raise ConfigError("data.folder: the dataset 'folder' needs the path of a folder of images")
     if config.schedule.kind == "cosine" and config.schedule.total <= config.schedule.warmup:
         raise ConfigError("schedule.total: must be larger than schedule.warmup for the cosine schedule")
+    for section in ("generator", "discriminator"):
+        if config.get(f"{section}.kind") == "conv":
+            _check_conv_fits(config, section)
+
+
+def _check_conv_fits(config: RunConfig, section: str) -> None:
+    """Raise ConfigError, naming the layer and the sizes, when a conv network's settings do not
+    fit the image size: every layer halves (D) or doubles (G) the side with stride 2, so the
+    side must be divisible by 2 once per layer, and no kernel may exceed its layer's input."""
+    net = config.get(section)
+    if config.image_shape is None:
+        raise ConfigError(f"{section}.kind: conv needs images; {config.data.dataset} is 2D points (use mlp)")
+    if net.kernel % 2:
+        raise ConfigError(
+            f"{section}.kernel: {net.kernel} is odd; conv layers use an even kernel (2, 4, 6 or 8), "
+            "whose stride 2 and padding kernel / 2 - 1 halve or double the side exactly"
+        )
+    size, depth = config.data.image_size, len(net.channels)
+    most = (size & -size).bit_length() - 1  # how often 2 divides the side
+    if depth > most:
+        layers = f"use at most {most} layer{'s' if most != 1 else ''}"
+        if section == "discriminator":
+            side = size >> most
+            raise ConfigError(
+                f"discriminator.channels: conv layer {most + 1} cannot halve its {side}x{side} input with stride 2 "
+                f"({size}x{size} images halve evenly {most} times); {layers}"
+            )
+        raise ConfigError(
+            f"generator.channels: {depth} conv-transpose layers would start from {size}/{2**depth} = "
+            f"{size / 2**depth:g} pixels a side ({size}x{size} images halve evenly {most} times); {layers}"
+        )
+    for i in range(depth):  # each layer's input side
+        side = size >> i if section == "discriminator" else size >> (depth - i)
+        if net.kernel > side:
+            kind = "conv" if section == "discriminator" else "conv-transpose"
+            raise ConfigError(
+                f"{section}.kernel: {net.kernel}x{net.kernel} is larger than {kind} layer {i + 1}'s {side}x{side} input"
+            )
 
 
 # -- dict / TOML ---------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ G's widths latent -> h_1..h_k -> data and D's data -> d_1..d_m -> 1 (sums over h
 G on n noise rows, n (latent + 2 sum h + data) (noise, layer outputs, input gradients); D on the
 stacked 2n batch, 2n (data + (2 + dropout) sum d + 1) (the stacked input, layer outputs, input
 gradients and, with dropout, masks); D again on G's n samples in G's step, n (data + 2 sum d + 1).
+A conv net (engine/convnet.py) counts, per sample, what each layer's training buffers hold
+(`LayerRow.floats`: outputs, padded copies, im2col columns and their gradients, batch-norm
+arrays): G on n rows, D on 2n and again on n (its buffers are kept per batch shape).
 Left out: the dataset, the interpreter and short-lived temporaries, so the estimate is a floor:
 a run it refuses cannot fit, a run it admits may still be tight.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.config import ConfigError, RunConfig
-from ganstudio.engine.network import NetworkSpec
+from ganstudio.engine.network import NetworkSpec, describe
 from ganstudio.engine.optimizers import arrays_per_parameter
 
 BYTES = np.dtype(np.float32).itemsize  # the engine trains in float32
@@ -64,9 +67,13 @@ class MemoryEstimate:
 
 
 def parameter_count(spec: NetworkSpec) -> int:
-    """Weights and biases of an MLP of `spec`: sum over layers of in * out + out."""
-    sizes = spec.sizes
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    """Trainable parameters of a network of `spec` (an MLP: sum over layers of in * out + out)."""
+    return sum(row.params for row in describe(spec))
+
+
+def conv_activations(spec: NetworkSpec) -> int:
+    """Floats per sample a conv net's training buffers keep (see the module docstring)."""
+    return sum(row.floats for row in describe(spec))
 
 
 def estimate(config: RunConfig) -> MemoryEstimate:
@@ -78,7 +85,11 @@ def estimate(config: RunConfig) -> MemoryEstimate:
     n, data = config.data.batch_size, config.data_size
     sum_h, sum_d = sum(g_spec.hidden), sum(d_spec.hidden)
     masks = sum_d if d_spec.dropout > 0 else 0
-    activations = n * (g_spec.input_size + 2 * sum_h + data) + 2 * n * (data + 2 * sum_d + masks + 1) + n * (data + 2 * sum_d + 1)
+    g_act = g_spec.input_size + (conv_activations(g_spec) if g_spec.kind == "conv" else 2 * sum_h + data)
+    if d_spec.kind == "conv":
+        activations = n * g_act + 2 * n * data + 3 * n * conv_activations(d_spec)
+    else:
+        activations = n * g_act + 2 * n * (data + 2 * sum_d + masks + 1) + n * (data + 2 * sum_d + 1)
     return MemoryEstimate(
         weights=BYTES * 2 * (p_g + p_d),
         optimizer=BYTES * (a_g * p_g + a_d * p_d),
@@ -121,7 +132,8 @@ def check_memory(config: RunConfig, *, current: RunConfig | None = None, availab
     )
     raise ConfigError(
         f"not enough memory: {what} ({need.parts()}) and {human(available)} is available; "
-        "use fewer or narrower hidden layers (generator.hidden, discriminator.hidden) or a smaller data.batch_size"
+        "use fewer or narrower hidden layers (generator.hidden, discriminator.hidden), fewer conv channels "
+        "(generator.channels, discriminator.channels) or a smaller data.batch_size"
     )
 
 

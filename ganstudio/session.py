@@ -276,6 +276,7 @@ class Session:
 
     def _set_param(self, key: str, value: Any) -> None:
         old = self.config
+        old.with_values({**self.pending, key: value})  # refused when it does not fit the pending architecture edits
         new = old.with_values({key: value})
         p = plan(old, new)
         if not p.changed:

@@ -10,11 +10,12 @@ import sys
 import numpy as np
 import pytest
 
-from ganstudio.bench import disturbance, format_report, matmul_shapes
+from ganstudio.bench import CONFIGS, disturbance, format_report, layer_products, matmul_shapes
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.gui.bench_gui import gui_disturbance, has_display
+from ganstudio.presets import load_preset
 
 
 def bench(*args, **env):
@@ -28,13 +29,14 @@ def bench(*args, **env):
     )
 
 
-def test_bench_json_names_both_configurations(digits_dir):
+def test_bench_json_names_every_configuration(digits_dir):
     result = bench("--json", "--seconds", "0.2", "--data-dir", str(digits_dir))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     rows = {row["name"]: row for row in report["configs"]}
-    assert set(rows) == {"seed-mlp", "large-mlp"}
+    assert set(rows) == {"seed-mlp", "large-mlp", "dcgan"}
     assert rows["seed-mlp"]["batch"] == 64 and rows["large-mlp"]["batch"] == 256
+    assert rows["dcgan"]["batch"] == load_preset("dcgan").data.batch_size
     for row in rows.values():
         assert row["data"] == "mnist"
         assert row["steps_per_s"] > 0 and row["roofline_fraction"] > 0 and row["peak_fraction"] > 0
@@ -42,6 +44,7 @@ def test_bench_json_names_both_configurations(digits_dir):
         assert isinstance(row["disturbed"], bool) and (row["disturbance"] is not None) == row["disturbed"]
     assert "bench seed-mlp: round 1/5" in result.stderr  # progress while it measures
     assert rows["large-mlp"]["gflop_per_step"] > rows["seed-mlp"]["gflop_per_step"]
+    assert rows["dcgan"]["gflop_per_step"] > rows["seed-mlp"]["gflop_per_step"]
 
 
 def test_bench_gui_compares_window_and_headless(digits_dir):
@@ -194,3 +197,23 @@ def test_matmul_shapes_count_the_step_flops():
     # G fwd 2, D fwd 2, D dW 2, D dx 1, then G step: D fwd 2, D dx 2, G dW 2, G dx 1.
     assert len(shapes) == 14
     assert (32, 12, 16) in shapes and (16, 16, 12) in shapes
+
+
+def test_the_dcgan_bench_is_the_presets_networks_and_its_flops_count_every_conv_product():
+    config = next(c for c in CONFIGS if c.name == "dcgan")
+    preset = load_preset("dcgan")
+    assert config.specs() == (preset.generator_spec(), preset.discriminator_spec())
+    gan = config.build(np.random.default_rng(0))
+    n = 8
+    (g1, g2), (d1, d2) = preset.generator.channels, preset.discriminator.channels
+    # multiply-adds per sample, layer by layer: output pixels x kernel taps x C_in x C_out
+    d_macs = 14 * 14 * 16 * 1 * d1 + 7 * 7 * 16 * d1 * d2 + d2 * 7 * 7 * 1
+    # a stride-2 transposed conv: a quarter of the k x k taps per output pixel
+    g_macs = 100 * g1 * 7 * 7 + 14 * 14 * 16 * g1 * g2 // 4 + 28 * 28 * 16 * g2 * 1 // 4
+    for net, macs in ((gan.discriminator, d_macs), (gan.generator, g_macs)):
+        products = layer_products(net, n)
+        for which in range(3):  # forward, weight gradient, input gradient: the same work
+            assert sum(m * k * p for m, k, p in (triple[which] for triple in products)) == n * macs
+    shapes = matmul_shapes(gan, n)
+    # D step: G fwd, D fwd/dW/dx (no dx at D's first layer) on 2n; G step: D fwd and dx on n, G dW and dx (not its first)
+    assert len(shapes) == 3 + 3 + 3 + 2 + 3 + 3 + 3 + 2

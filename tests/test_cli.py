@@ -162,7 +162,7 @@ def test_absurd_numbers_on_the_command_line_are_refused_before_any_work(tmp_path
         (["train", "--gif-max-mb", "-1"], "--gif-max-mb: must be a size in MB, 0 or more (0 = no limit), not '-1'"),
         (["sample", "x.npz", "-o", "x.png", "--scale", "0"], "--scale: must be a whole number of at least 1"),
         (["sample", "x.npz", "-n", "-1"], "-n: must be a whole number of at least 1"),
-        (["bench", "--config", "nope"], "invalid choice: 'nope' (choose from 'seed-mlp', 'large-mlp')"),
+        (["bench", "--config", "nope"], "invalid choice: 'nope' (choose from 'seed-mlp', 'large-mlp', 'dcgan')"),
         (["bench", "--gui", "--rounds", "0"], "--rounds: must be a whole number of at least 1"),
     ]
     for args, words in cases:

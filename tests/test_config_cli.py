@@ -6,7 +6,7 @@ import sys
 
 from ganstudio.checkpoint import Checkpoint
 from ganstudio.config import load_toml, to_toml
-from ganstudio.presets import load_preset
+from ganstudio.presets import load_preset, preset_names
 
 SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=16", "--set", "discriminator.hidden=16"]
 
@@ -71,7 +71,7 @@ def test_config_last_prints_what_the_window_saved(tmp_path):
 
 def test_config_mistakes_are_one_line_and_exit_2(tmp_path):
     for args, words in (
-        (["config", "--preset", "nope"], "unknown preset 'nope'; presets are: conditional, grid25,"),
+        (["config", "--preset", "nope"], f"unknown preset 'nope'; presets are: {', '.join(preset_names())}"),
         (["config", "--set", "optimizer.lr=-1"], "optimizer.g.lr: -1.0 is outside the allowed range"),
         (["config", "--config", str(tmp_path / "none.toml")], "cannot read the config"),
         (["config", "-o", str(tmp_path / "no-such-folder" / "x.toml")], "Could not write"),

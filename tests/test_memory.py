@@ -9,7 +9,7 @@ import pytest
 
 from ganstudio import commands as cmd
 from ganstudio.config import ConfigError, RunConfig
-from ganstudio.engine.network import MLP
+from ganstudio.engine.network import build_network
 from ganstudio.memory import available_memory, check_memory, estimate, human, parameter_count
 from ganstudio.presets import load_preset
 from ganstudio.session import Session
@@ -23,8 +23,9 @@ HUGE = SMALL.with_values({"generator.hidden": [4096] * 60})  # legal: 60 layers 
 
 def test_parameter_count_is_the_networks_size():
     config = load_preset("recommended")
-    for spec in (config.generator_spec(), config.discriminator_spec()):
-        assert parameter_count(spec) == MLP(spec, np.random.default_rng(0)).params.size
+    conv = config.with_values({"generator.kind": "conv", "discriminator.kind": "conv", "discriminator.spectral_norm": True})
+    for spec in (config.generator_spec(), config.discriminator_spec(), conv.generator_spec(), conv.discriminator_spec()):
+        assert parameter_count(spec) == build_network(spec, np.random.default_rng(0)).params.size
 
 
 @pytest.mark.parametrize(
@@ -37,6 +38,14 @@ def test_parameter_count_is_the_networks_size():
             "optimizer.d.kind": "rmsprop",
             "generator.hidden": "[512, 1024]",
             "discriminator.hidden": "[1024, 256]",
+        },
+        {"generator.kind": "conv", "discriminator.kind": "conv", "data.batch_size": 32, "training.ema": True},
+        {"generator.kind": "conv", "discriminator.spectral_norm": True, "discriminator.batch_norm": True, "data.batch_size": 16},
+        {
+            "discriminator.kind": "conv",
+            "discriminator.spectral_norm": True,
+            "discriminator.batch_norm": True,
+            "data.batch_size": 16,
         },
     ],
 )

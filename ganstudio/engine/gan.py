@@ -27,7 +27,7 @@ from ganstudio.engine.conditioning import (
     sample_gradient,
 )
 from ganstudio.engine.losses import d_loss_stacked, g_loss
-from ganstudio.engine.network import MLP, NetworkSpec
+from ganstudio.engine.network import NetworkSpec, build_network
 from ganstudio.engine.optimizers import EMA, Optimizer, OptimizerSpec, make_optimizer
 
 
@@ -95,8 +95,8 @@ class GAN:
         self.conditioning = conditioning
         self.training = training
         self.dtype = np.dtype(dtype)
-        self.generator = MLP(g_spec, rng, dtype)
-        self.discriminator = MLP(d_spec, rng, dtype)
+        self.generator = build_network(g_spec, rng, dtype)
+        self.discriminator = build_network(d_spec, rng, dtype)
         if d_spec.input_size != self.d_size_for(conditioning) or d_spec.output_size != 1:
             raise ValueError("D's input must be G's output (with the label when conditional), and D must output one logit")
         self.g_optimizer: Optimizer = make_optimizer(g_opt, self.generator.params.size, dtype)
@@ -199,7 +199,7 @@ class GAN:
         else:
             x[:n] = real
             x[n:] = fake
-        logits = D.forward(x, rng)
+        logits = D.forward(x, rng, groups=2)  # batch norm (conv D): real and fake normalised apart, as in G's step
         kind = self.training.loss
         loss, dlogits, mean_real, mean_fake = d_loss_stacked(kind, logits, n, 1.0 - self.training.label_smoothing)
         D.backward(dlogits, need_input_grad=False)
@@ -298,18 +298,23 @@ class GAN:
         """Replace G ("g") or D ("d") by a freshly initialised network of `spec` with a fresh
         optimizer; the other network keeps its weights and optimizer state."""
         if network == "g":
-            self.generator = MLP(spec, rng, self.dtype)
+            self.generator = build_network(spec, rng, self.dtype)
             self.g_optimizer = make_optimizer(opt, self.generator.params.size, self.dtype)
             self.ema = EMA(self.generator.params.values, self.training.ema_decay) if self.training.ema else None
         else:
-            self.discriminator = MLP(spec, rng, self.dtype)
+            self.discriminator = build_network(spec, rng, self.dtype)
             self.d_optimizer = make_optimizer(opt, self.discriminator.params.size, self.dtype)
         self.release_buffers()
 
     # -- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Weights, optimizer states and EMA as a flat dict of arrays (keys like "g/params")."""
+        """Weights, optimizer states and EMA as a flat dict of arrays (keys like "g/params");
+        a conv net's buffers (batch-norm running statistics, spectral-norm vectors) as
+        "g/buffers" / "d/buffers" (absent for MLPs, which have none)."""
         d = {"g/params": self.generator.params.values.copy(), "d/params": self.discriminator.params.values.copy()}
+        for key, net in (("g/buffers", self.generator), ("d/buffers", self.discriminator)):
+            if net.buffers.size:
+                d[key] = net.buffers.values.copy()
         for prefix, opt in (("g/opt/", self.g_optimizer), ("d/opt/", self.d_optimizer)):
             d.update({prefix + k: v for k, v in opt.state_dict().items()})
         if self.ema is not None:
@@ -322,6 +327,11 @@ class GAN:
             if d[key].shape != net.params.values.shape:
                 raise ValueError(f"{key}: saved {d[key].shape[0]} parameters, the network has {net.params.size}")
             net.params.values[...] = d[key]
+        for key, net in (("g/buffers", self.generator), ("d/buffers", self.discriminator)):
+            if net.buffers.size:
+                if d[key].shape != net.buffers.values.shape:
+                    raise ValueError(f"{key}: saved {d[key].shape[0]} values, the network has {net.buffers.size}")
+                net.buffers.values[...] = d[key]
         for prefix, opt in (("g/opt/", self.g_optimizer), ("d/opt/", self.d_optimizer)):
             opt.load_state_dict({k[len(prefix) :]: v for k, v in d.items() if k.startswith(prefix)})
         if self.ema is not None and "g/ema/shadow" in d:

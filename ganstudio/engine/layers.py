@@ -9,27 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from ganstudio.engine.initializers import initialize
+from ganstudio.engine.norm import SpectralNorm
 from ganstudio.engine.params import ParamBlock
 
 
-class Dense:
-    """y = x @ W + b with W: (in_features, out_features), b: (out_features,).
+class WeightBias:
+    """A layer whose weight and bias live in a ParamBlock at `_w_index` / `_b_index`."""
 
-    Parameters live in a :class:`ParamBlock`; gradients are *written* (not accumulated) into its
-    grad buffer by :meth:`backward`, so one backward pass over a stacked real+fake batch gives
-    the whole gradient.
-    """
-
-    def __init__(self, in_features: int, out_features: int, block: ParamBlock) -> None:
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        self._block = block
-        self._w_index = block.add((self.in_features, self.out_features))
-        self._b_index = block.add((self.out_features,))
-        self._x: np.ndarray | None = None
-        self._out: dict[int, np.ndarray] = {}
-        self._dx: dict[int, np.ndarray] = {}
-        self._ones: dict[int, np.ndarray] = {}
+    _block: ParamBlock
+    _w_index: int
+    _b_index: int
 
     @property
     def w(self) -> np.ndarray:
@@ -39,10 +28,38 @@ class Dense:
     def b(self) -> np.ndarray:
         return self._block.view(self._b_index)[0]
 
+
+class Dense(WeightBias):
+    """y = x @ W + b with W: (in_features, out_features), b: (out_features,).
+
+    Parameters live in a :class:`ParamBlock`; gradients are *written* (not accumulated) into its
+    grad buffer by :meth:`backward`, so one backward pass over a stacked real+fake batch gives
+    the whole gradient. `spectral`: the buffer block for a spectral norm of W (D's layers in a
+    conv net), None for none.
+    """
+
+    def __init__(self, in_features: int, out_features: int, block: ParamBlock, spectral: ParamBlock | None = None) -> None:
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self._block = block
+        self._w_index = block.add((self.in_features, self.out_features))
+        self._b_index = block.add((self.out_features,))
+        self.sn = SpectralNorm(self.in_features, self.out_features, spectral) if spectral is not None else None
+        self._used: np.ndarray | None = None  # the weight of the last forward (W, or W / sigma)
+        self._x: np.ndarray | None = None
+        self._out: dict[int, np.ndarray] = {}
+        self._dx: dict[int, np.ndarray] = {}
+        self._ones: dict[int, np.ndarray] = {}
+
     def initialize(self, kind: str, rng: np.random.Generator, std: float) -> None:
         """Weights from the initializer, biases zero."""
         initialize(self.w, kind, rng, std)
         self.b[...] = 0.0
+        if self.sn is not None:
+            self.sn.initialize(rng)
+
+    def parameter_count(self) -> int:
+        return self.in_features * self.out_features + self.out_features
 
     def release_buffers(self) -> None:
         """Forget per-batch-size buffers (after a batch-size change)."""
@@ -58,7 +75,8 @@ class Dense:
         out = self._out.get(n)
         if out is None:
             out = self._out[n] = np.empty((n, self.out_features), self._block.dtype)
-        np.matmul(x, self.w, out=out)
+        self._used = self.w if self.sn is None else self.sn.weight(self.w)
+        np.matmul(x, self._used, out=out)
         out += self.b
         self._x = x
         return out
@@ -68,7 +86,8 @@ class Dense:
         (n_params,) array laid out like the block: the live weights or e.g. their EMA).
         Returns a fresh (batch, out_features) array."""
         views = self._block.unflatten(flat)
-        out = x @ views[self._w_index]
+        w = views[self._w_index]
+        out = x @ (w if self.sn is None else self.sn.predict_weight(w))
         out += views[self._b_index]
         return out
 
@@ -79,7 +98,10 @@ class Dense:
         if need_param_grads:
             dw = self._block.view(self._w_index)[1]
             db = self._block.view(self._b_index)[1]
-            np.matmul(x.T, dy, out=dw)
+            if self.sn is None:
+                np.matmul(x.T, dy, out=dw)
+            else:
+                self.sn.backward(self.w, x.T @ dy, dw)
             ones = self._ones.get(dy.shape[0])
             if ones is None:
                 ones = self._ones[dy.shape[0]] = np.ones(dy.shape[0], dy.dtype)
@@ -92,9 +114,9 @@ class Dense:
             dx = self._dx[n] = np.empty((n, self.in_features), self._block.dtype)
         if self.out_features == 1:
             # An outer product: a broadcast multiply beats a k=1 GEMM by 4x.
-            np.multiply(dy, self.w.T, out=dx)
+            np.multiply(dy, self._used.T, out=dx)
         else:
-            np.matmul(dy, self.w.T, out=dx)
+            np.matmul(dy, self._used.T, out=dx)
         return dx
 
 

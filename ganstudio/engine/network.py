@@ -1,4 +1,6 @@
-"""Multilayer perceptrons built from a :class:`NetworkSpec`: the generator and the discriminator."""
+"""Network specs and the networks they build: multilayer perceptrons here, conv nets in
+engine/convnet.py; :func:`build_network` picks by `spec.kind`, :func:`describe` gives the layer
+table of either."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganstudio.engine.activations import make_activation
+from ganstudio.engine.convnet import ConvNet, LayerRow, build_layers
 from ganstudio.engine.layers import Dense, Dropout
 from ganstudio.engine.params import ParamBlock
+
+KINDS = ("mlp", "conv")
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,13 @@ class NetworkSpec:
     for D: input_size is the data dimension and output_size is 1 (a logit, `linear` output).
     `alpha` is LeakyReLU's negative slope (or ELU's scale); `dropout` applies after every hidden
     activation while training (used for D).
+
+    kind "mlp" uses `hidden`; kind "conv" (engine/convnet.py) uses `channels` (one conv layer
+    each), `kernel` (even; stride 2, padding kernel / 2 - 1), `batch_norm`, `spectral_norm` (D
+    only) and `image_shape` = (C, H, W) of the image side: G's output, D's input. A conditional
+    conv D takes C = image channels + classes (the label as constant planes). Either way the
+    network reads and writes flat rows, images flattened NCHW row-major:
+    input_size / output_size = C H W on the image side.
     """
 
     input_size: int
@@ -30,6 +42,12 @@ class NetworkSpec:
     init: str = "xavier_normal"
     init_std: float = 0.02
     dropout: float = 0.0
+    kind: str = "mlp"
+    channels: tuple[int, ...] = ()
+    kernel: int = 4
+    batch_norm: bool = False
+    spectral_norm: bool = False
+    image_shape: tuple[int, int, int] | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -46,9 +64,11 @@ class MLP:
     def __init__(self, spec: NetworkSpec, rng: np.random.Generator, dtype: type = np.float32) -> None:
         self.spec = spec
         self.params = ParamBlock(dtype)
+        self.buffers = ParamBlock(dtype)  # none: an MLP keeps no running statistics
         sizes = spec.sizes
         self.layers = [Dense(a, b, self.params) for a, b in zip(sizes[:-1], sizes[1:])]
         self.params.finalize()
+        self.buffers.finalize()
         last = len(self.layers) - 1
         self.activations = [
             make_activation(spec.output_activation if i == last else spec.hidden_activation, spec.alpha)
@@ -63,9 +83,10 @@ class MLP:
         for layer in self.layers:
             layer.release_buffers()
 
-    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None, groups: int = 1) -> np.ndarray:
         """Training forward pass. x: (batch, input_size) -> (batch, output_size), a reused
-        buffer. Keeps every layer's output for :meth:`backward`; `rng` draws dropout masks."""
+        buffer. Keeps every layer's output for :meth:`backward`; `rng` draws dropout masks.
+        `groups` (batch norm's, see ConvNet.forward) changes nothing here: an MLP has none."""
         outputs = []
         h = x
         for layer, act, drop in zip(self.layers, self.activations, self.dropouts):
@@ -96,3 +117,25 @@ class MLP:
         for layer, act in zip(self.layers, self.activations):
             h = act.forward(layer.predict(h, flat))
         return h
+
+
+def build_network(spec: NetworkSpec, rng: np.random.Generator, dtype: type = np.float32) -> MLP | ConvNet:
+    """The network `spec` describes (an MLP or a ConvNet), initialised from `rng`."""
+    if spec.kind == "conv":
+        return ConvNet(spec, rng, dtype)
+    if spec.kind == "mlp":
+        return MLP(spec, rng, dtype)
+    raise ValueError(f"unknown network kind {spec.kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def describe(spec: NetworkSpec) -> list[LayerRow]:
+    """The layer table of a network of `spec` without building it (nothing is allocated): one
+    row per weight layer (with its batch norm and activation), its output shape per sample and
+    its parameter count. For the window's Generator / Discriminator groups and the memory estimate."""
+    if spec.kind == "conv":
+        return build_layers(spec, ParamBlock(), ParamBlock())[1]
+    sizes, rows = spec.sizes, []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        activation = spec.output_activation if i == len(sizes) - 2 else spec.hidden_activation
+        rows.append(LayerRow(f"dense + {activation}", (b,), a * b + b))
+    return rows

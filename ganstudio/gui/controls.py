@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KEYS
-from ganstudio.config import CHOICES, SECTIONS, RunConfig, field_kind, range_for
+from ganstudio.config import CHOICES, SECTIONS, ConfigError, RunConfig, field_kind, range_for
 from ganstudio.data import CLASS_NAMES
+from ganstudio.engine.network import describe
 from ganstudio.engine.schedules import lr_factor
 from ganstudio.gui.help_texts import help_for
+from ganstudio.gui.layer_table import LayerTable
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
 
 SCIENTIFIC = ("lr", "eps", "decay")
@@ -47,8 +49,12 @@ GROUPS: list[tuple[str, list[str]]] = [
     (
         "Generator",
         [
+            "generator.kind",
             "generator.latent_size",
             "generator.hidden",
+            "generator.channels",
+            "generator.kernel",
+            "generator.batch_norm",
             "generator.activation",
             "generator.alpha",
             "generator.output",
@@ -59,7 +65,12 @@ GROUPS: list[tuple[str, list[str]]] = [
     (
         "Discriminator",
         [
+            "discriminator.kind",
             "discriminator.hidden",
+            "discriminator.channels",
+            "discriminator.kernel",
+            "discriminator.batch_norm",
+            "discriminator.spectral_norm",
             "discriminator.activation",
             "discriminator.alpha",
             "discriminator.dropout",
@@ -97,9 +108,22 @@ SCHEDULE_FIELDS = {
 }
 
 
+CONV_FIELDS = ("channels", "kernel", "batch_norm", "spectral_norm")
+MLP_FIELDS = ("hidden", "dropout")
+
+
 def _visible(key: str, config: RunConfig) -> bool:
-    """Whether a control applies under the current choices (e.g. beta1 only for Adam)."""
+    """Whether a control applies under the current choices (e.g. beta1 only for Adam, channels
+    only for a conv network); `config` includes the pending architecture edits."""
     section, _, name = key.rpartition(".")
+    if section in ("generator", "discriminator"):
+        kind = config.get(section + ".kind")
+        if name in CONV_FIELDS:
+            return kind == "conv"
+        if name in MLP_FIELDS:
+            return kind == "mlp"
+        if name == "kind":
+            return config.image_shape is not None or kind == "conv"  # 2D points have no conv nets
     if section.startswith("optimizer."):
         return name in ("kind", "lr") or name in OPTIMIZER_FIELDS[config.get(section + ".kind")]
     if section == "schedule":
@@ -117,6 +141,11 @@ def _visible(key: str, config: RunConfig) -> bool:
     if key == "generator.output":
         return config.image_shape is not None
     return True
+
+
+def _network_of(key: str) -> str | None:
+    """ "g" for a generator setting, "d" for a discriminator one, else None."""
+    return next((n for n, section in NETWORK_SECTIONS.items() if key.startswith(section)), None)
 
 
 class ControlPanel(QScrollArea):
@@ -137,6 +166,8 @@ class ControlPanel(QScrollArea):
         self.rows: dict[str, tuple[QLabel, QWidget]] = {}
         self.apply_buttons: dict[str, QPushButton] = {}
         self.pending_labels: dict[str, QLabel] = {}
+        self.layer_tables: dict[str, LayerTable] = {}
+        self._table_errors: dict[str, str] = {}  # a refused edit's message, shown until the settings change
         self._config: RunConfig | None = None
         self._pending: dict[str, Any] = {}
         self._quiet = False
@@ -179,6 +210,10 @@ class ControlPanel(QScrollArea):
         }
         if title in applies:
             network, text, tip = applies[title]
+            if network != BOTH:
+                table = LayerTable()
+                form.addRow(table)
+                self.layer_tables[network] = table
             row = QHBoxLayout()
             pending = QLabel("")
             pending.setStyleSheet("color: #e0a030;")
@@ -224,6 +259,7 @@ class ControlPanel(QScrollArea):
         if kind == "tuple":
             editor = IntListEdit(int(rule[0]), int(rule[1]))
             editor.committed.connect(lambda values, k=key: self._emit(k, values))
+            editor.textEdited.connect(lambda _text, k=key, e=editor: self._preview_typed(k, e))
             return editor
         if kind == "int":
             editor = QSpinBox()
@@ -231,6 +267,8 @@ class ControlPanel(QScrollArea):
             editor.setKeyboardTracking(False)
             if key in STEP_COUNTS:
                 editor.setSingleStep(STEP_COUNT_STEP)
+            if name == "kernel":
+                editor.setSingleStep(2)  # conv kernels are even
             editor.valueChanged.connect(lambda v, k=key: self._emit(k, int(v)))
             return editor
         low, high, low_in, high_in = rule
@@ -249,7 +287,48 @@ class ControlPanel(QScrollArea):
     # -- showing the session's settings ----------------------------------------------------------
     def _emit(self, key: str, value: Any) -> None:
         if not self._quiet:
+            self._preview(key, value)
             self.edited.emit(key, value)
+
+    # -- the layer tables ---------------------------------------------------------------------
+    def _preview(self, key: str, value: Any) -> None:
+        """Show in the layer table of the network `key` belongs to what the edit would build, or
+        why it does not fit (kept after the session refuses the edit and the controls go back)."""
+        network = _network_of(key)
+        if network is None and not key.startswith("data."):
+            return
+        if self._config is None:
+            return
+        try:
+            candidate = self._config.with_values({**self._pending, key: value})
+        except ConfigError as exc:
+            for net in [network] if network else list(NETWORK_SECTIONS):
+                self._table_errors[net] = str(exc)
+                self.layer_tables[net].show_error(str(exc))
+            return
+        for net in [network] if network else list(NETWORK_SECTIONS):
+            self._table_errors.pop(net, None)
+            self._show_table(net, candidate)
+
+    def _preview_typed(self, key: str, editor: IntListEdit) -> None:
+        """While a layer list is typed: the table of what it would build (nothing is sent)."""
+        values = editor.parse()
+        if isinstance(values, str):
+            self.layer_tables[_network_of(key)].show_error(f"{key}: {values}")
+        else:
+            self._preview(key, values)
+
+    def _show_table(self, network: str, config: RunConfig) -> None:
+        spec = config.generator_spec() if network == "g" else config.discriminator_spec()
+        self.layer_tables[network].show_rows(describe(spec))
+
+    def _update_tables(self, config: RunConfig, pending: dict[str, Any], keep_errors: bool) -> None:
+        candidate = config.with_values(pending)
+        for network in NETWORK_SECTIONS:
+            if keep_errors and network in self._table_errors:
+                continue
+            self._table_errors.pop(network, None)
+            self._show_table(network, candidate)
 
     def show_config(self, config: RunConfig, pending: dict[str, Any], force: bool = False) -> None:
         """Show `config` with `pending` architecture edits on top; editors being edited (focus)
@@ -257,7 +336,9 @@ class ControlPanel(QScrollArea):
         the session refused or the user cancelled)."""
         if config == self._config and pending == self._pending and not force:
             return
+        changed = config != self._config or pending != self._pending
         self._config, self._pending = config, dict(pending)
+        shown = config.with_values(pending)
         self._quiet = True
         try:
             for key, editor in self.editors.items():
@@ -266,7 +347,7 @@ class ControlPanel(QScrollArea):
                     continue
                 self._set_value(editor, value)
                 label, widget = self.rows[key]
-                visible = _visible(key, config)
+                visible = _visible(key, shown)
                 label.setVisible(visible)
                 widget.setVisible(visible)
         finally:
@@ -275,6 +356,7 @@ class ControlPanel(QScrollArea):
             keys = [k for k in pending if k.startswith(section)]
             self.apply_buttons[network].setEnabled(bool(keys))
             self.pending_labels[network].setText("pending: " + ", ".join(k.split(".", 1)[1] for k in keys) if keys else "")
+        self._update_tables(config, pending, keep_errors=not changed)
         self._update_lr_plot(config)
 
     def _set_value(self, editor: QWidget, value: Any) -> None:

@@ -9,13 +9,27 @@ HELP = {
     "data.folder": "The folder of PNG/JPEG images for the 'folder' dataset.",
     "data.image_size": "Side of the square images (folder images are resized to it).",
     "generator.latent_size": "Size of the noise vector z that G turns into a sample. Needs Apply.",
+    "generator.kind": "G's architecture: mlp (dense layers) or conv (a dense layer to small planes, then "
+    "transposed convolutions that double the side up to the image: a DCGAN generator). Needs Apply.",
     "generator.hidden": "G's hidden layer widths, e.g. 256, 512 (two layers). Needs Apply (rebuilds G only).",
+    "generator.channels": "Channels of G's conv layers, e.g. 128, 64: a dense layer to 128 planes of 7x7, then "
+    "transposed convolutions to 64 planes of 14x14 and to the 28x28 image. Each layer doubles the side. Needs Apply.",
+    "generator.kernel": "Kernel side of G's transposed convolutions (even; stride 2, padding kernel/2 - 1). Needs Apply.",
+    "generator.batch_norm": "Batch normalization after every G layer but the last (DCGAN's recipe). Needs Apply.",
     "generator.activation": "Nonlinearity after each hidden layer of G. Needs Apply.",
     "generator.alpha": "Negative slope of LeakyReLU (or ELU's scale). Needs Apply.",
     "generator.output": "G's output: tanh (data in -1..1) or sigmoid (data in 0..1). Needs Apply.",
     "generator.init": "How G's weights are initialised. Needs Apply.",
     "generator.init_std": "Standard deviation of the 'normal' initialiser. Needs Apply.",
+    "discriminator.kind": "D's architecture: mlp (dense layers) or conv (strided convolutions that halve the "
+    "side, then a dense layer to the logit: a DCGAN discriminator). Needs Apply.",
     "discriminator.hidden": "D's hidden layer widths. Needs Apply (rebuilds D only).",
+    "discriminator.channels": "Channels of D's conv layers, e.g. 64, 128: 64 planes of 14x14, then 128 of 7x7 "
+    "for 28x28 images. Each layer halves the side. Needs Apply.",
+    "discriminator.kernel": "Kernel side of D's convolutions (even; stride 2, padding kernel/2 - 1). Needs Apply.",
+    "discriminator.batch_norm": "Batch normalization after every D conv layer but the first. Needs Apply.",
+    "discriminator.spectral_norm": "Spectral normalization of D's weights (one power iteration per pass): "
+    "keeps D smooth, a common stabiliser. Needs Apply.",
     "discriminator.activation": "Nonlinearity after each hidden layer of D. Needs Apply.",
     "discriminator.alpha": "Negative slope of LeakyReLU (or ELU's scale). Needs Apply.",
     "discriminator.dropout": "Dropout after D's hidden layers while training (0 = off). Needs Apply.",

@@ -260,6 +260,7 @@ class MainWindow(QMainWindow):
                 return
             changes = {"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}
         try:
+            snap.config.with_values({**snap.pending, **changes})  # with the pending architecture edits
             new = snap.config.with_values(changes)
         except ConfigError as exc:  # e.g. a conditional run onto a dataset without labels
             self.show_error(str(exc))
