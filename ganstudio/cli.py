@@ -134,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_gif_options(train)
 
-    sample = sub.add_parser("sample", help="draw samples from a checkpoint")
-    sample.add_argument("checkpoint")
+    sample = sub.add_parser("sample", help="draw samples from a run or a checkpoint")
+    sample.add_argument("checkpoint", metavar="RUN", help="a run's name, a run folder, or a checkpoint .npz file")
+    add_runs_dir(sample)
     sample.add_argument("-n", type=positive_int, default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
     sample.add_argument(

@@ -19,6 +19,7 @@ from ganstudio.export.atomic import atomic_file
 from ganstudio.insight import coverage
 from ganstudio.insight.report import reads_digits, report_without_data
 from ganstudio.render import make_grid, render_points, upscale
+from ganstudio.runs.library import run_checkpoint, runs_folder
 from ganstudio.thread_policy import ThreadPolicy
 
 PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
@@ -126,6 +127,7 @@ def png_scale(shape: tuple[int, int], asked: int | None) -> int:
 
 def run_sample(args) -> int:
     """`ganstudio sample`: `--report` prints the figures, `-o` writes the samples (.npy or .png)."""
+    args.checkpoint = str(run_checkpoint(args.checkpoint, runs_folder(args.runs_dir)))
     if args.report:
         print_report(args)
     if args.output is None:

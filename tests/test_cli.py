@@ -134,6 +134,23 @@ def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
     )
 
 
+def test_sample_finds_a_run_by_its_name_or_its_folder(tmp_path):
+    runs = tmp_path / "runs"
+    assert ganstudio("train", *SMALL, "--steps", "5", "--runs-dir", str(runs)).returncode == 0
+    (name,) = [p.name for p in runs.iterdir() if p.is_dir()]
+    one_count = {"GANSTUDIO_BLAS_THREADS": "1"}
+    by_file, by_name, by_folder = (tmp_path / f"{k}.npy" for k in ("file", "name", "folder"))
+    ganstudio("sample", str(runs / name / "checkpoint.npz"), "-n", "6", "-o", str(by_file), **one_count)
+    result = ganstudio("sample", name, "--runs-dir", str(runs), "-n", "6", "-o", str(by_name), **one_count)
+    assert result.returncode == 0, result.stderr
+    result = ganstudio("sample", str(runs / name), "-n", "6", "-o", str(by_folder), **one_count)
+    assert result.returncode == 0, result.stderr
+    assert np.array_equal(np.load(by_name), np.load(by_file)) and np.array_equal(np.load(by_folder), np.load(by_file))
+    missing = ganstudio("sample", "no-such-run", "--runs-dir", str(runs), "-o", str(tmp_path / "x.npy"))
+    assert missing.returncode == 2 and "no-such-run: no such run folder" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+
+
 def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
     not_a_checkpoint = tmp_path / "x.npz"
     not_a_checkpoint.write_text("nope")

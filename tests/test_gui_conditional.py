@@ -28,15 +28,23 @@ def test_the_grid_shows_one_labelled_row_per_class_and_the_picker_chooses_them(q
         assert grid.shape == (10 * CELL + 1, expected.shape[1] + 4 * CELL + 1)
         np.testing.assert_array_equal(grid[:, : expected.shape[1]], expected)
 
+        picker = samples.class_picker
+        assert picker.all_box.isChecked() and not any(box.isChecked() for box in picker.boxes)
+        click(qtbot, picker.all_box)  # unchecking "All" with no class chosen: it stays
+        assert picker.all_box.isChecked()
         with qtbot.waitSignal(samples.classes_changed) as sent:
             click(qtbot, samples.class_picker.boxes[7])
-        assert sent.args == [(7,)]
+        assert sent.args == [(7,)] and not picker.all_box.isChecked()
         click(qtbot, samples.class_picker.boxes[3])
         qtbot.waitUntil(lambda: window.snapshot.config.view.classes == (3, 7), timeout=10_000)
         qtbot.waitUntil(lambda: samples.shown_grid.shape[0] == 2 * CELL + 1, timeout=10_000)
         expected = label_column(["3", "7"])
         np.testing.assert_array_equal(samples.shown_grid[:, : expected.shape[1]], expected)
         assert [box.isChecked() for box in samples.class_picker.boxes] == [d in (3, 7) for d in range(10)]
+        with qtbot.waitSignal(samples.classes_changed) as sent:
+            click(qtbot, picker.all_box)
+        assert sent.args == ["all"] and not any(box.isChecked() for box in picker.boxes)
+        qtbot.waitUntil(lambda: samples.shown_grid.shape[0] == 10 * CELL + 1, timeout=10_000)
         assert not window.banner.isVisible()
 
 

@@ -4,7 +4,7 @@ HELP = {
     "seed": "Random seed. The same seed gives the same run, bit for bit. Applies at Reset.",
     "data.dataset": "What G learns to imitate: MNIST-family digits/clothes/characters (downloaded once), "
     "synthetic-digits (drawn by GAN Studio, no network), 2D toy distributions, or a folder of your images.",
-    "data.classes": "Train on these classes only (e.g. just 3s). None checked = all classes. Live.",
+    "data.classes": "Train on these classes only (e.g. just 3s); All = every class. Live.",
     "data.batch_size": "Real samples per discriminator step (and fakes per step). Live.",
     "data.folder": "The folder of PNG/JPEG images for the 'folder' dataset.",
     "data.image_size": "Side of the square images (folder images are resized to it).",
@@ -63,7 +63,7 @@ HELP = {
     "training.conditional": "Class-conditional GAN: G gets the class label with its noise, D with the image, "
     "so you can ask for a 7. Labelled datasets only. Needs Apply to G and D (rebuilds both).",
     "view.grid": "Side of the sample grid (4x4 to 10x10). Live.",
-    "view.classes": "Conditional runs: the classes shown, one row each. None checked = the run's classes. Live.",
+    "view.classes": "Conditional runs: the classes shown, one row each; All = the run's classes. Live.",
     "run.record_every": "Record the sample grid every N steps for GIF export. Live.",
 }
 

@@ -59,7 +59,7 @@ class SampleView(QWidget):
         row.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
         row.addWidget(QLabel("Rows"))
         self.class_picker = ClassPicker()
-        self.class_picker.setToolTip("The classes the grid shows, one row each (none checked: every class of the run).")
+        self.class_picker.setToolTip("The classes the grid shows, one row each (All: every class of the run).")
         self.class_picker.changed.connect(self.classes_changed.emit)
         row.addWidget(self.class_picker)
         row.addStretch(1)

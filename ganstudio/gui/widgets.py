@@ -108,9 +108,10 @@ class IntListEdit(QLineEdit):
 
 
 class ClassPicker(QWidget):
-    """Ten toggles for the digit/class subset (two rows of five); none checked means all
-    classes. Emits `changed(value)`: the checked classes as a tuple, or config.ALL_CLASSES
-    when none is checked (an empty tuple is not a way to say all classes)."""
+    """An "All" toggle and ten class toggles (two rows of five). "All" is checked exactly when
+    no class is: checking it clears the classes, checking a class clears it, and it cannot be
+    unchecked by itself (nothing is not a choice). Emits `changed(value)`: the checked classes as
+    a tuple, or config.ALL_CLASSES for all (an empty tuple is not a way to say all classes)."""
 
     changed = Signal(object)
 
@@ -120,26 +121,47 @@ class ClassPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setHorizontalSpacing(4)
         layout.setVerticalSpacing(0)
+        self.all_box = QCheckBox("All")
+        self.all_box.setChecked(True)
+        self.all_box.toggled.connect(self._all_toggled)
+        layout.addWidget(self.all_box, 0, 0, 2, 1)
         self.boxes = []
         for digit in range(10):
             box = QCheckBox(str(digit))
             box.toggled.connect(self._emit)
-            layout.addWidget(box, digit // 5, digit % 5)
+            layout.addWidget(box, digit // 5, 1 + digit % 5)
             self.boxes.append(box)
         self._quiet = False
 
     def set_classes(self, classes: tuple[int, ...]) -> None:
+        """Show `classes` (() for all) without emitting."""
         self._quiet = True
         for digit, box in enumerate(self.boxes):
             box.setChecked(digit in classes)
+        self.all_box.setChecked(not classes)
         self._quiet = False
 
     def classes(self) -> tuple[int, ...]:
         return tuple(d for d, box in enumerate(self.boxes) if box.isChecked())
 
+    def _all_toggled(self, checked: bool) -> None:
+        if self._quiet:
+            return
+        if not checked and not self.classes():
+            self.set_classes(())  # "All" stays until a class is chosen
+            return
+        if checked:
+            self.set_classes(())
+            self.changed.emit(ALL_CLASSES)
+
     def _emit(self) -> None:
-        if not self._quiet:
-            self.changed.emit(self.classes() or ALL_CLASSES)
+        if self._quiet:
+            return
+        chosen = self.classes()
+        self._quiet = True
+        self.all_box.setChecked(not chosen)
+        self._quiet = False
+        self.changed.emit(chosen or ALL_CLASSES)
 
 
 def is_close(a: float, b: float) -> bool:

@@ -302,3 +302,15 @@ def find_run(text: str, runs: Path) -> Path:
     if (runs / text).is_dir() and os.sep not in text:
         return runs / text
     raise RunsError(f"{text}: no such run folder, and no run of that name in the runs folder {runs}")
+
+
+def run_checkpoint(text: str, runs: Path) -> Path:
+    """The checkpoint `text` names: a checkpoint file (an .npz path), else the checkpoint of the
+    run folder or run name `text` (see :func:`find_run`)."""
+    path = Path(text)
+    if path.is_file() or path.suffix.lower() == ".npz":
+        return path
+    checkpoint = find_run(text, runs) / "checkpoint.npz"
+    if not checkpoint.is_file():
+        raise RunsError(f"{checkpoint.parent}: the run has no checkpoint yet (it is written after its first trained steps)")
+    return checkpoint
