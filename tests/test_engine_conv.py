@@ -305,3 +305,38 @@ def test_conditional_conv_g_step_gradient_through_a_discriminator_reading_label_
         return g_loss("non_saturating", gan.discriminate(gan.sample(z, labels=labels), labels))[0]
 
     assert_close(analytic, numeric_grad(loss, gan.generator.params.values))
+
+
+def test_ema_samples_use_the_ema_generators_own_batch_statistics():
+    """The live G's running statistics belong to other weights than the EMA's: EMA samples are
+    normalised by the statistics of the EMA weights themselves, measured on fixed noise (a
+    training-mode pass of a network holding the EMA weights gives the same numbers)."""
+    from ganstudio.engine import gan as gan_module
+
+    g = conv_spec("g")
+    d = NetworkSpec(64, (), 1, "leaky_relu", "linear", 0.2, "normal", 0.4, kind="conv", channels=(3, 4), kernel=4,
+                    image_shape=(1, 8, 8))  # fmt: skip
+    adam = OptimizerSpec("adam", 1e-2, beta1=0.5)
+    gan = GAN(g, d, adam, adam, TrainingSpec("non_saturating", ema=True, ema_decay=0.9), np.random.default_rng(3))
+    rng = np.random.default_rng(4)
+    real = np.tanh(rng.standard_normal((16, 64))).astype(np.float32)
+    for _ in range(20):
+        gan.train_step(lambda: real, rng, 1e-2, 1e-2)
+    z = np.random.default_rng(5).standard_normal((10, 3)).astype(np.float32)
+
+    twin = ConvNet(g, np.random.default_rng(0))
+    twin.params.values[...] = gan.ema.shadow
+    for layer in twin.layers:
+        if isinstance(layer, BatchNorm):
+            layer.momentum = 1.0  # the running statistics become this batch's
+    standing = gan_module.STANDING_SAMPLES
+    twin.forward(np.random.default_rng(gan_module.STANDING_SEED).standard_normal((standing, 3), dtype=np.float32))
+    expected = twin.predict(z)
+    np.testing.assert_allclose(gan.sample(z, use_ema=True), expected, rtol=1e-3, atol=1e-3)
+    assert np.abs(gan.generator.predict(z, gan.ema.shadow) - expected).max() > 0.05  # the live statistics differ
+
+    for _ in range(gan_module.STANDING_EVERY):  # the EMA moved on: its statistics are measured again
+        gan.train_step(lambda: real, rng, 1e-2, 1e-2)
+    twin.params.values[...] = gan.ema.shadow
+    twin.forward(np.random.default_rng(gan_module.STANDING_SEED).standard_normal((standing, 3), dtype=np.float32))
+    np.testing.assert_allclose(gan.sample(z, use_ema=True), twin.predict(z), rtol=1e-3, atol=1e-3)

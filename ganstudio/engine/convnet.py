@@ -233,16 +233,37 @@ class ConvNet:
             grad = self.layers[i].backward(grad, i > self._first_weight or need_input_grad, need_param_grads)
         return grad
 
-    def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
-        """Inference: x (batch, input_size) -> new array (batch, output_size), running
-        statistics, no power iteration, in chunks of PREDICT_CHUNK rows. `params` (n_params,)
-        evaluates other weights of this layout (e.g. the EMA)."""
+    def predict(self, x: np.ndarray, params: np.ndarray | None = None, statistics: np.ndarray | None = None) -> np.ndarray:
+        """Inference: x (batch, input_size) -> new array (batch, output_size), no power
+        iteration, in chunks of PREDICT_CHUNK rows. `params` (n_params,) evaluates other weights
+        of this layout (e.g. the EMA); `statistics` (n_buffers,) other batch-norm statistics
+        (e.g. :meth:`standing_statistics` of those weights) than the running ones."""
         flat = self.params.values if params is None else params
         x = np.asarray(x, self.params.dtype)
         out = np.empty((x.shape[0], self.spec.output_size), self.params.dtype)
         for start in range(0, x.shape[0], PREDICT_CHUNK):
             h = x[start : start + PREDICT_CHUNK]
             for layer in self.layers:
-                h = layer.predict(h, flat)
+                h = layer.predict(h, flat, statistics) if isinstance(layer, BatchNorm) else layer.predict(h, flat)
             out[start : start + PREDICT_CHUNK] = h
         return out
+
+    @property
+    def has_batch_norm(self) -> bool:
+        return any(isinstance(layer, BatchNorm) for layer in self.layers)
+
+    def standing_statistics(self, x: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """The batch-norm statistics of the weights `params` (n_params,): a copy of
+        ``buffers.values`` (n_buffers,) whose means and variances are measured on x (batch,
+        input_size), layer by layer, each batch norm applying what it measured. The running
+        statistics belong to the live weights; an EMA of them needs its own (BigGAN's "standing
+        statistics")."""
+        statistics = self.buffers.values.copy()
+        h = np.asarray(x, self.params.dtype)
+        for layer in self.layers:
+            if isinstance(layer, BatchNorm):
+                layer.measure(h, statistics)
+                h = layer.predict(h, params, statistics)
+            else:
+                h = layer.predict(h, params)
+        return statistics

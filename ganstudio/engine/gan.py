@@ -20,6 +20,7 @@ import numpy as np
 
 from ganstudio.engine.conditioning import (
     Conditioning,
+    balanced_labels,
     discriminator_input,
     discriminator_input_size,
     draw_labels,
@@ -29,6 +30,10 @@ from ganstudio.engine.conditioning import (
 from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import NetworkSpec, build_network
 from ganstudio.engine.optimizers import EMA, Optimizer, OptimizerSpec, make_optimizer
+
+STANDING_SAMPLES = 256  # noise vectors the EMA generator's batch-norm statistics are measured on
+STANDING_SEED = 0
+STANDING_EVERY = 100  # EMA updates between measurements (one costs about 3 dcgan steps)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class GAN:
         self._dx: dict[int, np.ndarray] = {}  # conditional: dL/d(fake sample), contiguous
         self._fake: np.ndarray | None = None  # G's training output from the last D step
         self._fake_labels: np.ndarray | None = None  # its labels (conditional)
+        self._standing: tuple[tuple, np.ndarray] | None = None  # ((ema, its step, conditioning), the EMA G's BN statistics)
 
     # -- shapes ---------------------------------------------------------------------------
     @property
@@ -257,10 +263,33 @@ class GAN:
         """z: (n, latent_size) (and, conditional, the (n,) classes asked for) -> (n, data_size)
         new array; from the EMA weights if asked and kept."""
         labels = self._labels_needed(labels)
-        params = self.ema.shadow if use_ema and self.ema is not None else None
         if self.conditional:
             z = generator_input(np.asarray(z, self.dtype), labels, self.n_classes)
-        return self.generator.predict(z, params)
+        if not (use_ema and self.ema is not None):
+            return self.generator.predict(z)
+        if not self.generator.has_batch_norm:
+            return self.generator.predict(z, self.ema.shadow)
+        return self.generator.predict(z, self.ema.shadow, self._ema_statistics())
+
+    def _ema_statistics(self) -> np.ndarray:
+        """The EMA generator's own batch-norm statistics (n_buffers,), measured on
+        STANDING_SAMPLES fixed noise vectors (and, conditional, every class equally often);
+        kept until the EMA or the classes change. (The running statistics are the live G's,
+        which the EMA's weights do not match: dcgan's FID-like figure 2.2 with them, 1.8 with
+        these; docs/EXPERIMENTS.md.)"""
+        ema, cached = self.ema, self._standing
+        if cached is None or not self._standing_fresh(*cached[0]):
+            z = np.random.default_rng(STANDING_SEED).standard_normal((STANDING_SAMPLES, self.latent_size), dtype=self.dtype)
+            if self.conditional:
+                z = generator_input(z, balanced_labels(self.conditioning.classes, STANDING_SAMPLES), self.n_classes)
+            self._standing = ((ema, ema.t, self.conditioning), self.generator.standing_statistics(z, ema.shadow))
+        return self._standing[1]
+
+    def _standing_fresh(self, ema: EMA, t: int, conditioning: Conditioning | None) -> bool:
+        """Whether statistics measured for `ema` at its step `t` with `conditioning` still serve:
+        the same EMA and classes, fewer than STANDING_EVERY of its updates since (it moves by
+        under 10% of the way in that many at the usual decay 0.999), and not moved back."""
+        return ema is self.ema and conditioning == self.conditioning and 0 <= self.ema.t - t < STANDING_EVERY
 
     def discriminate(self, x: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """x: (n, data_size) (and, conditional, their (n,) labels) -> D's logits (n, 1), new

@@ -109,6 +109,8 @@ class MLP:
             grad = self.layers[i].backward(grad, need_dx=i > 0 or need_input_grad, need_param_grads=need_param_grads)
         return grad
 
+    has_batch_norm = False  # (a conv net's may: see ConvNet.standing_statistics)
+
     def predict(self, x: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
         """Inference: x (batch, input_size) -> new array (batch, output_size); no dropout, no
         cache. `params` (n_params,) evaluates other weights of this layout (e.g. the EMA)."""

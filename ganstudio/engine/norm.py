@@ -163,17 +163,26 @@ class BatchNorm:
         dx3 *= (self._block.view(self._gamma)[0] * self._inv_std)[:, None]
         return dx
 
-    def predict(self, x: np.ndarray, flat: np.ndarray) -> np.ndarray:
-        """Inference with the running statistics and the parameters in `flat` (the block's
-        layout); a new array."""
+    def predict(self, x: np.ndarray, flat: np.ndarray, statistics: np.ndarray | None = None) -> np.ndarray:
+        """Inference with the parameters in `flat` (the block's layout) and the running
+        statistics, or those in `statistics` (the buffer block's layout); a new array."""
         views = self._block.unflatten(flat)
         gamma, beta = views[self._gamma], views[self._beta]
-        mean, var = self._buffers.view(self._mean)[0], self._buffers.view(self._var)[0]
+        stats = self._buffers.unflatten(self._buffers.values if statistics is None else statistics)
+        mean, var = stats[self._mean], stats[self._var]
         scale = gamma / np.sqrt(var + self.eps)
         out = x - mean
         out *= scale
         out += beta
         return out
+
+    def measure(self, x: np.ndarray, statistics: np.ndarray) -> None:
+        """Write x's per-channel mean and unbiased variance (x: (..., C), every axis but the last
+        averaged) as this layer's statistics into `statistics` (the buffer block's layout)."""
+        rows = x.reshape(-1, self.channels).astype(np.float64)
+        stats = self._buffers.unflatten(statistics)
+        stats[self._mean][...] = rows.mean(axis=0)
+        stats[self._var][...] = rows.var(axis=0, ddof=1) if len(rows) > 1 else 1.0
 
     def parameter_count(self) -> int:
         return 2 * self.channels

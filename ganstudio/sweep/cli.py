@@ -9,6 +9,7 @@ and manifest (ganstudio.sweep.manifest) make rerunning the same command resume i
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -155,7 +156,7 @@ def run_sweep(args) -> int:
         print(f"sweep {name}: {len(tasks)} of {len(manifest.entries)} runs to train into {runs}", file=sys.stderr)
     stopped = None
     if args.ray and tasks:
-        _on_ray(args, tasks, manifest, figure, sweep)
+        stopped = _on_ray(args, tasks, manifest, figure, sweep)
     elif tasks:
         from ganstudio.sweep.pool import run_pool
 
@@ -238,17 +239,22 @@ def _reached(summary: dict[str, Any], length: dict[str, Any]) -> bool:
     return (summary.get("wall_time_s") or 0.0) >= length["seconds"] - 1e-3
 
 
-def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: Progress) -> None:
+def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: Progress) -> int | None:
+    """Train `tasks` with Ray Tune; SIGINT when Tune returned before every trial ended (Ctrl-C:
+    Tune catches it, stops its trials and returns as if done), else None."""
     from ganstudio.sweep.ray_tune import run_ray
 
     length = manifest.length
+    ended: set[int] = set()
 
     def done(task: Task, outcome: Outcome) -> None:
         """A trial's end: finished if its run folder reached the sweep's length, else stopped by ASHA."""
         if outcome.status != "failed":
             summary = _summary(Path(task.folder))
-            status = "finished" if _reached(summary, length) else "early-stopped" if args.early_stop else "stopped"
+            early = args.early_stop and outcome.status != "stopped"
+            status = "finished" if _reached(summary, length) else "early-stopped" if early else "stopped"
             outcome = Outcome(task.index, status, summary.get("last_step") or 0)
+        ended.add(task.index)
         sweep.done(task, outcome)
 
     run_ray(
@@ -264,6 +270,11 @@ def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: 
         on_done=done,
         on_status=sweep.status,
     )
+    unended = [task for task in tasks if task.index not in ended]
+    for task in unended:  # trials Tune stopped on Ctrl-C: they end no other way
+        if task.index in sweep.started_at:
+            done(task, Outcome(task.index, "stopped", 0))
+    return signal.SIGINT if unended else None
 
 
 def _finish(manifest: Manifest, figure: Figure, runs: Path, stopped: int | None, failed: int) -> int:
