@@ -12,6 +12,7 @@ import xml.dom.minidom
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QFileDialog
 from test_runs_cli import SMALL, ganstudio
 
@@ -234,6 +235,28 @@ def test_smoothing_smooths_the_losses_as_in_the_main_plots(window):
     assert np.allclose(raw, window.comparison.runs[0].series["d_loss"][1])
     window.plots.smoothing.setValue(90)
     assert not np.allclose(loss.getData()[1], raw) and np.allclose(lr.getData()[1], raw_lr)
+
+
+def test_hovering_a_plot_reads_out_every_runs_exact_values_at_that_step(window):
+    plots, runs = window.plots, window.comparison.runs
+    window.plots.smoothing.setValue(90)  # the readout gives the recorded values, not the smoothed curve
+
+    def at(name, step):  # the scene point of `step` half-way up the plot `name`
+        vb = plots.plots[name].vb
+        return [vb.mapViewToScene(QPointF(step, sum(vb.viewRange()[1]) / 2))]
+
+    plots._hover(at("loss", 21.2))
+    text = plots.readout.text()
+    assert text.startswith("step 21 · ")
+    for data in runs[:2]:  # both digit runs record every step: their step 21
+        steps, d_loss = data.series["d_loss"]
+        g_loss = data.series["g_loss"][1]
+        i = int(np.flatnonzero(steps == 21)[0])
+        assert f"{data.label}: D loss {d_loss[i]:.4g} G loss {g_loss[i]:.4g} (21)" in text
+    assert runs[2].label + ": D loss" in text
+    assert all(cursor.value() == 21 and cursor.isVisible() for cursor in plots.cursors)
+    plots._hover(at("fid", 40))  # the ring run has no FID
+    assert plots.readout.text().count("FID") == 2 and runs[2].label not in plots.readout.text()
 
 
 def test_one_slider_scrubs_every_runs_grid_to_the_same_step(window):

@@ -19,6 +19,7 @@ from ganstudio.gui.plots import (
     LEARNING_RATES,
     PLOTS,
     SMOOTHED,
+    nearest_index,
     scale_lr_axis,
     show_opaque_grid,
     smooth,
@@ -59,7 +60,10 @@ class ComparePlots(QWidget):
         bar.addWidget(QLabel("Smoothing"))
         self.smoothing = smoothing_slider()
         bar.addWidget(self.smoothing)
-        bar.addStretch(1)
+        self.readout = QLabel("")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setWordWrap(True)  # 8 runs' labels must not widen the window
+        bar.addWidget(self.readout, 1)
         layout.addLayout(bar)
         self.graphics = pg.GraphicsLayoutWidget()
         layout.addWidget(self.graphics, 1)
@@ -69,8 +73,10 @@ class ComparePlots(QWidget):
         self.curves: dict[str, list[pg.PlotDataItem]] = {}
         self._drawn: list[tuple[pg.PlotDataItem, str, tuple[np.ndarray, np.ndarray]]] = []  # (curve, field, series)
         self.cursors: list[pg.InfiniteLine] = []
+        self._fields: dict[str, tuple[tuple[str, str], ...]] = {}  # {row name: ((field, label), ...)}
         for name, title, series in plot_rows(comparison):
             self._add_row(name, title, series)
+            self._fields[name] = series
         self.plots["lr"].setLogMode(y=True)
         lrs = [d.series[f][1] for d in comparison.runs if d.series for f in LEARNING_RATES]
         scale_lr_axis(self.plots["lr"], np.concatenate([np.zeros(0), *lrs]))
@@ -81,6 +87,7 @@ class ComparePlots(QWidget):
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLORS[i], width=2)), data.label)
         self.smoothing.valueChanged.connect(lambda _: self._draw())
         self._draw()
+        self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
     def _add_row(self, name: str, title: str, series: tuple[tuple[str, str], ...]) -> None:
         plot = self.graphics.addPlot(row=len(self.plots) + 1, col=0, title=title)
@@ -113,6 +120,30 @@ class ComparePlots(QWidget):
             elif field in LEARNING_RATES:
                 values = np.where(values > 0, values, np.nan)
             curve.setData(steps, values)
+
+    def _hover(self, event) -> None:
+        pos = event[0]
+        name = next((n for n, plot in self.plots.items() if plot.sceneBoundingRect().contains(pos)), None)
+        if name is not None:
+            step = self.plots[name].vb.mapSceneToView(pos).x()
+            self.readout.setText(self.describe(name, step))
+            self.show_step(round(step))
+
+    def describe(self, name: str, step: float) -> str:
+        """Each run's exact (unsmoothed) values of plot row `name` at its recorded step nearest
+        `step`, as shown under the mouse: "step 1200 · <label>: D loss 0.61 G loss 1.2 (1200) · ..."."""
+        parts = [f"step {round(step)}"]
+        for data in self.comparison.runs:
+            values, at = [], None
+            for field, label in self._fields[name]:
+                steps, series = data.series.get(field, (np.zeros(0), np.zeros(0)))
+                if len(steps):
+                    i = nearest_index(steps, step)
+                    values.append(f"{label.split(' (')[0]} {series[i]:.4g}")  # "FID (classifier ...)" -> "FID"
+                    at = int(steps[i])
+            if values:
+                parts.append(f"{data.label}: {' '.join(values)} ({at})")
+        return " · ".join(parts)
 
     def legend_texts(self) -> list[str]:
         """The legend's labels, in run order (what the user reads)."""

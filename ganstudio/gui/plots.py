@@ -34,6 +34,12 @@ INSIGHT_SERIES = {
 }
 
 
+def nearest_index(steps: np.ndarray, step: float) -> int:
+    """The index of the recorded step nearest `step`; steps: (n,) ascending, n >= 1."""
+    i = int(np.clip(np.searchsorted(steps, step), 0, len(steps) - 1))
+    return i - 1 if i > 0 and abs(steps[i - 1] - step) < abs(steps[i] - step) else i
+
+
 def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     """Debiased exponential moving average, as TensorBoard's smoothing slider:
     y_t = sum_j w^(t-j) (1-w) x_j / (1 - w^(t+1)), weight w in [0, 1). Vectorised in blocks
@@ -359,9 +365,7 @@ class PlotsPanel(QWidget):
         steps, _ = self._series["d_loss"]
         if not len(steps):
             return
-        i = int(np.clip(np.searchsorted(steps, step), 0, len(steps) - 1))
-        if i > 0 and abs(steps[i - 1] - step) < abs(steps[i] - step):
-            i -= 1
+        i = nearest_index(steps, step)
         self.readout.setText(self.describe(i))
         for cursor in self.cursors:
             cursor.setPos(float(steps[i]))
