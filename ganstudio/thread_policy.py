@@ -15,7 +15,11 @@ The rules (:func:`choose`, a pure function of its readings; the first that appli
    ~0.3 s). If no count is at least :data:`MIN_GAIN` faster than 1 thread, it uses 1: a small
    network does not take rule 4's risk for a few percent. A timing taken while other programs
    kept more than half a core busy is thrown away and taken again once they do not (a little
-   load only makes more threads look worse: such a timing errs on the safe side).
+   load only makes more threads look worse: such a timing errs on the safe side). While the
+   machine is quiet the workload is timed again every :data:`RETIME` seconds, each count keeping
+   its fastest time over all timings: a few steps' timing of a heavy network is noisy (the dcgan
+   family's 2-thread gain read 0-49% in repeated timings on an idle machine, 35-55% while
+   training), and one unlucky first timing must not hold a run at 1 thread for good.
 4. While other programs keep cores busy (:mod:`ganstudio.cpuload`), one thread fewer per busy
    core: a core counts as taken above :data:`DOWN_ABOVE` of it, free again below
    :data:`UP_BELOW` (the gap keeps the count from flapping). Re-checked between steps every
@@ -41,6 +45,7 @@ DOWN_ABOVE = 0.5  # other programs' use of a core above which it counts as taken
 UP_BELOW = 0.25  # ... and below which it counts as free again
 MEASURE_BUDGET = 0.3  # seconds of timing rounds when a workload starts (plus one warm-up step)
 INTERVAL = 2.0  # seconds between load checks while running
+RETIME = 60.0  # seconds between timings of the same workload while the machine is quiet (~0.5% of the time)
 
 Probe = Callable[[], object]  # one unit of the workload's work, e.g. one training step of a twin of its networks
 
@@ -145,11 +150,12 @@ class ThreadPolicy:
     """The thread count of one training thread's workloads. :meth:`start` when a workload begins
     (or changes), :meth:`update` between steps; :attr:`choice` is the count in use and why."""
 
-    def __init__(self, machine: Machine | None = None, interval: float = INTERVAL) -> None:
+    def __init__(self, machine: Machine | None = None, interval: float = INTERVAL, retime: float = RETIME) -> None:
         self.machine = machine or MACHINE
-        self.interval = interval
+        self.interval, self.retime = interval, retime
         self.choice: Choice | None = None
-        self.times: dict[int, float] | None = None  # the workload's timings, once taken undisturbed
+        self.times: dict[int, float] | None = None  # each count's fastest undisturbed time of the workload
+        self._timed_at = 0.0  # clock of the last timing kept
         self._fixed: int | None = None
         self._cores = 1
         self._workload: Callable[[], Probe] | None = None
@@ -168,7 +174,8 @@ class ThreadPolicy:
 
     def update(self) -> Choice | None:
         """Between steps: every `interval` seconds re-read the load (and time the workload if that
-        was disturbed before) and choose again. Returns the new choice when the count changed."""
+        was disturbed before, or every `retime` seconds while the machine is quiet) and choose
+        again. Returns the new choice when the count changed."""
         m = self.machine
         if self.choice is None or self._fixed is not None or self._cores <= 1 or self._last is None:
             return None
@@ -178,15 +185,17 @@ class ThreadPolicy:
         if now is None:
             return None
         others, self._last = others_busy(self._last, now), now
-        if self.times is None and self._workload is not None and others <= DOWN_ABOVE:
+        stale = self.times is None or (others <= UP_BELOW and now.wall - self._timed_at >= self.retime)
+        if stale and self._workload is not None and others <= DOWN_ABOVE:
             others = self._measure()
         before = self.choice.threads
         choice = self._set(choose(self._fixed, self._cores, others, self.times, before))
         return choice if choice.threads != before else None
 
     def _measure(self) -> float | None:
-        """Time the workload at each count; keep the timings unless other programs were busy
-        meanwhile. Returns their load during the timing (None: not timed or not known)."""
+        """Time the workload at each count; keep the timings (each count's fastest so far) unless
+        other programs were busy meanwhile. Returns their load during the timing (None: not timed
+        or not known)."""
         m = self.machine
         if self._fixed is not None or self._cores <= 1 or self._workload is None:
             return None
@@ -195,12 +204,17 @@ class ThreadPolicy:
         times = m.time_counts(self._workload(), thread_counts(self._cores))
         after = m.cpu()
         if before is None or after is None:
-            self.times = times
+            self._keep(times, m.clock())
             return None
         others, self._last = others_busy(before, after), after
         if others <= DOWN_ABOVE:  # a little load only makes more threads look worse: kept
-            self.times = times
+            self._keep(times, after.wall)
         return others
+
+    def _keep(self, times: dict[int, float], when: float) -> None:
+        """Merge a timing into :attr:`times`: noise only slows a timing, so the fastest is the truest."""
+        self.times = times if self.times is None else {n: min(t, self.times.get(n, t)) for n, t in times.items()}
+        self._timed_at = when
 
     def _set(self, choice: Choice) -> Choice:
         if choice.threads != self._applied:
