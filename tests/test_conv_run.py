@@ -136,11 +136,14 @@ def test_a_newer_checkpoint_format_is_named_as_such(tmp_path):
         Checkpoint(tmp_path / "future.npz")
 
 
-def test_the_dcgan_preset_trains_on_synthetic_digits():
-    """A short sanity run of the shipped recipe: finite losses that move, a D that tells real
-    from fake, and samples that differ from one another inside tanh's range."""
-    config = load_preset("dcgan").with_values({"data.dataset": "synthetic-digits", "data.batch_size": 32, "run.insight_every": 0})
+@pytest.mark.parametrize("preset, d_kind", [("dcgan", ConvNet), ("dcgan-mlp-d", MLP)])
+def test_the_conv_presets_train_on_synthetic_digits(preset, d_kind):
+    """A short sanity run of each shipped conv recipe (a conv G against a conv D, and against the
+    MLP D): finite losses that move, a D that tells real from fake, and samples that differ from
+    one another inside tanh's range."""
+    config = load_preset(preset).with_values({"data.dataset": "synthetic-digits", "data.batch_size": 32, "run.insight_every": 0})
     session = Session(config)
+    assert isinstance(session.gan.generator, ConvNet) and isinstance(session.gan.discriminator, d_kind)
     metrics = [session.step() for _ in range(40)]
     assert all(m is not None for m in metrics)
     d_losses = [m.d_loss for m in metrics]
