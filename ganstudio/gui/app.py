@@ -1,11 +1,14 @@
 """`ganstudio` with no command: create the QApplication and open the main window (or, with
---compare, the compare view)."""
+--compare, the compare view). SIGINT (Ctrl-C in the terminal that started it) and SIGTERM
+(`kill`, a logout) close the windows as their close buttons would, so the run is saved, and
+the app exits 130 or 143."""
 
 from __future__ import annotations
 
 import sys
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ganstudio.gui.compare_view import CompareWindow
@@ -14,6 +17,7 @@ from ganstudio.gui.settings import app_settings, last_config
 from ganstudio.presets import load_preset
 from ganstudio.runs.compare import resolve
 from ganstudio.runs.library import runs_folder
+from ganstudio.stop_signals import StopSignals, exit_status, signal_name
 
 DEFAULT_PRESET = "recommended"
 
@@ -30,6 +34,26 @@ def configure_threads() -> None:
     Python (painting), it waits up to the switch interval (5 ms by default) before Python hands
     the GIL over; a shorter one lets it train faster beside the window (docs/DESIGN.md)."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+
+
+SIGNAL_POLL_MS = 200  # how often the event loop lets Python see a stop signal (Qt's loop is C++)
+
+
+def close_on_stop_signal(app: QApplication, stops: StopSignals) -> QTimer:
+    """A timer that, once `stops` (deferring) has recorded SIGINT or SIGTERM, closes every
+    window as its close button would: the main window saves its run first, then the app quits.
+    Python runs a signal handler only when it gets control, so the timer also gives it that."""
+    timer = QTimer(app)
+
+    def check() -> None:
+        if stops.signum is not None:
+            timer.stop()
+            print(f"ganstudio: {signal_name(stops.signum)}: closing the window (its run is saved first)", file=sys.stderr)
+            app.closeAllWindows()
+
+    timer.timeout.connect(check)
+    timer.start(SIGNAL_POLL_MS)
+    return timer
 
 
 def first_window(
@@ -60,12 +84,21 @@ def run_app(
     compare: list[str] | None = None,
     runs_dir: str | None = None,
 ) -> int:
-    """Open the first window (:func:`first_window`) and run the app until it closes."""
+    """Open the first window (:func:`first_window`) and run the app until it closes; the exit
+    status is Qt's, or 130 / 143 when SIGINT / SIGTERM closed it."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()
     configure_threads()
-    window = first_window(preset, data_dir, start, compare, runs_dir)
-    window.show()
-    return app.exec()
+    with StopSignals() as stops:
+        stops.defer()
+        watch = close_on_stop_signal(app, stops)
+        window = first_window(preset, data_dir, start, compare, runs_dir)
+        if stops.signum is None:
+            window.show()
+            status = app.exec()
+        else:  # stopped while the window was being made (during a data dialog, say)
+            window.close()
+        watch.stop()
+    return exit_status(stops.signum) if stops.signum is not None else status
