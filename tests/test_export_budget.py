@@ -8,7 +8,7 @@ import pytest
 from ganstudio.config import RunConfig
 from ganstudio.export import ExportError, plan_gif, upscale, write_gif
 from ganstudio.export.compose import FrameComposer
-from ganstudio.export.gif_budget import GRAY_LEVELS, thinned
+from ganstudio.export.gif_budget import GRAY_LEVELS, thinned, to_bytes
 from ganstudio.export.gif_encoder import GifEncoder, GrayPalette
 from ganstudio.session import Session
 
@@ -75,7 +75,7 @@ def test_a_limit_takes_the_most_gray_levels_that_fit(tmp_path, recording):
     frames, steps = recording
     sizes = {levels: actual_size(frames, steps, levels) for levels in (63, 31)}
     assert sizes[63] > 1.3 * sizes[31]
-    limit = (sizes[63] * sizes[31]) ** 0.5 / 1e6  # 63 levels do not fit, 31 do
+    limit = round((sizes[63] * sizes[31]) ** 0.5 / 1e6, 3)  # 63 levels do not fit, 31 do; in MB as a user types it
     result = write_gif(tmp_path / "limited.gif", frames, steps, label=True, max_mb=limit)
     assert result.size == result.path.stat().st_size <= limit * 1e6
     assert (result.plan.levels, result.plan.stride) == (31, 1)
@@ -136,3 +136,8 @@ def test_each_gray_level_decodes_to_its_palette_within_its_error(tmp_path, level
         assert np.array_equal(shown, palette.grays[palette.indices(frame)])
         assert np.abs(shown.astype(int) - frame).max() == palette.max_error
     assert palette.bits == (8 if levels > 127 else (levels).bit_length())
+
+
+def test_a_limit_in_mb_is_the_byte_count_the_user_typed():
+    """1.001 MB is 1,001,000 bytes, though 1.001 * 1e6 is 1,000,999.99... in floating point."""
+    assert [to_bytes(mb) for mb in (1.001, 10, 0.5)] == [1_001_000, 10_000_000, 500_000] and to_bytes(None) is None

@@ -153,7 +153,7 @@ def smallest_film(total: int) -> str:
 
 
 def to_bytes(max_mb: float | None) -> int | None:
-    return None if max_mb is None else int(max_mb * MB)
+    return None if max_mb is None else round(max_mb * MB)
 
 
 def thinned(n: int, stride: int) -> np.ndarray:
