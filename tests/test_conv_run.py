@@ -148,7 +148,7 @@ def test_the_conv_presets_train_on_synthetic_digits(preset, d_kind):
     assert all(m is not None for m in metrics)
     d_losses = [m.d_loss for m in metrics]
     assert all(np.isfinite([m.d_loss, m.g_loss, m.d_grad_norm, m.g_grad_norm]).all() for m in metrics)
-    assert np.mean(d_losses[-10:]) < np.mean(d_losses[:5]) - 0.1  # D learns
+    assert min(d_losses[5:]) < np.mean(d_losses[:5]) - 0.3  # D learns (then G catches up: the losses swing)
     assert metrics[-1].d_real > metrics[-1].d_fake
     samples = session.gan.sample(session.state.fixed_noise[:16], use_ema=True)
     assert samples.shape == (16, 784) and np.abs(samples).max() <= 1.0
