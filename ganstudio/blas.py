@@ -9,6 +9,7 @@ import os
 from functools import lru_cache
 
 import numpy  # noqa: F401  (loads NumPy's BLAS before threadpoolctl looks for it)
+import threadpoolctl
 from threadpoolctl import ThreadpoolController
 
 ENV = "GANSTUDIO_BLAS_THREADS"
@@ -36,9 +37,25 @@ def _blas() -> ThreadpoolController:
 
 
 def set_blas_threads(threads: int | None) -> None:
-    """Cap the BLAS thread count, process-wide (None: leave it as it is)."""
+    """Cap the BLAS thread count, process-wide (None: leave it as it is), from whichever thread
+    trains now.
+
+    threadpoolctl 3.8 lets only the first thread that set OpenBLAS's count set it again while
+    that thread is alive, and silently ignores the others; a QThread counts as alive for ever
+    once it has called into Python. The window's training thread was then ignored (the second
+    run's thread, or any thread after the main one had set a count), so its thread policy
+    changed nothing. One thread trains at a time in a GAN Studio process, so the caller takes
+    control first (docs/DESIGN.md, "BLAS threads: one policy")."""
     if threads is not None:
+        _take_control()
         _blas().limit(limits=threads)
+
+
+def _take_control() -> None:
+    """Make the calling thread the one threadpoolctl lets set OpenBLAS's count (3.8 and later)."""
+    openblas = getattr(threadpoolctl, "OpenBLASController", None)
+    if hasattr(openblas, "clear_controlling_thread"):
+        openblas.clear_controlling_thread(force=True)
 
 
 def blas_threads_now() -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QThread
 
 from ganstudio import blas, thread_policy
 from ganstudio import commands as cmd
@@ -225,6 +226,36 @@ def test_timing_runs_the_probe_at_every_count_and_leaves_the_last():
         times = time_thread_counts(lambda: seen.append(blas.blas_threads_now()), [1, 2], budget=0.0)
         assert set(times) == {1, 2} and all(t > 0 for t in times.values())
         assert seen == [2, 1, 2] and blas.blas_threads_now() == 2  # one warm-up, then one round
+    finally:
+        blas.set_blas_threads(blas.cores())  # as the other tests expect the process
+
+
+class CountSetter(QThread):
+    """A training thread as the window runs one: sets the BLAS count, reads it back."""
+
+    def __init__(self, threads):
+        super().__init__()
+        self.threads, self.seen = threads, None
+
+    def run(self):
+        blas.set_blas_threads(self.threads)
+        self.seen = blas.blas_threads_now()
+
+
+@pytest.mark.skipif(blas.cores() < 2, reason="needs 2 cores to tell 1 BLAS thread from 2")
+def test_each_training_thread_in_turn_sets_the_count_it_chose(qapp):
+    """The window's run after run, each in a QThread of its own, after the main thread had set
+    a count: every thread's choice takes effect (threadpoolctl 3.8 used to keep control with the
+    first thread that set one, and a finished QThread kept it for ever)."""
+    try:
+        blas.set_blas_threads(1)
+        for threads in (2, 1, 2):
+            thread = CountSetter(threads)
+            thread.start()
+            assert thread.wait(10_000)
+            assert thread.seen == threads
+        blas.set_blas_threads(1)
+        assert blas.blas_threads_now() == 1
     finally:
         blas.set_blas_threads(blas.cores())  # as the other tests expect the process
 
