@@ -42,10 +42,10 @@ def set_blas_threads(threads: int | None) -> None:
 
     threadpoolctl 3.8 lets only the first thread that set OpenBLAS's count set it again while
     that thread is alive, and silently ignores the others; a QThread counts as alive for ever
-    once it has called into Python. The window's training thread was then ignored (the second
-    run's thread, or any thread after the main one had set a count), so its thread policy
-    changed nothing. One thread trains at a time in a GAN Studio process, so the caller takes
-    control first (docs/DESIGN.md, "BLAS threads: one policy")."""
+    once it has called into Python. A training thread that came after another setter (a window
+    after `bench --gui`'s headless rounds, a test after a window's test) had its choices
+    ignored. One thread trains at a time in a GAN Studio process, so the caller takes control
+    first (docs/DESIGN.md, "BLAS threads: one policy")."""
     if threads is not None:
         _take_control()
         _blas().limit(limits=threads)
