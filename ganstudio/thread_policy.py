@@ -212,8 +212,9 @@ class ThreadPolicy:
         return others
 
     def _keep(self, times: dict[int, float], when: float) -> None:
-        """Merge a timing into :attr:`times`: noise only slows a timing, so the fastest is the truest."""
-        self.times = times if self.times is None else {n: min(t, self.times.get(n, t)) for n, t in times.items()}
+        """Merge a timing into :attr:`times` (the same counts each time: the cores are read at
+        :meth:`start`): noise only slows a timing, so the fastest is the truest."""
+        self.times = times if self.times is None else {n: min(t, self.times[n]) for n, t in times.items()}
         self._timed_at = when
 
     def _set(self, choice: Choice) -> Choice:
