@@ -45,6 +45,19 @@ class Divergence:
     restored_step: int
 
 
+def _not_finite(m: StepMetrics) -> str | None:
+    """What in a step's metrics is not finite ("D loss is nan"), or None when all of it is."""
+    for name, value in (
+        ("D loss", m.d_loss),
+        ("G loss", m.g_loss),
+        ("D gradient norm", m.d_grad_norm),
+        ("G gradient norm", m.g_grad_norm),
+    ):
+        if not math.isfinite(value):
+            return f"{name} is {value}"
+    return None
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -149,8 +162,11 @@ class Session:
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught below
             m = self._run_step(part, lr_g, lr_d)
         dt = time.perf_counter() - start
-        if not all(math.isfinite(v) for v in (m.d_loss, m.g_loss, m.d_grad_norm, m.g_grad_norm)):
-            self._diverged(m)
+        what = _not_finite(m)
+        if what is None and part != "both" and not self._weights_finite():
+            what = "a weight is not finite"  # a single update may overflow the weights while its loss is still finite
+        if what is not None:
+            self._diverged(what)
             return None
         state = self.state
         state.step += 1
@@ -198,22 +214,13 @@ class Session:
             s.history.add_event(s.step, EventKind.WARNING, w.title)
 
     def _weights_finite(self) -> bool:
-        return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))
+        with np.errstate(over="ignore"):  # a squared norm past float32's range counts as diverged
+            return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))
 
-    def _diverged(self, m: StepMetrics) -> None:
-        """Go back to the guard's restore point (the state after the latest change, or the last
-        finite one since), pause and explain."""
+    def _diverged(self, what: str) -> None:
+        """Go back to the guard's restore point (the state after the latest logged change, or the
+        last finite one since), pause and explain. `what` names what was not finite."""
         bad = self.step_count + 1
-        what = next(
-            f"{name} is {value}"
-            for name, value in (
-                ("D loss", m.d_loss),
-                ("G loss", m.g_loss),
-                ("D gradient norm", m.d_grad_norm),
-                ("G gradient norm", m.g_grad_norm),
-            )
-            if not math.isfinite(value)
-        )
         self._restore(self._good)
         self.history.add_event(self.step_count, EventKind.DIVERGED, old=str(bad), new=what)
         self.divergence = Divergence(bad, what, self.step_count)
@@ -245,18 +252,18 @@ class Session:
                 self._set_param(key, value)
                 after = self.config.with_values(self.pending)
                 if changed_settings(before, after):  # as given: `optimizer.lr` is one change of G's and D's lr
-                    self.changes.add(step, set={key: setting(key, after.get(key))})
+                    self._log(step, set={key: setting(key, after.get(key))})
             case cmd.Rebuild(network=network):
                 self._rebuild(network)
-                self.changes.add(step, apply=network)
+                self._log(step, apply=network)
             case cmd.Reset(config=config):
                 before = self.config.with_values(self.pending)
                 self._reset(config)
                 changed = changed_settings(before, self.config)
-                self.changes.add(step, reset=True, **({"set": changed} if changed else {}))
+                self._log(step, reset=True, **({"set": changed} if changed else {}))
             case cmd.RevertLastChange():
                 if self.can_revert:
-                    self.changes.add(step, revert=True, to=self._reverts[-1]["step"].item())
+                    self._log(step, revert=True, to=self._reverts[-1]["step"].item())
                 self._revert()
             case cmd.Pause():
                 self.paused = True
@@ -265,14 +272,21 @@ class Session:
                 self.message = ""
                 self.divergence = None
             case cmd.StepOnce(part=part):
-                self.step(part)
-                if part != "both":  # a step of both is a training step like any other
-                    self.changes.add(step, **{f"{part}_step": True})
+                # A step of both is a training step like any other; a single network's step is
+                # logged unless the guard undid it.
+                if self.step(part) is not None and part != "both":
+                    self._log(step, **{f"{part}_step": True})
             case cmd.SetStopCondition(condition=c):
                 after = None if c.after_seconds is None else self.elapsed + c.after_seconds
                 self.stop = cmd.StopCondition(at_step=c.at_step, after_seconds=after)
             case _:
                 raise TypeError(f"unknown command {command!r}")
+
+    def _log(self, step: int, **action: Any) -> None:
+        """Log a change taken at `step` and move the guard's restore point after it: a divergence
+        never goes back past a logged change, so the log stays the path the weights took."""
+        self.changes.add(step, **action)
+        self._good = None
 
     def _set_param(self, key: str, value: Any) -> None:
         old = self.config

@@ -156,3 +156,81 @@ def test_a_bad_change_log_is_refused_with_its_line(tmp_path, changes, line, mess
     assert f"{path} line {base + line}:" in str(info.value)
     assert message in str(info.value)
     assert isinstance(info.value, ConfigError)  # a user's mistake: exit 2 in the CLI
+
+
+RING8_SGD = {
+    "data.dataset": "ring8",
+    "generator.hidden": [16],
+    "discriminator.hidden": [16],
+    "generator.latent_size": 8,
+    "data.batch_size": 32,
+    "optimizer.kind": "sgd",
+}
+
+
+def steps_until_divergence(session, limit=2000):
+    for _ in range(limit):
+        if session.step() is None:
+            return
+    pytest.fail("the run did not diverge")
+
+
+def write_read_and_replay(tmp_path, session, config):
+    """Write `session`'s run folder, read it back and replay it: the replayed session."""
+    Run.new(tmp_path, "vanilla", config).save(session)
+    run = read_run(tmp_path)
+    replayed = Session(run.config, guard_every=session.guard_every)
+    replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    return replayed
+
+
+def assert_same_weights(a, b):
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys()
+    assert all(np.array_equal(wa[k], wb[k]) for k in wa)
+
+
+@pytest.mark.parametrize("part", ["d", "g"])
+def test_a_single_network_step_then_a_divergence_keeps_the_run_readable_and_replayable(tmp_path, part):
+    """A D-only (or G-only) step, then a divergence: the guard goes back no further than the
+    single step, so the change log stays in order and the run replays bit for bit."""
+    config = small_config(**RING8_SGD)
+    with threadpool_limits(1):
+        session = Session(config)
+        for _ in range(3):
+            session.step()
+        session.apply(cmd.SetParam("optimizer.lr", 10))
+        session.apply(cmd.StepOnce(part))
+        steps_until_divergence(session)
+        assert session.step_count == 4  # the state just after the single step
+        session.apply(cmd.SetParam("optimizer.lr", 1e-3))
+        for _ in range(5):
+            session.step()
+        replayed = write_read_and_replay(tmp_path, session, config)
+    assert [c.step for c in read_run(tmp_path).changes] == [3, 3, 4]
+    assert replayed.step_count == session.step_count == 9
+    assert_same_weights(session, replayed)
+
+
+def test_a_single_network_step_that_diverges_is_not_logged(tmp_path):
+    """A G-only step whose own loss is not finite never happened: the guard undoes it, and the
+    log does not claim it."""
+    config = small_config(**RING8_SGD, **{"training.loss": "hinge"})  # G's hinge loss is unbounded below
+    with threadpool_limits(1):
+        session = Session(config)
+        for _ in range(3):
+            session.step()
+        session.apply(cmd.SetParam("optimizer.lr", 10))
+        for _ in range(500):
+            session.apply(cmd.StepOnce("g"))
+            if session.divergence is not None:
+                break
+        assert session.divergence is not None
+        logged = [c.action for c in session.changes.entries]
+        assert logged.count({"g_step": True}) == session.step_count - 3
+        session.apply(cmd.SetParam("optimizer.lr", 1e-3))
+        for _ in range(4):
+            session.step()
+        replayed = write_read_and_replay(tmp_path, session, config)
+    assert replayed.step_count == session.step_count
+    assert_same_weights(session, replayed)
