@@ -215,7 +215,9 @@ class Session:
 
     def _weights_finite(self) -> bool:
         with np.errstate(over="ignore"):  # a squared norm past float32's range counts as diverged
-            return all(np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values))
+            return all(
+                np.isfinite(np.dot(p, p)) for p in (self.gan.generator.params.values, self.gan.discriminator.params.values)
+            )
 
     def _diverged(self, what: str) -> None:
         """Go back to the guard's restore point (the state after the latest logged change, or the

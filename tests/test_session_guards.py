@@ -1,19 +1,24 @@
 """Live changes never break a run: the divergence guard, revert and Apply after any change,
 checked on the cases a fault audit found, then by random command sequences (the fuzz).
 
-Set GANSTUDIO_FUZZ_SEEDS=200 for a long fuzz run; the suite runs a short seed set.
+After each sequence of commands the run is written, read back and replayed, and the replay's
+weights must equal the run's bit for bit. The suite runs a few hundred commands; set
+GANSTUDIO_FUZZ_COMMANDS=20000 for a long soak (each dataset gets that many; `-s` shows the counts).
 """
 
 import os
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import ConfigError, RunConfig
 from ganstudio.data import DatasetError
 from ganstudio.history import EventKind
+from ganstudio.runs.changelog import changed_settings, replay
+from ganstudio.runs.library import Run, read_run
 from ganstudio.session import Session
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32"}
@@ -159,7 +164,8 @@ def check_invariants(session: Session) -> None:
 def random_command(rng: np.random.Generator, session: Session):
     is_2d = session.config.image_shape is None
     choices = [
-        lambda: cmd.SetParam("optimizer.lr", str(rng.choice(["1e-4", "2e-4", "1e-3", "10"]))),
+        lambda: cmd.SetParam("optimizer.lr", str(rng.choice(["1e-4", "1e-3", "10"]))),
+        lambda: cmd.SetParam(f"optimizer.{rng.choice(['g', 'd'])}.lr", str(rng.choice(["2e-4", "1", "10"]))),
         lambda: cmd.SetParam(f"optimizer.{rng.choice(['g', 'd'])}.kind", str(rng.choice(["sgd", "momentum", "rmsprop", "adam"]))),
         lambda: cmd.SetParam("data.batch_size", str(rng.choice([8, 16, 32]))),
         lambda: cmd.SetParam(
@@ -174,6 +180,11 @@ def random_command(rng: np.random.Generator, session: Session):
         lambda: cmd.Rebuild(str(rng.choice(["g", "d"]))),
         lambda: cmd.RevertLastChange(),
         lambda: cmd.StepOnce(str(rng.choice(["both", "d", "g"]))),
+        lambda: cmd.StepOnce(str(rng.choice(["d", "g"]))),  # single steps before a divergence: the audit's worst case
+        lambda: cmd.SetParam("seed", str(rng.choice([1, 2]))),
+        lambda: cmd.Reset(),
+        lambda: cmd.Pause(),
+        lambda: cmd.Resume(),
     ]
     if not is_2d:
         choices += [
@@ -184,11 +195,14 @@ def random_command(rng: np.random.Generator, session: Session):
 
 
 RESTORED = ("gan/g/params", "gan/d/params", "rng", "step", "config", "batches/position", "recorder/steps")
-FUZZ_SEEDS = int(os.environ.get("GANSTUDIO_FUZZ_SEEDS", "2"))
-FUZZ_DATASETS = {
+FUZZ_COMMANDS = os.environ.get("GANSTUDIO_FUZZ_COMMANDS")  # per dataset; default: FUZZ_DATASETS' own counts
+FUZZ_SEQUENCE = 60  # commands in one session before it is written, read back and replayed
+FUZZ_DATASETS = {  # settings, and the commands each gets in the suite (the 2D toy diverges most often)
     "synthetic-digits": {**SMALL, "view.record_every": "5", "view.insight_every": "40"},
     "ring8": {
         "data.dataset": "ring8",
+        "optimizer.kind": "sgd",  # with least squares, the quickest to diverge at a high lr
+        "training.loss": "least_squares",
         "generator.hidden": "16",
         "discriminator.hidden": "16",
         "data.batch_size": "32",
@@ -198,26 +212,39 @@ FUZZ_DATASETS = {
     },
     "mnist": {**SMALL, "data.dataset": "mnist", "view.record_every": "5", "view.insight_every": "0"},
 }
+FUZZ_SUITE_COMMANDS = {"synthetic-digits": 60, "ring8": 300, "mnist": 60}
 
 
-@pytest.mark.parametrize("dataset", list(FUZZ_DATASETS))
-@pytest.mark.parametrize("seed", range(FUZZ_SEEDS))
-def test_random_command_sequences_keep_the_run_consistent(seed, dataset, request):
-    data_dir = None
-    if dataset == "mnist":  # the MNIST loader on MNIST-format files (real MNIST is not needed for this)
-        data_dir = str(request.getfixturevalue("digits_dir"))
+def replay_from_its_folder(session: Session, start: RunConfig, folder, data_dir) -> Session:
+    """Write `session`'s run folder (starting config `start`), read it back and replay its log
+    in a fresh session: the replayed session."""
+    folder.mkdir()
+    Run.new(folder, "fuzz", start).save(session)
+    run = read_run(folder)
+    replayed = Session(run.config, data_dir=data_dir, guard_every=session.guard_every)
+    replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    return replayed
+
+
+def fuzz_sequence(seed: int, start: RunConfig, data_dir, folder, counts: dict) -> None:
+    """FUZZ_SEQUENCE random commands with a few steps after each, checking the invariants after
+    every command; then the run is written, read back and replayed, and the replay's weights
+    must equal the run's bit for bit."""
     rng = np.random.default_rng(seed)
-    session = Session(RunConfig().with_values(FUZZ_DATASETS[dataset]), data_dir=data_dir, guard_every=25)
+    session = Session(start, data_dir=data_dir, guard_every=25)
     session.apply(cmd.Resume())
     befores: list[dict] = []  # the states before recent commands: a revert must restore one exactly
-    for _ in range(60):
+    for _ in range(FUZZ_SEQUENCE):
         command = random_command(rng, session)
+        counts["commands"] += 1
         before, could_revert = session.state_dict(), session.can_revert
+        diverged_before = session.divergence
         try:
             session.apply(command)
         except (ConfigError, DatasetError):
             assert same_state(session.state_dict(), before)  # a refused change leaves the run alone
             continue
+        counts["divergences"] += session.divergence is not None and session.divergence is not diverged_before
         if isinstance(command, cmd.RevertLastChange) and could_revert:
             now = session.state_dict()
             assert any(all(np.array_equal(now[k], b[k]) for k in RESTORED) for b in befores)
@@ -226,6 +253,7 @@ def test_random_command_sequences_keep_the_run_consistent(seed, dataset, request
         for _ in range(int(rng.integers(1, 15))):
             step_before = session.step_count
             if session.step() is None:  # rolled back: to a finite state no later than before
+                counts["divergences"] += 1
                 assert session.step_count <= step_before and session.paused
                 check_invariants(session)
                 befores.append(session.state_dict())
@@ -233,3 +261,23 @@ def test_random_command_sequences_keep_the_run_consistent(seed, dataset, request
                 session.apply(cmd.Resume())
                 break
         check_invariants(session)
+    replayed = replay_from_its_folder(session, start, folder, data_dir)
+    counts["replays"] += 1
+    assert replayed.step_count == session.step_count, f"seed {seed}"
+    assert not changed_settings(replayed.config, session.config), f"seed {seed}"  # display settings are not logged
+    a, b = session.gan.state_dict(), replayed.gan.state_dict()
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a), f"seed {seed}: the replay's weights differ"
+
+
+@pytest.mark.parametrize("dataset", list(FUZZ_DATASETS))
+def test_random_command_sequences_keep_the_run_consistent_and_replayable(dataset, request, tmp_path):
+    data_dir = None
+    if dataset == "mnist":  # the MNIST loader on MNIST-format files (real MNIST is not needed for this)
+        data_dir = str(request.getfixturevalue("digits_dir"))
+    start = RunConfig().with_values(FUZZ_DATASETS[dataset])
+    commands = int(FUZZ_COMMANDS or FUZZ_SUITE_COMMANDS[dataset])
+    counts = dict.fromkeys(("commands", "divergences", "replays"), 0)
+    with threadpool_limits(1):  # thread counts change a matrix product's last bits; the replay must match exactly
+        for seed in range(max(1, commands // FUZZ_SEQUENCE)):
+            fuzz_sequence(seed, start, data_dir, tmp_path / f"run-{seed}", counts)
+    print(f"\nfuzz {dataset}: {counts['commands']} commands, {counts['divergences']} divergences, {counts['replays']} replays")

@@ -31,11 +31,11 @@ def render_points(fake: np.ndarray, real: np.ndarray, size: int = 240, extent: E
     img = np.zeros((size, size), np.uint8)
     for points, level in ((real, REAL_LEVEL), (fake, FAKE_LEVEL)):
         p = np.asarray(points, np.float64)
-        p = p[np.isfinite(p).all(1)]
-        col = ((p[:, 0] - xmin) / (xmax - xmin) * (size - 2)).astype(np.int64)
-        row = ((ymax - p[:, 1]) / (ymax - ymin) * (size - 2)).astype(np.int64)
-        inside = (col >= 0) & (col < size - 1) & (row >= 0) & (row < size - 1)
-        col, row = col[inside], row[inside]
+        with np.errstate(over="ignore", invalid="ignore"):  # far-off points scale to inf and are left out
+            x = (p[:, 0] - xmin) / (xmax - xmin) * (size - 2)
+            y = (ymax - p[:, 1]) / (ymax - ymin) * (size - 2)
+        inside = (x >= 0) & (x < size - 1) & (y >= 0) & (y < size - 1)  # False for NaN too
+        col, row = x[inside].astype(np.int64), y[inside].astype(np.int64)
         for dr in (0, 1):
             for dc in (0, 1):
                 img[row + dr, col + dc] = level
