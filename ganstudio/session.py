@@ -11,6 +11,7 @@ No Qt here.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import deque
@@ -22,7 +23,7 @@ import numpy as np
 
 from ganstudio import commands as cmd
 from ganstudio.change_plan import BOTH, applies, plan
-from ganstudio.config import ConfigError, RunConfig
+from ganstudio.config import ConfigError, RunConfig, from_toml
 from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import StepMetrics
 from ganstudio.engine.schedules import lr_factor
@@ -133,12 +134,22 @@ class Session:
 
     # -- saved states ---------------------------------------------------------------------------
     def state_dict(self) -> State:
-        """The run's whole state (see RunState.state_dict): what checkpoints hold."""
-        return self.state.state_dict()
+        """What checkpoints hold: the run's whole state (see RunState.state_dict) and, as JSON
+        under "pending", the architecture edits waiting for Apply (they are in the change log,
+        so a reopened run must still be waiting for them)."""
+        state = self.state.state_dict()
+        state["pending"] = np.array(json.dumps({k: setting(k, v) for k, v in self.pending.items()}))
+        return state
 
     def load_state_dict(self, state: State) -> None:
-        """Continue from a saved state (a checkpoint's); revert points are dropped."""
+        """Continue from a saved state (a checkpoint's; one without "pending" waits for none);
+        revert points are dropped. ValueError for pending edits that do not fit the saved config."""
+        pending = json.loads(str(state["pending"])) if "pending" in state else {}
+        if not isinstance(pending, dict):
+            raise ValueError("the pending edits are not a table of settings")
+        waiting = from_toml(str(state["config"]), "saved config").with_values(pending)  # ConfigError is a ValueError
         self.state.load_state_dict(state)
+        self.pending = {k: waiting.get(k) for k in pending}
         self._reverts.clear()
         self._good = None
 

@@ -11,6 +11,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from ganstudio import commands as cmd
+from ganstudio.checkpoint import load_session, save_checkpoint
 from ganstudio.config import ConfigError
 from ganstudio.presets import load_preset
 from ganstudio.runs.changelog import ReplayError, replay
@@ -234,3 +235,23 @@ def test_a_single_network_step_that_diverges_is_not_logged(tmp_path):
         replayed = write_read_and_replay(tmp_path, session, config)
     assert replayed.step_count == session.step_count
     assert_same_weights(session, replayed)
+
+
+def test_an_edit_waiting_for_apply_still_waits_in_the_reopened_run(tmp_path):
+    """The log holds an architecture edit that waits for Apply; the run is saved and opened again
+    (a closed window): Apply still applies it, and the run replays bit for bit."""
+    config = small_config()
+    with threadpool_limits(1):
+        session = Session(config)
+        train(session, 5)
+        session.apply(cmd.SetParam("generator.hidden", "48"))
+        train(session, 3)
+        path = save_checkpoint(session, tmp_path / "checkpoint.npz")
+        reopened = load_session(path)
+        reopened.changes = session.changes
+        assert reopened.pending == {"generator.hidden": (48,)}
+        reopened.apply(cmd.Rebuild("g"))
+        assert reopened.config.generator.hidden == (48,)
+        train(reopened, 4)
+        replayed = write_read_and_replay(tmp_path, reopened, config)
+    assert_same_weights(reopened, replayed)

@@ -218,12 +218,23 @@ FUZZ_SUITE_COMMANDS = {"synthetic-digits": 60, "ring8": 300, "mnist": 60}
 def replay_from_its_folder(session: Session, start: RunConfig, folder, data_dir) -> Session:
     """Write `session`'s run folder (starting config `start`), read it back and replay its log
     in a fresh session: the replayed session."""
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     Run.new(folder, "fuzz", start).save(session)
     run = read_run(folder)
     replayed = Session(run.config, data_dir=data_dir, guard_every=session.guard_every)
     replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
     return replayed
+
+
+def reopened(session: Session, folder, data_dir) -> Session:
+    """`session` saved into `folder` and opened again from its checkpoint and run.toml."""
+    folder.mkdir(exist_ok=True)
+    path = save_checkpoint(session, folder / "checkpoint.npz")
+    again = load_session(path, data_dir=data_dir)
+    again.guard_every = session.guard_every
+    again.changes = session.changes
+    again.paused = session.paused
+    return again
 
 
 def fuzz_sequence(seed: int, start: RunConfig, data_dir, folder, counts: dict) -> None:
@@ -235,6 +246,8 @@ def fuzz_sequence(seed: int, start: RunConfig, data_dir, folder, counts: dict) -
     session.apply(cmd.Resume())
     befores: list[dict] = []  # the states before recent commands: a revert must restore one exactly
     for _ in range(FUZZ_SEQUENCE):
+        if rng.random() < 0.05:  # the run saved and opened again, as a closed and reopened window would
+            session = reopened(session, folder, data_dir)
         command = random_command(rng, session)
         counts["commands"] += 1
         before, could_revert = session.state_dict(), session.can_revert
