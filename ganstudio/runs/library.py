@@ -122,15 +122,16 @@ class Run:
         return intro + tomli_w.dumps(head) + "".join("\n" + c.toml() for c in self.changes)
 
     def save(self, session) -> tuple[Path, Path]:
-        """Write run.toml and summary.json for `session` (a ganstudio.session.Session training
-        this run); returns their paths."""
+        """Write summary.json and then run.toml for `session` (a ganstudio.session.Session training
+        this run); returns their paths (run.toml's first). run.toml comes last because it makes a
+        folder a run for the listing: a new run is listed only once its summary is there too."""
         self.changes = session.changes.entries
         self.last_step = session.step_count
         self.starred, self.name = _marks_on_disk(self.folder, self.starred, self.name)  # set meanwhile by `runs star`, a rename
-        with atomic_file(self.folder / RUN_TOML) as fh:
-            fh.write(self.toml().encode("utf-8"))
         with atomic_file(self.folder / SUMMARY) as fh:
             fh.write(json.dumps(summary(self, session), indent=2).encode("utf-8"))
+        with atomic_file(self.folder / RUN_TOML) as fh:
+            fh.write(self.toml().encode("utf-8"))
         return self.folder / RUN_TOML, self.folder / SUMMARY
 
 
