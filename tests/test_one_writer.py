@@ -16,10 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ganstudio import cli
+from ganstudio.config import RunConfig
+from ganstudio.files import WriteError
+from ganstudio.headless import write_outputs
 from ganstudio.run_folder import OUTPUT_NAMES
 from ganstudio.run_lock import LOCK
-from ganstudio.runs.library import read_run, read_summary
+from ganstudio.runs.library import SUMMARY, Run, list_runs, new_run_folder, read_run, read_summary
+from ganstudio.session import Session
 
 TOY = ["--preset", "ring8", "--set", "run.insight_every=20", "--set", "data.batch_size=64"]
 FOREVER = str(10**9)  # --steps for a writer that trains until it is stopped
@@ -104,12 +110,14 @@ def test_a_killed_sweeps_workers_save_their_runs_and_exit_and_the_same_command_r
         workers = [pid for pid in children(sweep.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
         assert len(workers) == 2
         sweep.kill()
-        sweep.communicate(timeout=60)
+        sweep.wait(timeout=60)
         wait_until(lambda: not any(alive(pid) for pid in workers), "the orphaned workers to exit")
     finally:
         for pid in workers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+        sweep.kill()
+        sweep.communicate(timeout=60)  # the workers had its output pipes too
     stopped = {f: read_summary(f)["last_step"] for f in folders}  # written by each worker as it stopped
     assert all(step > 0 for step in stopped.values()) and all((f / "checkpoint.npz").exists() for f in folders)
 
@@ -199,3 +207,15 @@ def test_two_trains_write_distinct_whole_runs_into_one_runs_folder_while_runs_li
     for folder in folders:
         assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUT_NAMES)  # whole, no lock or staging file left
         assert read_run(folder).name == folder.name and read_summary(folder)["last_step"] == 400
+
+
+def test_a_folder_whose_first_save_failed_before_its_summary_is_not_listed_as_a_run(tmp_path):
+    """run.toml, which makes a folder a run for the listing, is written after summary.json: a save
+    that fails at the summary (here: a folder in its place) leaves no run without its summary."""
+    session = Session(RunConfig().with_values({"data.dataset": "ring8"}))
+    session.step()
+    run = Run.new(new_run_folder(tmp_path, "ring8"), "ring8", session.config)
+    (run.folder / SUMMARY).mkdir()
+    with pytest.raises(WriteError, match=SUMMARY):
+        write_outputs(session, run.folder, None, run=run)
+    assert list_runs(tmp_path) == ([], [])
