@@ -143,7 +143,7 @@ def test_a_killed_sweeps_workers_save_their_runs_and_exit_and_the_same_command_r
     assert [r["status"] for r in json.loads((runs / "sweeps" / "k" / "sweep.json").read_text())["runs"]] == ["finished"] * 2
 
 
-def test_a_second_train_into_a_folder_being_written_is_refused_and_the_first_loses_nothing(tmp_path, capsys):
+def test_a_second_train_into_a_folder_being_written_and_its_deletion_are_refused_and_the_first_loses_nothing(tmp_path, capsys):
     out = tmp_path / "run"
     first = start("train", *TOY, "--steps", FOREVER, "--out", str(out))
     try:
@@ -155,6 +155,11 @@ def test_a_second_train_into_a_folder_being_written_is_refused_and_the_first_los
                 f"ganstudio: error: {out}: process {first.pid} is writing there (one writer per folder); "
                 "wait for it to end, or stop it first"
             )
+        assert cli.main(["runs", "rm", str(out), "--yes"]) == 2  # deleting it would lose what the writer writes next
+        err = capsys.readouterr().err
+        assert err.strip() == (
+            f"ganstudio: error: {out}: process {first.pid} is writing this run; not deleting it (stop that process first)"
+        )
         first.send_signal(signal.SIGTERM)
         _, stderr = first.communicate(timeout=120)
     finally:

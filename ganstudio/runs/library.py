@@ -37,6 +37,7 @@ import tomllib
 from ganstudio import __version__
 from ganstudio.config import ConfigError, RunConfig, from_dict, to_dict
 from ganstudio.export.atomic import atomic_file
+from ganstudio.run_lock import writer
 from ganstudio.runs.changelog import Change, parse
 
 ENV = "GANSTUDIO_RUNS_DIR"
@@ -280,7 +281,11 @@ def list_runs(runs: Path) -> tuple[list[tuple[Run, dict[str, Any]]], list[str]]:
 
 
 def check_deletable(folder: Path) -> None:
-    """RunsError unless `folder` is a run folder (holds a run.toml or checkpoint.npz): nothing else is deleted."""
+    """RunsError unless `folder` is a run folder (holds a run.toml or checkpoint.npz): nothing else
+    is deleted; nor a run that a living process writes (it would write into a deleted folder)."""
+    pid = writer(folder)
+    if pid is not None:
+        raise RunsError(f"{folder}: process {pid or '(unknown)'} is writing this run; not deleting it (stop that process first)")
     if not (folder / RUN_TOML).exists() and not (folder / "checkpoint.npz").exists():
         raise RunsError(f"{folder}: not a run folder (no {RUN_TOML} or checkpoint.npz); not deleting it")
 
