@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from ganstudio import commands as cmd
@@ -15,6 +16,7 @@ from ganstudio.headless import HeadlessRun, write_outputs
 from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine, download_progress
 from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
+from ganstudio.run_lock import FolderLock
 from ganstudio.runs.changelog import replay
 from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
 from ganstudio.session import Session
@@ -102,13 +104,17 @@ def check_gif_options(args) -> None:
 
 
 def run_train(args) -> int:
-    """`ganstudio train`: everything that can be refused is refused before any training (exit 2);
-    SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
-    with StopSignals() as signals:
+    """`ganstudio train`: everything that can be refused is refused before any training (exit 2),
+    another process writing the output folder too; the folder's lock is held until the outputs are
+    written. SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
+    with StopSignals() as signals, ExitStack() as held:
         check_gif_options(args)
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
         runs = runs_folder(args.runs_dir)
         check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
+        locked = out is not None and out.is_dir()
+        if locked:  # another writer is refused before anything is loaded; --force does not overrule it
+            held.enter_context(FolderLock(out))
         if out is not None and not args.force:
             refuse_another_run(out, args.resume, given=args.out is not None)
         line = ProgressLine()
@@ -120,6 +126,8 @@ def run_train(args) -> int:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+        if not locked:
+            held.enter_context(FolderLock(out))
         if args.replay:
             run = Run.new(out, origin.preset, origin.config)
         elif origin is not None:

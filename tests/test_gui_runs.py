@@ -1,6 +1,8 @@
 """The window keeps its run in the runs library, and the Runs panel (pytest-qt, offscreen, real widgets)."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -14,6 +16,7 @@ from ganstudio.checkpoint import Checkpoint
 from ganstudio.config import RunConfig
 from ganstudio.gui.runs_panel import NAME, STAR, STEPS
 from ganstudio.headless import write_outputs
+from ganstudio.run_lock import LOCK
 from ganstudio.runs.library import Run, new_run_folder, read_run, read_summary
 from ganstudio.session import Session
 
@@ -260,6 +263,44 @@ def test_open_continues_a_run_in_its_own_folder_with_its_change_log(qtbot, tmp_p
     window.close()
     run = read_run(folders[0])
     assert [c.action for c in run.changes] == [{"set": {"optimizer.d.lr": 0.001}}] and run.last_step > 10
+
+
+def test_a_run_that_another_process_writes_is_not_opened_until_it_ends(qtbot, tmp_path, library):
+    """`train --resume` continues a run in its folder; the window's Open of that run is one banner
+    naming the folder and the process, and the window keeps its own run. Once `train` has stopped
+    (SIGTERM: it writes the run and ends), Open continues the run where `train` left it."""
+    runs, folders = library
+    checkpoint = folders[1] / "checkpoint.npz"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "ganstudio", "train", "--resume", str(checkpoint), "--steps", str(10**9)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        qtbot.waitUntil(
+            lambda: (folders[1] / LOCK).exists() and (folders[1] / LOCK).read_text() == f"{writer.pid}\n", timeout=120_000
+        )
+        window, panel = window_on(qtbot, tmp_path, runs)
+        panel.select([folders[1]])
+        click(qtbot, panel.open_button)
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+        assert window.banner.text() == (
+            f"{folders[1]}: process {writer.pid} is writing there (one writer per folder); wait for it to end, or stop it first"
+        )
+        assert panel.current != folders[1] and window.snapshot.step == 0  # still the window's own new run
+        writer.send_signal(signal.SIGTERM)
+        _, err = writer.communicate(timeout=120)
+    finally:
+        writer.kill()
+    assert writer.returncode == 143, err
+    step = read_summary(folders[1])["last_step"]
+    assert step > 12
+    click(qtbot, panel.open_button)
+    qtbot.waitUntil(lambda: panel.current == folders[1] and window.snapshot.step == step, timeout=10_000)
+    assert (folders[1] / LOCK).read_text() == f"{os.getpid()}\n"  # the window writes it now
+    window.close()
+    assert not (folders[1] / LOCK).exists()
 
 
 def test_compare_emits_the_selected_run_folders(qtbot, tmp_path, library):

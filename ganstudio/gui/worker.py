@@ -170,6 +170,7 @@ class TrainingWorker(QObject):
                 self._emit_if_due()
             self._save_run()  # closing: the run is kept
         finally:
+            self.keeper.close()
             QThread.currentThread().quit()
 
     def _save_run(self) -> None:
@@ -244,14 +245,24 @@ class TrainingWorker(QObject):
         origin = read_run(path.parent) if (path.parent / RUN_TOML).exists() else None
         if origin is not None and not path.exists():
             raise RunsError(f"{path}: this run has no checkpoint yet, so it cannot be continued")
-        session = load_session(path, data_dir=self.data_dir, progress=self._report_progress)
-        self._open(session, "resumed" if origin is None else origin.preset, origin.continued(path.parent) if origin else None)
+        if origin is None:
+            session = load_session(path, data_dir=self.data_dir, progress=self._report_progress)
+            self._open(session, "resumed")
+            return
+        lock = self.keeper.claim(path.parent)  # refused while another process writes the run
+        try:
+            session = load_session(path, data_dir=self.data_dir, progress=self._report_progress)
+        except BaseException:
+            self.keeper.unclaim(lock)
+            raise
+        self._open(session, origin.preset, origin.continued(path.parent), lock)
 
-    def _open(self, session: Session, preset: str, origin=None) -> None:
-        """`session` is the run from now on, kept as a new run named by `preset`, or as `origin`."""
+    def _open(self, session: Session, preset: str, origin=None, lock=None) -> None:
+        """`session` is the run from now on, kept as a new run named by `preset`, or as `origin`
+        holding its folder's `lock`."""
         self._session = session
         self._preset = preset
-        self.keeper.track(session, preset, origin)
+        self.keeper.track(session, preset, origin, lock)
         self.run_folder.emit(self.keeper.folder)
         self.opened.emit(session.config)
 

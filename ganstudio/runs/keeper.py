@@ -7,8 +7,10 @@ writes what `ganstudio train` writes (ganstudio.headless.write_outputs: checkpoi
 frames, history.csv, samples.png, run.toml, summary.json, each atomically); the caller saves
 when :meth:`due` (every `every` seconds while training) and at every pause, reset, switch and
 close. A failed save (unwritable runs folder, full disk) keeps everything in memory, returns
-one message naming the folder, and the next save tries again. No Qt here: the GUI's worker
-thread drives it between whole steps.
+one message naming the folder, and the next save tries again. The keeper holds the lock of the
+folder it writes (ganstudio.run_lock) from the moment the folder is made or the run is opened
+until another run is tracked or :meth:`close`: a run that another process writes is not opened.
+No Qt here: the GUI's worker thread drives it between whole steps.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from ganstudio.errors import USER_ERRORS
 from ganstudio.headless import SAVE_EVERY, write_outputs
+from ganstudio.run_lock import FolderLock
 from ganstudio.runs.library import Run, new_run_folder
 
 
@@ -34,14 +37,33 @@ class RunKeeper:
         self._saved_at: tuple[int, int] | None = None  # (step, change count) last written
         self._last_save = time.monotonic()
         self.failing = False  # the last save failed (its message was reported)
+        self._lock: FolderLock | None = None  # the lock of the folder written, held while the run is tracked
 
     @property
     def folder(self) -> Path | None:
         return None if self.run is None else self.run.folder
 
-    def track(self, session, preset: str, origin: Run | None = None) -> None:
+    def claim(self, folder: Path) -> FolderLock:
+        """The lock of `folder` for a run about to be continued there (the one held already when it
+        is the tracked run's folder); FolderBusy naming the process that writes it. Take it before
+        loading the run, and hand it to :meth:`track` (or release it if the run is not opened)."""
+        if self._lock is not None and self._lock.folder == Path(folder):
+            return self._lock
+        return FolderLock(folder)
+
+    def unclaim(self, lock: FolderLock) -> None:
+        """Give back a lock from :meth:`claim` whose run was not opened after all (kept when it is
+        the tracked run's own)."""
+        if lock is not self._lock:
+            lock.release()
+
+    def track(self, session, preset: str, origin: Run | None = None, lock: FolderLock | None = None) -> None:
         """Follow `session` from now on: a new run named by `preset`, or `origin` (a run read from
-        its folder) continued in that folder with its change log."""
+        its folder) continued in that folder with its change log, holding `lock` (:meth:`claim`).
+        The previous run's lock is released."""
+        if self._lock is not lock:
+            self.close()
+        self._lock = lock
         self._trained = False
         self._last_save = time.monotonic()
         if origin is not None:
@@ -76,7 +98,9 @@ class RunKeeper:
         try:
             if self.run is None:
                 preset, config, start = self._new
-                self.run = Run.new(new_run_folder(self.runs, preset), preset, config, start_step=start)
+                folder = new_run_folder(self.runs, preset)
+                self._lock = FolderLock(folder)
+                self.run = Run.new(folder, preset, config, start_step=start)
             write_outputs(session, self.run.folder, None, run=self.run)
         except (*USER_ERRORS, OSError) as exc:
             self.failing = True
@@ -86,3 +110,9 @@ class RunKeeper:
         self.failing = False
         self._saved_at = mark
         return None
+
+    def close(self) -> None:
+        """Release the folder's lock (after the last save): other writers may continue the run."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

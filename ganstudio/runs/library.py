@@ -37,6 +37,7 @@ import tomllib
 from ganstudio import __version__
 from ganstudio.config import ConfigError, RunConfig, from_dict, to_dict
 from ganstudio.export.atomic import atomic_file
+from ganstudio.run_lock import writer
 from ganstudio.runs.changelog import Change, parse
 
 ENV = "GANSTUDIO_RUNS_DIR"
@@ -122,15 +123,16 @@ class Run:
         return intro + tomli_w.dumps(head) + "".join("\n" + c.toml() for c in self.changes)
 
     def save(self, session) -> tuple[Path, Path]:
-        """Write run.toml and summary.json for `session` (a ganstudio.session.Session training
-        this run); returns their paths."""
+        """Write summary.json and then run.toml for `session` (a ganstudio.session.Session training
+        this run); returns their paths (run.toml's first). run.toml comes last because it makes a
+        folder a run for the listing: a new run is listed only once its summary is there too."""
         self.changes = session.changes.entries
         self.last_step = session.step_count
         self.starred, self.name = _marks_on_disk(self.folder, self.starred, self.name)  # set meanwhile by `runs star`, a rename
-        with atomic_file(self.folder / RUN_TOML) as fh:
-            fh.write(self.toml().encode("utf-8"))
         with atomic_file(self.folder / SUMMARY) as fh:
             fh.write(json.dumps(summary(self, session), indent=2).encode("utf-8"))
+        with atomic_file(self.folder / RUN_TOML) as fh:
+            fh.write(self.toml().encode("utf-8"))
         return self.folder / RUN_TOML, self.folder / SUMMARY
 
 
@@ -279,7 +281,11 @@ def list_runs(runs: Path) -> tuple[list[tuple[Run, dict[str, Any]]], list[str]]:
 
 
 def check_deletable(folder: Path) -> None:
-    """RunsError unless `folder` is a run folder (holds a run.toml or checkpoint.npz): nothing else is deleted."""
+    """RunsError unless `folder` is a run folder (holds a run.toml or checkpoint.npz): nothing else
+    is deleted; nor a run that a living process writes (it would write into a deleted folder)."""
+    pid = writer(folder)
+    if pid is not None:
+        raise RunsError(f"{folder}: process {pid or '(unknown)'} is writing this run; not deleting it (stop that process first)")
     if not (folder / RUN_TOML).exists() and not (folder / "checkpoint.npz").exists():
         raise RunsError(f"{folder}: not a run folder (no {RUN_TOML} or checkpoint.npz); not deleting it")
 

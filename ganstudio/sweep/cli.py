@@ -3,7 +3,8 @@ machine's cores or on a Ray cluster, then rank them by the quality figure.
 
 Everything that can be refused is refused before any run starts (exit 2): a grid value or range
 the config does not allow, an unknown key, a sweep name taken by another plan, an unwritable
-runs folder, a dataset that cannot be loaded, --ray without Ray installed. The sweep's folder
+runs folder, a dataset that cannot be loaded, --ray without Ray installed, the same sweep running
+in another process, or one of its run folders still being written by another process. The sweep's folder
 and manifest (ganstudio.sweep.manifest) make rerunning the same command resume it.
 """
 
@@ -21,6 +22,7 @@ from ganstudio.data import load_dataset
 from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine, download_progress
 from ganstudio.run_folder import check_writable
+from ganstudio.run_lock import check_no_writer
 from ganstudio.runs.cli import add_runs_dir
 from ganstudio.runs.library import RunsError, read_summary, runs_folder
 from ganstudio.stop_signals import exit_status, signal_name
@@ -145,15 +147,24 @@ def run_sweep(args) -> int:
     manifest = sweeps.prepare(Manifest.plan(runs, name, label, plan, length))
     line = ProgressLine()
     _load_data(plan, args.sweep_data_dir, line)
+    with manifest.lock():
+        return _train(args, manifest, figure, runs, line)
+
+
+def _train(args, manifest: Manifest, figure: Figure, runs: Path, line: ProgressLine) -> int:
+    """Train the sweep's runs not done yet (refused when another process writes one of them:
+    a worker of an earlier run of the sweep still stopping), then rank them."""
+    todo = [i for i, e in enumerate(manifest.entries) if e.status not in DONE]
+    for i in todo:
+        check_no_writer(runs / manifest.entries[i].folder)
     manifest.save()
     for entry in manifest.entries:
         if entry.status in DONE:
             line.message(f"skip {entry.folder}: {entry.status} in an earlier run of this sweep")
-    todo = [i for i, e in enumerate(manifest.entries) if e.status not in DONE]
     tasks = [_task(manifest, i, runs, args.sweep_data_dir) for i in todo]
     sweep = Progress(manifest, figure, runs, line, len(tasks))
     if tasks:
-        print(f"sweep {name}: {len(tasks)} of {len(manifest.entries)} runs to train into {runs}", file=sys.stderr)
+        print(f"sweep {manifest.name}: {len(tasks)} of {len(manifest.entries)} runs to train into {runs}", file=sys.stderr)
     stopped = None
     if args.ray and tasks:
         stopped = _on_ray(args, tasks, manifest, figure, sweep)

@@ -6,7 +6,7 @@ The sweep named NAME keeps ``<runs folder>/sweeps/NAME/``:
   how long each run trains (``steps`` or ``seconds``) and each run's status: ``planned`` (not
   started or not finished: resumed from its checkpoint next time), ``finished``, ``diverged``,
   ``early-stopped`` (by Ray Tune's ASHA) or ``failed``. Only the sweep's own process writes it,
-  atomically, after each run ends.
+  atomically, after each run ends, holding the sweep folder's lock (ganstudio.run_lock).
 - ``results.csv``: the ranked table (ganstudio.sweep.results).
 
 Its runs are ordinary run folders in the runs folder, named NAME-01, NAME-02, ... and tagged
@@ -26,6 +26,7 @@ from typing import Any
 
 from ganstudio.config import ConfigError, to_dict
 from ganstudio.export.atomic import atomic_file
+from ganstudio.run_lock import FolderLock
 from ganstudio.runs.library import RunsError
 from ganstudio.sweep.plan import Planned
 
@@ -89,12 +90,21 @@ class Manifest:
             "length": self.length,
             "runs": [{"folder": e.folder, "values": e.values, "status": e.status, "config": e.config} for e in self.entries],
         }
+        self._make_folder()
+        with atomic_file(self.path) as fh:
+            fh.write(json.dumps(data, indent=2).encode("utf-8"))
+
+    def lock(self) -> FolderLock:
+        """The sweep folder (created if need be), locked for this process: one sweep process at a
+        time writes the manifest and trains its runs (FolderBusy naming the other one)."""
+        self._make_folder()
+        return FolderLock(self.folder)
+
+    def _make_folder(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunsError(f"{self.folder}: cannot create the sweep folder ({exc.strerror or exc})") from None
-        with atomic_file(self.path) as fh:
-            fh.write(json.dumps(data, indent=2).encode("utf-8"))
 
 
 def load(folder: Path) -> Manifest | None:

@@ -14,6 +14,7 @@ from ganstudio.config import from_dict
 from ganstudio.errors import USER_ERRORS
 from ganstudio.headless import HeadlessRun
 from ganstudio.run_folder import CHECKPOINT
+from ganstudio.run_lock import FolderLock
 from ganstudio.runs.library import Run, read_run
 from ganstudio.session import Session
 
@@ -49,15 +50,17 @@ class Outcome:
 
 def run_one(task: Task, should_stop: Callable[[], bool], after_step: Callable[[HeadlessRun], None] | None = None) -> Outcome:
     """Train `task` into its run folder (resuming its checkpoint if the folder holds one), then
-    write the folder. `should_stop` and `after_step` as for HeadlessRun."""
+    write the folder, holding its lock meanwhile (failed when another process writes it).
+    `should_stop` and `after_step` as for HeadlessRun."""
     folder = Path(task.folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        session, run = _open(task, folder)
-        headless = HeadlessRun(session, run, should_stop=should_stop, after_step=after_step)
-        if task.seconds is None or session.elapsed < task.seconds:
-            headless.train(steps=task.steps, seconds=None if task.seconds is None else task.seconds - session.elapsed)
-        headless.save()
+        with FolderLock(folder):
+            session, run = _open(task, folder)
+            headless = HeadlessRun(session, run, should_stop=should_stop, after_step=after_step)
+            if task.seconds is None or session.elapsed < task.seconds:
+                headless.train(steps=task.steps, seconds=None if task.seconds is None else task.seconds - session.elapsed)
+            headless.save()
     except USER_ERRORS as exc:
         return Outcome(task.index, "failed", 0, str(exc))
     except OSError as exc:
