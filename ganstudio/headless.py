@@ -110,8 +110,8 @@ def check_gif(session: Session, scale: int, steps: int | None) -> None:
     """ConfigError, before training, for a --gif that could not be written after it: frames
     larger than a GIF takes at `scale`, or a run to step `steps` that records no frame (None:
     a time limit, where the steps are not known; see write_outputs)."""
-    grid = render_samples(session.state)
-    too_large = oversize(FrameComposer([grid], [session.step_count], scale=scale, label=True).native_shape, scale)
+    frames = [*session.recorder.frames, render_samples(session.state)]  # a resumed run's frames, and the grid from now on
+    too_large = oversize(FrameComposer(frames, scale=scale, label=True).native_shape, scale)
     if too_large:
         raise ConfigError(f"--gif-scale {scale}: {too_large}")
     start, every = session.step_count, session.recorder.every
