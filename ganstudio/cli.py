@@ -8,9 +8,10 @@ output) ends with one line on stderr and exit status 2, never a traceback. SIGIN
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
+from ganstudio import arg_types
+from ganstudio.arg_types import megabytes, positive_float
 from ganstudio.bench import CONFIGS
 from ganstudio.blas import fixed_threads, set_blas_threads
 from ganstudio.config_cli import add_parser as add_config_parser
@@ -21,37 +22,13 @@ from ganstudio.stop_signals import Interrupted, exit_status
 from ganstudio.sweep.cli import add_parser as add_sweep_parser
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return value
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose mistakes are one line and a hint (exit status 2): the line that
+    names the option and the value, not the usage block above it. Subcommands' parsers are of
+    this class too (argparse makes them of their parent's class)."""
 
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text!r}")
-    return value
-
-
-def megabytes(text: str) -> float:
-    """argparse type: a size in MB, a finite number >= 0 (0 = no limit)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a size in MB, 0 or more (0 = no limit), not {text!r}")
-    return value
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\nsee '{self.prog} --help' for the options\n")
 
 
 def add_gif_options(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +36,7 @@ def add_gif_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
     parser.add_argument(
         "--gif-scale",
-        type=positive_int,
+        type=arg_types.scale,
         default=2,
         metavar="N",
         help="enlarge the GIF's pixels N times, nearest neighbour (default 2)",
@@ -74,7 +51,7 @@ def add_gif_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ganstudio",
         description="See and steer GAN training. Without a command, opens the GAN Studio window.",
     )
@@ -111,11 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     length = train.add_mutually_exclusive_group()
     length.add_argument(
         "--steps",
-        type=positive_int,
+        type=arg_types.steps,
         help="train until this total step count (also when resuming; default 1000; the run's own with --replay)",
     )
-    length.add_argument("--seconds", type=positive_float, help="train for this many seconds")
-    train.add_argument("--seed", type=int, help="random seed (same seed, same run)")
+    length.add_argument("--seconds", type=arg_types.seconds, help="train for this many seconds")
+    train.add_argument("--seed", type=arg_types.seed, help="random seed (same seed, same run)")
     add_runs_dir(train)
     train.add_argument(
         "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
@@ -130,19 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
     train.add_argument(
-        "--gif-every", type=positive_int, metavar="N", help="record the sample grid every N steps (run.record_every)"
+        "--gif-every", type=arg_types.record_every, metavar="N", help="record the sample grid every N steps (run.record_every)"
     )
     add_gif_options(train)
 
     sample = sub.add_parser("sample", help="draw samples from a run or a checkpoint")
     sample.add_argument("checkpoint", metavar="RUN", help="a run's name, a run folder, or a checkpoint .npz file")
     add_runs_dir(sample)
-    sample.add_argument("-n", type=positive_int, default=64, help="number of samples (default 64)")
+    sample.add_argument("-n", type=arg_types.count(arg_types.MAX_SAMPLES), default=64, help="number of samples (default 64)")
     sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
     sample.add_argument(
-        "--scale", type=positive_int, metavar="N", help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)"
+        "--scale",
+        type=arg_types.scale,
+        metavar="N",
+        help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)",
     )
-    sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    sample.add_argument("--seed", type=arg_types.seed, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
     sample.add_argument(
         "--class",
@@ -170,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"only this configuration: {', '.join(c.name for c in CONFIGS)} (repeatable)",
     )
-    bench.add_argument("--seconds", type=positive_float, default=3.0, help="measuring time per configuration (default 3)")
+    bench.add_argument("--seconds", type=arg_types.seconds, default=3.0, help="measuring time per configuration (default 3)")
     bench.add_argument(
         "--gui",
         action="store_true",
@@ -185,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--rounds",
-        type=positive_int,
+        type=arg_types.count(arg_types.MAX_ROUNDS),
         default=4,
         help="with --gui: alternate headless and windowed segments this many times (default 4)",
     )
@@ -206,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--png", metavar="FILE", help="the runs' curves overlaid, as a PNG image")
     compare.add_argument("--svg", metavar="FILE", help="the runs' curves overlaid, as an SVG drawing")
     add_gif_options(compare)
-    add_sweep_parser(sub, positive_int, positive_float)
+    add_sweep_parser(sub)
     return parser
 
 

@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import save_checkpoint
 from ganstudio.config import ConfigError
 from ganstudio.export import write_csv, write_gif, write_png
+from ganstudio.export.compose import FrameComposer
+from ganstudio.export.gif import oversize
 from ganstudio.progress_line import ProgressLine
 from ganstudio.runs.library import Run
 from ganstudio.session import Session
@@ -102,20 +106,39 @@ class HeadlessRun:
             )
 
 
+def check_gif(session: Session, scale: int, steps: int | None) -> None:
+    """ConfigError, before training, for a --gif that could not be written after it: frames
+    larger than a GIF takes at `scale`, or a run to step `steps` that records no frame (None:
+    a time limit, where the steps are not known; see write_outputs)."""
+    frames = [*session.recorder.frames, render_samples(session.state)]  # a resumed run's frames, and the grid from now on
+    too_large = oversize(FrameComposer(frames, scale=scale, label=True).native_shape, scale)
+    if too_large:
+        raise ConfigError(f"--gif-scale {scale}: {too_large}")
+    start, every = session.step_count, session.recorder.every
+    if steps is not None and not session.recorder.records_by(start, steps):
+        raise ConfigError(
+            f"--gif: the run would record no frame: the sample grid is recorded every {every} steps and the run "
+            f"trains from step {start} to {steps}; give --gif-every {steps - start} or less, or more --steps"
+        )
+
+
 def write_outputs(
     session: Session, out: Path, gif: str | None, *, run: Run, fps: float = 10.0, scale: int = 2, max_mb: float | None = None
 ) -> list[tuple[str, Path | str]]:
     """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
     frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
-    its entry says what the size limit took: gray levels, frames kept)."""
+    its entry says what the size limit took: gray levels, frames kept). A run that recorded no
+    frame (a time limit or a stop signal ended it first) makes a GIF of its final samples."""
     written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
     written.append(("history", write_csv(out / "history.csv", session.history.columns())))
     written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
     written += zip(("run", "summary"), run.save(session))
     if gif:
         steps, frames = session.recorder.snapshot()
+        note = ""
         if not frames:
-            raise ConfigError("--gif: no frames were recorded (train longer or lower --gif-every)")
+            steps, frames = np.array([session.step_count]), [render_samples(session.state)]
+            note = f"; no frame was recorded (every {session.recorder.every} steps), so it shows the final samples"
         result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
-        written.append(("gif", f"{result.path}, {result.describe()}"))
+        written.append(("gif", f"{result.path}, {result.describe()}{note}"))
     return written

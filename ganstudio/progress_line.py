@@ -34,6 +34,12 @@ class ProgressLine:
         self.stream.write(("\r" + text.ljust(LINE_WIDTH) + "\n") if self._tty else text + "\n")
         self.stream.flush()
 
+    def interrupt(self) -> None:
+        """End the line where it stands, so that an error message starts a line of its own."""
+        if self._tty and self.text:
+            self.stream.write("\n")
+            self.stream.flush()
+
     def done(self) -> None:
         """Show the latest text once more, for good."""
         if self.text:

@@ -87,6 +87,11 @@ class FrameRecorder:
         self._frames = self._frames[::2]
         self._level += 1
 
+    def records_by(self, start: int, stop: int) -> bool:
+        """Whether frames will be held once a run training from step `start` reaches step `stop`:
+        some are held now, or a step in (start, stop] is a multiple of `every`."""
+        return bool(self._frames) or stop // self._every > start // self._every
+
     # ----- access
     def __len__(self) -> int:
         return len(self._frames)

@@ -9,6 +9,10 @@
 - :func:`refuse_another_run`: a folder holding another run's outputs is not written into
   without `--force`. The outputs belong to the run whose checkpoint is there; only a resume
   from that very file continues it in place (see docs/DESIGN.md, "Run folders").
+- :func:`create_folder` and :func:`remove_created`: once every check has passed the folder is
+  made; a start that fails after that removes the folders it made while they are still empty.
+- :func:`remove_staging`: a run folder about to be written holds no live writer's staging file,
+  so those of killed writes (a SIGKILL during a checkpoint) go at once.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 from ganstudio.checkpoint import Checkpoint, CheckpointError
 from ganstudio.config import ConfigError
+from ganstudio.export.atomic import sweep_stale
 
 CHECKPOINT = "checkpoint.npz"
 OUTPUT_NAMES = (CHECKPOINT, "history.csv", "samples.png", "run.toml", "summary.json")
@@ -102,3 +107,30 @@ def _describe(path: Path) -> str:
     except CheckpointError:
         return "(unreadable)"
     return f"at step {ckpt.step} on {ckpt.config.data.dataset}"
+
+
+def create_folder(out: Path) -> list[Path]:
+    """Create `out` and any missing folder above it; returns the folders this made, deepest
+    first (empty when `out` existed). ConfigError naming --out when that fails."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    return made
+
+
+def remove_created(made: list[Path]) -> None:
+    """Remove the folders `made` (deepest first) that are still empty: a failed start leaves
+    nothing behind, and a folder holding anything (outputs saved while training) stays."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone: what is left stays
+            return
+
+
+def remove_staging(out: Path) -> None:
+    """Remove every staging file (`.NAME.RANDOM.part.SUFFIX`) in the run folder `out`: this run
+    is the folder's one writer, so they are what killed writes left (see export/atomic.py)."""
+    sweep_stale(out, stale_after=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 from ganstudio import commands as cmd
@@ -12,10 +12,10 @@ from ganstudio.checkpoint import load_session
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import OfflineError
 from ganstudio.export.gif import MAX_FPS
-from ganstudio.headless import HeadlessRun, write_outputs
+from ganstudio.headless import HeadlessRun, check_gif, write_outputs
 from ganstudio.presets import load_preset
 from ganstudio.progress_line import ProgressLine, download_progress
-from ganstudio.run_folder import check_writable, output_folder, refuse_another_run
+from ganstudio.run_folder import check_writable, create_folder, output_folder, refuse_another_run, remove_created, remove_staging
 from ganstudio.run_lock import FolderLock
 from ganstudio.runs.changelog import replay
 from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
@@ -103,10 +103,30 @@ def check_gif_options(args) -> None:
         raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
 
 
+def _target_step(args, origin: Run | None) -> int | None:
+    """The step the run trains to (None: a time limit instead)."""
+    if args.seconds is not None:
+        return None
+    return args.steps or (origin.last_step if args.replay else DEFAULT_STEPS)
+
+
+def _run_folder(args, out: Path | None, runs: Path, origin: Run | None) -> tuple[Path, list[Path]]:
+    """The run's folder, made now that every check has passed (with the folders made for it,
+    deepest first), cleared of staging files that killed writes left in it."""
+    if out is None:
+        out = new_run_folder(runs, f"{origin.preset}-replay" if args.replay else _label(args))
+        return out, [out]
+    made = create_folder(out)
+    remove_staging(out)
+    return out, made
+
+
 def run_train(args) -> int:
-    """`ganstudio train`: everything that can be refused is refused before any training (exit 2),
-    another process writing the output folder too; the folder's lock is held until the outputs are
-    written. SIGINT / SIGTERM stop the run between whole steps and its outputs are written (exit 130 / 143)."""
+    """`ganstudio train`: everything that can be refused is refused before any training and before
+    anything is written (exit 2), another process writing the output folder too; the folder's lock
+    is held until the outputs are written, and a start that fails later removes the folders it made
+    while they are empty. SIGINT / SIGTERM stop the run between whole steps and its outputs are
+    written (exit 130 / 143)."""
     with StopSignals() as signals, ExitStack() as held:
         check_gif_options(args)
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
@@ -120,43 +140,51 @@ def run_train(args) -> int:
         line = ProgressLine()
         origin = _origin(args)
         session = _session_from_args(args, line, origin)
-        if out is None:
-            out = new_run_folder(runs, f"{origin.preset}-replay" if args.replay else _label(args))
+        target = _target_step(args, origin)
+        if args.gif:
+            check_gif(session, args.gif_scale, target)
+        out, made = _run_folder(args, out, runs, origin)
         try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-        if not locked:
-            held.enter_context(FolderLock(out))
-        if args.replay:
-            run = Run.new(out, origin.preset, origin.config)
-        elif origin is not None:
-            run = origin.continued(out)
-        else:
-            run = Run.new(out, "resumed" if args.resume else _label(args), session.config, start_step=session.step_count)
-        signals.defer()
-        headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
-        if args.replay:
-            replay(session, origin.changes, args.steps or origin.last_step, headless.step, source=str(args.replay))
-        else:
-            headless.train(steps=None if args.seconds is not None else args.steps or DEFAULT_STEPS, seconds=args.seconds)
-        line.done()
-        if signals.signum is not None:
-            name = signal_name(signals.signum)
-            print(
-                f"ganstudio: {name}: stopped after step {session.step_count}; "
-                "writing the outputs (further signals wait for them)",
-                file=sys.stderr,
-            )
-        diverged = session.divergence is not None
-        if diverged:
-            print(f"ganstudio: {session.message}", file=sys.stderr)
-        if session.insight.error:
-            print(f"ganstudio: {session.insight.error}", file=sys.stderr)
-        for what, path in write_outputs(
-            session, out, args.gif, run=run, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
-        ):
-            print(f"{what}: {path}")
+            with nullcontext() if locked else FolderLock(out):  # released before an empty folder is removed
+                diverged = _train(args, session, out, origin, target, signals, line)
+        except BaseException:
+            line.interrupt()
+            remove_created(made)
+            raise
     if diverged:
         return 1
     return 0 if signals.signum is None else exit_status(signals.signum)
+
+
+def _train(args, session: Session, out: Path, origin: Run | None, target: int | None, signals: StopSignals, line) -> bool:
+    """Train `session` into `out` to step `target` (None: for --seconds) and write its outputs;
+    returns whether it diverged."""
+    if args.replay:
+        run = Run.new(out, origin.preset, origin.config)
+    elif origin is not None:
+        run = origin.continued(out)
+    else:
+        run = Run.new(out, "resumed" if args.resume else _label(args), session.config, start_step=session.step_count)
+    signals.defer()
+    headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
+    if args.replay:
+        replay(session, origin.changes, target, headless.step, source=str(args.replay))
+    else:
+        headless.train(steps=target, seconds=args.seconds)
+    line.done()
+    if signals.signum is not None:
+        name = signal_name(signals.signum)
+        print(
+            f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)",
+            file=sys.stderr,
+        )
+    diverged = session.divergence is not None
+    if diverged:
+        print(f"ganstudio: {session.message}", file=sys.stderr)
+    if session.insight.error:
+        print(f"ganstudio: {session.insight.error}", file=sys.stderr)
+    for what, path in write_outputs(
+        session, out, args.gif, run=run, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
+    ):
+        print(f"{what}: {path}")
+    return diverged

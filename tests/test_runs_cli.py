@@ -7,6 +7,7 @@ Every process runs with one BLAS thread, so replayed weights can be compared bit
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -281,3 +282,24 @@ def test_a_star_set_while_the_run_trains_is_kept_by_its_next_save(tmp_path):
     session.step()
     run.save(session)  # the training's next save, a minute later
     assert read_run(tmp_path).starred is True and read_run(tmp_path).last_step == 1
+
+
+def test_a_run_folder_copied_beside_its_original_lists_apart_and_its_name_is_refused_as_ambiguous(tmp_path):
+    """A backup copy keeps its run's name (run.toml): `runs list` tells the two apart by folder,
+    and a command given that name names both folders instead of picking one; a folder path picks one."""
+    runs = tmp_path / "runs"
+    assert ganstudio("train", *SMALL, "--steps", "5", "--out", str(runs / "a")).returncode == 0
+    shutil.copytree(runs / "a", runs / "a-backup")
+
+    table = ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()
+    assert table[0].split()[:3] == ["name", "folder", "preset"]
+    assert [line.split()[:2] for line in table[1:]] == [["a", "a"], ["a", "a-backup"]]
+
+    for command in (["runs", "--runs-dir", str(runs), "show", "a"], ["sample", "a", "--runs-dir", str(runs), "--report"]):
+        result = ganstudio(*command)
+        assert result.returncode == 2 and result.stderr == (
+            f"ganstudio: error: a: 2 runs have this name ({runs / 'a'}, {runs / 'a-backup'}); "
+            "give the folder of the one you mean\n"
+        )
+    shown = ganstudio("runs", "--runs-dir", str(runs), "show", str(runs / "a-backup"))
+    assert shown.returncode == 0 and shown.stdout.startswith(f"run: a ({runs / 'a-backup'})")

@@ -21,7 +21,7 @@ import tomllib
 from ganstudio import cli
 from ganstudio.presets import load_preset
 from ganstudio.runs.library import read_summary
-from ganstudio.sweep.plan import random_plan
+from ganstudio.sweep.plan import grid_plan, random_plan
 
 TOY = ["--preset", "ring8", "--set", "run.insight_every=20", "--set", "data.batch_size=64"]
 GRID = ["--grid", "optimizer.lr=1e-4,1e-3", "--grid", "training.loss=non_saturating,hinge"]
@@ -241,4 +241,30 @@ def test_without_ray_the_ray_option_says_how_to_install_it(tmp_path):
     result = sweep(*TOY, *GRID, "--ray", "auto", "--runs-dir", str(tmp_path / "runs"), env=environment(PYTHONPATH=path))
     assert result.returncode == 2
     assert result.stderr == 'ganstudio: error: --ray needs Ray Tune, which is not installed: pip install "ganstudio[ray]"\n'
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_value_repeated_in_a_grid_is_trained_once_and_said():
+    base = load_preset("ring8")
+    notes = []
+    plan = grid_plan(base, ["optimizer.lr=1e-3,1e-3,0.001,2e-3", "training.loss=hinge,hinge"], note=notes.append)
+    assert [p.values for p in plan] == [
+        {"optimizer.lr": "1e-3", "training.loss": "hinge"},
+        {"optimizer.lr": "2e-3", "training.loss": "hinge"},
+    ]
+    assert notes == [
+        "--grid optimizer.lr: 1e-3 is given twice; the sweep trains it once",
+        "--grid optimizer.lr: 0.001 is the same setting as 1e-3; the sweep trains it once",
+        "--grid training.loss: hinge is given twice; the sweep trains it once",
+    ]
+
+
+def test_a_grid_of_more_runs_than_a_sweep_takes_is_refused_before_any_run(tmp_path, capsys):
+    lrs = ",".join(f"{n}e-5" for n in range(1, 101))
+    code = cli.main(
+        ["sweep", *TOY, "--grid", f"optimizer.lr={lrs}", "--grid", f"generator.hidden={lrs.replace('e-5', '')}"]
+        + ["--grid", "training.loss=hinge,non_saturating", "--runs-dir", str(tmp_path / "runs")]
+    )
+    assert code == 2
+    assert capsys.readouterr().err == "ganstudio: error: --grid: 20,000 combinations; a sweep trains at most 10,000 runs\n"
     assert not (tmp_path / "runs").exists()

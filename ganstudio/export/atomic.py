@@ -13,6 +13,7 @@ writer in another process keeps its staging file's modification time fresh by wr
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -76,13 +77,14 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         yield fh
 
 
-def sweep_stale(folder: Path) -> list[Path]:
+def sweep_stale(folder: Path, stale_after: float = STALE_AFTER) -> list[Path]:
     """Remove the staging files in `folder` that killed writes left behind: named like
-    `atomic_path`'s, not being written by this process, and unmodified for STALE_AFTER seconds.
-    Returns what was removed. Best effort: an unreadable folder or a file another sweeper removed
-    first is skipped (the write itself reports real problems)."""
+    `atomic_path`'s, not being written by this process, and unmodified for `stale_after` seconds
+    (0: every one, for a folder no other process writes into). Returns what was removed. Best
+    effort: an unreadable folder or a file another sweeper removed first is skipped (the write
+    itself reports real problems)."""
     removed = []
-    deadline = time.time() - STALE_AFTER
+    deadline = math.inf if stale_after <= 0 else time.time() - stale_after
     try:
         with os.scandir(folder) as entries:
             for entry in entries:

@@ -29,6 +29,18 @@ from ganstudio.export.gif_encoder import GifEncoder
 from ganstudio.export.losspanel import LossPanel
 
 MAX_FPS = 50.0
+MAX_SIDE = 8192  # px a side: GIF stores 16-bit sizes (65,535), and a frame this large is already 64 MB to compose and view
+
+
+def oversize(native_shape: tuple[int, int], scale: int) -> str | None:
+    """Why frames of `native_shape` (height, width) enlarged `scale` times are too large for a
+    GIF (naming the largest scale that fits), or None when they fit within MAX_SIDE a side."""
+    height, width = native_shape
+    if max(height, width) * scale <= MAX_SIDE:
+        return None
+    fits = MAX_SIDE // max(height, width)
+    advice = f"a scale of at most {fits} fits" if fits else "even scale 1 is too large"
+    return f"its frames would be {width * scale:,} x {height * scale:,} px, more than {MAX_SIDE:,} px a side; {advice}"
 
 
 @dataclass(frozen=True)
@@ -72,9 +84,9 @@ def write_gif(
     propagates unchanged.
 
     Returns a `GifResult` (path, size, plan). The file appears complete or not at all.
-    Invalid arguments raise ValueError before anything is written; I/O failures, and a limit
-    that even the fewest gray levels with only the first and last frame exceed, raise
-    ExportError naming the file and the reason.
+    Invalid arguments raise ValueError before anything is written; I/O failures, frames larger
+    than MAX_SIDE a side, and a limit that even the fewest gray levels with only the first and
+    last frame exceed, raise ExportError naming the file and the reason.
     """
     if not 0 < fps <= MAX_FPS or 100.0 / fps > 0xFFFF:
         raise ValueError(f"GIF fps must be in (0, {MAX_FPS:g}], got {fps}")
@@ -84,6 +96,9 @@ def write_gif(
         raise ValueError(f"max_mb must be a number above 0, got {max_mb}")
     composer = FrameComposer(frames, steps, scale=scale, label=label, start=start, stop=stop, loss_panel=loss_panel)
     target = Path(path)
+    too_large = oversize(composer.native_shape, composer.scale)
+    if too_large:
+        raise ExportError(f"Could not write {str(target)!r}: {too_large}")
     encoder = GifEncoder(composer, fps=fps, loop=loop)
     planner = GifPlanner(encoder, to_bytes(max_mb))
     plan = planner.first()

@@ -125,7 +125,7 @@ def parse(tables: Any, text: str, source: str, start: RunConfig, start_step: int
     is at by then. ReplayError naming `source` and the line otherwise."""
     if not isinstance(tables, list):
         raise ReplayError(f"{source}: 'changes' must be [[changes]] tables")
-    headers = [i + 1 for i, line in enumerate(text.splitlines()) if re.match(r"\s*\[\[\s*changes\s*\]\]", line)]
+    headers = _headers(text)
     out, now = [], start_step
     for n, table in enumerate(tables):
         where = _Where(source, text, headers[n] if n < len(headers) else 0)
@@ -140,6 +140,40 @@ def parse(tables: Any, text: str, source: str, start: RunConfig, start_step: int
         now = change.step_after()
         out.append(change)
     return out
+
+
+def _headers(text: str) -> list[int]:
+    """The line numbers (from 1) of the [[changes]] headers in a run.toml's `text`."""
+    return [i + 1 for i, line in enumerate(text.splitlines()) if re.match(r"\s*\[\[\s*changes\s*\]\]", line)]
+
+
+def check_sample_shapes(changes: list[Change], text: str, source: str, start: RunConfig) -> None:
+    """ReplayError naming `source` and the line of the first change that gives the samples another
+    shape (image <-> 2D data, another image size) without a reset, which a run refuses live.
+    The settings are followed from `start` through every set and reset; a revert is not
+    followed (it cannot cross a reset, so it never changes the shape). A combination of
+    settings the config refuses ends the check: replaying reports it at its change."""
+    headers = _headers(text)
+    config = start
+    for n, change in enumerate(changes):
+        try:
+            after = config.with_values(change.action.get("set", {}))
+        except ConfigError:
+            return
+        if "reset" not in change.action and after.data_size != config.data_size:
+            where = _Where(source, text, headers[n] if n < len(headers) else 0)
+            raise ReplayError(
+                f"{where.at('set')}: the samples would change shape ({_shape(config)} -> {_shape(after)}) "
+                "without a reset; only a reset (reset = true) can change the dataset's sample shape"
+            )
+        config = after
+
+
+def _shape(config: RunConfig) -> str:
+    """The shape of one sample, e.g. '28 x 28 images of mnist' or '2D points of ring8'."""
+    shape = config.image_shape
+    kind = "2D points" if shape is None else f"{shape[0]} x {shape[1]} images"
+    return f"{kind} of {config.data.dataset}"
 
 
 class _Where:
@@ -215,7 +249,10 @@ def replay(session, changes: list[Change], steps: int, step: Callable[[], bool],
                 "(it diverged)"
             )
         for command in change.command(session):
-            session.apply(command)
+            try:
+                session.apply(command)
+            except ConfigError as exc:  # what the replayed run refuses at the change (its data, say)
+                raise ReplayError(f"{source}: change {n} at step {change.step}: {exc}") from None
         if session.step_count != change.step_after():
             raise ReplayError(
                 f"{source}: change {n} should leave the run at step {change.step_after()}, the replay is at {session.step_count}"

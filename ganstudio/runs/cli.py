@@ -102,7 +102,7 @@ def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
 
 def _list(runs, as_json: bool, sweep: str | None = None) -> int:
     """The runs in `runs` (only those of the sweep named `sweep`, if given) as a table or JSON;
-    a "sweep" column when any listed run belongs to one."""
+    a "sweep" column when any listed run belongs to one, a "folder" column when two share a name."""
     found, problems = list_runs(runs)
     for problem in problems:
         print(f"ganstudio: {problem}", file=sys.stderr)
@@ -114,7 +114,12 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
         print(f"no runs of sweep {sweep} in {runs}" if sweep else f"no runs in {runs}")
         return 0
     sweeps = any(r["sweep"] for r in rows)
-    table = [("", "name", "preset", *(("sweep",) if sweeps else ()), "created", "steps", "FID / modes", "classes")]
+    names = [r["name"] for r in rows]
+    folders = len(set(names)) < len(names)  # a copied run folder keeps its run's name: the folders tell them apart
+    table = [
+        ("", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
+        + ("created", "steps", "FID / modes", "classes")
+    ]
     for r in rows:
         quality = (
             f"FID {r['fid']:.1f}"
@@ -125,7 +130,10 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
         )
         classes = "-" if r["classes_covered"] is None else f"{r['classes_covered']:g}"
         tag = (r["sweep"] or "-",) if sweeps else ()
-        table.append(("*" if r["starred"] else "", r["name"], r["preset"], *tag, r["created"], str(r["steps"]), quality, classes))
+        folder = (os.path.basename(r["folder"]),) if folders else ()
+        table.append(
+            ("*" if r["starred"] else "", r["name"], *folder, r["preset"], *tag, r["created"], str(r["steps"]), quality, classes)
+        )
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())

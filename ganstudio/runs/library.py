@@ -38,7 +38,7 @@ from ganstudio import __version__
 from ganstudio.config import ConfigError, RunConfig, from_dict, to_dict
 from ganstudio.export.atomic import atomic_file
 from ganstudio.run_lock import writer
-from ganstudio.runs.changelog import Change, parse
+from ganstudio.runs.changelog import Change, check_sample_shapes, parse
 
 ENV = "GANSTUDIO_RUNS_DIR"
 FORMAT = 1  # run.toml's layout; a newer one is refused, not misread
@@ -243,6 +243,7 @@ def read_run(folder: Path, source: Path | None = None) -> Run:
     except (TypeError, ValueError) as exc:
         raise RunsError(f"{path}: corrupt run file ({exc})") from None
     run.changes = parse(data.get("changes", []), text, str(path), config, start_step)
+    check_sample_shapes(run.changes, text, str(path), config)
     return run
 
 
@@ -301,13 +302,36 @@ def delete_run(folder: Path) -> None:
 
 
 def find_run(text: str, runs: Path) -> Path:
-    """The run folder `text` names: a folder path, else a run's name in `runs`."""
+    """The run folder `text` names: a folder path, else the one run in `runs` whose folder or
+    run.toml name is `text`. RunsError when no run has that name, or more than one (a copied
+    run folder keeps its run's name): the message names their folders."""
     path = Path(text)
     if path.is_dir():
         return path
-    if (runs / text).is_dir() and os.sep not in text:
-        return runs / text
+    named = runs_named(text, runs) if os.sep not in text else []
+    if len(named) == 1:
+        return named[0]
+    if named:
+        folders = ", ".join(str(folder) for folder in named)
+        raise RunsError(f"{text}: {len(named)} runs have this name ({folders}); give the folder of the one you mean")
     raise RunsError(f"{text}: no such run folder, and no run of that name in the runs folder {runs}")
+
+
+def runs_named(name: str, runs: Path) -> list[Path]:
+    """The folders in `runs` whose own name or run.toml name is `name`, sorted."""
+    try:
+        folders = sorted(p for p in runs.iterdir() if p.is_dir())
+    except OSError:  # no runs folder (yet), or not readable: no run has the name
+        return []
+    return [folder for folder in folders if folder.name == name or _toml_name(folder) == name]
+
+
+def _toml_name(folder: Path) -> str | None:
+    """The name in `folder`'s run.toml (None when there is none or it cannot be read)."""
+    try:
+        return str(tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8")).get("name"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
 
 
 def run_checkpoint(text: str, runs: Path) -> Path:

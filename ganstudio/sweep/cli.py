@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ganstudio import arg_types
 from ganstudio.blas import cores
 from ganstudio.config import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.data import load_dataset
@@ -28,14 +29,14 @@ from ganstudio.runs.library import RunsError, read_summary, runs_folder
 from ganstudio.stop_signals import exit_status, signal_name
 from ganstudio.sweep import manifest as sweeps
 from ganstudio.sweep.manifest import DONE, Entry, Manifest
-from ganstudio.sweep.plan import Planned, grid_plan, random_plan
+from ganstudio.sweep.plan import MAX_RUNS, Planned, grid_plan, random_plan
 from ganstudio.sweep.results import Figure, figure_for, ranked, table, write_results
 from ganstudio.sweep.worker import Outcome, Task
 
 DEFAULT_STEPS = 1000  # as `train`
 
 
-def add_parser(sub, positive_int, positive_float) -> None:
+def add_parser(sub) -> None:
     """The `sweep` subcommand on `sub`, the `ganstudio` parser's subparsers."""
     parser = sub.add_parser(
         "sweep",
@@ -59,7 +60,10 @@ def add_parser(sub, positive_int, positive_float) -> None:
         help="values of one setting, e.g. optimizer.lr=1e-4,2e-4 (repeatable: every combination is trained)",
     )
     parser.add_argument(
-        "--random", type=positive_int, metavar="N", help="train N configs drawn from the --range (and --grid) options instead"
+        "--random",
+        type=arg_types.count(MAX_RUNS),
+        metavar="N",
+        help="train N configs drawn from the --range (and --grid) options instead",
     )
     parser.add_argument(
         "--range",
@@ -70,10 +74,12 @@ def add_parser(sub, positive_int, positive_float) -> None:
         help="with --random: draw the setting uniformly from [LOW, HIGH] (log: uniformly in log space), "
         "e.g. optimizer.lr=1e-5:1e-3:log (repeatable)",
     )
-    parser.add_argument("--random-seed", type=int, default=0, metavar="S", help="the seed of the --random draws (default 0)")
+    parser.add_argument(
+        "--random-seed", type=arg_types.seed, default=0, metavar="S", help="the seed of the --random draws (default 0)"
+    )
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--steps", type=positive_int, help=f"train each run to this step (default {DEFAULT_STEPS})")
-    length.add_argument("--seconds", type=positive_float, help="train each run for this many seconds")
+    length.add_argument("--steps", type=arg_types.steps, help=f"train each run to this step (default {DEFAULT_STEPS})")
+    length.add_argument("--seconds", type=arg_types.seconds, help="train each run for this many seconds")
     parser.add_argument(
         "--name", help="the sweep's name (default: the preset and a hash of the plan); rerun with it to resume the sweep"
     )
@@ -82,7 +88,9 @@ def add_parser(sub, positive_int, positive_float) -> None:
         "--data-dir", dest="sweep_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
     )
     parser.add_argument(
-        "--workers", type=positive_int, help="local worker processes (default: one per core, at most one per run)"
+        "--workers",
+        type=arg_types.count(arg_types.MAX_WORKERS),
+        help="local worker processes (default: one per core, at most one per run)",
     )
     parser.add_argument(
         "--ray",
@@ -108,10 +116,15 @@ def _base(args) -> tuple[RunConfig, str]:
 
 def _plan(args, base: RunConfig) -> list[Planned]:
     if args.random is not None:
-        return random_plan(base, args.random, args.ranges, args.grid, args.random_seed)
+        return random_plan(base, args.random, args.ranges, args.grid, args.random_seed, note=_note)
     if args.ranges:
         raise ConfigError("--range: ranges are drawn from with --random N; for a grid give --grid KEY=V1,V2,...")
-    return grid_plan(base, args.grid)
+    return grid_plan(base, args.grid, note=_note)
+
+
+def _note(line: str) -> None:
+    """A remark on the plan (a repeated --grid value), on stderr before any run starts."""
+    print(f"ganstudio: {line}", file=sys.stderr)
 
 
 def _load_data(plan: list[Planned], data_dir: str | None, line: ProgressLine) -> None:

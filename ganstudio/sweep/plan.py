@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 from ganstudio.config import ConfigError, RunConfig, field_kind, parse_assignment
 
 SCALES = ("lin", "log")
+MAX_RUNS = 10_000  # runs of one sweep (--random N, the --grid combinations): a plan beyond it is a mistake
 
 
 @dataclass(frozen=True)
@@ -91,27 +93,51 @@ def parse_range(text: str) -> Range:
     return Range(key, low, high, scale)
 
 
-def _check(base: RunConfig, option: str, key: str, value: Any) -> None:
-    """ConfigError naming `option`, key and value unless `base` takes `key`=`value`."""
+def _silent(line: str) -> None:
+    """The default `note`: say nothing."""
+
+
+def _setting(base: RunConfig, option: str, key: str, value: Any) -> Any:
+    """`key`'s value on `base` once set to `value` (the config's own reading of it, e.g. 0.001
+    for "1e-3"); ConfigError naming `option`, key and value unless `base` takes it."""
     try:
-        base.with_values({key: value})
+        return base.with_values({key: value}).get(key)
     except ConfigError as exc:
         raise ConfigError(f"{option} {key}={value}: {exc}") from None
 
 
-def grid_plan(base: RunConfig, grids: list[str]) -> list[Planned]:
-    """Every combination of the `--grid` options (no grid: the base config alone)."""
+def _distinct_values(base: RunConfig, key: str, values: list[str], note: Callable[[str], None]) -> list[str]:
+    """`values` of one --grid, each checked on `base`, without those that set what an earlier one
+    sets (training the same config twice teaches nothing); `note` gets one line per value left out."""
+    first: dict[Any, str] = {}
+    for value in values:
+        meaning = _setting(base, "--grid", key, value)
+        if meaning in first:
+            again = "given twice" if value == first[meaning] else f"the same setting as {first[meaning]}"
+            note(f"--grid {key}: {value} is {again}; the sweep trains it once")
+        else:
+            first[meaning] = value
+    return list(first.values())
+
+
+def grid_plan(base: RunConfig, grids: list[str], note: Callable[[str], None] = _silent) -> list[Planned]:
+    """Every combination of the `--grid` options (no grid: the base config alone); a value
+    repeated within a grid is trained once (`note` says so). ConfigError for more than MAX_RUNS runs."""
     parsed = [parse_grid(text) for text in grids]
     _no_repeats([key for key, _ in parsed])
-    for key, values in parsed:
-        for value in values:
-            _check(base, "--grid", key, value)
-    keys = [key for key, _ in parsed]
-    return [_planned(base, dict(zip(keys, combo))) for combo in itertools.product(*(values for _, values in parsed))]
+    distinct = [(key, _distinct_values(base, key, values, note)) for key, values in parsed]
+    total = math.prod(len(values) for _, values in distinct)
+    if total > MAX_RUNS:
+        raise ConfigError(f"--grid: {total:,} combinations; a sweep trains at most {MAX_RUNS:,} runs")
+    keys = [key for key, _ in distinct]
+    return [_planned(base, dict(zip(keys, combo))) for combo in itertools.product(*(values for _, values in distinct))]
 
 
-def random_plan(base: RunConfig, count: int, ranges: list[str], grids: list[str], seed: int) -> list[Planned]:
-    """`count` configs: each `--range` drawn from, each `--grid` list chosen from, with `seed`."""
+def random_plan(
+    base: RunConfig, count: int, ranges: list[str], grids: list[str], seed: int, note: Callable[[str], None] = _silent
+) -> list[Planned]:
+    """`count` configs: each `--range` drawn from, each `--grid` list chosen from (a repeated value
+    once, as in grid_plan), with `seed`."""
     parsed_ranges = [parse_range(text) for text in ranges]
     parsed_grids = [parse_grid(text) for text in grids]
     _no_repeats([r.key for r in parsed_ranges] + [key for key, _ in parsed_grids])
@@ -119,15 +145,13 @@ def random_plan(base: RunConfig, count: int, ranges: list[str], grids: list[str]
         raise ConfigError("--random: give the settings to draw, e.g. --range optimizer.lr=1e-5:1e-3:log")
     kinds = {}
     for r in parsed_ranges:
-        _check(base, "--range", r.key, r.low)  # an unknown key is named here
+        _setting(base, "--range", r.key, r.low)  # an unknown key is named here
         kinds[r.key] = field_kind(r.key)
         if kinds[r.key] not in ("int", "float"):
             raise ConfigError(f"--range {r.key}: a range needs a number setting; give the values with --grid {r.key}=A,B")
         for end in (r.low, r.high):
-            _check(base, "--range", r.key, int(round(end)) if kinds[r.key] == "int" else end)
-    for key, values in parsed_grids:
-        for value in values:
-            _check(base, "--grid", key, value)
+            _setting(base, "--range", r.key, int(round(end)) if kinds[r.key] == "int" else end)
+    parsed_grids = [(key, _distinct_values(base, key, values, note)) for key, values in parsed_grids]
     rng = np.random.default_rng(seed)
     plan = []
     for _ in range(count):
