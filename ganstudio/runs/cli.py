@@ -17,6 +17,7 @@ from ganstudio.runs.library import (
     Run,
     RunsError,
     check_deletable,
+    classes_text,
     delete_run,
     find_run,
     list_runs,
@@ -96,6 +97,7 @@ def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
         "fid": summary.get("fid"),
         "modes_covered": summary.get("modes_covered"),
         "classes_covered": summary.get("classes_covered"),
+        "recognisable_share": summary.get("recognisable_share"),
         "starred": run.starred,
     }
 
@@ -114,7 +116,7 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
         print(f"no runs of sweep {sweep} in {runs}" if sweep else f"no runs in {runs}")
         return 0
     sweeps = any(r["sweep"] for r in rows)
-    table = [("", "name", "preset", *(("sweep",) if sweeps else ()), "created", "steps", "FID / modes", "classes")]
+    table = [("", "name", "preset", *(("sweep",) if sweeps else ()), "created", "steps", "FID / modes", "classes (recognisable)")]
     for r in rows:
         quality = (
             f"FID {r['fid']:.1f}"
@@ -123,7 +125,7 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
             if r["modes_covered"] is not None
             else "-"
         )
-        classes = "-" if r["classes_covered"] is None else f"{r['classes_covered']:g}"
+        classes = classes_text(r["classes_covered"], r["recognisable_share"], "-")
         tag = (r["sweep"] or "-",) if sweeps else ()
         table.append(("*" if r["starred"] else "", r["name"], r["preset"], *tag, r["created"], str(r["steps"]), quality, classes))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
@@ -136,7 +138,8 @@ def _show(run: Run, summary: dict[str, Any]) -> None:
     print(f"run: {run.name} ({run.folder})")
     print(f"preset: {run.preset}   created: {run.created}   GAN Studio {run.version}")
     print("figures:")
-    for name in ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "fid", "modes_covered", "high_quality_share"):
+    figures = ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "recognisable_share", "fid")
+    for name in (*figures, "modes_covered", "high_quality_share"):
         value = summary.get(name)
         print(f"  {name}: {'not measured' if value is None else value}")
     print(f"changes ({len(run.changes)}):" if run.changes else "changes: none")
