@@ -36,9 +36,10 @@ class Snapshot:
     Insight (every ``run.insight_every`` steps, see ganstudio.insight): insight_kind is
     "digits" (MNIST, synthetic-digits), "modes" (2D toys) or None (other datasets: diversity
     only); insight_series: {name: (steps (k,) int64, values (k,) float32)} with classes_covered,
-    fid, mean_confidence, diversity (digits) or modes_covered, high_quality (percent), diversity
-    (2D) or diversity alone; histogram: the latest report's float32 shares, (10,) per predicted
-    digit or (K,) high-quality samples per mode, None before the first report; class_accuracy:
+    recognisable (percent), fid, mean_confidence, diversity (digits) or modes_covered,
+    high_quality (percent), diversity (2D) or diversity alone; histogram: the latest report's
+    float32 shares of all samples, (10,) recognisable samples per digit or (K,) high-quality
+    samples per mode, None before the first report; class_accuracy:
     for a conditional digits run, the latest report's (10,) share of each asked-for class's
     samples the classifier assigns to it (NaN for classes not asked for), else None; warnings: the
     active TrainingWarnings; insight_error: why insight is off for this run ("" while it works).

@@ -1,5 +1,7 @@
 """Insight in the window: coverage/quality rows, histogram bars, warnings, the 2D view."""
 
+import re
+
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 
@@ -25,8 +27,13 @@ def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):
     assert steps[0] == 10 and np.all(steps % 10 == 0) and 0 <= covered.max() <= 10
     assert w.plots.plots["coverage"].titleLabel.text.startswith("Classes covered")
     qtbot.waitUntil(lambda: "classes covered" in w.histogram.summary.text(), timeout=5_000)
-    heights = w.histogram.bars.opts["height"]
-    assert len(heights) == 10 and np.isclose(np.sum(heights), 1.0, atol=1e-3)
+    assert re.search(r"classes covered \d+/10 \(recognisable \d+%\)", w.histogram.summary.text())
+    share_steps, shares = w.plots.share_curve.getData()  # recognisable samples, 100% at the top class count
+    recognisable = w.snapshot.insight_series["recognisable"][1]
+    assert np.allclose(shares, recognisable[: len(shares)] / 10.0) and w.plots.plots["coverage"].getAxis("right").isVisible()
+    assert "dashed: recognisable samples" in w.plots.plots["coverage"].titleLabel.text
+    heights = w.histogram.bars.opts["height"]  # each digit's recognisable samples, of all samples
+    assert len(heights) == 10 and np.isclose(np.sum(heights), recognisable[-1] / 100.0, atol=1e-3)
     low, high = w.plots.plots["coverage"].vb.viewRange()[1]
     assert -1.5 < low < -0.5 and 10.5 < high < 12  # the whole 0-10 scale, whatever the count so far, top label inside
     w.close()

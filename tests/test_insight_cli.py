@@ -25,7 +25,10 @@ def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(digits_dir
     assert fid > 0.0
     assert any(re.fullmatch(r"mean confidence: 0\.\d+", line) for line in lines)
     histogram = next(line for line in lines if line.startswith("histogram: "))
-    assert len(re.findall(r"\d:\d+\.\d%", histogram)) == 10
+    shares = [float(share) for share in re.findall(r"\d:(\d+\.\d)%", histogram)]
+    recognisable = next(line for line in lines if line.startswith("recognisable: "))
+    assert re.fullmatch(r"recognisable: \d+\.\d% of samples", recognisable)
+    assert len(shares) == 10 and abs(sum(shares) - float(recognisable.split()[1][:-1])) < 0.6  # each share rounded to 0.1%
 
 
 def test_sample_report_without_mnist_prints_what_needs_no_data_and_says_the_fid_needs_it(tmp_path, monkeypatch):

@@ -46,7 +46,7 @@ def test_a_generator_drawing_one_digit_gets_the_collapse_warning(digits_dir, tmp
     assert snap.insight_kind == "digits"
     steps, covered = snap.insight_series["classes_covered"]
     assert steps.tolist() == [600, 1200, 1800] and covered.tolist() == [1, 1, 1]
-    assert set(snap.insight_series) == {"classes_covered", "fid", "mean_confidence", "diversity"}
+    assert set(snap.insight_series) == {"classes_covered", "recognisable", "fid", "mean_confidence", "diversity"}
     assert snap.histogram[label] == 1.0
     # D learns to reject the one digit too: a frozen G is also overpowered.
     assert ("mode_collapse", 1800) in [(w.kind, w.since) for w in snap.warnings]
@@ -73,6 +73,25 @@ def test_an_older_checkpoint_without_insight_still_loads(tmp_path):
     np.savez(tmp_path / "old.npz", **arrays)
     old = load_session(tmp_path / "old.npz")
     assert old.step_count == 100 and old.insight.steps.size == 0 and old.snapshot().histogram is None
+
+
+def test_a_checkpoint_saved_before_the_recognisable_series_loads_with_it_unmeasured(tmp_path):
+    small = {"data.dataset": "synthetic-digits", "generator.hidden": "16", "discriminator.hidden": "16"}
+    session = Session(RunConfig().with_values({**small, "view.insight_every": 10}))
+    for _ in range(20):
+        session.step()
+    path = save_checkpoint(session, tmp_path / "c.npz")
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "insight/series/recognisable"}
+    assert len(arrays) == len(np.load(path).files) - 1
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = load_session(tmp_path / "old.npz")
+    steps, values = old.snapshot().insight_series["recognisable"]
+    assert steps.tolist() == [10, 20] and np.isnan(values).all()
+    for _ in range(10):
+        old.step()
+    steps, values = old.snapshot().insight_series["recognisable"]
+    assert steps.tolist() == [10, 20, 30] and np.isnan(values[:2]).all() and 0.0 <= values[2] <= 100.0
 
 
 def test_insight_does_not_change_the_run():

@@ -184,3 +184,14 @@ def test_remedies_fit_the_run():
         diagnoser.update(Measures(step, 0.05, 1, 10, 0.9), history, smoothed)
     remedies = " ".join(diagnoser.warnings[0].remedies)
     assert "label smoothing" not in remedies and "training.ema" not in remedies and "batch" in remedies
+
+
+def test_a_generator_still_learning_is_not_called_collapsed(digits_dir):
+    # 40% clean digits of every class, 60% noise: no class reaches 5% of all samples, but the
+    # recognisable ones are of all ten, and the classifier's mean confidence passes 0.5.
+    probe = digits_probe(digits_dir)
+    noise = np.random.default_rng(0).uniform(-1.0, 1.0, (600, 784)).astype(np.float32)
+    report = probe.report(np.concatenate([held_out_digits(400), noise]))
+    assert report.coverage.classes_covered < 5 and report.coverage.classes_drawn == 10
+    assert report.coverage.mean_confidence >= 0.5
+    assert run_checks(Diagnoser(), healthy_history(), lambda s: report.measures(s, 10), range(1500, 3001, 500)) == {}

@@ -85,7 +85,7 @@ def test_runs_list_show_diff_and_rm(tmp_path):
         ("b", "vanilla", 10, False),
     ]
     table = ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()
-    assert table[0].split() == ["name", "preset", "created", "steps", "FID", "/", "modes", "classes"]
+    assert table[0].split() == ["name", "preset", "created", "steps", "FID", "/", "modes", "classes", "(recognisable)"]
     assert [line.split()[0] for line in table[1:]] == ["a", "b"]
 
     shown = ganstudio("runs", "--runs-dir", str(runs), "show", "b")

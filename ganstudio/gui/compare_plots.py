@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QW
 from ganstudio.gui.plot_export import export_plots
 from ganstudio.gui.plots import (
     INSIGHT_SERIES,
+    INSIGHT_SHARES,
     LEARNING_RATES,
     PLOTS,
     SMOOTHED,
@@ -37,13 +38,16 @@ PLOTS_SIZE = (1000, 1150)  # width, height of the headless picture (render_plots
 
 def plot_rows(comparison: Comparison) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
     """(name, title, ((field, label), ...)) of every plot row: PLOTS, then the insight rows of
-    each kind of data among the runs (INSIGHT_SERIES)."""
+    each kind of data among the runs (INSIGHT_SERIES, then INSIGHT_SHARES)."""
     rows = []
     for name, title, series in PLOTS:
         key = ", ".join(f"{label} {style}" for (_, label, _), style in zip(series, ("solid", "dashed")))
         rows.append((name, f"{title} ({key})", tuple((field, label) for field, label, _ in series)))
     for kind in comparison.kinds:
         rows += [(field, title, ((field, title),)) for field, title in INSIGHT_SERIES[kind] if field]
+        if kind in INSIGHT_SHARES:
+            field, title = INSIGHT_SHARES[kind]
+            rows.append((field, title, ((field, title),)))
     return rows
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.gui.plots import MeteredPlotWidget
+from ganstudio.insight.coverage import RECOGNISABLE_PROBABILITY
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.snapshot import Snapshot
 
@@ -25,7 +26,7 @@ def describe(snap: Snapshot) -> str:
     if snap.insight_kind == "digits":
         accuracy = latest.get("class_accuracy", np.nan)
         return (
-            f"classes covered {latest['classes_covered']:.0f}/10   FID {latest['fid']:.1f}   "
+            f"classes covered {latest['classes_covered']:.0f}/10{recognisable_text(latest)}   FID {latest['fid']:.1f}   "
             f"confidence {latest['mean_confidence']:.2f}   diversity {latest['diversity']:.2f}"
             + (f"   class accuracy {accuracy:.0%}" if np.isfinite(accuracy) else "")
         )
@@ -38,9 +39,16 @@ def describe(snap: Snapshot) -> str:
     return f"diversity {latest['diversity']:.2f}"
 
 
+def recognisable_text(latest: dict[str, float]) -> str:
+    """ " (recognisable 49%)" after the classes covered; empty for points of a checkpoint saved
+    before the share was measured (NaN)."""
+    share = latest.get("recognisable", np.nan)
+    return f" (recognisable {share:.0f}%)" if np.isfinite(share) else ""
+
+
 class HistogramView(QWidget):
-    """The latest report: a summary line and the share of samples per digit (or per mode) as
-    bars, with the 5% line that counts a class as covered. For a conditional run the bars are
+    """The latest report: a summary line and the share of all samples recognised as each digit
+    (or high-quality on each mode) as bars, with the 5% line that counts a class as covered. For a conditional run the bars are
     the class accuracy instead: per digit asked for, the share of its samples the classifier
     reads as that digit."""
 
@@ -58,7 +66,9 @@ class HistogramView(QWidget):
         self.plot.setYRange(0, 0.5)
         self.plot.addLine(y=0.05, pen=pg.mkPen("#e0a030", style=Qt.PenStyle.DashLine))
         self.plot.setToolTip(
-            "Share of generated samples per class (classifier) or per mode (2D); dashed: the 5% that counts as covered."
+            "Share of all generated samples the classifier recognises as each digit (top probability >= "
+            f"{RECOGNISABLE_PROBABILITY:g}), or "
+            "high-quality samples per mode (2D); dashed: the 5% that counts as covered."
         )
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.8, brush="#4fc3f7")
         self.plot.addItem(self.bars)

@@ -32,6 +32,8 @@ INSIGHT_SERIES = {
     "modes": (("modes_covered", "Modes covered"), ("high_quality", "High-quality samples (%)")),
     None: (("", ""), ("diversity", "Sample diversity (1 = as diverse as the data)")),
 }
+# insight kind -> (series, title): a percent drawn dashed on the coverage row, read on a right axis
+INSIGHT_SHARES = {"digits": ("recognisable", "Recognisable samples (%)")}
 
 
 def nearest_index(steps: np.ndarray, step: float) -> int:
@@ -217,6 +219,7 @@ class PlotsPanel(QWidget):
             )
             for name, title, color in INSIGHT_PLOTS
         }
+        self.share_curve = self.plots["coverage"].plot(pen=pg.mkPen("#aed581", width=1, style=Qt.PenStyle.DashLine))
         last = list(self.plots)[-1]
         self.plots[last].setLabel("bottom", "step")
         for name in list(self.plots)[:-1]:
@@ -269,6 +272,22 @@ class PlotsPanel(QWidget):
             self.plots["coverage"].setYRange(-0.12 * count, 1.12 * count, padding=0)
         if kind == "modes":
             self.plots["quality"].setYRange(-12, 112, padding=0)
+        self._show_share(kind, series, count)
+
+    def _show_share(self, kind: str | None, series: dict[str, tuple[np.ndarray, np.ndarray]], count: int | None) -> None:
+        """The kind's percent series of INSIGHT_SHARES (steps (m,), values (m,) in 0..100) dashed on
+        the coverage row, 100% at `count`, read on a right axis; hidden when the kind has none or
+        before the first report."""
+        name, title = INSIGHT_SHARES.get(kind, ("", ""))
+        plot, shown = self.plots["coverage"], name in series and bool(count)
+        plot.showAxis("right", shown)
+        if not shown:
+            self.share_curve.setData([], [])
+            return
+        steps, values = series[name]
+        self.share_curve.setData(steps, values * (count / 100.0))
+        plot.getAxis("right").setTicks([[(count * f, f"{f:.0%}") for f in (0.0, 0.5, 1.0)], []])
+        plot.setTitle(f"{INSIGHT_SERIES[kind][0][1]}; dashed: {title[0].lower()}{title[1:]}, right axis")
 
     def show_series(
         self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.runs.cli import row
-from ganstudio.runs.library import RunsError, delete_run, list_runs
+from ganstudio.runs.library import RunsError, classes_text, delete_run, list_runs
 from ganstudio.snapshot import Snapshot
 
-COLUMNS = ("★", "Name", "Preset", "Created", "Steps", "FID / modes", "Classes")
+COLUMNS = ("★", "Name", "Preset", "Created", "Steps", "FID / modes", "Classes (recognisable)")
 STAR, NAME, PRESET, CREATED, STEPS, QUALITY, CLASSES = range(len(COLUMNS))
 FOLDER = Qt.ItemDataRole.UserRole + 1  # on the name cell: the run folder (Path)
 SORT = Qt.ItemDataRole.UserRole + 2  # what a column sorts by (numbers as numbers; not measured first)
@@ -163,7 +163,7 @@ class RunsPanel(QWidget):
             (r["created"].replace("T", " ").split("+")[0], r["created"]),
             (f"{r['steps']:,}", int(r["steps"])),
             (text, key),
-            ("–" if classes is None else f"{classes:g}", -1.0 if classes is None else float(classes)),
+            (classes_text(classes, r["recognisable_share"], "–"), -1.0 if classes is None else float(classes)),
         )
         cells = []
         for column, (shown, key) in enumerate(values):
@@ -211,12 +211,13 @@ class RunsPanel(QWidget):
             return
         series = snap.insight_series
         text, key = quality(_latest(series, "fid"), _latest(series, "modes_covered"))
-        classes = _latest(series, "classes_covered")
+        classes, recognisable = _latest(series, "classes_covered"), _latest(series, "recognisable")
+        share = None if recognisable is None else recognisable / 100.0
         self._filling = True
         for column, shown, value in (
             (STEPS, f"{snap.step:,}", snap.step),
             (QUALITY, text, key),
-            (CLASSES, "–" if classes is None else f"{classes:g}", -1.0 if classes is None else classes),
+            (CLASSES, classes_text(classes, share, "–"), -1.0 if classes is None else classes),
         ):
             item = self.model.item(source, column)
             item.setText(shown)

@@ -57,6 +57,7 @@ class InsightReport:
             c = self.coverage
             out += [
                 f"classes covered: {c.classes_covered}/10",
+                f"recognisable: {c.recognisable:.1%} of samples",
                 f"fid: {c.fid:.2f}" if math.isfinite(c.fid) else f"fid: {NEEDS_DATA}",
                 f"mean confidence: {c.mean_confidence:.3f}",
                 "histogram: " + " ".join(f"{digit}:{share:.1%}" for digit, share in enumerate(c.histogram)),
@@ -77,7 +78,7 @@ class InsightReport:
         """The figures the warnings look at; `expected_classes`: classes in the training data."""
         if self.coverage is not None:
             c = self.coverage
-            return Measures(step, self.diversity, c.classes_covered, expected_classes, c.mean_confidence, "classes")
+            return Measures(step, self.diversity, c.classes_drawn, expected_classes, c.mean_confidence, "classes")
         if self.modes is not None:
             m = self.modes
             return Measures(step, self.diversity, m.modes_covered, m.n_modes, m.high_quality, "modes")
@@ -123,7 +124,7 @@ def report_without_data(
     samples: np.ndarray, digits: bool, value_range: tuple[float, float], asked: np.ndarray | None = None
 ) -> InsightReport:
     """What a report can say when the run's training set is not at hand (`sample --report`
-    offline): for digits (`digits`) the class histogram, classes covered and confidence (and
+    offline): for digits (`digits`) the class histogram, recognisable share, classes covered and confidence (and
     the class accuracy of samples `asked` (n,) for classes), from the shipped classifier alone;
     fid and diversity, which compare with the data, are NaN.
     samples: (coverage.REPORT_SAMPLES, 784) in `value_range`."""

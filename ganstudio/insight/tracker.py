@@ -23,7 +23,7 @@ from ganstudio.insight.warnings import Diagnoser, TrainingWarning
 from ganstudio.rng_streams import INSIGHT, stream
 
 SERIES = {
-    "digits": ("classes_covered", "fid", "mean_confidence", "diversity"),
+    "digits": ("classes_covered", "recognisable", "fid", "mean_confidence", "diversity"),
     "modes": ("modes_covered", "high_quality", "diversity"),
     None: ("diversity",),
 }
@@ -31,11 +31,17 @@ CONDITIONAL_SERIES = ("class_accuracy",)  # digits runs that are conditional: th
 
 
 def report_values(report: InsightReport) -> dict[str, float]:
-    """The plotted figures of a report, by series name (high_quality in percent)."""
+    """The plotted figures of a report, by series name (recognisable and high_quality in percent)."""
     values = {"diversity": report.diversity}
     if report.coverage is not None:
         c = report.coverage
-        values.update(classes_covered=c.classes_covered, fid=c.fid, mean_confidence=c.mean_confidence, class_accuracy=c.accuracy)
+        values.update(
+            classes_covered=c.classes_covered,
+            recognisable=100.0 * c.recognisable,
+            fid=c.fid,
+            mean_confidence=c.mean_confidence,
+            class_accuracy=c.accuracy,
+        )
     if report.modes is not None:
         values.update(modes_covered=report.modes.modes_covered, high_quality=100.0 * report.modes.high_quality)
     return values
@@ -126,7 +132,8 @@ class InsightTracker:
         return d
 
     def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
-        """Restore :meth:`state_dict`'s output; an empty dict (an older checkpoint) clears."""
+        """Restore :meth:`state_dict`'s output; an empty dict (an older checkpoint) clears. A
+        series the state lacks (saved before it existed, like `recognisable`) is NaN at its steps."""
         self.clear()
         if not d:
             return

@@ -11,7 +11,9 @@ Rules (window: the steps since the previous check; "median" over that window):
   similar blobs): samples from different noise are near-identical (diversity ratio < 0.2,
   clears at >= 0.35); or coverage fell to at most half of the classes (modes) of the data while
   the samples look like data (classifier confidence >= 0.5, or >= 20% high-quality 2D
-  samples), clearing at >= 80% of them.
+  samples), clearing at >= 80% of them. For digits the classes counted are those of at least
+  5% of the recognisable samples (`CoverageReport.classes_drawn`), not of all samples: a
+  generator still learning draws many unrecognisable samples, which is not collapse.
 - D overpowers G: median D(G(z)) < 0.05 for the cross-entropy losses (clears at >= 0.15); or
   G's gradient norm fell below 1% of its largest window median (vanishing gradients; clears
   at >= 5%).
@@ -55,8 +57,8 @@ ORDERS = 100.0  # growth of the loss scale alone: two orders of magnitude
 class Measures:
     """One insight check's figures. diversity: mean pairwise distance of samples over that of
     real data; covered/expected: classes (digits) or modes (2D) covered of those in the data,
-    None where not measured; quality: mean classifier confidence (digits) or high-quality
-    fraction (2D), None where not measured."""
+    None where not measured (digits: classes of the recognisable samples); quality: mean
+    classifier confidence (digits) or high-quality fraction (2D), None where not measured."""
 
     step: int
     diversity: float
@@ -171,7 +173,8 @@ class Diagnoser:
             share = m.covered / m.expected
             looks_real = m.quality is not None and m.quality >= (CONFIDENT if m.unit == "classes" else LOOKS_LIKE_DATA)
             if looks_real and share <= FEW_COVERED:
-                reasons.append(f"Only {m.covered} of the {m.expected} {m.unit} of the data appear in the samples.")
+                among = "the recognisable samples" if m.unit == "classes" else "the samples"
+                reasons.append(f"Only {m.covered} of the {m.expected} {m.unit} of the data appear among {among}.")
             clear = clear and share >= MOST_COVERED
         return _Verdict(bool(reasons), clear, " ".join(reasons))
 

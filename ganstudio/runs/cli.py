@@ -17,6 +17,7 @@ from ganstudio.runs.library import (
     Run,
     RunsError,
     check_deletable,
+    classes_text,
     delete_run,
     find_run,
     list_runs,
@@ -96,6 +97,7 @@ def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
         "fid": summary.get("fid"),
         "modes_covered": summary.get("modes_covered"),
         "classes_covered": summary.get("classes_covered"),
+        "recognisable_share": summary.get("recognisable_share"),
         "starred": run.starred,
     }
 
@@ -118,7 +120,7 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
     folders = len(set(names)) < len(names)  # a copied run folder keeps its run's name: the folders tell them apart
     table = [
         ("", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
-        + ("created", "steps", "FID / modes", "classes")
+        + ("created", "steps", "FID / modes", "classes (recognisable)")
     ]
     for r in rows:
         quality = (
@@ -128,7 +130,7 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
             if r["modes_covered"] is not None
             else "-"
         )
-        classes = "-" if r["classes_covered"] is None else f"{r['classes_covered']:g}"
+        classes = classes_text(r["classes_covered"], r["recognisable_share"], "-")
         tag = (r["sweep"] or "-",) if sweeps else ()
         folder = (os.path.basename(r["folder"]),) if folders else ()
         table.append(
@@ -144,7 +146,8 @@ def _show(run: Run, summary: dict[str, Any]) -> None:
     print(f"run: {run.name} ({run.folder})")
     print(f"preset: {run.preset}   created: {run.created}   GAN Studio {run.version}")
     print("figures:")
-    for name in ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "fid", "modes_covered", "high_quality_share"):
+    figures = ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "recognisable_share", "fid")
+    for name in (*figures, "modes_covered", "high_quality_share"):
         value = summary.get(name)
         print(f"  {name}: {'not measured' if value is None else value}")
     print(f"changes ({len(run.changes)}):" if run.changes else "changes: none")

@@ -178,9 +178,9 @@ def summary(run: Run, session) -> dict[str, Any]:
     elapsed, steps = session.elapsed, session.step_count
     latest = {
         name: _latest(session.insight.values.get(name))
-        for name in ("classes_covered", "fid", "modes_covered", "high_quality", "class_accuracy")
+        for name in ("classes_covered", "recognisable", "fid", "modes_covered", "high_quality", "class_accuracy")
     }
-    share = latest.pop("high_quality")
+    share, recognisable = latest.pop("high_quality"), latest.pop("recognisable")
     return {
         "name": run.name,
         "preset": run.preset,
@@ -193,7 +193,16 @@ def summary(run: Run, session) -> dict[str, Any]:
         else None,  # elapsed: the training time of all steps, resumes included
         **latest,
         "high_quality_share": None if share is None else round(share / 100.0, 4),
+        "recognisable_share": None if recognisable is None else round(recognisable / 100.0, 4),
     }
+
+
+def classes_text(classes: float | None, recognisable_share: float | None, missing: str) -> str:
+    """A run's classes covered with the share of its samples that were recognisable, "3 (49%)";
+    `missing` where not measured (the share is left out for runs measured before it existed)."""
+    if classes is None:
+        return missing
+    return f"{classes:g}" + ("" if recognisable_share is None else f" ({recognisable_share:.0%})")
 
 
 def _latest(values) -> float | None:

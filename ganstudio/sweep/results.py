@@ -74,7 +74,8 @@ def ranked(manifest: Manifest, summaries: dict[str, dict[str, Any]], figure: Fig
 
 def columns(manifest: Manifest, figure: Figure) -> list[str]:
     keys = list(dict.fromkeys(k for e in manifest.entries for k in e.values))
-    quality = ["modes_covered", "high_quality_share"] if figure.metric == "quality" else ["fid", "classes_covered"]
+    digits = ["fid", "classes_covered", "recognisable_share"]
+    quality = ["modes_covered", "high_quality_share"] if figure.metric == "quality" else digits
     return ["rank", "run", "status", *keys, "steps", "wall_time_s", *quality, "folder"]
 
 
@@ -82,7 +83,7 @@ def _cells(rank: int, row: Row, header: list[str], runs: Path) -> dict[str, Any]
     s = row.summary
     cells = {"rank": rank, "run": row.entry.folder, "status": row.entry.status, "steps": s.get("last_step")}
     cells |= {"wall_time_s": s.get("wall_time_s"), "folder": str(runs / row.entry.folder)}
-    cells |= {k: s.get(k) for k in ("fid", "classes_covered", "modes_covered", "high_quality_share")}
+    cells |= {k: s.get(k) for k in ("fid", "classes_covered", "recognisable_share", "modes_covered", "high_quality_share")}
     cells |= row.entry.values
     return {name: cells.get(name) for name in header}
 
