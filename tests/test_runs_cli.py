@@ -7,6 +7,7 @@ Every process runs with one BLAS thread, so replayed weights can be compared bit
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -136,12 +137,41 @@ def test_a_corrupt_or_newer_run_is_named_and_the_others_still_list(tmp_path):
     problems = listed.stderr.strip().splitlines()
     assert len(problems) == 3
     assert problems[0].startswith(f"ganstudio: {runs / 'bad-summary' / 'summary.json'}: corrupt summary, not JSON")
-    assert problems[1].startswith(f"ganstudio: {runs / 'corrupt' / 'run.toml'}: corrupt run file, not valid TOML")
+    assert problems[1].startswith(f"ganstudio: {runs / 'corrupt' / 'run.toml'}: not valid TOML")
     assert problems[2] == (
         f"ganstudio: {newer}: written by a newer GAN Studio (9.0, run format 7); this is 0.1.0, which reads format 1"
     )
     shown = ganstudio("runs", "--runs-dir", str(runs), "show", "newer")
     assert shown.returncode == 2 and shown.stderr.strip() == f"ganstudio: error: {problems[2].removeprefix('ganstudio: ')}"
+
+
+def test_a_deeply_nested_run_is_one_line_and_the_others_still_list(tmp_path):
+    """A run.toml (or summary.json) nested 5,000 deep made the parser recurse to a RecursionError
+    that ended `runs list`, `runs show`, `--replay` and `--resume` with a traceback."""
+    runs = tmp_path / "runs"
+    assert ganstudio("train", *SMALL, "--steps", "3", "--out", str(runs / "good")).returncode == 0
+    for name in ("deep", "deep-summary"):
+        shutil.copytree(runs / "good", runs / name)
+    deep = runs / "deep" / "run.toml"
+    deep.write_text(deep.read_text() + '\n[[changes]]\nstep = 1\nset = { "optimizer.d.lr" = ' + "[" * 5000 + "]" * 5000 + " }\n")
+    (runs / "deep-summary" / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+
+    listed = ganstudio("runs", "--runs-dir", str(runs), "list", "--json")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert [r["folder"] for r in json.loads(listed.stdout)] == [str(runs / "good")]
+    nested = f"{deep}: tables or arrays nested more than 32 deep; not a GAN Studio file"
+    assert listed.stderr.strip().splitlines() == [
+        f"ganstudio: {nested}",
+        f"ganstudio: {runs / 'deep-summary' / 'summary.json'}: corrupt summary, nested too deeply to read",
+    ]
+    for args in (
+        ["runs", "--runs-dir", str(runs), "show", "deep"],
+        ["train", "--replay", str(runs / "deep"), "--runs-dir", str(tmp_path / "out")],
+        ["train", "--resume", str(runs / "deep" / "checkpoint.npz"), "--steps", "5"],
+    ):
+        result = ganstudio(*args)
+        assert result.returncode == 2 and result.stderr.strip() == f"ganstudio: error: {nested}", (args, result.stderr)
+    assert not (tmp_path / "out").exists() and Checkpoint(runs / "deep" / "checkpoint.npz").step == 3
 
 
 def test_a_runs_folder_that_is_a_file_is_refused_before_training(tmp_path):
