@@ -129,7 +129,8 @@ def run_train(args) -> int:
         signals.defer()
         headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
         if args.replay:
-            replay(session, origin.changes, args.steps or origin.last_step, headless.step, source=str(args.replay))
+            steps = args.steps or origin.last_step
+            replay(session, origin.changes, steps, headless.step, source=str(args.replay), limit=args.steps)
         else:
             headless.train(steps=None if args.seconds is not None else args.steps or DEFAULT_STEPS, seconds=args.seconds)
         line.done()

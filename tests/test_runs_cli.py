@@ -174,6 +174,30 @@ def test_a_deeply_nested_run_is_one_line_and_the_others_still_list(tmp_path):
     assert not (tmp_path / "out").exists() and Checkpoint(runs / "deep" / "checkpoint.npz").step == 3
 
 
+def test_a_change_past_the_runs_end_is_refused_and_a_replay_stops_at_its_steps(tmp_path):
+    original = tmp_path / "original"
+    assert ganstudio("train", *SMALL, "--steps", "4", "--out", str(original)).returncode == 0
+    path = original / "run.toml"
+    text = path.read_text()
+    path.write_text(text + '\n[[changes]]\nstep = 1000000\nset = { "optimizer.d.lr" = 0.01 }\n')
+    result = ganstudio("train", "--replay", str(original), "--steps", "6", "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2 and result.stderr.strip() == (
+        f"ganstudio: error: {path} line {text.count(chr(10)) + 3}: step 1000000 is past the run's last step 4, "
+        "and no later reset or revert takes the run back; a change lies at a step the run reached"
+    )
+    assert not (tmp_path / "runs").exists()  # refused before any training
+
+    path.write_text(text + "\n[[changes]]\nstep = 12\nreset = true\n")  # trained to 12, reset, trained to 4
+    result = ganstudio("train", "--replay", str(original), "--steps", "6", "--out", str(tmp_path / "six"))
+    assert result.returncode == 0, result.stderr
+    assert Checkpoint(tmp_path / "six" / "checkpoint.npz").step == 6
+    assert "changes" not in tomllib.loads((tmp_path / "six" / "run.toml").read_text())  # stopped before the reset at 12
+    result = ganstudio("train", "--replay", str(original), "--out", str(tmp_path / "whole"))
+    assert result.returncode == 0, result.stderr
+    assert tomllib.loads((tmp_path / "whole" / "run.toml").read_text())["changes"] == [{"step": 12, "reset": True}]
+    assert Checkpoint(tmp_path / "whole" / "checkpoint.npz").step == 4
+
+
 def test_a_runs_folder_that_is_a_file_is_refused_before_training(tmp_path):
     """(An unwritable runs folder: tests/test_cli_runs.py, with the other read-only folders.)"""
     runs = tmp_path / "runs"

@@ -240,7 +240,7 @@ def read_run(folder: Path, source: Path | None = None) -> Run:
         raise RunsError(f"{path}: [config]: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise RunsError(f"{path}: corrupt run file ({exc})") from None
-    run.changes = parse(data.get("changes", []), text, str(path), config, start_step)
+    run.changes = parse(data.get("changes", []), text, str(path), config, start_step, run.last_step)
     return run
 
 
