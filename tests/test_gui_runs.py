@@ -104,9 +104,9 @@ def arrow(box, which):
 
 
 def test_holding_a_number_boxs_arrow_is_one_change_of_the_run(qtbot, tmp_path):
-    """Held down, the arrow steps D's lr a few times a second; each step used to be a change of
-    the run (an hour of it: thousands of [[changes]] in run.toml, a marker each). The run gets
-    the value the box shows when the button is released: one change, one marker."""
+    """Held down, the arrow steps D's lr a few times a second; were each step a change of the run,
+    an hour of it would be thousands of [[changes]] in run.toml, a marker each. The run gets the
+    value the box shows when the button is released: one change, one marker."""
     runs = tmp_path / "runs"
     window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
     train_some(qtbot, window, 5)

@@ -146,8 +146,8 @@ def test_a_corrupt_or_newer_run_is_named_and_the_others_still_list(tmp_path):
 
 
 def test_a_deeply_nested_run_is_one_line_and_the_others_still_list(tmp_path):
-    """A run.toml (or summary.json) nested 5,000 deep made the parser recurse to a RecursionError
-    that ended `runs list`, `runs show`, `--replay` and `--resume` with a traceback."""
+    """A run.toml (or summary.json) nested 5,000 deep makes the parser recurse past Python's limit
+    (RecursionError): `runs list`, `runs show`, `--replay` and `--resume` say so in one line."""
     runs = tmp_path / "runs"
     assert ganstudio("train", *SMALL, "--steps", "3", "--out", str(runs / "good")).returncode == 0
     for name in ("deep", "deep-summary"):

@@ -215,9 +215,9 @@ class CountedText(str):
 
 
 def test_a_long_change_log_is_read_in_one_pass(tmp_path, monkeypatch):
-    """10,000 changes (a run.toml of 0.6 MB): the text is split into lines once (splitting it once
-    per change made reading quadratic: 8,000 changes took 29 s) and each distinct setting is
-    checked once (a check builds a whole config); the line numbers come from that one pass."""
+    """10,000 changes (a run.toml of 0.6 MB): the text is split into lines once (splitting it per
+    change is quadratic: 8,000 changes take ~30 s) and each distinct setting is checked once (a
+    check builds a whole config); the line numbers come from that one pass."""
     n = 10_000
     bad = '\n[[changes]]\nstep = 10000\nset = { "optimizer.d.lr" = -1 }\n'
     path = write_run(tmp_path, logged_lr_changes(n) + bad)

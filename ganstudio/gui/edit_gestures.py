@@ -1,9 +1,9 @@
 """Edits the run gets once the user has made them: a gesture on a number box is one change.
 
 Holding a spin box's arrow (with the mouse or a key) or turning the mouse wheel over it changes
-its value at every tick, a dozen times a second. Sent as they come, each tick would be a change
+its value at every tick, several times a second. Sent as they come, each tick would be a change
 of the run: an entry of its change log, a revert point, a marker on the plots; an hour of such
-fiddling wrote thousands of entries into run.toml. `EditCoalescer` holds the latest value per
+fiddling would be thousands of entries in run.toml. `EditCoalescer` holds the latest value per
 setting while a mouse button or a key is down on a watched box, and sends it QUIET_MS after the
 last tick once nothing is held, so a gesture reaches the run as its net change. `flush` sends
 what is held at once: the window calls it before any other command, so commands keep the order
