@@ -558,27 +558,69 @@ def to_toml(config: RunConfig) -> str:
 
 
 def from_toml(text: str, source: str = "config") -> RunConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-    return from_dict(data)
+    return from_dict(parse_toml(text, source))
 
 
 def load_toml(path: str | Path) -> RunConfig:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_toml_text(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save the config as UTF-8"
-        ) from None
+    data = parse_toml(text, str(path))
     try:
-        return from_toml(text, str(path))
+        return from_dict(data)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+# -- reading TOML: every TOML text the app reads (config files, run.toml, presets, settings,
+# checkpoints' configs) goes through these two, so a hostile file is one ConfigError naming it.
+MAX_TOML_BYTES = 16 * 2**20  # GAN Studio writes kilobytes; a run.toml of 250,000 logged changes is 16 MB
+MAX_TOML_DEPTH = 32  # tables and arrays within each other; GAN Studio's own files nest at most 5 deep
+
+
+def read_toml_text(path: Path) -> str:
+    """The text of the TOML file `path`. OSError passes through (the caller says what the file
+    was for); ConfigError naming the file when it is larger than MAX_TOML_BYTES (read no
+    further: a FIFO or /dev/zero never ends) or not UTF-8."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_TOML_BYTES + 1)
+    if len(data) > MAX_TOML_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_TOML_BYTES // 2**20} MB, more than any GAN Studio file holds; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """The tables of the TOML `text`, read from `source` (a file's path, "preset vanilla"...).
+    ConfigError naming `source` for text that is not TOML, or whose tables and arrays nest more
+    than MAX_TOML_DEPTH deep: tomllib recurses per level (RecursionError past ~300), and so
+    would every reader of the result."""
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        data = None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    if data is None or _nested_deeper_than(data, MAX_TOML_DEPTH):
+        raise ConfigError(f"{source}: tables or arrays nested more than {MAX_TOML_DEPTH} deep; not a GAN Studio file")
+    return data
+
+
+def _nested_deeper_than(data: dict[str, Any], limit: int) -> bool:
+    """Whether tables (dicts) or arrays (lists) lie more than `limit` levels deep in `data`
+    (counting `data` as level 1), walked level by level rather than by recursion."""
+    level: list[Any] = [data]
+    for _ in range(limit):
+        level = [c for x in level for c in (x.values() if isinstance(x, dict) else x) if isinstance(c, (dict, list))]
+        if not level:
+            return False
+    return True
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

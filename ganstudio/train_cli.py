@@ -168,7 +168,7 @@ def _train(args, session: Session, out: Path, origin: Run | None, target: int | 
     signals.defer()
     headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
     if args.replay:
-        replay(session, origin.changes, target, headless.step, source=str(args.replay))
+        replay(session, origin.changes, target, headless.step, source=str(args.replay), limit=args.steps)
     else:
         headless.train(steps=target, seconds=args.seconds)
     line.done()

@@ -30,7 +30,9 @@ def assert_one_line_error(result, words):
         (b"[optimizer]\ng = 5\n", "optimizer.g: 5 is not a section of settings"),
         (b"[generator]\nhidden = [true]\n", "generator.hidden: [True] is not a list of whole numbers"),
         (b"[data]\nclasses = []\n", "data.classes: an empty list selects no class"),
+        (b"x = " + b"[" * 5000 + b"]" * 5000, "bad.toml: tables or arrays nested more than 32 deep"),  # a RecursionError
     ],
+    ids=["latin-1", "section-value", "optimizer-value", "bool-widths", "no-class", "nested-5000"],
 )
 def test_a_bad_config_file_is_one_line(tmp_path, content, words):
     config = tmp_path / "bad.toml"

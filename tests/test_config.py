@@ -144,6 +144,46 @@ def test_bad_toml_files_give_one_clear_error(tmp_path):
         load_toml(tmp_path / "missing.toml")
 
 
+DEEP = 5000
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("x = " + "[" * DEEP + "]" * DEEP + "\n", "nested more than 32 deep"),  # tomllib: RecursionError
+        ("x = " + "{ a = " * DEEP + "1" + " }" * DEEP + "\n", "nested more than 32 deep"),
+        ("[generator]\nhidden." + "a." * 3000 + "b = 1\n", "nested more than 32 deep"),  # parses; repr() of it recurses
+        ("seed = " + "7" * DEEP + "\n", "not valid TOML (Exceeds the limit (4300 digits)"),
+    ],
+    ids=["arrays", "inline-tables", "dotted-keys", "long-integer"],
+)
+def test_a_hostile_toml_text_is_one_error_naming_its_file(tmp_path, text, words):
+    path = tmp_path / "hostile.toml"
+    path.write_text(text)
+    for read, source in ((lambda: load_toml(path), str(path)), (lambda: from_toml(text, "saved settings"), "saved settings")):
+        with pytest.raises(ConfigError) as info:
+            read()
+        message = str(info.value)
+        assert message.startswith(f"{source}: ") and words in message and "\n" not in message, message
+
+
+def test_a_toml_file_larger_than_any_ganstudio_file_is_refused_unread(tmp_path):
+    huge = tmp_path / "huge.toml"
+    with open(huge, "wb") as fh:
+        fh.truncate(16 * 2**20 + 1)  # sparse: 16 MB and a byte of NULs that take no disk
+    with pytest.raises(ConfigError) as info:
+        load_toml(huge)
+    assert str(info.value) == f"{huge}: larger than 16 MB, more than any GAN Studio file holds; not read"
+
+
+def test_a_file_that_is_not_toml_is_named_once(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[data\n")
+    with pytest.raises(ConfigError) as info:
+        load_toml(broken)
+    assert str(info.value) == f"{broken}: not valid TOML (Expected ']' at the end of a table declaration (at line 1, column 6))"
+
+
 def test_parse_assignment():
     assert parse_assignment("optimizer.lr = 1e-3") == ("optimizer.lr", "1e-3")
     with pytest.raises(ConfigError, match="key=value"):

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QStyle, QStyleOptionSpinBox
 
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import Checkpoint
@@ -96,6 +96,53 @@ def test_the_windows_run_is_a_run_folder_that_runs_list_reads_with_its_change_lo
     assert [(r["folder"], r["preset"], r["steps"]) for r in listed] == [(str(folder), "vanilla", step)]
     qtbot.waitUntil(lambda: table(window.runs_panel, STEPS) == [f"{step:,}"], timeout=5_000)  # the panel shows it
     assert window.runs_panel.current == folder
+    window.close()
+
+
+def arrow(box, which):
+    """The centre of a spin box's up or down arrow (QStyle.SubControl.SC_SpinBoxUp / Down)."""
+    option = QStyleOptionSpinBox()
+    box.initStyleOption(option)
+    return box.style().subControlRect(QStyle.ComplexControl.CC_SpinBox, option, which, box).center()
+
+
+def test_holding_a_number_boxs_arrow_is_one_change_of_the_run(qtbot, tmp_path):
+    """Held down, the arrow steps D's lr a few times a second; were each step a change of the run,
+    an hour of it would be thousands of [[changes]] in run.toml, a marker each. The run gets the
+    value the box shows when the button is released: one change, one marker."""
+    runs = tmp_path / "runs"
+    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(runs), save_every=NEVER)
+    train_some(qtbot, window, 5)
+    pause(qtbot, window)
+    box = window.controls.editors["optimizer.d.lr"]
+    start = box.value()
+    up = arrow(box, QStyle.SubControl.SC_SpinBoxUp)
+    qtbot.mousePress(box, Qt.MouseButton.LeftButton, pos=up)
+    qtbot.waitUntil(lambda: box.value() > 3 * start, timeout=20_000)  # five steps of 10^(1/10) or more
+    qtbot.mouseRelease(box, Qt.MouseButton.LeftButton, pos=up)
+    final = box.value()
+    qtbot.waitUntil(lambda: window.snapshot.config.optimizer.d.lr == pytest.approx(final), timeout=10_000)
+    session = window.host.worker._session  # paused: the worker does not touch it
+    assert [c.action for c in session.changes.entries] == [{"set": {"optimizer.d.lr": final}}]
+    assert box.value() == final  # the box kept the user's value while the run had the old one
+    qtbot.waitUntil(lambda: len(window.plots.marker_labels()) == 1, timeout=10_000)
+    assert f"0.0002 -> {final:g}" in window.plots.marker_labels()[0]
+    window.close()
+    assert [c.action for c in read_run(only_folder(runs)).changes] == [{"set": {"optimizer.d.lr": final}}]
+
+
+def test_an_edit_still_held_goes_to_the_run_before_the_next_command(qtbot, tmp_path):
+    """A typed value waits the gesture's quiet time; a D-only step clicked within it comes after it."""
+    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(tmp_path / "runs"), save_every=NEVER)
+    box = window.controls.editors["optimizer.d.lr"]
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "0.001")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert window.controls.gestures.holds("optimizer.d.lr")
+    click(qtbot, window.run_controls.d_step_button)
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10_000)
+    entries = window.host.worker._session.changes.entries
+    assert [(c.step, c.action) for c in entries] == [(0, {"set": {"optimizer.d.lr": 0.001}}), (0, {"d_step": True})]
     window.close()
 
 

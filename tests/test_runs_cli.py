@@ -137,12 +137,65 @@ def test_a_corrupt_or_newer_run_is_named_and_the_others_still_list(tmp_path):
     problems = listed.stderr.strip().splitlines()
     assert len(problems) == 3
     assert problems[0].startswith(f"ganstudio: {runs / 'bad-summary' / 'summary.json'}: corrupt summary, not JSON")
-    assert problems[1].startswith(f"ganstudio: {runs / 'corrupt' / 'run.toml'}: corrupt run file, not valid TOML")
+    assert problems[1].startswith(f"ganstudio: {runs / 'corrupt' / 'run.toml'}: not valid TOML")
     assert problems[2] == (
         f"ganstudio: {newer}: written by a newer GAN Studio (9.0, run format 7); this is 0.1.0, which reads format 1"
     )
     shown = ganstudio("runs", "--runs-dir", str(runs), "show", "newer")
     assert shown.returncode == 2 and shown.stderr.strip() == f"ganstudio: error: {problems[2].removeprefix('ganstudio: ')}"
+
+
+def test_a_deeply_nested_run_is_one_line_and_the_others_still_list(tmp_path):
+    """A run.toml (or summary.json) nested 5,000 deep makes the parser recurse past Python's limit
+    (RecursionError): `runs list`, `runs show`, `--replay` and `--resume` say so in one line."""
+    runs = tmp_path / "runs"
+    assert ganstudio("train", *SMALL, "--steps", "3", "--out", str(runs / "good")).returncode == 0
+    for name in ("deep", "deep-summary"):
+        shutil.copytree(runs / "good", runs / name)
+    deep = runs / "deep" / "run.toml"
+    deep.write_text(deep.read_text() + '\n[[changes]]\nstep = 1\nset = { "optimizer.d.lr" = ' + "[" * 5000 + "]" * 5000 + " }\n")
+    (runs / "deep-summary" / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+
+    listed = ganstudio("runs", "--runs-dir", str(runs), "list", "--json")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert [r["folder"] for r in json.loads(listed.stdout)] == [str(runs / "good")]
+    nested = f"{deep}: tables or arrays nested more than 32 deep; not a GAN Studio file"
+    assert listed.stderr.strip().splitlines() == [
+        f"ganstudio: {nested}",
+        f"ganstudio: {runs / 'deep-summary' / 'summary.json'}: corrupt summary, nested too deeply to read",
+    ]
+    for args in (
+        ["runs", "--runs-dir", str(runs), "show", "deep"],
+        ["train", "--replay", str(runs / "deep"), "--runs-dir", str(tmp_path / "out")],
+        ["train", "--resume", str(runs / "deep" / "checkpoint.npz"), "--steps", "5"],
+    ):
+        result = ganstudio(*args)
+        assert result.returncode == 2 and result.stderr.strip() == f"ganstudio: error: {nested}", (args, result.stderr)
+    assert not (tmp_path / "out").exists() and Checkpoint(runs / "deep" / "checkpoint.npz").step == 3
+
+
+def test_a_change_past_the_runs_end_is_refused_and_a_replay_stops_at_its_steps(tmp_path):
+    original = tmp_path / "original"
+    assert ganstudio("train", *SMALL, "--steps", "4", "--out", str(original)).returncode == 0
+    path = original / "run.toml"
+    text = path.read_text()
+    path.write_text(text + '\n[[changes]]\nstep = 1000000\nset = { "optimizer.d.lr" = 0.01 }\n')
+    result = ganstudio("train", "--replay", str(original), "--steps", "6", "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2 and result.stderr.strip() == (
+        f"ganstudio: error: {path} line {text.count(chr(10)) + 3}: step 1000000 is past the run's last step 4, "
+        "and no later reset or revert takes the run back; a change lies at a step the run reached"
+    )
+    assert not (tmp_path / "runs").exists()  # refused before any training
+
+    path.write_text(text + "\n[[changes]]\nstep = 12\nreset = true\n")  # trained to 12, reset, trained to 4
+    result = ganstudio("train", "--replay", str(original), "--steps", "6", "--out", str(tmp_path / "six"))
+    assert result.returncode == 0, result.stderr
+    assert Checkpoint(tmp_path / "six" / "checkpoint.npz").step == 6
+    assert "changes" not in tomllib.loads((tmp_path / "six" / "run.toml").read_text())  # stopped before the reset at 12
+    result = ganstudio("train", "--replay", str(original), "--out", str(tmp_path / "whole"))
+    assert result.returncode == 0, result.stderr
+    assert tomllib.loads((tmp_path / "whole" / "run.toml").read_text())["changes"] == [{"step": 12, "reset": True}]
+    assert Checkpoint(tmp_path / "whole" / "checkpoint.npz").step == 4
 
 
 def test_a_runs_folder_that_is_a_file_is_refused_before_training(tmp_path):

@@ -8,13 +8,14 @@ thread counts change the last bits of a matrix product.
 
 import numpy as np
 import pytest
+import tomllib
 from threadpoolctl import threadpool_limits
 
 from ganstudio import commands as cmd
 from ganstudio.checkpoint import load_session, save_checkpoint
-from ganstudio.config import ConfigError
+from ganstudio.config import ConfigError, RunConfig
 from ganstudio.presets import load_preset
-from ganstudio.runs.changelog import ReplayError, replay
+from ganstudio.runs.changelog import ReplayError, parse, replay
 from ganstudio.runs.library import Run, read_run
 from ganstudio.session import Session
 
@@ -147,6 +148,16 @@ def write_run(folder, changes_text):
         ('\n[[changes]]\nstep = 5\napply = "gd"\n', 4, 'apply = "g", "d" or "both"'),
         ("\n[[changes]]\nstep = 5\nwarp = true\n", 4, "unknown field 'warp'"),
         ("\n[[changes]]\nset = { seed = 3 }\n", 2, "each change needs step"),
+        (  # the run's last step is 0: nothing can have happened at step 1,000,000,000
+            '\n[[changes]]\nstep = 0\nset = { "optimizer.d.lr" = 0.01 }\n\n[[changes]]\nstep = 1000000000\napply = "g"\n',
+            7,
+            "step 1000000000 is past the run's last step 0, and no later reset or revert takes the run back",
+        ),
+        (
+            "\n[[changes]]\nstep = 50\nrevert = true\nto = 20\n",  # the revert went back past the end
+            5,
+            "step 20 is past the run's last step 0",
+        ),
     ],
 )
 def test_a_bad_change_log_is_refused_with_its_line(tmp_path, changes, line, message):
@@ -255,3 +266,76 @@ def test_an_edit_waiting_for_apply_still_waits_in_the_reopened_run(tmp_path):
         train(reopened, 4)
         replayed = write_read_and_replay(tmp_path, reopened, config)
     assert_same_weights(reopened, replayed)
+
+
+def test_a_change_past_the_last_step_is_kept_when_a_reset_took_the_run_back(tmp_path):
+    """A window user trains 10 steps, resets and trains 4: the reset lies past the last step."""
+    with threadpool_limits(1):
+        original = Session(small_config())
+        train(original, 10)
+        original.apply(cmd.SetParam("optimizer.d.lr", 0.01))
+        original.apply(cmd.Reset())
+        train(original, 4)
+        Run.new(tmp_path, "vanilla", small_config()).save(original)
+        run = read_run(tmp_path)
+        replayed = Session(run.config)
+        replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    assert [(c.step, c.action) for c in run.changes] == [
+        (10, {"set": {"optimizer.d.lr": 0.01}}),
+        (10, {"reset": True}),
+    ]
+    assert run.last_step == 4 and replayed.step_count == 4
+    assert all(np.array_equal(a, b) for a, b in zip(weights(original).values(), weights(replayed).values()))
+
+
+def test_a_replay_never_passes_its_limit_whatever_the_log_says(tmp_path):
+    path = write_run(tmp_path, '\n[[changes]]\nstep = 5\nset = { "optimizer.d.lr" = 0.01 }\n')
+    path.write_text(path.read_text().replace("last_step = 0", "last_step = 8"))
+    run = read_run(tmp_path)
+    session = Session(run.config)
+    replay(session, run.changes, 3, lambda: session.step() is not None or True, limit=3)
+    assert session.step_count == 3 and session.config.optimizer.d.lr == run.config.optimizer.d.lr
+    assert session.changes.entries == []  # the change at step 5 lies past the limit: not applied
+
+
+def logged_lr_changes(n):
+    """n [[changes]] tables, as a dragged lr box writes them: one a step, values from a few hundred box positions."""
+    return "".join(f'\n[[changes]]\nstep = {i}\nset = {{ "optimizer.d.lr" = {1e-4 + (i % 300) * 1e-6:.6g} }}\n' for i in range(n))
+
+
+class CountedText(str):
+    """A file's text that counts how often it is split into lines."""
+
+    splits = 0
+
+    def splitlines(self, *args, **kwargs):
+        self.splits += 1
+        return super().splitlines(*args, **kwargs)
+
+
+def test_a_long_change_log_is_read_in_one_pass(tmp_path, monkeypatch):
+    """10,000 changes (a run.toml of 0.6 MB): the text is split into lines once (splitting it per
+    change is quadratic: 8,000 changes take ~30 s) and each distinct setting is checked once (a
+    check builds a whole config); the line numbers come from that one pass."""
+    n = 10_000
+    bad = '\n[[changes]]\nstep = 10000\nset = { "optimizer.d.lr" = -1 }\n'
+    path = write_run(tmp_path, logged_lr_changes(n) + bad)
+    text = CountedText(path.read_text())
+    last_line, start = len(str(text).splitlines()), small_config()
+    checks, check = [], RunConfig.with_values
+
+    def counted_check(config, values):
+        checks.append(values)
+        return check(config, values)
+
+    monkeypatch.setattr(RunConfig, "with_values", counted_check)
+    with pytest.raises(ReplayError) as info:
+        parse(tomllib.loads(text)["changes"], text, str(path), start)
+    assert str(info.value).startswith(f"{path} line {last_line}: optimizer.d.lr: -1.0 is outside the allowed range")
+    assert text.splits == 1 and len(checks) == 300 + 1  # the box's 300 positions, and -1
+    monkeypatch.undo()
+
+    path.write_text(path.read_text().removesuffix(bad).replace("last_step = 0", f"last_step = {n}"))
+    changes = read_run(tmp_path).changes
+    assert len(changes) == n and [c.step for c in changes] == list(range(n))
+    assert changes[-1].action == {"set": {"optimizer.d.lr": pytest.approx(1e-4 + (n - 1) % 300 * 1e-6)}}

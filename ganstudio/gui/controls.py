@@ -33,6 +33,7 @@ from ganstudio.config import CHOICES, SECTIONS, ConfigError, RunConfig, field_ki
 from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.network import describe
 from ganstudio.engine.schedules import lr_factor
+from ganstudio.gui.edit_gestures import EditCoalescer
 from ganstudio.gui.help_texts import help_for
 from ganstudio.gui.layer_table import LayerTable
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
@@ -149,7 +150,9 @@ def _network_of(key: str) -> str | None:
 
 
 class ControlPanel(QScrollArea):
-    """Grouped editors for every setting. Signals: edited(key, value), apply_network("g"|"d")."""
+    """Grouped editors for every setting. Signals: edited(key, value), apply_network("g"|"d").
+    A number box sends its value once the user has finished with it (EditCoalescer): holding
+    its arrow is one edit, not one per tick."""
 
     edited = Signal(str, object)
     apply_network = Signal(str)
@@ -171,6 +174,8 @@ class ControlPanel(QScrollArea):
         self._config: RunConfig | None = None
         self._pending: dict[str, Any] = {}
         self._quiet = False
+        self.gestures = EditCoalescer(self)
+        self.gestures.edited.connect(self.edited)
         for title, keys in GROUPS:
             layout.addWidget(self._group(title, keys))
         layout.addStretch(1)
@@ -269,7 +274,8 @@ class ControlPanel(QScrollArea):
                 editor.setSingleStep(STEP_COUNT_STEP)
             if name == "kernel":
                 editor.setSingleStep(2)  # conv kernels are even
-            editor.valueChanged.connect(lambda v, k=key: self._emit(k, int(v)))
+            editor.valueChanged.connect(lambda v, k=key: self._emit(k, int(v), at_once=False))
+            self.gestures.watch(editor)
             return editor
         low, high, low_in, high_in = rule
         if name in SCIENTIFIC:
@@ -281,14 +287,20 @@ class ControlPanel(QScrollArea):
             step = 10.0**-DECIMALS
             editor.setRange(low if low_in else low + step, high if high_in else high - step)
             editor.setKeyboardTracking(False)
-        editor.valueChanged.connect(lambda v, k=key: self._emit(k, float(v)))
+        editor.valueChanged.connect(lambda v, k=key: self._emit(k, float(v), at_once=False))
+        self.gestures.watch(editor)
         return editor
 
     # -- showing the session's settings ----------------------------------------------------------
-    def _emit(self, key: str, value: Any) -> None:
+    def _emit(self, key: str, value: Any, at_once: bool = True) -> None:
+        """A user's edit: previewed now, sent now (`at_once`) or once its gesture ends."""
         if not self._quiet:
             self._preview(key, value)
-            self.edited.emit(key, value)
+            self.gestures.add(key, value, at_once)
+
+    def flush(self) -> None:
+        """Send the edits still held now (before a command that must come after them)."""
+        self.gestures.flush()
 
     # -- the layer tables ---------------------------------------------------------------------
     def _preview(self, key: str, value: Any) -> None:
@@ -343,8 +355,8 @@ class ControlPanel(QScrollArea):
         try:
             for key, editor in self.editors.items():
                 value = pending.get(key, config.get(key))
-                if editor.hasFocus() and isinstance(editor, IntListEdit):
-                    continue
+                if (editor.hasFocus() and isinstance(editor, IntListEdit)) or self.gestures.holds(key):
+                    continue  # the box shows what the user is editing
                 self._set_value(editor, value)
                 label, widget = self.rows[key]
                 visible = _visible(key, shown)

@@ -242,6 +242,8 @@ class MainWindow(QMainWindow):
 
     # -- commands -------------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
+        """Send `command` to the run, after the control edits still held (in the order given)."""
+        self.controls.flush()
         self.host.worker.submit(command)
 
     def toggle_pause(self) -> None:
@@ -489,5 +491,6 @@ class MainWindow(QMainWindow):
             self.settings.setValue(LAST_CONFIG, to_toml(self.snapshot.config))
         self.settings.sync()
         self.exports.close_dialog()
+        self.controls.flush()  # an edit just made is part of the run the worker saves as it stops
         self.host.stop()
         super().closeEvent(event)

@@ -118,33 +118,50 @@ class ChangeLog:
         return "\n".join(e.toml() for e in self.entries)
 
 
-def parse(tables: Any, text: str, source: str, start: RunConfig, start_step: int = 0) -> list[Change]:
+def parse(
+    tables: Any, text: str, source: str, start: RunConfig, start_step: int = 0, last_step: int | None = None
+) -> list[Change]:
     """The [[changes]] tables of a run.toml (`tables`, as tomllib read them from `text`) as
     Changes, checked against the starting config `start`: every entry has a whole `step` and one
-    known action, every key and value is a setting's, and no step lies before the step the run
-    is at by then. ReplayError naming `source` and the line otherwise."""
+    known action, every key and value is a setting's, no step lies before the step the run is at
+    by then, and none after the run's `last_step` (None: no end) unless a later reset or revert
+    took the run back. ReplayError naming `source` and the line otherwise. Linear in the log's
+    length: one pass over the text for the line numbers, each distinct setting checked once."""
     if not isinstance(tables, list):
         raise ReplayError(f"{source}: 'changes' must be [[changes]] tables")
-    headers = _headers(text)
-    out, now = [], start_step
+    places = _table_lines(text, source)
+    settings = _SettingCheck(start)
+    out, now, past_end = [], start_step, None
     for n, table in enumerate(tables):
-        where = _Where(source, text, headers[n] if n < len(headers) else 0)
+        where = places[n] if n < len(places) else _Where(source, [], 0, 0)
         if not isinstance(table, dict):
             raise ReplayError(f"{where.at(None)}: a change must be a [[changes]] table")
-        change = _entry(table, where, start)
+        change = _entry(table, where, settings)
         if change.step < now:
             raise ReplayError(
                 f"{where.at('step')}: step {change.step} is in the past (the run is at step {now} by then); "
                 "steps must not go back"
             )
+        if "reset" in change.action or "revert" in change.action:
+            past_end = None  # the run went back: what came before may lie past its last step
+            reached, field = change.step_after(), "to"
+        else:
+            reached, field = change.step, "step"
+        if past_end is None and last_step is not None and reached > last_step:
+            past_end = where.at(field), reached
         now = change.step_after()
         out.append(change)
+    if past_end is not None:
+        line, step = past_end
+        raise ReplayError(
+            f"{line}: step {step} is past the run's last step {last_step}, and no later reset or revert "
+            "takes the run back; a change lies at a step the run reached"
+        )
     return out
 
 
-def _headers(text: str) -> list[int]:
-    """The line numbers (from 1) of the [[changes]] headers in a run.toml's `text`."""
-    return [i + 1 for i, line in enumerate(text.splitlines()) if re.match(r"\s*\[\[\s*changes\s*\]\]", line)]
+HEADER = re.compile(r"\s*\[\[\s*changes\s*\]\]")
+SHAPE_SECTION = "data."  # the settings a sample's shape follows (dataset, image size, folder)
 
 
 def check_sample_shapes(changes: list[Change], text: str, source: str, start: RunConfig) -> None:
@@ -153,15 +170,17 @@ def check_sample_shapes(changes: list[Change], text: str, source: str, start: Ru
     The settings are followed from `start` through every set and reset; a revert is not
     followed (it cannot cross a reset, so it never changes the shape). A combination of
     settings the config refuses ends the check: replaying reports it at its change."""
-    headers = _headers(text)
+    places = _table_lines(text, source)
     config = start
     for n, change in enumerate(changes):
+        if "reset" not in change.action and not any(k.startswith(SHAPE_SECTION) for k in change.action.get("set", {})):
+            continue  # only the data settings give the samples a shape
         try:
             after = config.with_values(change.action.get("set", {}))
         except ConfigError:
             return
         if "reset" not in change.action and after.data_size != config.data_size:
-            where = _Where(source, text, headers[n] if n < len(headers) else 0)
+            where = places[n] if n < len(places) else _Where(source, [], 0, 0)
             raise ReplayError(
                 f"{where.at('set')}: the samples would change shape ({_shape(config)} -> {_shape(after)}) "
                 "without a reset; only a reset (reset = true) can change the dataset's sample shape"
@@ -177,25 +196,57 @@ def _shape(config: RunConfig) -> str:
 
 
 class _Where:
-    """Line numbers of one [[changes]] table in the file's text, for error messages."""
+    """Where one [[changes]] table is in the file, for error messages: `lines` are the file's,
+    the table's header is line `header` (counting from 1; 0: not found) and its body runs up to
+    line `end`."""
 
-    def __init__(self, source: str, text: str, header: int) -> None:
-        self.source, self.header = source, header
-        lines = text.splitlines()
-        block = []
-        for i in range(header, len(lines)):
-            if lines[i].lstrip().startswith("["):
-                break
-            block.append((i + 1, lines[i]))
-        self.block = block
+    def __init__(self, source: str, lines: list[str], header: int, end: int) -> None:
+        self.source, self.lines, self.header, self.end = source, lines, header, end
 
     def at(self, needle: str | None) -> str:
         """`source` line N: the first line of the table containing `needle`, else its header."""
-        line = next((i for i, text in self.block if needle and needle in text), self.header)
+        body = range(self.header, self.end)  # list indices of the lines after the header
+        line = next((i + 1 for i in body if needle and needle in self.lines[i]), self.header)
         return f"{self.source} line {line}" if line else self.source
 
 
-def _entry(table: dict[str, Any], where: _Where, start: RunConfig) -> Change:
+def _table_lines(text: str, source: str) -> list[_Where]:
+    """A _Where for each [[changes]] header in `text`, in order, found in one pass: a table's
+    body runs from its header to the next line that starts a table, or to the end."""
+    lines = text.splitlines()
+    places: list[_Where] = []
+    table = None
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("["):
+            if table is not None:
+                table.end = index
+            table = _Where(source, lines, index + 1, len(lines)) if HEADER.match(line) else None
+            if table is not None:
+                places.append(table)
+    return places
+
+
+class _SettingCheck:
+    """Checks `set` entries against the starting config, each distinct (key, value) once: a check
+    builds a whole config (~0.5 ms), and a log repeats values (a spin box's steps, an lr set back)."""
+
+    def __init__(self, start: RunConfig) -> None:
+        self.start = start
+        self.problems: dict[tuple[str, str], str | None] = {}  # (key, repr(value)) -> the error, None when valid
+
+    def problem(self, key: str, value: Any) -> str | None:
+        """Why `key = value` cannot be set on the starting config, None when it can."""
+        token = (key, repr(value))  # repr tells 1 from 1.0 and true, as the config does
+        if token not in self.problems:
+            try:
+                self.start.with_values({key: value})
+                self.problems[token] = None
+            except ConfigError as exc:
+                self.problems[token] = str(exc)
+        return self.problems[token]
+
+
+def _entry(table: dict[str, Any], where: _Where, settings: _SettingCheck) -> Change:
     step = table.get("step")
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
         raise ReplayError(f"{where.at('step')}: each change needs step = a whole number of at least 0 (got {step!r})")
@@ -211,14 +262,13 @@ def _entry(table: dict[str, Any], where: _Where, start: RunConfig) -> Change:
             f"{where.at(None)}: a change has exactly one of {', '.join(ACTIONS)} (got {', '.join(kinds) or 'none'})"
         )
     if "set" in action:
-        settings = action["set"]
-        if not isinstance(settings, dict) or not settings:
+        given = action["set"]
+        if not isinstance(given, dict) or not given:
             raise ReplayError(f'{where.at("set")}: set = {{ "key" = value, ... }} with at least one setting')
-        for key, value in settings.items():
-            try:
-                start.with_values({key: value})
-            except ConfigError as exc:
-                raise ReplayError(f"{where.at(key)}: {exc}") from None
+        for key, value in given.items():
+            problem = settings.problem(key, value)
+            if problem:
+                raise ReplayError(f"{where.at(key)}: {problem}")
     if "apply" in action and action["apply"] not in ("g", "d", BOTH):
         raise ReplayError(f'{where.at("apply")}: apply = "g", "d" or "{BOTH}" (got {action["apply"]!r})')
     for flag in ("d_step", "g_step", "revert", "reset"):
@@ -235,12 +285,24 @@ def _entry(table: dict[str, Any], where: _Where, start: RunConfig) -> Change:
     return Change(step, action)
 
 
-def replay(session, changes: list[Change], steps: int, step: Callable[[], bool], source: str = "run.toml") -> None:
+def replay(
+    session,
+    changes: list[Change],
+    steps: int,
+    step: Callable[[], bool],
+    source: str = "run.toml",
+    limit: int | None = None,
+) -> None:
     """Train `session` (fresh, from the starting config) to step `steps`, applying each change
     at its step. `step()` makes one training step and returns False to stop early (a signal).
+    With `limit` (`train --replay --steps`) the step count never passes it, whatever the log
+    says: the first change that would take the run past it ends the replay there, unapplied.
     ReplayError when the replayed run does not reach a change's step (it diverged before it)
     or a revert goes back elsewhere than the log says."""
     for n, change in enumerate(changes, 1):
+        if limit is not None and max(change.step, change.step_after()) > limit:
+            _advance(session, limit, step)
+            return
         if not _advance(session, change.step, step):
             return
         if session.step_count != change.step:

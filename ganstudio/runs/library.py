@@ -32,10 +32,9 @@ from typing import Any
 
 import platformdirs
 import tomli_w
-import tomllib
 
 from ganstudio import __version__
-from ganstudio.config import ConfigError, RunConfig, from_dict, to_dict
+from ganstudio.config import ConfigError, RunConfig, from_dict, parse_toml, read_toml_text, to_dict
 from ganstudio.export.atomic import atomic_file
 from ganstudio.run_lock import writer
 from ganstudio.runs.changelog import Change, check_sample_shapes, parse
@@ -140,9 +139,10 @@ def _marks_on_disk(folder: Path, starred: bool, name: str) -> tuple[bool, str]:
     """The star and name run.toml in `folder` holds now (the given ones when it cannot be read):
     the file is where they live, so a run's own rewrites keep a star or a name set meanwhile
     (`runs star`, the window's Runs panel)."""
+    path = folder / RUN_TOML
     try:
-        data = tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = parse_toml(read_toml_text(path), str(path))
+    except (OSError, ConfigError):
         return starred, name
     return bool(data.get("starred", starred)), str(data.get("name", name))
 
@@ -216,14 +216,14 @@ def read_run(folder: Path, source: Path | None = None) -> Run:
     when it is missing, unreadable, corrupt or from a newer GAN Studio."""
     path = source or folder / RUN_TOML
     try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        text = read_toml_text(path)
+        data = parse_toml(text, str(path))
     except FileNotFoundError:
         raise RunsError(f"{path}: no such file (not a run folder?)") from None
     except OSError as exc:
         raise RunsError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RunsError(f"{path}: corrupt run file, not valid TOML ({exc})") from None
+    except ConfigError as exc:  # not UTF-8, not TOML, too large or nested too deeply
+        raise RunsError(str(exc)) from None
     fmt = data.get("format")
     if isinstance(fmt, int) and fmt > FORMAT:
         raise RunsError(
@@ -251,7 +251,7 @@ def read_run(folder: Path, source: Path | None = None) -> Run:
         raise RunsError(f"{path}: [config]: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise RunsError(f"{path}: corrupt run file ({exc})") from None
-    run.changes = parse(data.get("changes", []), text, str(path), config, start_step)
+    run.changes = parse(data.get("changes", []), text, str(path), config, start_step, run.last_step)
     check_sample_shapes(run.changes, text, str(path), config)
     return run
 
@@ -267,6 +267,8 @@ def read_summary(folder: Path) -> dict[str, Any]:
         raise RunsError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise RunsError(f"{path}: corrupt summary, not JSON ({exc})") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise RunsError(f"{path}: corrupt summary, nested too deeply to read") from None
     if not isinstance(data, dict):
         raise RunsError(f"{path}: corrupt summary (not a JSON object)")
     return data
@@ -338,8 +340,9 @@ def runs_named(name: str, runs: Path) -> list[Path]:
 def _toml_name(folder: Path) -> str | None:
     """The name in `folder`'s run.toml (None when there is none or it cannot be read)."""
     try:
-        return str(tomllib.loads((folder / RUN_TOML).read_text(encoding="utf-8")).get("name"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        path = folder / RUN_TOML
+        return str(parse_toml(read_toml_text(path), str(path)).get("name"))
+    except (OSError, ConfigError):
         return None
 
 
