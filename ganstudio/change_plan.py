@@ -1,7 +1,7 @@
 """What a change of settings asks of a running session: the one place that answers it.
 
 `plan(old, new)` compares two configs and says which parts of a run must change: the dataset,
-the batch iterator, a network, an optimizer, the training settings; and whether the change can
+the batch iterator, a network, an optimizer, the schedule, the training settings; and whether the change can
 happen live at all. The session (live edits, Apply, revert, restoring a saved state), the
 training worker (a Reset that needs a new dataset is built before the old run is dropped) and
 the window (a dataset of another sample shape starts over) all consult it, so the rule is
@@ -34,6 +34,7 @@ class ChangePlan:
     new_batch_size: the batch iterator must hand out batches of another size.
     optimizers: networks whose optimizer settings changed.
     training: the training settings (loss, k, smoothing, clip, EMA) changed.
+    schedule: the lr schedule changed (both optimizers follow it).
     tracked: the change is one a user may want to revert (not only `view.*` and `run.*`)."""
 
     changed: tuple[str, ...]
@@ -44,6 +45,7 @@ class ChangePlan:
     new_batch_size: bool
     optimizers: tuple[str, ...]
     training: bool
+    schedule: bool
     tracked: bool
 
     @property
@@ -68,6 +70,7 @@ def plan(old: RunConfig, new: RunConfig) -> ChangePlan:
         new_batch_size=new.data.batch_size != old.data.batch_size,
         optimizers=tuple(net for net in NETWORK_SECTIONS if getattr(new.optimizer, net) != getattr(old.optimizer, net)),
         training=new.training != old.training,
+        schedule=new.schedule != old.schedule,
         tracked=any(not k.startswith(UNTRACKED_SECTIONS) for k in changed),
     )
 

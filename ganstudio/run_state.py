@@ -34,9 +34,10 @@ State = dict[str, np.ndarray]
 
 
 def build_gan(config: RunConfig, rng: np.random.Generator) -> GAN:
-    """A GAN of `config`'s architecture, optimizers and training settings, initialised from `rng`."""
+    """A GAN of `config`'s architecture, optimizers, schedule and training settings, initialised from `rng`."""
     g, d = config.generator_spec(), config.discriminator_spec()
-    return GAN(g, d, config.optimizer.g, config.optimizer.d, config.training, rng, conditioning=config.conditioning())
+    opt = config.optimizer
+    return GAN(g, d, opt.g, opt.d, config.training, rng, conditioning=config.conditioning(), schedule=config.schedule)
 
 
 def fixed_noise(config: RunConfig) -> np.ndarray:

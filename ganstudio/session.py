@@ -26,7 +26,6 @@ from ganstudio.change_plan import BOTH, applies, plan
 from ganstudio.config import ConfigError, RunConfig, from_toml
 from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import StepMetrics
-from ganstudio.engine.schedules import lr_factor
 from ganstudio.history import FIELDS, EventKind
 from ganstudio.memory import check_memory
 from ganstudio.run_state import RunState, State, fixed_noise
@@ -157,21 +156,15 @@ class Session:
         self.state.load_state_dict(state)
         self._step_time = 0.0
 
-    def learning_rates(self) -> tuple[float, float]:
-        """(lr_g, lr_d) at the current step/epoch: base lr times the schedule's factor."""
-        f = lr_factor(self.config.schedule, self.step_count, self.epoch)
-        return self.config.optimizer.g.lr * f, self.config.optimizer.d.lr * f
-
     # -- training -------------------------------------------------------------------------------
     def step(self, part: str = "both") -> StepMetrics | None:
         """One iteration ("both"), or a discriminator-only ("d") / generator-only ("g") update.
         Returns the metrics, or None when the divergence guard fired (the run is then paused)."""
         if self._good is None:
             self._good = self.state.state_dict()
-        lr_g, lr_d = self.learning_rates()
         start = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught below
-            m = self._run_step(part, lr_g, lr_d)
+            m = self._run_step(part)
         dt = time.perf_counter() - start
         what = _not_finite(m)
         if what is None and part != "both" and not self._weights_finite():
@@ -191,18 +184,22 @@ class Session:
         self._check_stop()
         return m
 
-    def _run_step(self, part: str, lr_g: float, lr_d: float) -> StepMetrics:
+    def _run_step(self, part: str) -> StepMetrics:
+        """One iteration or one network's update at the run's step and epoch as it starts; a
+        single network's update reports the other network's last figures."""
         gan, state = self.gan, self.state
+        step, epoch = state.step, state.epoch
         next_real = state.batches.next_labelled if gan.conditional else state.batches.next
         if part == "both":
-            return gan.train_step(next_real, state.rng, lr_d, lr_g)
+            return gan.train_step(next_real, state.rng, step, epoch)
         last = state.history.latest() or dict.fromkeys(FIELDS, 0.0)
+        lr_g, lr_d = gan.learning_rates(step, epoch)
         if part == "d":
             real, labels = next_real() if gan.conditional else (next_real(), None)
-            dl, dr, df, dn = gan.d_step(real, state.rng, lr_d, labels)
+            dl, dr, df, dn = gan.d_step(real, state.rng, step, epoch, labels)
             return StepMetrics(dl, last["g_loss"], dr, df, dn, last["g_grad_norm"], lr_d, lr_g)
         if part == "g":
-            gl, gn = gan.g_step(state.batches.batch_size, state.rng, lr_g)
+            gl, gn = gan.g_step(state.batches.batch_size, state.rng, step, epoch)
             return StepMetrics(last["d_loss"], gl, last["d_real"], last["d_fake"], last["d_grad_norm"], gn, lr_d, lr_g)
         raise ValueError(f"unknown step part {part!r}")
 
@@ -238,7 +235,7 @@ class Session:
         self.history.add_event(self.step_count, EventKind.DIVERGED, old=str(bad), new=what)
         self.divergence = Divergence(bad, what, self.step_count)
         self.paused = True
-        lr_g, lr_d = self.learning_rates()
+        lr_g, lr_d = self.gan.learning_rates(self.step_count, self.epoch)
         self.message = (
             f"Training diverged at step {bad} ({what}). Restored the weights of step {self.step_count}; "
             f"lower the learning rates (G {lr_g:g}, D {lr_d:g}) and resume."
@@ -338,6 +335,8 @@ class Session:
             state.gan.set_optimizer(network, getattr(new.optimizer, network))
         if p.training:
             state.gan.set_training(new.training)
+        if p.schedule:
+            state.gan.set_schedule(new.schedule)
         state.recorder.every = new.run.record_every
         state.config = new
         if p.tracked:

@@ -11,7 +11,6 @@ a generated digit slightly off-centre is still recognised). About a minute on tw
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from ganstudio.data import load_dataset
 from ganstudio.engine.network import MLP
 from ganstudio.engine.optimizers import OptimizerSpec, make_optimizer
+from ganstudio.engine.schedules import ScheduleSpec
 from ganstudio.insight.classifier import SPEC, Classifier, cross_entropy, load_classifier
 
 SOURCE_WEIGHTS = Path(__file__).resolve().parents[1] / "resources" / "classifier" / "mnist.npz"  # shipped in the package
@@ -42,9 +42,10 @@ def shifted(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def train(x: np.ndarray, labels: np.ndarray, epochs: int, batch: int, rng: np.random.Generator) -> MLP:
     """An MLP of the classifier's architecture trained on x (n, 784) in [-1, 1], labels (n,)."""
     net = MLP(replace(SPEC, dropout=0.1), rng)
-    opt = make_optimizer(OptimizerSpec("adam", lr=1e-3, beta1=0.9, beta2=0.999), net.params.size)
     steps_per_epoch = len(x) // batch
     total = epochs * steps_per_epoch
+    adam = OptimizerSpec("adam", lr=1e-3, beta1=0.9, beta2=0.999)
+    opt = make_optimizer(adam, net.params.size, schedule=ScheduleSpec("cosine", total=total))
     for epoch in range(epochs):
         order = rng.permutation(len(x))
         loss_sum = 0.0
@@ -54,7 +55,7 @@ def train(x: np.ndarray, labels: np.ndarray, epochs: int, batch: int, rng: np.ra
             loss, grad = cross_entropy(logits, labels[idx])
             net.backward(grad)
             t = epoch * steps_per_epoch + i
-            opt.step(net.params.values, net.params.grads, 1e-3 * 0.5 * (1.0 + math.cos(math.pi * t / total)))
+            opt.step(net.params.values, net.params.grads, t, epoch)
             loss_sum += loss
         print(f"epoch {epoch + 1}/{epochs}: loss {loss_sum / steps_per_epoch:.4f}", flush=True)
     return net

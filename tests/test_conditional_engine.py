@@ -95,7 +95,7 @@ def test_conditional_d_step_gradient(kind, layout):
     gan = conditional_gan(kind, LAYOUTS[layout])
     data = np.random.default_rng(9)
     real, labels = data.standard_normal((5, 4)), data.integers(0, 3, 5)
-    gan.d_step(real, np.random.default_rng(10), lr=0.0, labels=labels)
+    gan.d_step(real, np.random.default_rng(10), step=0, epoch=0, labels=labels)
     rng = np.random.default_rng(10)  # the fake batch: its noise, then its labels
     z = rng.standard_normal((5, 2))
     fake_labels = draw_labels(rng, (0, 1, 2), 5)
@@ -111,7 +111,7 @@ def test_conditional_d_step_gradient(kind, layout):
 @pytest.mark.parametrize("kind", LOSSES)
 def test_conditional_g_step_gradient_through_the_discriminator_with_labels(kind, layout):
     gan = conditional_gan(kind, LAYOUTS[layout])
-    gan.g_step(5, np.random.default_rng(11), lr=0.0)
+    gan.g_step(5, np.random.default_rng(11), step=0, epoch=0)
     rng = np.random.default_rng(11)
     z = rng.standard_normal((5, 2))
     labels = draw_labels(rng, (0, 1, 2), 5)
@@ -125,6 +125,6 @@ def test_conditional_g_step_gradient_through_the_discriminator_with_labels(kind,
 def test_a_conditional_gan_refuses_a_batch_without_labels():
     gan = conditional_gan("non_saturating", "flat")
     with pytest.raises(ValueError, match="labels"):
-        gan.d_step(np.zeros((2, 4)), np.random.default_rng(0), 0.0)
+        gan.d_step(np.zeros((2, 4)), np.random.default_rng(0), 0, 0)
     with pytest.raises(ValueError, match="labels"):
         gan.sample(np.zeros((2, 2)))

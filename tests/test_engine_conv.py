@@ -231,7 +231,7 @@ def small_conv_gan(kind, batch_norm=True, spectral_norm=True):
 def test_conv_d_step_gradient_through_the_stacked_batch(kind):
     gan = small_conv_gan(kind)
     real = np.random.default_rng(12).standard_normal((4, 64))
-    gan.d_step(real, np.random.default_rng(13), lr=0.0)
+    gan.d_step(real, np.random.default_rng(13), step=0, epoch=0)
     for sn in gan.discriminator.spectral_norms:
         sn.update = False
     z = np.random.default_rng(13).standard_normal((4, 3))
@@ -247,7 +247,7 @@ def test_conv_d_step_gradient_through_the_stacked_batch(kind):
 @pytest.mark.parametrize("kind", ["non_saturating", "least_squares"])
 def test_conv_g_step_gradient_through_the_discriminator(kind):
     gan = small_conv_gan(kind)
-    gan.g_step(4, np.random.default_rng(14), lr=0.0)
+    gan.g_step(4, np.random.default_rng(14), step=0, epoch=0)
     for sn in gan.discriminator.spectral_norms:
         sn.update = False
     z = np.random.default_rng(14).standard_normal((4, 3))
@@ -295,7 +295,7 @@ def test_conditional_conv_g_step_gradient_through_a_discriminator_reading_label_
     training = TrainingSpec("non_saturating", conditional=True)
     conditioning = Conditioning(k, (0, 1), ("image", 1, 8, 8))
     gan = GAN(g, d, sgd, sgd, training, np.random.default_rng(15), np.float64, conditioning)
-    gan.g_step(4, np.random.default_rng(16), lr=0.0)
+    gan.g_step(4, np.random.default_rng(16), step=0, epoch=0)
     rng = np.random.default_rng(16)
     z = rng.standard_normal((4, 3))
     labels = draw_labels(rng, (0, 1), 4)
@@ -321,7 +321,7 @@ def test_ema_samples_use_the_ema_generators_own_batch_statistics():
     rng = np.random.default_rng(4)
     real = np.tanh(rng.standard_normal((16, 64))).astype(np.float32)
     for _ in range(20):
-        gan.train_step(lambda: real, rng, 1e-2, 1e-2)
+        gan.train_step(lambda: real, rng, 0, 0)
     z = np.random.default_rng(5).standard_normal((10, 3)).astype(np.float32)
 
     twin = ConvNet(g, np.random.default_rng(0))
@@ -336,7 +336,7 @@ def test_ema_samples_use_the_ema_generators_own_batch_statistics():
     assert np.abs(gan.generator.predict(z, gan.ema.shadow) - expected).max() > 0.05  # the live statistics differ
 
     for _ in range(gan_module.STANDING_EVERY):  # the EMA moved on: its statistics are measured again
-        gan.train_step(lambda: real, rng, 1e-2, 1e-2)
+        gan.train_step(lambda: real, rng, 0, 0)
     twin.params.values[...] = gan.ema.shadow
     twin.forward(np.random.default_rng(gan_module.STANDING_SEED).standard_normal((standing, 3), dtype=np.float32))
     np.testing.assert_allclose(gan.sample(z, use_ema=True), twin.predict(z), rtol=1e-3, atol=1e-3)

@@ -155,7 +155,7 @@ def small_gan(loss: str, rng_seed=8, dropout=0.0):
 def test_d_step_gradient_through_the_stacked_batch(kind):
     gan = small_gan(kind)
     real = np.random.default_rng(9).standard_normal((5, 4))
-    gan.d_step(real, np.random.default_rng(10), lr=0.0)
+    gan.d_step(real, np.random.default_rng(10), step=0, epoch=0)
     z = np.random.default_rng(10).standard_normal((5, 3))
     fake = gan.generator.predict(z)
 
@@ -168,7 +168,7 @@ def test_d_step_gradient_through_the_stacked_batch(kind):
 @pytest.mark.parametrize("kind", LOSSES)
 def test_g_step_gradient_through_the_discriminator(kind):
     gan = small_gan(kind)
-    gan.g_step(5, np.random.default_rng(11), lr=0.0)
+    gan.g_step(5, np.random.default_rng(11), step=0, epoch=0)
     z = np.random.default_rng(11).standard_normal((5, 3))
 
     def loss():

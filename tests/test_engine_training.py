@@ -17,24 +17,24 @@ GRADS = [np.array([0.5, -1.0, 2.0]), np.array([0.1, 0.3, -0.2]), np.array([-0.4,
 START = np.array([1.0, -2.0, 0.5])
 
 
-def reference(spec: OptimizerSpec, lr: float) -> list[np.ndarray]:
-    """The parameters after each of GRADS, by the teaching engine's textbook algorithms (float64)."""
+def reference(spec: OptimizerSpec) -> list[np.ndarray]:
+    """The parameters after each of GRADS, by the teaching engine's textbook algorithms (float64), at the spec's lr."""
     layers = [{"p": START.copy()}]
     state = new_optimizer_state(layers)
     out = []
     for g in GRADS:
-        optimizer_step(spec, state, layers, [{"p": g}], lr)
+        optimizer_step(spec, ScheduleSpec(), state, layers, [{"p": g}], 0, 0)
         out.append(layers[0]["p"])
     return out
 
 
 SPECS = [
-    OptimizerSpec("sgd"),
-    OptimizerSpec("momentum", momentum=0.9),
-    OptimizerSpec("momentum", momentum=0.8, nesterov=True),
-    OptimizerSpec("rmsprop", rho=0.9, eps=1e-8),
-    OptimizerSpec("adam", beta1=0.5, beta2=0.999),
-    OptimizerSpec("adam", beta1=0.9, beta2=0.99, eps=1e-3),
+    OptimizerSpec("sgd", lr=0.1),
+    OptimizerSpec("momentum", lr=0.1, momentum=0.9),
+    OptimizerSpec("momentum", lr=0.1, momentum=0.8, nesterov=True),
+    OptimizerSpec("rmsprop", lr=0.1, rho=0.9, eps=1e-8),
+    OptimizerSpec("adam", lr=0.1, beta1=0.5, beta2=0.999),
+    OptimizerSpec("adam", lr=0.1, beta1=0.9, beta2=0.99, eps=1e-3),
 ]
 
 
@@ -42,32 +42,46 @@ SPECS = [
 def test_optimizer_first_steps_match_the_textbook(spec):
     opt = make_optimizer(spec, 3)
     p = START.astype(np.float32)
-    for g, expected in zip(GRADS, reference(spec, 0.1)):
-        opt.step(p, g.astype(np.float32), 0.1)
+    for g, expected in zip(GRADS, reference(spec)):
+        opt.step(p, g.astype(np.float32), 0, 0)
         np.testing.assert_allclose(p, expected, rtol=2e-6, atol=2e-7)
         assert p.dtype == np.float32
 
 
 def test_adam_first_step_is_lr_times_sign():
-    opt = make_optimizer(OptimizerSpec("adam", beta1=0.5), 3)
+    opt = make_optimizer(OptimizerSpec("adam", lr=0.01, beta1=0.5), 3)
     p = np.zeros(3, np.float32)
-    opt.step(p, np.array([3.0, -0.01, 7.0], np.float32), 0.01)
+    opt.step(p, np.array([3.0, -0.01, 7.0], np.float32), 0, 0)
     np.testing.assert_allclose(p, [-0.01, 0.01, -0.01], rtol=1e-5)
 
 
+def test_an_optimizer_applies_its_base_lr_times_its_schedule_at_the_clock_it_is_given():
+    """lr_at(step, epoch) = base lr * the schedule's factor, read on the schedule's unit; each update uses it."""
+    halve_by_epoch = ScheduleSpec("step", unit="epoch", gamma=0.5, step_size=1)
+    opt = make_optimizer(OptimizerSpec("sgd", lr=0.5), 1, schedule=halve_by_epoch)
+    assert [opt.lr_at(0, 0), opt.lr_at(7, 0), opt.lr_at(0, 1), opt.lr_at(3, 2)] == [0.5, 0.5, 0.25, 0.125]
+    p = np.zeros(1, np.float32)
+    for step, epoch in ((0, 0), (1, 1), (2, 2)):
+        opt.step(p, np.ones(1, np.float32), step, epoch)
+    assert p[0] == np.float32(-(0.5 + 0.25 + 0.125)) and opt.t == 3
+    opt.schedule = ScheduleSpec()  # a live change of schedule: the next update at the base lr
+    opt.step(p, np.ones(1, np.float32), 3, 3)
+    assert p[0] == np.float32(-1.375)
+
+
 def test_adam_lr_and_beta_changes_keep_the_moments():
-    spec = OptimizerSpec("adam", beta1=0.5, beta2=0.999)
+    spec = OptimizerSpec("adam", lr=0.1, beta1=0.5, beta2=0.999)
     opt = make_optimizer(spec, 3)
     p = START.astype(np.float32)
-    opt.step(p, GRADS[0].astype(np.float32), 0.1)
-    # Change beta1 between steps: m and v keep their values, the next update uses the new beta.
-    opt.spec = OptimizerSpec("adam", beta1=0.8, beta2=0.999)
-    opt.step(p, GRADS[1].astype(np.float32), 0.05)
+    opt.step(p, GRADS[0].astype(np.float32), 0, 0)
+    # Change lr and beta1 between steps: m and v keep their values, the next update uses the new lr and beta.
+    opt.spec = OptimizerSpec("adam", lr=0.05, beta1=0.8, beta2=0.999)
+    opt.step(p, GRADS[1].astype(np.float32), 1, 0)
     m = 0.5 * 0 + 0.5 * GRADS[0]
     v = 0.001 * GRADS[0] ** 2
     m = 0.8 * m + 0.2 * GRADS[1]
     v = 0.999 * v + 0.001 * GRADS[1] ** 2
-    expected = reference(OptimizerSpec("adam", beta1=0.5), 0.1)[0] - 0.05 * (m / (1 - 0.8**2)) / (
+    expected = reference(OptimizerSpec("adam", lr=0.1, beta1=0.5))[0] - 0.05 * (m / (1 - 0.8**2)) / (
         np.sqrt(v / (1 - 0.999**2)) + 1e-8
     )
     np.testing.assert_allclose(p, expected, rtol=2e-6)
@@ -112,28 +126,28 @@ def test_schedule_unit_chooses_the_clock():
     assert lr_factor(ScheduleSpec("inverse_time", unit="step", decay=0.5), step=2, epoch=99) == pytest.approx(0.5)
 
 
-def tiny_gan(loss="non_saturating", opt="adam", seed=0, **training):
+def tiny_gan(loss="non_saturating", opt="adam", seed=0, schedule=ScheduleSpec(), **training):
     g = NetworkSpec(8, (16,), 12, "relu", "tanh")
     d = NetworkSpec(12, (16,), 1, "leaky_relu", "linear", alpha=0.2, dropout=training.pop("dropout", 0.0))
     spec = OptimizerSpec(opt, lr=1e-3)
-    return GAN(g, d, spec, spec, TrainingSpec(loss, **training), np.random.default_rng(seed))
+    return GAN(g, d, spec, spec, TrainingSpec(loss, **training), np.random.default_rng(seed), schedule=schedule)
 
 
-def run(gan, steps, seed=1, schedule=ScheduleSpec()):
+def run(gan, steps, seed=1, start=0):
+    """`steps` iterations from step `start`, four iterations to an epoch; the last one's metrics."""
     rng = np.random.default_rng(seed)
     data = rng.uniform(-1, 1, (64, 12)).astype(np.float32)
     metrics = None
-    for step in range(steps):
-        lr = 1e-3 * lr_factor(schedule, step, step // 4)
-        metrics = gan.train_step(lambda: data[rng.integers(0, 48) :][:16], rng, lr, lr)
+    for step in range(start, start + steps):
+        metrics = gan.train_step(lambda: data[rng.integers(0, 48) :][:16], rng, step, step // 4)
     return metrics
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
 @pytest.mark.parametrize("opt", OPTIMIZERS)
 def test_parameters_stay_float32_with_every_schedule_and_optimizer(schedule, opt):
-    gan = tiny_gan(opt=opt, ema=True)
-    run(gan, 6, schedule=ScheduleSpec(schedule, gamma=0.9, step_size=2, warmup=2, total=5, boundary=3))
+    gan = tiny_gan(opt=opt, ema=True, schedule=ScheduleSpec(schedule, gamma=0.9, step_size=2, warmup=2, total=5, boundary=3))
+    run(gan, 6)
     arrays = [gan.generator.params.values, gan.discriminator.params.values, gan.ema.shadow]
     arrays += list(gan.g_optimizer.state.values()) + list(gan.d_optimizer.state.values())
     assert all(a.dtype == np.float32 for a in arrays)
@@ -182,6 +196,19 @@ def test_optimizer_kind_change_resets_state_but_lr_change_keeps_it():
     assert np.array_equal(gan.g_optimizer.state["m_sum"], m_before)
     gan.set_optimizer("g", OptimizerSpec("sgd", lr=5e-4))
     assert gan.g_optimizer.kind == "sgd" and gan.g_optimizer.t == 0
+
+
+def test_a_schedule_change_reaches_both_optimizers_and_outlives_a_new_optimizer_or_network():
+    drop = ScheduleSpec("two_phase", boundary=2, factor=0.1)
+    gan = tiny_gan(schedule=drop)
+    assert run(gan, 2).lr_g == 1e-3 and run(gan, 1, start=2).lr_d == 1e-3 * 0.1
+    decay = ScheduleSpec("inverse_time", decay=1.0)
+    gan.set_schedule(decay)
+    m = run(gan, 1, start=3)
+    assert m.lr_g == m.lr_d == 1e-3 / 4
+    gan.set_optimizer("g", OptimizerSpec("sgd", lr=5e-4))  # a new kind: a fresh optimizer, on the same schedule
+    gan.rebuild("d", NetworkSpec(12, (8,), 1, "leaky_relu", "linear"), OptimizerSpec("adam", lr=2e-3), np.random.default_rng(3))
+    assert gan.learning_rates(3, 0) == (5e-4 / 4, 2e-3 / 4)
 
 
 def test_rebuild_generator_keeps_the_discriminator():

@@ -74,6 +74,22 @@ def test_lr_change_is_live_recorded_and_keeps_adam_moments():
     assert session.history.latest()["lr_d"] == pytest.approx(2e-4)
 
 
+def test_schedule_change_is_live_in_the_optimizers_and_revert_brings_the_old_one_back():
+    session = small_session()
+    train(session, 10)
+    session.apply(cmd.SetParam("schedule.kind", "two_phase"))
+    session.apply(cmd.SetParam("schedule.boundary", "12"))  # factor 0.01 from step 12
+    assert session.gan.g_optimizer.schedule == session.gan.d_optimizer.schedule == session.config.schedule
+    train(session, 3)
+    for name in ("lr_g", "lr_d"):  # the steps taken at steps 10, 11 and 12 (recorded as 11, 12, 13)
+        assert session.history.series(name)[1][-3:].tolist() == pytest.approx([2e-4, 2e-4, 2e-6], rel=1e-6)
+    session.apply(cmd.RevertLastChange())  # the boundary, then the kind: back to step 10, constant again
+    session.apply(cmd.RevertLastChange())
+    assert session.step_count == 10 and session.gan.g_optimizer.schedule.kind == "constant"
+    train(session, 3)
+    assert session.history.latest()["lr_g"] == session.history.latest()["lr_d"] == pytest.approx(2e-4)
+
+
 def test_revert_last_change_restores_weights_optimizer_and_rng_exactly():
     control = small_session()
     session = small_session()

@@ -144,10 +144,11 @@ def test_a_failed_data_change_leaves_the_run_as_it_was(tmp_path):
 
 # -- the fuzz: random command sequences, invariants after each ---------------------------------------
 def check_invariants(session: Session) -> None:
-    """Config, iterator and networks agree; history, recorder, insight and step agree."""
+    """Config, iterator, networks and optimizers agree; history, recorder, insight and step agree."""
     c, gan = session.config, session.gan
     assert gan.generator.spec == c.generator_spec() and gan.discriminator.spec == c.discriminator_spec()
-    assert gan.g_optimizer.kind == c.optimizer.g.kind and gan.d_optimizer.kind == c.optimizer.d.kind
+    assert gan.g_optimizer.spec == c.optimizer.g and gan.d_optimizer.spec == c.optimizer.d
+    assert gan.g_optimizer.schedule == c.schedule and gan.d_optimizer.schedule == c.schedule  # the lrs in effect follow it
     assert (gan.ema is not None) == c.training.ema and gan.training == c.training
     assert session.batches.batch_size == c.data.batch_size
     if c.image_shape is not None:  # images are scaled to G's output range (2D points are as they are)
@@ -172,6 +173,8 @@ def random_command(rng: np.random.Generator, session: Session):
             "training.loss", str(rng.choice(["non_saturating", "minimax", "least_squares", "hinge", "wasserstein"]))
         ),
         lambda: cmd.SetParam("training.ema", str(rng.choice(["true", "false"]))),
+        lambda: cmd.SetParam("schedule.kind", str(rng.choice(["constant", "step", "inverse_time"]))),
+        lambda: cmd.SetParam("schedule.step_size", str(rng.choice([3, 1000]))),
         lambda: cmd.SetParam("training.d_steps", str(rng.choice([1, 2]))),
         lambda: cmd.SetParam("view.record_every", str(rng.choice([3, 7]))),
         lambda: cmd.SetParam("generator.hidden", str(rng.choice(["16", "32", "[16, 16]"]))),

@@ -5,6 +5,10 @@ a fresh fake batch (one (2n, D) forward/backward through D: one cache, no stale 
 then one generator update that reuses the last D step's fake batch (G's weights have not changed
 since) and back-propagates through D without computing D's own weight gradients.
 
+Each optimizer applies its own lr in effect (base lr times the schedule, engine/optimizers.py):
+the steps take the run's clock, `step` (iterations so far) and `epoch` (passes over the data so
+far), as they stand when the iteration starts.
+
 A conditional GAN (``conditioning`` given) feeds labels to both networks (engine/conditioning.py):
 real batches come with their labels, fake batches draw theirs uniformly over the run's classes
 from the same `rng`, right after their noise.
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,6 +34,7 @@ from ganstudio.engine.conditioning import (
 from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import NetworkSpec, build_network
 from ganstudio.engine.optimizers import EMA, Optimizer, OptimizerSpec, make_optimizer
+from ganstudio.engine.schedules import ScheduleSpec
 
 STANDING_SAMPLES = 256  # noise vectors the EMA generator's batch-norm statistics are measured on
 STANDING_SEED = 0
@@ -79,7 +84,8 @@ def _norm(grads: np.ndarray) -> float:
 
 
 class GAN:
-    """Generator G (latent -> data) and discriminator D (data -> logit) with their optimizers.
+    """Generator G (latent -> data) and discriminator D (data -> logit) with their optimizers,
+    whose lrs both follow `schedule`.
 
     All randomness comes from the `rng` passed to each call (the session's). With `conditioning`
     G reads (latent + K) and D (its sample plus the label, see engine/conditioning.py), and every
@@ -96,6 +102,7 @@ class GAN:
         rng: np.random.Generator,
         dtype: type = np.float32,
         conditioning: Conditioning | None = None,
+        schedule: ScheduleSpec = ScheduleSpec(),
     ) -> None:
         self.conditioning = conditioning
         self.training = training
@@ -104,8 +111,8 @@ class GAN:
         self.discriminator = build_network(d_spec, rng, dtype)
         if d_spec.input_size != self.d_size_for(conditioning) or d_spec.output_size != 1:
             raise ValueError("D's input must be G's output (with the label when conditional), and D must output one logit")
-        self.g_optimizer: Optimizer = make_optimizer(g_opt, self.generator.params.size, dtype)
-        self.d_optimizer: Optimizer = make_optimizer(d_opt, self.discriminator.params.size, dtype)
+        self.g_optimizer: Optimizer = make_optimizer(g_opt, self.generator.params.size, dtype, schedule)
+        self.d_optimizer: Optimizer = make_optimizer(d_opt, self.discriminator.params.size, dtype, schedule)
         self.ema: EMA | None = EMA(self.generator.params.values, training.ema_decay) if training.ema else None
         self._stacked: dict[int, np.ndarray] = {}
         self._z: dict[int, np.ndarray] = {}
@@ -188,11 +195,16 @@ class GAN:
         return discriminator_input(x, labels, c.n_classes, c.layout, out)
 
     # -- training -------------------------------------------------------------------------
+    def learning_rates(self, step: int, epoch: int) -> tuple[float, float]:
+        """(G's lr, D's lr) in effect at the run's `step` and `epoch`."""
+        return self.g_optimizer.lr_at(step, epoch), self.d_optimizer.lr_at(step, epoch)
+
     def d_step(
-        self, real: np.ndarray, rng: np.random.Generator, lr: float, labels: np.ndarray | None = None
+        self, real: np.ndarray, rng: np.random.Generator, step: int, epoch: int, labels: np.ndarray | None = None
     ) -> tuple[float, float, float, float]:
-        """One discriminator update. real: (n, data_size) float32; labels: its (n,) classes
-        (conditional GANs only). Returns (d_loss, mean D(x), mean D(G(z)), D's gradient norm)."""
+        """One discriminator update at the lr in effect at the run's `step` and `epoch`.
+        real: (n, data_size) float32; labels: its (n,) classes (conditional GANs only).
+        Returns (d_loss, mean D(x), mean D(G(z)), D's gradient norm)."""
         labels = self._labels_needed(labels)
         n = real.shape[0]
         fake = self._generate(n, rng)
@@ -210,16 +222,16 @@ class GAN:
         loss, dlogits, mean_real, mean_fake = d_loss_stacked(kind, logits, n, 1.0 - self.training.label_smoothing)
         D.backward(dlogits, need_input_grad=False)
         norm = _norm(D.params.grads)
-        self.d_optimizer.step(D.params.values, D.params.grads, lr)
+        self.d_optimizer.step(D.params.values, D.params.grads, step, epoch)
         if kind == "wasserstein":
             clip = float(self.training.clip)
             np.clip(D.params.values, -clip, clip, out=D.params.values)
         self._fake = fake
         return loss, mean_real, mean_fake, norm
 
-    def g_step(self, n: int, rng: np.random.Generator, lr: float) -> tuple[float, float]:
-        """One generator update on n samples; reuses the last D step's fake batch when there is
-        one of that size. Returns (g_loss, G's gradient norm)."""
+    def g_step(self, n: int, rng: np.random.Generator, step: int, epoch: int) -> tuple[float, float]:
+        """One generator update on n samples at the lr in effect at `step`, `epoch`; reuses the
+        last D step's fake batch when there is one of that size. Returns (g_loss, G's gradient norm)."""
         fake = self._fake if self._fake is not None and self._fake.shape[0] == n else self._generate(n, rng)
         self._fake = None
         D, G = self.discriminator, self.generator
@@ -232,19 +244,21 @@ class GAN:
             dx = grad
         G.backward(dx, need_input_grad=False)
         norm = _norm(G.params.grads)
-        self.g_optimizer.step(G.params.values, G.params.grads, lr)
+        self.g_optimizer.step(G.params.values, G.params.grads, step, epoch)
         if self.ema is not None:
             self.ema.update(G.params.values)
         return loss, norm
 
-    def train_step(self, next_real: Callable[[], Batch], rng: np.random.Generator, lr_d: float, lr_g: float) -> StepMetrics:
+    def train_step(self, next_real: Callable[[], Batch], rng: np.random.Generator, step: int, epoch: int) -> StepMetrics:
         """`d_steps` D updates (each on `next_real()`, a (n, data_size) batch, or for a
-        conditional GAN a (batch, labels (n,)) pair), then one G update."""
+        conditional GAN a (batch, labels (n,)) pair), then one G update, all at the lrs in effect
+        at the run's `step` and `epoch` as the iteration starts."""
         for _ in range(max(1, int(self.training.d_steps))):
             real, labels = (next_real(), None) if not self.conditional else next_real()
-            dl, d_real, d_fake, d_norm = self.d_step(real, rng, lr_d, labels)
-        gl, g_norm = self.g_step(real.shape[0], rng, lr_g)
-        return StepMetrics(dl, gl, d_real, d_fake, d_norm, g_norm, float(lr_d), float(lr_g))
+            dl, d_real, d_fake, d_norm = self.d_step(real, rng, step, epoch, labels)
+        gl, g_norm = self.g_step(real.shape[0], rng, step, epoch)
+        lr_g, lr_d = self.learning_rates(step, epoch)
+        return StepMetrics(dl, gl, d_real, d_fake, d_norm, g_norm, lr_d, lr_g)
 
     def twin_step(self, n: int) -> Callable[[], StepMetrics]:
         """One :meth:`train_step` on batches of n of a new GAN with this one's architecture,
@@ -253,10 +267,11 @@ class GAN:
         its run's randomness."""
         rng = np.random.default_rng(0)
         g, d = self.generator.spec, self.discriminator.spec
-        twin = GAN(g, d, self.g_optimizer.spec, self.d_optimizer.spec, self.training, rng, self.dtype, self.conditioning)
+        g_opt, d_opt = (replace(opt.spec, lr=0.0) for opt in (self.g_optimizer, self.d_optimizer))
+        twin = GAN(g, d, g_opt, d_opt, self.training, rng, self.dtype, self.conditioning)
         real = rng.standard_normal((n, self.data_size)).astype(self.dtype)
         batch = real if self.conditioning is None else (real, draw_labels(rng, self.conditioning.classes, n))
-        return lambda: twin.train_step(lambda: batch, rng, 0.0, 0.0)
+        return lambda: twin.train_step(lambda: batch, rng, 0, 0)
 
     # -- inference ------------------------------------------------------------------------
     def sample(self, z: np.ndarray, use_ema: bool = False, labels: np.ndarray | None = None) -> np.ndarray:
@@ -314,25 +329,30 @@ class GAN:
 
     def set_optimizer(self, network: str, spec: OptimizerSpec) -> None:
         """network: "g" or "d". Same kind: new hyperparameters, state kept (Adam's moments
-        survive an lr change). Another kind: a fresh optimizer."""
+        survive an lr change). Another kind: a fresh optimizer on the same schedule."""
         attr = "g_optimizer" if network == "g" else "d_optimizer"
         net = self.generator if network == "g" else self.discriminator
         current: Optimizer = getattr(self, attr)
         if current.spec.kind == spec.kind:
             current.spec = spec
         else:
-            setattr(self, attr, make_optimizer(spec, net.params.size, self.dtype))
+            setattr(self, attr, make_optimizer(spec, net.params.size, self.dtype, current.schedule))
+
+    def set_schedule(self, schedule: ScheduleSpec) -> None:
+        """Both optimizers' lrs follow `schedule` from the next step; their state is kept."""
+        self.g_optimizer.schedule = schedule
+        self.d_optimizer.schedule = schedule
 
     def rebuild(self, network: str, spec: NetworkSpec, opt: OptimizerSpec, rng: np.random.Generator) -> None:
         """Replace G ("g") or D ("d") by a freshly initialised network of `spec` with a fresh
-        optimizer; the other network keeps its weights and optimizer state."""
+        optimizer on the same schedule; the other network keeps its weights and optimizer state."""
         if network == "g":
             self.generator = build_network(spec, rng, self.dtype)
-            self.g_optimizer = make_optimizer(opt, self.generator.params.size, self.dtype)
+            self.g_optimizer = make_optimizer(opt, self.generator.params.size, self.dtype, self.g_optimizer.schedule)
             self.ema = EMA(self.generator.params.values, self.training.ema_decay) if self.training.ema else None
         else:
             self.discriminator = build_network(spec, rng, self.dtype)
-            self.d_optimizer = make_optimizer(opt, self.discriminator.params.size, self.dtype)
+            self.d_optimizer = make_optimizer(opt, self.discriminator.params.size, self.dtype, self.d_optimizer.schedule)
         self.release_buffers()
 
     # -- state ----------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Optimizers over one flat float32 parameter array, updating in place.
 
-``step(params, grads, lr)``: params, grads: float32 (n,), lr: Python float from the schedule.
-State arrays have the same shape; one step counter per optimizer (Adam's bias correction).
-Changing the learning rate or a hyperparameter keeps the state; only a change of kind
-rebuilds it.
+An optimizer owns the learning rate in effect: its spec's base lr times its schedule's factor
+at the run's step and epoch (:meth:`Optimizer.lr_at`). ``step(params, grads, step, epoch)``:
+params, grads: float32 (n,); step, epoch: the run's clock, which the schedule reads (the
+optimizer's own step count `t` restarts with a new optimizer and counts every D update, so it
+cannot be that clock). State arrays have the same shape as params; `t` drives Adam's bias
+correction. Changing the lr, the schedule or a hyperparameter keeps the state; only a change of
+kind rebuilds it.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganstudio.engine.schedules import ScheduleSpec, lr_factor
+
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """One network's optimizer. `momentum`/`nesterov` for kind "momentum"; `rho` for RMSprop;
-    `beta1`, `beta2` for Adam; `eps` for RMSprop and Adam."""
+    """One network's optimizer. `lr`: the base learning rate, which the optimizer's schedule
+    multiplies; `momentum`/`nesterov` for kind "momentum"; `rho` for RMSprop; `beta1`, `beta2`
+    for Adam; `eps` for RMSprop and Adam."""
 
     kind: str = "adam"
     lr: float = 2e-4
@@ -31,19 +37,38 @@ class OptimizerSpec:
     rho: float = 0.9
 
 
+def lr_in_effect(spec: OptimizerSpec, schedule: ScheduleSpec, step: int, epoch: int) -> float:
+    """The lr an optimizer of `spec` following `schedule` applies at the run's `step` and `epoch`:
+    the base lr times the schedule's factor (a Python float, so float32 parameters stay float32).
+    The one formula: optimizers use it, and the window's schedule preview draws it."""
+    return spec.lr * lr_factor(schedule, step, epoch)
+
+
 class Optimizer:
-    """Base class: holds the spec, the step count and the state arrays by name."""
+    """Base class: holds the spec (with the base lr), the schedule, the step count and the state
+    arrays by name. A subclass writes `_update`, one update at a given lr."""
 
     kind = ""
     state_names: tuple[str, ...] = ()
 
-    def __init__(self, spec: OptimizerSpec, size: int, dtype: type = np.float32) -> None:
+    def __init__(self, spec: OptimizerSpec, size: int, dtype: type = np.float32, schedule: ScheduleSpec = ScheduleSpec()) -> None:
         self.spec = spec
+        self.schedule = schedule
         self.t = 0
         self.state = {name: np.zeros(size, dtype) for name in self.state_names}
         self._tmp = np.empty(size, dtype)
 
-    def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+    def lr_at(self, step: int, epoch: int) -> float:
+        """The lr in effect at the run's `step` and `epoch` (see :func:`lr_in_effect`)."""
+        return lr_in_effect(self.spec, self.schedule, step, epoch)
+
+    def step(self, params: np.ndarray, grads: np.ndarray, step: int, epoch: int) -> None:
+        """One update of params (n,) in place from grads (n,) at the lr in effect at `step`, `epoch`."""
+        lr = self.lr_at(step, epoch)
+        self.t += 1
+        self._update(params, grads, lr)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -62,8 +87,7 @@ class SGD(Optimizer):
 
     kind = "sgd"
 
-    def step(self, params, grads, lr):
-        self.t += 1
+    def _update(self, params, grads, lr):
         np.multiply(grads, lr, out=self._tmp)
         params -= self._tmp
 
@@ -75,8 +99,7 @@ class Momentum(Optimizer):
     kind = "momentum"
     state_names = ("velocity",)
 
-    def step(self, params, grads, lr):
-        self.t += 1
+    def _update(self, params, grads, lr):
         mu = float(self.spec.momentum)
         v, tmp = self.state["velocity"], self._tmp
         v *= mu
@@ -96,8 +119,7 @@ class RMSprop(Optimizer):
     kind = "rmsprop"
     state_names = ("square_avg",)
 
-    def step(self, params, grads, lr):
-        self.t += 1
+    def _update(self, params, grads, lr):
         rho = float(self.spec.rho)
         s, tmp = self.state["square_avg"], self._tmp
         np.multiply(grads, grads, out=tmp)
@@ -126,8 +148,8 @@ class Adam(Optimizer):
     kind = "adam"
     state_names = ("m_sum", "v_sum")
 
-    def __init__(self, spec: OptimizerSpec, size: int, dtype: type = np.float32) -> None:
-        super().__init__(spec, size, dtype)
+    def __init__(self, spec: OptimizerSpec, size: int, dtype: type = np.float32, schedule: ScheduleSpec = ScheduleSpec()) -> None:
+        super().__init__(spec, size, dtype, schedule)
         self._betas = (float(spec.beta1), float(spec.beta2))
 
     def _rescale_for_new_betas(self) -> None:
@@ -138,9 +160,8 @@ class Adam(Optimizer):
             self.state["v_sum"] *= (1.0 - old2) / (1.0 - b2)
             self._betas = (b1, b2)
 
-    def step(self, params, grads, lr):
+    def _update(self, params, grads, lr):
         self._rescale_for_new_betas()
-        self.t += 1
         b1, b2 = self._betas
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
         r = math.sqrt((1.0 - b2) / c2)
@@ -175,10 +196,12 @@ def arrays_per_parameter(kind: str) -> int:
     return len(_KINDS[kind].state_names) + 1
 
 
-def make_optimizer(spec: OptimizerSpec, size: int, dtype: type = np.float32) -> Optimizer:
-    """A fresh optimizer of `spec.kind` for a parameter array of `size` elements."""
+def make_optimizer(
+    spec: OptimizerSpec, size: int, dtype: type = np.float32, schedule: ScheduleSpec = ScheduleSpec()
+) -> Optimizer:
+    """A fresh optimizer of `spec.kind` for a parameter array of `size` elements, its lr following `schedule`."""
     try:
-        return _KINDS[spec.kind](spec, size, dtype)
+        return _KINDS[spec.kind](spec, size, dtype, schedule)
     except KeyError:
         raise ValueError(f"unknown optimizer {spec.kind!r}; choose one of {', '.join(OPTIMIZERS)}") from None
 

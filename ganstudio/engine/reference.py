@@ -1,4 +1,4 @@
-"""The GAN engine written to be read: one MLP, the five losses, four optimizers and one GAN step.
+"""The GAN engine written to be read: one MLP, the five losses, four optimizers with their lr schedule and one GAN step.
 
 Read this file first. It computes what the fast engine (gan.py with network.py, layers.py,
 activations.py, losses.py, optimizers.py) computes, the plain way: float64, a new array for every
@@ -9,7 +9,9 @@ tests/test_engine_reference.py checks, step by step, that the two agree for ever
 Left out here: dropout, weight initialisation and live changes of the architecture.
 
 Shapes: a batch is (n, features), one row per sample; D gives one logit per sample, (n, 1).
-Settings are the fast engine's own records: NetworkSpec, OptimizerSpec, TrainingSpec.
+Settings are the fast engine's own records: NetworkSpec, OptimizerSpec (with the base lr), ScheduleSpec, TrainingSpec.
+The schedule's factor comes from engine/schedules.py, already plain closed-form Python; what this file shows is
+where it applies: each optimizer multiplies its base lr by it, at the run's step and epoch as an iteration starts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from ganstudio.engine.gan import StepMetrics, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
+from ganstudio.engine.schedules import ScheduleSpec, lr_factor
 
 Layers = list[dict[str, np.ndarray]]  # one {"W", "b"} per layer, input side first
 
@@ -124,29 +127,34 @@ def new_optimizer_state(layers: Layers) -> dict:
     return {"t": 0, "velocity": zeros(layers), "square_avg": zeros(layers), "m": zeros(layers), "v": zeros(layers)}
 
 
-def optimizer_step(spec: OptimizerSpec, state: dict, layers: Layers, grads: Layers, lr: float) -> None:
-    """One update of every parameter in `layers` (replaced by new arrays) from its gradient in `grads`."""
+def optimizer_step(
+    spec: OptimizerSpec, schedule: ScheduleSpec, state: dict, layers: Layers, grads: Layers, step: int, epoch: int
+) -> float:
+    """One update of every parameter in `layers` (replaced by new arrays) from its gradient in `grads`, at the lr in
+    effect at the run's `step` and `epoch`: the base lr times the schedule's factor. Returns that lr."""
+    lr = spec.lr * lr_factor(schedule, step, epoch)
     state["t"] += 1
     t = state["t"]
     for i, layer in enumerate(layers):
         for k, g in grads[i].items():
             if spec.kind == "sgd":
-                step = g
+                update = g
             elif spec.kind == "momentum":  # PyTorch's convention: v = mu v + g
                 v = state["velocity"][i][k] = spec.momentum * state["velocity"][i][k] + g
-                step = g + spec.momentum * v if spec.nesterov else v
+                update = g + spec.momentum * v if spec.nesterov else v
             elif spec.kind == "rmsprop":
                 s = state["square_avg"][i][k] = spec.rho * state["square_avg"][i][k] + (1 - spec.rho) * g**2
-                step = g / (np.sqrt(s) + spec.eps)
+                update = g / (np.sqrt(s) + spec.eps)
             elif spec.kind == "adam":
                 m = state["m"][i][k] = spec.beta1 * state["m"][i][k] + (1 - spec.beta1) * g
                 v = state["v"][i][k] = spec.beta2 * state["v"][i][k] + (1 - spec.beta2) * g**2
                 m_hat = m / (1 - spec.beta1**t)  # bias correction: m and v start at zero
                 v_hat = v / (1 - spec.beta2**t)
-                step = m_hat / (np.sqrt(v_hat) + spec.eps)
+                update = m_hat / (np.sqrt(v_hat) + spec.eps)
             else:
                 raise ValueError(f"unknown optimizer {spec.kind!r}")
-            layer[k] = layer[k] - lr * step
+            layer[k] = layer[k] - lr * update
+    return lr
 
 
 def gradient_norm(grads: Layers) -> float:
@@ -159,6 +167,7 @@ class ReferenceGAN:
     """G (latent -> data) and D (data -> logit) as lists of layer dicts, their optimizer states and G's EMA.
 
     g_layers, d_layers: the initial weights (copied as float64), e.g. read from the fast engine's layers.
+    Both optimizers' lrs follow `schedule`.
     """
 
     def __init__(
@@ -170,15 +179,18 @@ class ReferenceGAN:
         g_opt: OptimizerSpec,
         d_opt: OptimizerSpec,
         training: TrainingSpec,
+        schedule: ScheduleSpec = ScheduleSpec(),
     ) -> None:
         self.G, self.D = copy(g_layers), copy(d_layers)
         self.g_spec, self.d_spec, self.g_opt, self.d_opt, self.training = g_spec, d_spec, g_opt, d_opt, training
+        self.schedule = schedule
         self.g_state, self.d_state = new_optimizer_state(self.G), new_optimizer_state(self.D)
         self.ema, self.ema_t = (copy(self.G) if training.ema else None), 0
 
-    def step(self, reals: list[np.ndarray], zs: list[np.ndarray], lr_d: float, lr_g: float) -> StepMetrics:
-        """One iteration: a D update for each pair (real batch (n, data_size), latent batch z (n, latent_size)),
-        k = training.d_steps of them, then one G update on the last D update's fake batch (G has not changed since)."""
+    def step(self, reals: list[np.ndarray], zs: list[np.ndarray], step: int, epoch: int) -> StepMetrics:
+        """One iteration at the run's `step` (iterations so far) and `epoch` (passes over the data so far): a D update
+        for each pair (real batch (n, data_size), latent batch z (n, latent_size)), k = training.d_steps of them, then
+        one G update on the last D update's fake batch (G has not changed since)."""
         tr = self.training
         for real, z in zip(reals, zs):
             fake, g_outputs = forward(self.G, self.g_spec, z)
@@ -189,17 +201,17 @@ class ReferenceGAN:
             on_real, _ = backward(self.D, self.d_spec, real_outputs, grad_real)
             on_fake, _ = backward(self.D, self.d_spec, fake_outputs, grad_fake)
             d_grads = [{k: r[k] + f[k] for k in r} for r, f in zip(on_real, on_fake)]  # the loss sums both batches' terms
-            optimizer_step(self.d_opt, self.d_state, self.D, d_grads, lr_d)
+            lr_d = optimizer_step(self.d_opt, self.schedule, self.d_state, self.D, d_grads, step, epoch)
             if tr.loss == "wasserstein":  # weight clipping keeps the critic (roughly) 1-Lipschitz
                 self.D = [{k: np.clip(a, -tr.clip, tr.clip) for k, a in layer.items()} for layer in self.D]
         logits, d_outputs = forward(self.D, self.d_spec, fake)  # the updated D judges the same fake batch
         g_loss_value, grad_logits = g_loss(tr.loss, logits)
         _, grad_fake = backward(self.D, self.d_spec, d_outputs, grad_logits)  # down to the samples; D's gradients unused
         g_grads, _ = backward(self.G, self.g_spec, g_outputs, grad_fake)
-        optimizer_step(self.g_opt, self.g_state, self.G, g_grads, lr_g)
+        lr_g = optimizer_step(self.g_opt, self.schedule, self.g_state, self.G, g_grads, step, epoch)
         if self.ema is not None:  # the average G used for sampling; the warm-up lets it forget the random start
             self.ema_t += 1
             decay = min(tr.ema_decay, (1 + self.ema_t) / (10 + self.ema_t))
             self.ema = [{k: decay * e[k] + (1 - decay) * g[k] for k in e} for e, g in zip(self.ema, self.G)]
         d_norm, g_norm = gradient_norm(d_grads), gradient_norm(g_grads)
-        return StepMetrics(d_loss_value, g_loss_value, d_real, d_fake, d_norm, g_norm, float(lr_d), float(lr_g))
+        return StepMetrics(d_loss_value, g_loss_value, d_real, d_fake, d_norm, g_norm, lr_d, lr_g)

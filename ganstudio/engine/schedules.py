@@ -1,7 +1,8 @@
 """Learning-rate schedules as pure functions of the step or the epoch.
 
 A schedule gives a *factor* that multiplies each network's base learning rate:
-``lr = base_lr * factor(spec, step, epoch)``. `spec.unit` says explicitly whether the
+``lr = base_lr * factor(spec, step, epoch)``, which each optimizer applies itself
+(engine/optimizers.py, ``lr_in_effect``). `spec.unit` says explicitly whether the
 schedule's clock `t` is the step count (generator updates so far) or the epoch count
 (completed passes over the data). Being closed-form, a resumed run gets exactly the same lr;
 every value is a Python float, so float32 parameters never get promoted to float64.

@@ -32,7 +32,7 @@ from ganstudio.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KE
 from ganstudio.config import CHOICES, SECTIONS, ConfigError, RunConfig, field_kind, range_for
 from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.network import describe
-from ganstudio.engine.schedules import lr_factor
+from ganstudio.engine.optimizers import lr_in_effect
 from ganstudio.gui.edit_gestures import EditCoalescer
 from ganstudio.gui.help_texts import help_for
 from ganstudio.gui.layer_table import LayerTable
@@ -399,6 +399,5 @@ class ControlPanel(QScrollArea):
             )
             self.lr_plot.getPlotItem().setLabel("bottom", "step")
         t = np.linspace(0, horizon, 400).astype(int)
-        factors = np.array([lr_factor(s, step=int(v), epoch=int(v)) for v in t])
-        self.lr_curve_g.setData(t, factors * config.optimizer.g.lr)
-        self.lr_curve_d.setData(t, factors * config.optimizer.d.lr)
+        for curve, spec in ((self.lr_curve_g, config.optimizer.g), (self.lr_curve_d, config.optimizer.d)):
+            curve.setData(t, np.array([lr_in_effect(spec, s, step=int(v), epoch=int(v)) for v in t]))
