@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ganstudio.checkpoint import Checkpoint
-from ganstudio.export import LossPanel, write_gif, write_mp4
-from ganstudio.export.errors import ExportError
-from ganstudio.export.gif_budget import DEFAULT_MAX_MB
-from ganstudio.recording import FrameRecorder
+from ganstudio.files.atomic import WriteError
+from ganstudio.media import LossPanel, write_gif, write_mp4
+from ganstudio.media.gif_budget import DEFAULT_MAX_MB
+from ganstudio.record.frames import FrameRecorder
 from ganstudio.render import draw_text, make_grid
+from ganstudio.run.checkpoint import Checkpoint
 
 MNIST_IMAGES = Path(__file__).resolve().parents[2] / "shared/data/mnist/train-images-idx3-ubyte.gz"
 
@@ -99,7 +99,7 @@ def main() -> None:
             wall, cpu = time.perf_counter(), time.process_time()
             try:
                 result = writer(path, frames, steps, scale=2, **extra)
-            except ExportError as exc:
+            except WriteError as exc:
                 print(f"{name:28s} skipped: {exc}")
                 continue
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

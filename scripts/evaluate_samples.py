@@ -37,8 +37,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ganstudio.checkpoint import Checkpoint  # noqa: E402
 from ganstudio.data import load_dataset  # noqa: E402
+from ganstudio.run.checkpoint import Checkpoint  # noqa: E402
 
 N_FIT = 50_000
 PCA_DIMS = 50

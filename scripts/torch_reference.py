@@ -5,7 +5,7 @@ bench's NetworkSpecs: the MLPs, or dcgan's conv nets with the same layers, batch
 spectral norm, NCHW as PyTorch prefers; the non-saturating loss on one stacked real + fake
 batch through D, Adam 2e-4 beta1 0.5, the G step reusing the D step's fake batch and
 back-propagating through D without D's weight gradients, a real MNIST batch gathered every
-step): the same FLOPs as ganstudio.bench.matmul_shapes. Its Adam is the fastest of PyTorch's
+step): the same FLOPs as ganstudio.machine.bench.matmul_shapes. Its Adam is the fastest of PyTorch's
 three implementations (for-loop, foreach, fused), chosen per config.
 
 Rounds alternate `ganstudio bench --json --config NAME` (in a subprocess, so that the two BLAS
@@ -31,9 +31,9 @@ import time
 import torch
 from torch import nn
 
-from ganstudio.bench import CONFIGS, BenchConfig, training_data
 from ganstudio.engine.convnet import conv_padding
 from ganstudio.engine.network import NetworkSpec
+from ganstudio.machine.bench import CONFIGS, BenchConfig, training_data
 
 ADAM_VARIANTS = {"for-loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 

@@ -10,8 +10,8 @@ from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 
 from ganstudio.data.idx import encode_idx
-from ganstudio.gui.app import configure_pyqtgraph
-from ganstudio.gui.main_window import MainWindow
+from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.gui.window.main_window import MainWindow
 
 
 def read_gif(path):

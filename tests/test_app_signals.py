@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ganstudio.checkpoint import Checkpoint
+from ganstudio.run.checkpoint import Checkpoint
 
 SINGLE_RUN_WAIT_S = 120
 

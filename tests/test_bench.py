@@ -10,12 +10,12 @@ import sys
 import numpy as np
 import pytest
 
-from ganstudio.bench import CONFIGS, disturbance, format_report, layer_products, matmul_shapes
+from ganstudio.config.presets import load_preset
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
 from ganstudio.gui.bench_gui import gui_disturbance, has_display
-from ganstudio.presets import load_preset
+from ganstudio.machine.bench import CONFIGS, disturbance, format_report, layer_products, matmul_shapes
 
 
 def bench(*args, **env):

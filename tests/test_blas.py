@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QThread
 
-from ganstudio import blas, thread_policy
-from ganstudio import commands as cmd
-from ganstudio.cli import main
-from ganstudio.config import RunConfig
-from ganstudio.cpuload import CpuSample, busy_seconds, cpu_sample, others_busy
+from ganstudio.cli.main import main
+from ganstudio.config.model import RunConfig
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
-from ganstudio.thread_policy import Choice, Machine, ThreadPolicy, choose, thread_counts, time_thread_counts
+from ganstudio.machine import blas, thread_policy
+from ganstudio.machine.cpuload import CpuSample, busy_seconds, cpu_sample, others_busy
+from ganstudio.machine.thread_policy import Choice, Machine, ThreadPolicy, choose, thread_counts, time_thread_counts
+from ganstudio.run import commands as cmd
 
 from support import running_window
 

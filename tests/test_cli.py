@@ -8,9 +8,9 @@ import sys
 import numpy as np
 from PIL import Image
 
-from ganstudio.checkpoint import Checkpoint
-from ganstudio.export import upscale
-from ganstudio.export.compose import LABEL_STRIP
+from ganstudio.media import upscale
+from ganstudio.media.compose import LABEL_STRIP
+from ganstudio.run.checkpoint import Checkpoint
 
 from support import go_offline, read_gif
 

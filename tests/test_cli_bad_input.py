@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from test_cli import ganstudio
 
-from ganstudio.checkpoint import Checkpoint, CheckpointError, load_session
-from ganstudio.cli import main
+from ganstudio.cli.main import main
+from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session
 
 from support import read_gif
 

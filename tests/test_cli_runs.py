@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 from threadpoolctl import threadpool_limits
 
-from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
-from ganstudio.presets import load_preset
-from ganstudio.session import Session
+from ganstudio.config.presets import load_preset
+from ganstudio.run.checkpoint import Checkpoint, load_session, save_checkpoint
+from ganstudio.run.session import Session
 
 SYNTHETIC = ["--set", "data.dataset=synthetic-digits"]  # the vanilla preset on data that needs no download
 OUTPUTS = ("checkpoint.npz", "history.csv", "samples.png", "run.toml", "summary.json")

@@ -16,13 +16,14 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QFileDialog
 from test_runs_cli import SMALL, ganstudio
 
-from ganstudio.cli import build_parser
-from ganstudio.config import RunConfig
-from ganstudio.export.compose import LABEL_STRIP
-from ganstudio.export.side_by_side import LINE, SideBySide, wrap
-from ganstudio.gui.app import configure_pyqtgraph, first_window
-from ganstudio.gui.compare_plots import COLORS
-from ganstudio.gui.compare_view import CompareWindow
+from ganstudio.cli.main import build_parser
+from ganstudio.config.model import RunConfig
+from ganstudio.gui.app import first_window
+from ganstudio.gui.compare.compare_plots import COLORS
+from ganstudio.gui.compare.compare_view import CompareWindow
+from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.media.compose import LABEL_STRIP
+from ganstudio.media.side_by_side import LINE, SideBySide, wrap
 from ganstudio.render.font import text_size
 from ganstudio.runs.compare import Comparison, gif_frames
 from ganstudio.runs.configdiff import labels

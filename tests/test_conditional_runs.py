@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import Checkpoint, load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig
+from ganstudio.config.model import ConfigError, RunConfig
+from ganstudio.config.presets import load_preset
 from ganstudio.data import BatchIterator, DatasetError, load_dataset
-from ganstudio.presets import load_preset
-from ganstudio.runs.changelog import replay
+from ganstudio.run import commands as cmd
+from ganstudio.run.changelog import replay
+from ganstudio.run.checkpoint import Checkpoint, load_session, save_checkpoint
+from ganstudio.run.session import Session
 from ganstudio.runs.library import Run, read_run
-from ganstudio.session import Session
 
 SMALL = {
     "data.dataset": "synthetic-digits",

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ganstudio.config import ConfigError, RunConfig, from_toml, keys, load_toml, parse_assignment, to_toml
-from ganstudio.presets import load_preset, preset_names
+from ganstudio.config.model import ConfigError, RunConfig, from_toml, keys, load_toml, parse_assignment, to_toml
+from ganstudio.config.presets import load_preset, preset_names
 
 
 def test_toml_round_trip_keeps_every_field():

@@ -4,9 +4,9 @@ import os
 import subprocess
 import sys
 
-from ganstudio.checkpoint import Checkpoint
-from ganstudio.config import load_toml, to_toml
-from ganstudio.presets import load_preset, preset_names
+from ganstudio.config.model import load_toml, to_toml
+from ganstudio.config.presets import load_preset, preset_names
+from ganstudio.run.checkpoint import Checkpoint
 
 SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=16", "--set", "discriminator.hidden=16"]
 

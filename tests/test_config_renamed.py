@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig, from_toml, keys, to_toml
-from ganstudio.session import Session
+from ganstudio.config.model import ConfigError, RunConfig, from_toml, keys, to_toml
+from ganstudio.run import commands as cmd
+from ganstudio.run.checkpoint import load_session, save_checkpoint
+from ganstudio.run.session import Session
 
 SMALL = {"data.dataset": "ring8", "generator.hidden": "8", "discriminator.hidden": "8", "data.batch_size": "16"}
 

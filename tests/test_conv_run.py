@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig, from_toml, to_toml
+from ganstudio.config.model import ConfigError, RunConfig, from_toml, to_toml
+from ganstudio.config.presets import load_preset
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.network import MLP
-from ganstudio.presets import load_preset
-from ganstudio.session import Session
+from ganstudio.run import commands as cmd
+from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
+from ganstudio.run.session import Session
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONV = {

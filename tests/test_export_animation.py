@@ -6,9 +6,10 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from ganstudio.export import ExportError, LossPanel, draw_text, upscale, write_gif, write_mp4
-from ganstudio.export.compose import LABEL_STRIP
-from ganstudio.export.losspanel import D_SHADE, LINE_H
+from ganstudio.files.atomic import WriteError
+from ganstudio.media import LossPanel, draw_text, upscale, write_gif, write_mp4
+from ganstudio.media.compose import LABEL_STRIP
+from ganstudio.media.losspanel import D_SHADE, LINE_H
 from ganstudio.render.font import text_size
 
 from support import read_gif
@@ -190,7 +191,7 @@ def test_mp4_round_trip_pads_to_macro_blocks(tmp_path):
 
 def test_mp4_without_imageio_ffmpeg_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # makes the import fail
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(WriteError) as info:
         write_mp4(tmp_path / "run.mp4", numbered_frames(3))
     assert str(info.value) == "MP4 export needs the optional extra: pip install 'ganstudio[mp4]'"
     assert list(tmp_path.iterdir()) == []

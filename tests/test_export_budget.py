@@ -5,12 +5,13 @@ be met is one clear error."""
 import numpy as np
 import pytest
 
-from ganstudio.config import RunConfig
-from ganstudio.export import ExportError, plan_gif, upscale, write_gif
-from ganstudio.export.compose import FrameComposer
-from ganstudio.export.gif_budget import GRAY_LEVELS, thinned, to_bytes
-from ganstudio.export.gif_encoder import GifEncoder, GrayPalette
-from ganstudio.session import Session
+from ganstudio.config.model import RunConfig
+from ganstudio.files.atomic import WriteError
+from ganstudio.media import plan_gif, upscale, write_gif
+from ganstudio.media.compose import FrameComposer
+from ganstudio.media.gif_budget import GRAY_LEVELS, thinned, to_bytes
+from ganstudio.media.gif_encoder import GifEncoder, GrayPalette
+from ganstudio.run.session import Session
 
 from support import read_gif
 
@@ -102,7 +103,7 @@ def test_a_limit_that_cannot_be_met_is_one_clear_error_and_writes_nothing(tmp_pa
     frames, steps = recording
     target = tmp_path / "tiny.gif"
     target.write_bytes(b"old")
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(WriteError) as info:
         write_gif(target, frames, steps, label=True, max_mb=0.001)
     message = str(info.value)
     assert message.startswith(

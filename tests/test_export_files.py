@@ -9,8 +9,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-import ganstudio.export.atomic as atomic
-from ganstudio.export import ExportError, write_csv, write_gif, write_mp4, write_png
+import ganstudio.files.atomic as atomic
+from ganstudio.files.atomic import WriteError
+from ganstudio.media import write_csv, write_gif, write_mp4, write_png
 
 
 def gradient(h=20, w=30) -> np.ndarray:
@@ -79,7 +80,7 @@ def test_writing_below_a_file_raises_export_error_naming_the_file(tmp_path, name
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x")
     target = blocker / f"out.{name}"
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(WriteError) as info:
         write(target)
     assert str(target) in str(info.value) and "Not a directory" in str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not_a_folder"]
@@ -87,7 +88,7 @@ def test_writing_below_a_file_raises_export_error_naming_the_file(tmp_path, name
 
 @pytest.mark.parametrize("name, write", ALL_WRITERS)
 def test_writing_into_a_missing_folder_raises_export_error(tmp_path, name, write):
-    with pytest.raises(ExportError, match="No such file or directory"):
+    with pytest.raises(WriteError, match="No such file or directory"):
         write(tmp_path / "missing" / f"out.{name}")
     assert list(tmp_path.iterdir()) == []
 
@@ -99,7 +100,7 @@ def test_writing_into_a_read_only_folder_raises_export_error(tmp_path, name, wri
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        with pytest.raises(ExportError, match="Permission denied"):
+        with pytest.raises(WriteError, match="Permission denied"):
             write(folder / f"out.{name}")
         assert list(folder.iterdir()) == []
     finally:
@@ -109,7 +110,7 @@ def test_writing_into_a_read_only_folder_raises_export_error(tmp_path, name, wri
 @pytest.mark.parametrize("name, write", ALL_WRITERS)
 def test_a_folder_in_the_way_of_the_target_raises_export_error(tmp_path, name, write):
     (tmp_path / f"out.{name}").mkdir()
-    with pytest.raises(ExportError, match="directory"):
+    with pytest.raises(WriteError, match="directory"):
         write(tmp_path / f"out.{name}")
     assert [p.name for p in tmp_path.iterdir()] == [f"out.{name}"]
 
@@ -118,7 +119,7 @@ def test_a_folder_in_the_way_of_the_target_raises_export_error(tmp_path, name, w
 @pytest.mark.parametrize("bad", ["", "bad\0name"])
 def test_an_unusable_path_raises_export_error(tmp_path, monkeypatch, name, write, bad):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ExportError, match="Could not write"):
+    with pytest.raises(WriteError, match="Could not write"):
         write(bad)
     assert list(tmp_path.iterdir()) == []
 
@@ -148,7 +149,7 @@ def test_a_full_disk_leaves_the_previous_file_and_no_partial_file(tmp_path, monk
     monkeypatch.setattr(atomic, "open", open_on_full_disk, raising=False)
     target = tmp_path / f"out.{name}"
     target.write_bytes(b"previous export")
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(WriteError) as info:
         write(target)
     assert str(info.value) == f"Could not write {str(target)!r}: No space left on device"
     assert target.read_bytes() == b"previous export"

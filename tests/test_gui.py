@@ -8,11 +8,11 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QShortcut
 
 import ganstudio
-from ganstudio.config import RunConfig
-from ganstudio.gui.app import configure_pyqtgraph
-from ganstudio.gui.main_window import MainWindow
-from ganstudio.gui.worker import SNAPSHOT_INTERVAL, snapshot_interval
-from ganstudio.presets import load_preset
+from ganstudio.config.model import RunConfig
+from ganstudio.config.presets import load_preset
+from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.gui.window.main_window import MainWindow
+from ganstudio.gui.window.worker import SNAPSHOT_INTERVAL, snapshot_interval
 
 from support import SMALL_RUN, click, go_offline, open_window, random_digits, running_window, write_idx_pair
 

@@ -4,7 +4,7 @@ never sends one)."""
 
 from test_gui import SMALL
 
-from ganstudio.config import ALL_CLASSES, RunConfig
+from ganstudio.config.model import ALL_CLASSES, RunConfig
 
 from support import click, running_window
 

@@ -3,7 +3,7 @@ dock's class picker chooses the rows, and the conditional switch waits for Apply
 
 import numpy as np
 
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
 from ganstudio.render import label_rows
 
 from support import SMALL_RUN, click, running_window

@@ -4,11 +4,11 @@ from the config's schema (config.range_for, config.field_kind), not from copies 
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
 
-from ganstudio.config import RANGES, RunConfig, field_kind, range_for
-from ganstudio.gui.controls import ControlPanel
-from ganstudio.gui.samples import SampleView
+from ganstudio.config.model import RANGES, RunConfig, field_kind, range_for
 from ganstudio.gui.widgets import IntListEdit
-from ganstudio.run_state import build_gan
+from ganstudio.gui.window.controls import ControlPanel
+from ganstudio.gui.window.samples import SampleView
+from ganstudio.run.state import build_gan
 
 
 def test_every_number_box_ends_at_values_the_config_accepts(qtbot):

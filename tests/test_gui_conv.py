@@ -5,7 +5,7 @@ they do not fit) as the user edits."""
 import pytest
 from PySide6.QtCore import Qt
 
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.network import MLP
 

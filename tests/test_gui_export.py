@@ -12,11 +12,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from ganstudio.config import RunConfig
-from ganstudio.export import LossPanel
-from ganstudio.export.compose import LABEL_STRIP, FrameComposer
-from ganstudio.export.video import MISSING_FFMPEG
-from ganstudio.history import FIELDS
+from ganstudio.config.model import RunConfig
+from ganstudio.media import LossPanel
+from ganstudio.media.compose import LABEL_STRIP, FrameComposer
+from ganstudio.media.video import MISSING_FFMPEG
+from ganstudio.record.history import FIELDS
 
 from support import SMALL_RUN, click, read_gif, running_window
 

@@ -5,12 +5,12 @@ import re
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 
-from ganstudio import commands as cmd
-from ganstudio.config import RunConfig
-from ganstudio.gui.insight_view import WarningsBox
+from ganstudio.config.model import RunConfig
+from ganstudio.config.presets import load_preset
+from ganstudio.gui.window.insight_view import WarningsBox
 from ganstudio.insight import report
 from ganstudio.insight.warnings import TrainingWarning
-from ganstudio.presets import load_preset
+from ganstudio.run import commands as cmd
 
 from support import open_window
 

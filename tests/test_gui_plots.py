@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
 from ganstudio.gui.plots import PlotsPanel, event_labels, lr_axis, smooth
-from ganstudio.history import FIELDS, Event, EventKind
+from ganstudio.record.history import FIELDS, Event, EventKind
 
 from support import shown
 

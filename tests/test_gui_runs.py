@@ -11,14 +11,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QStyle, QStyleOptionSpinBox
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import Checkpoint
-from ganstudio.config import RunConfig
-from ganstudio.gui.runs_panel import NAME, STAR, STEPS
-from ganstudio.headless import write_outputs
-from ganstudio.run_lock import LOCK
+from ganstudio.config.model import RunConfig
+from ganstudio.gui.runs.runs_panel import NAME, STAR, STEPS
+from ganstudio.run import commands as cmd
+from ganstudio.run.checkpoint import Checkpoint
+from ganstudio.run.session import Session
+from ganstudio.runs.headless import write_outputs
 from ganstudio.runs.library import Run, new_run_folder, read_run, read_summary
-from ganstudio.session import Session
+from ganstudio.runs.lock import LOCK
 
 from support import SMALL_RUN, click, open_window
 
@@ -384,7 +384,7 @@ def test_a_corrupt_run_toml_is_one_message_and_the_other_runs_list(qtbot, tmp_pa
 
 
 def test_the_current_runs_row_follows_its_snapshots(qtbot, tmp_path, monkeypatch):
-    from ganstudio.gui import runs_panel
+    from ganstudio.gui.runs import runs_panel
 
     monkeypatch.setattr(runs_panel, "LIVE_INTERVAL", 0.0)
     runs = tmp_path / "runs"
@@ -427,7 +427,7 @@ def test_reset_is_a_change_in_the_runs_log_in_the_same_folder(qtbot, tmp_path):
 
 
 def test_the_app_command_takes_runs_dir(tmp_path, monkeypatch):
-    from ganstudio import cli
+    from ganstudio.cli import main as cli
     from ganstudio.gui import app
 
     opened = {}

@@ -9,12 +9,12 @@ from functools import cache
 import numpy as np
 import pytest
 
+from ganstudio.config.shipped import CLASSIFIER_WEIGHTS
 from ganstudio.data import load_dataset, toy_spec
 from ganstudio.insight.classifier import load_classifier
 from ganstudio.insight.coverage import CoverageMonitor
 from ganstudio.insight.frechet import feature_stats, frechet_distance
 from ganstudio.insight.modes import REPORT_SAMPLES, mode_report
-from ganstudio.shipped import CLASSIFIER_WEIGHTS
 
 
 @cache

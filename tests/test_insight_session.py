@@ -4,15 +4,15 @@ fields, the 2D heatmap, checkpoints, and no effect on the training itself."""
 import numpy as np
 import pytest
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import load_session, save_checkpoint
-from ganstudio.config import RunConfig, from_dict
+from ganstudio.config.model import RunConfig, from_dict
+from ganstudio.config.presets import load_preset
 from ganstudio.engine.losses import sigmoid
-from ganstudio.history import EventKind
 from ganstudio.insight import report
 from ganstudio.insight.heatmap import d_heatmap, view_extent
-from ganstudio.presets import load_preset
-from ganstudio.session import Session
+from ganstudio.record.history import EventKind
+from ganstudio.run import commands as cmd
+from ganstudio.run.checkpoint import load_session, save_checkpoint
+from ganstudio.run.session import Session
 
 
 def frozen_single_digit_session(digits_dir):

@@ -6,12 +6,12 @@ from functools import cache
 import numpy as np
 import pytest
 
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
 from ganstudio.data import load_dataset
 from ganstudio.engine.gan import StepMetrics
-from ganstudio.history import FIELDS, METRICS, History
 from ganstudio.insight.report import Probe
 from ganstudio.insight.warnings import Diagnoser, Measures, start_scale
+from ganstudio.record.history import FIELDS, METRICS, History
 
 CONFIG = RunConfig()
 

@@ -7,12 +7,12 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from ganstudio import commands as cmd
-from ganstudio.config import ConfigError, RunConfig
+from ganstudio.config.model import ConfigError, RunConfig
+from ganstudio.config.presets import load_preset
 from ganstudio.engine.network import build_network
-from ganstudio.memory import available_memory, check_memory, estimate, human, parameter_count
-from ganstudio.presets import load_preset
-from ganstudio.session import Session
+from ganstudio.run import commands as cmd
+from ganstudio.run.memory import available_memory, check_memory, estimate, human, parameter_count
+from ganstudio.run.session import Session
 
 GIB = 1 << 30
 SMALL = RunConfig().with_values(
@@ -100,7 +100,7 @@ def test_available_memory_reads_meminfo_and_unknown_never_refuses(tmp_path, monk
     meminfo.write_text("MemTotal:       16314672 kB\n")  # an old kernel without MemAvailable
     assert available_memory(meminfo) is None
     assert available_memory(tmp_path / "missing") is None
-    monkeypatch.setattr("ganstudio.memory.MEMINFO", tmp_path / "missing")
+    monkeypatch.setattr("ganstudio.run.memory.MEMINFO", tmp_path / "missing")
     check_memory(HUGE)  # nothing known: not refused
 
 

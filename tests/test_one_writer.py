@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from ganstudio import cli
-from ganstudio.config import RunConfig
-from ganstudio.files import WriteError
-from ganstudio.headless import write_outputs
-from ganstudio.run_folder import OUTPUT_NAMES
-from ganstudio.run_lock import LOCK
+from ganstudio.cli import main as cli
+from ganstudio.config.model import RunConfig
+from ganstudio.files.atomic import WriteError
+from ganstudio.run.session import Session
+from ganstudio.runs.folder import OUTPUT_NAMES
+from ganstudio.runs.headless import write_outputs
 from ganstudio.runs.library import SUMMARY, Run, list_runs, new_run_folder, read_run, read_summary
-from ganstudio.session import Session
+from ganstudio.runs.lock import LOCK
 
 TOY = ["--preset", "ring8", "--set", "run.insight_every=20", "--set", "data.batch_size=64"]
 FOREVER = str(10**9)  # --steps for a writer that trains until it is stopped
@@ -122,7 +122,7 @@ def test_a_killed_sweeps_workers_save_their_runs_and_exit_and_the_same_command_r
     assert all(step > 0 for step in stopped.values()) and all((f / "checkpoint.npz").exists() for f in folders)
 
     # another process writing k-02 (here: holding its lock as a writer does) keeps the sweep from starting
-    code = f"from ganstudio.run_lock import FolderLock; lock = FolderLock({str(folders[1])!r}); print(1, flush=True); input()"
+    code = f"from ganstudio.runs.lock import FolderLock; lock = FolderLock({str(folders[1])!r}); print(1, flush=True); input()"
     other = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline() == "1\n"

@@ -8,9 +8,9 @@ installs it into a fresh virtual environment and runs it from outside the checko
 from fnmatch import fnmatch
 from pathlib import Path
 
-from ganstudio.config import tomllib
+from ganstudio.config.model import tomllib
+from ganstudio.config.presets import load_preset, preset_names
 from ganstudio.insight.classifier import load_classifier
-from ganstudio.presets import load_preset, preset_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]

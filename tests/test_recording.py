@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ganstudio.recording import FrameRecorder
+from ganstudio.record.frames import FrameRecorder
 
 
 def grid_for(step: int, shape=(6, 5)) -> np.ndarray:

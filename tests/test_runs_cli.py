@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import tomllib
 
-from ganstudio.checkpoint import Checkpoint
+from ganstudio.run.checkpoint import Checkpoint
 
 SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
 
@@ -278,7 +278,8 @@ def test_a_replay_with_a_wrong_line_is_refused_before_any_training(tmp_path):
 def test_the_run_folder_is_rewritten_while_training(tmp_path, monkeypatch):
     """Every SAVE_EVERY seconds of training the checkpoint, run.toml and summary.json are
     written again, so a crash loses at most that much (here SAVE_EVERY = 0: after every step)."""
-    from ganstudio import cli, headless
+    from ganstudio.cli import main as cli
+    from ganstudio.runs import headless
     from ganstudio.runs.library import Run
 
     saved = []
@@ -323,9 +324,9 @@ def test_a_star_is_listed_and_survives_the_run_going_on(tmp_path):
 
 
 def test_a_star_set_while_the_run_trains_is_kept_by_its_next_save(tmp_path):
-    from ganstudio.presets import load_preset
+    from ganstudio.config.presets import load_preset
+    from ganstudio.run.session import Session
     from ganstudio.runs.library import Run, read_run, set_starred
-    from ganstudio.session import Session
 
     small = {"data.dataset": "synthetic-digits", "generator.hidden": [32], "discriminator.hidden": [32]}
     session = Session(load_preset("vanilla").with_values(small))

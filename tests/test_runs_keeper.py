@@ -1,10 +1,10 @@
 """RunKeeper: the interactively trained run's folder in the runs library (headless)."""
 
-from ganstudio import commands as cmd
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
+from ganstudio.run import commands as cmd
+from ganstudio.run.session import Session
 from ganstudio.runs.keeper import RunKeeper
 from ganstudio.runs.library import read_run, read_summary
-from ganstudio.session import Session
 
 from support import SMALL_RUN
 

@@ -11,13 +11,13 @@ import pytest
 import tomllib
 from threadpoolctl import threadpool_limits
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig
-from ganstudio.presets import load_preset
-from ganstudio.runs.changelog import ReplayError, parse, replay
+from ganstudio.config.model import ConfigError, RunConfig
+from ganstudio.config.presets import load_preset
+from ganstudio.run import commands as cmd
+from ganstudio.run.changelog import ReplayError, parse, replay
+from ganstudio.run.checkpoint import load_session, save_checkpoint
+from ganstudio.run.session import Session
 from ganstudio.runs.library import Run, read_run
-from ganstudio.session import Session
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": [32], "discriminator.hidden": [32]}
 

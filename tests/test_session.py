@@ -4,13 +4,13 @@ bounded history and bit-exact checkpoints."""
 import numpy as np
 import pytest
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig
+from ganstudio.config.model import ConfigError, RunConfig
+from ganstudio.config.presets import load_preset
 from ganstudio.engine.gan import StepMetrics
-from ganstudio.history import History
-from ganstudio.presets import load_preset
-from ganstudio.session import Session
+from ganstudio.record.history import History
+from ganstudio.run import commands as cmd
+from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
+from ganstudio.run.session import Session
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32"}
 

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from ganstudio import commands as cmd
-from ganstudio.checkpoint import load_session, save_checkpoint
-from ganstudio.config import ConfigError, RunConfig
+from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.data import DatasetError
-from ganstudio.history import EventKind
-from ganstudio.runs.changelog import changed_settings, replay
+from ganstudio.record.history import EventKind
+from ganstudio.run import commands as cmd
+from ganstudio.run.changelog import changed_settings, replay
+from ganstudio.run.checkpoint import load_session, save_checkpoint
+from ganstudio.run.session import Session
 from ganstudio.runs.library import Run, read_run
-from ganstudio.session import Session
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": "32", "discriminator.hidden": "32", "data.batch_size": "32"}
 BLOW_UP = {"optimizer.lr": "10", "training.loss": "least_squares"}  # diverges within a few dozen steps

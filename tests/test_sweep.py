@@ -18,8 +18,8 @@ import time
 import pytest
 import tomllib
 
-from ganstudio import cli
-from ganstudio.presets import load_preset
+from ganstudio.cli import main as cli
+from ganstudio.config.presets import load_preset
 from ganstudio.runs.library import read_summary
 from ganstudio.sweep.plan import grid_plan, random_plan
 

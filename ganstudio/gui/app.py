@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import sys
 
-import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ganstudio.gui.compare_view import CompareWindow
-from ganstudio.gui.main_window import MainWindow
+from ganstudio.config.presets import load_preset
+from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.settings import app_settings, last_config
-from ganstudio.presets import load_preset
-from ganstudio.runs.compare import resolve
+from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.gui.window.main_window import MainWindow
+from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.runs.library import runs_folder
-from ganstudio.stop_signals import StopSignals, exit_status, signal_name
+from ganstudio.sweep.names import resolve
 
 DEFAULT_PRESET = "recommended"
-
-
-def configure_pyqtgraph() -> None:
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="#1e1f22", foreground="#c8c8c8")
 
 
 GIL_SWITCH_INTERVAL_S = 0.001

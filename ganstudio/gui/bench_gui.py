@@ -8,7 +8,7 @@ window training in its worker thread, plots and grid updating). The ratio is tak
 the median reported. Responsiveness: a 10 ms QTimer runs in the GUI thread during the windowed
 segments; its lateness (actual interval minus 10 ms) is reported as p50, p99 and max.
 
-BLAS threads: the window's training chooses them by the app's policy (ganstudio.thread_policy),
+BLAS threads: the window's training chooses them by the app's policy (ganstudio.machine.thread_policy),
 and the headless segments run at the same count, so the ratio compares like with like. Other
 programs' load during each segment (/proc/stat), a window faster than headless, rounds that
 disagree widely or a thread count that changed make the measurement "disturbed": reported as
@@ -28,13 +28,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ganstudio import commands as cmd
-from ganstudio.bench import busy_reason, others_during, spread_reason
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
+from ganstudio.config.presets import load_preset
 from ganstudio.data.mnist import FAMILIES, on_disk
-from ganstudio.presets import load_preset
-from ganstudio.progress_line import ProgressLine
-from ganstudio.session import Session
+from ganstudio.machine.bench import busy_reason, others_during, spread_reason
+from ganstudio.machine.progress_line import ProgressLine
+from ganstudio.run import commands as cmd
+from ganstudio.run.session import Session
 
 TIMER_MS = 10
 MIN_SEGMENT_S = 0.5
@@ -132,8 +132,9 @@ def measure(
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ganstudio.gui.app import configure_pyqtgraph, configure_threads
-    from ganstudio.gui.main_window import MainWindow
+    from ganstudio.gui.app import configure_threads
+    from ganstudio.gui.theme import configure_pyqtgraph
+    from ganstudio.gui.window.main_window import MainWindow
 
     config = without_download(load_preset(preset), data_dir)
     segment = max(MIN_SEGMENT_S, seconds / rounds)

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ganstudio.history import Event, EventKind
+from ganstudio.record.history import Event, EventKind
 
 PLOTS = (
     ("loss", "Losses", (("d_loss", "D loss", "#ff8a65"), ("g_loss", "G loss", "#4fc3f7"))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from ganstudio.config import ConfigError, RunConfig, from_toml
+from ganstudio.config.model import ConfigError, RunConfig, from_toml
 
 LAST_CONFIG = "last_config"  # the TOML text of the config the window last opened or closed with
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLineEdit, QSpinBox, QWidget
 
-from ganstudio.config import ALL_CLASSES
+from ganstudio.config.model import ALL_CLASSES
 
 
 class ScientificSpinBox(QDoubleSpinBox):

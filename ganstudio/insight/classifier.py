@@ -9,7 +9,7 @@ onto [-1, 1] first, so samples of a sigmoid generator (value range (0, 1)) are c
 they are meant. Values are clipped to [-1, 1] after rescaling.
 
 The weights are stored as float16 in ``resources/classifier/mnist.npz`` (shipped inside the
-package, read through :mod:`ganstudio.shipped`) with their metadata (test accuracy, how many
+package, read through :mod:`ganstudio.config.shipped`) with their metadata (test accuracy, how many
 images trained and tested it); ``scripts/train_classifier.py`` writes that file.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganstudio.config.shipped import CLASSIFIER_WEIGHTS
 from ganstudio.engine.network import MLP, NetworkSpec
-from ganstudio.shipped import CLASSIFIER_WEIGHTS
 
 SPEC = NetworkSpec(784, (256, 128), 10, "relu", "linear", init="he_normal")
 INPUT_RANGE = (-1.0, 1.0)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
+from ganstudio.config.rng_streams import INSIGHT, stream
 from ganstudio.data import Dataset
 from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
-from ganstudio.history import History
 from ganstudio.insight.report import InsightReport, Probe
 from ganstudio.insight.warnings import Diagnoser, TrainingWarning
-from ganstudio.rng_streams import INSIGHT, stream
+from ganstudio.record.history import History
 
 SERIES = {
     "digits": ("classes_covered", "recognisable", "fid", "mean_confidence", "diversity"),

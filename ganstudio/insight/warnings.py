@@ -36,9 +36,9 @@ from functools import cache
 
 import numpy as np
 
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
 from ganstudio.engine.losses import PROBABILISTIC, d_loss_stacked, g_loss
-from ganstudio.history import History
+from ganstudio.record.history import History
 
 KINDS = ("mode_collapse", "d_overpowering", "divergence")
 

@@ -1,7 +1,7 @@
 """Rendering: samples, point clouds and text as uint8 images, pure NumPy, no Qt, no files.
 
 The live snapshot (sample grid, 2D points), the recorded frames and every exported picture are
-drawn here; ganstudio.export writes them to files.
+drawn here; ganstudio.media writes them to files.
 """
 
 from ganstudio.render.font import draw_text, text_size

@@ -1,6 +1,6 @@
 """Comparing 2 to 8 kept runs: their curves on one step axis, their recorded grids at one step,
 each run named by what differs, and plain notes on what cannot be compared. No Qt: the compare
-window (ganstudio.gui.compare_view) and `ganstudio compare` both build on :class:`Comparison`.
+window (ganstudio.gui.compare.compare_view) and `ganstudio compare` both build on :class:`Comparison`.
 
 A run's data comes from its run folder: run.toml (name, starting config, change log) and the
 checkpoint's history (with its bucketed past), recorded frames and insight series; the weights
@@ -15,18 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ganstudio.checkpoint import Checkpoint, CheckpointError
 from ganstudio.data.toys import TOY_NAMES
-from ganstudio.export.gif import GifResult, write_gif
-from ganstudio.export.gif_budget import thinned
-from ganstudio.export.side_by_side import SideBySide
-from ganstudio.history import History
 from ganstudio.insight.report import reads_digits
 from ganstudio.insight.tracker import SERIES, InsightTracker
-from ganstudio.recording import FrameRecorder
-from ganstudio.run_state import section
+from ganstudio.media.gif import GifResult, write_gif
+from ganstudio.media.gif_budget import thinned
+from ganstudio.media.side_by_side import SideBySide
+from ganstudio.record.frames import FrameRecorder
+from ganstudio.record.history import History
+from ganstudio.run.checkpoint import Checkpoint, CheckpointError
+from ganstudio.run.state import section
 from ganstudio.runs.configdiff import SEPARATOR, labels
-from ganstudio.runs.library import RUN_TOML, Run, RunsError, find_run, read_run
+from ganstudio.runs.library import Run, RunsError, read_run
 
 MIN_RUNS, MAX_RUNS = 2, 8
 MAX_FRAMES = 300  # the GIF's steps: the union of the runs' frame steps, thinned to this many (each frame is held)
@@ -38,7 +38,7 @@ Series = dict[str, tuple[np.ndarray, np.ndarray]]  # {name: (steps (m,) int64, v
 
 @dataclass
 class RunData:
-    """One compared run. series: its history fields (ganstudio.history.FIELDS) and its insight
+    """One compared run. series: its history fields (ganstudio.record.history.FIELDS) and its insight
     series (those of `kind`), each (steps, values); frame_steps: int64 (n,) of its recorded
     frames, uint8 (H, W) each; stride: the steps between recordings now (0 without a checkpoint);
     problem: why it has no data ("" when it has)."""
@@ -102,30 +102,6 @@ def check_count(n: int) -> None:
     """RunsError unless MIN_RUNS <= n <= MAX_RUNS."""
     if not MIN_RUNS <= n <= MAX_RUNS:
         raise RunsError(f"compare takes {MIN_RUNS} to {MAX_RUNS} runs, got {n}")
-
-
-def resolve(names: list[str], runs: Path) -> list[Path]:
-    """The run folders `names` name: run folders, run names in the runs folder `runs`, or the
-    name of a sweep there (its runs that have started, in plan order). RunsError for a name that
-    is none of these, or unless MIN_RUNS to MAX_RUNS runs result."""
-    if len(names) > MAX_RUNS:
-        check_count(len(names))  # before any lookup
-    folders = [folder for name in names for folder in _named(name, runs)]
-    check_count(len(folders))
-    return folders
-
-
-def _named(name: str, runs: Path) -> list[Path]:
-    """The run folder `name` names, or the started runs of the sweep called `name`."""
-    from ganstudio.sweep import manifest  # the sweep package builds on runs, not the other way
-
-    try:
-        return [find_run(name, runs)]
-    except RunsError:
-        sweep = manifest.load(runs / "sweeps" / name) if manifest.NAME_PATTERN.fullmatch(name) else None
-        if sweep is None:
-            raise
-    return [runs / entry.folder for entry in sweep.entries if (runs / entry.folder / RUN_TOML).is_file()]
 
 
 class Comparison:
@@ -193,7 +169,7 @@ def export_gif(
     comparison: Comparison, path: str | Path, *, fps: float = 10.0, scale: int = 2, max_mb: float | None = None, progress=None
 ) -> GifResult:
     """Write the grids side by side (:func:`gif_frames`) as a GIF with "step N" above them, with
-    ganstudio.export.gif.write_gif (its size budget `max_mb`, None for none); returns its GifResult."""
+    ganstudio.media.gif.write_gif (its size budget `max_mb`, None for none); returns its GifResult."""
     pictures, steps, _ = gif_frames(comparison)
     return write_gif(path, pictures, steps, fps=fps, scale=scale, label=True, max_mb=max_mb, progress=progress)
 

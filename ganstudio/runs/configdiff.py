@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganstudio.config import RunConfig, keys
+from ganstudio.config.model import RunConfig, keys
 
 MAX_KEYS = 3  # a legend names at most this many keys, then "+N more"
 SEPARATOR = " · "

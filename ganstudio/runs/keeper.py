@@ -3,12 +3,12 @@
 A :class:`RunKeeper` follows one session at a time. The run's folder is made in the runs folder
 at the first save after the run trained a step (a run that never trained leaves no folder); a
 run continued from its folder goes on writing there, its change log with it. :meth:`save`
-writes what `ganstudio train` writes (ganstudio.headless.write_outputs: checkpoint with the
+writes what `ganstudio train` writes (ganstudio.runs.headless.write_outputs: checkpoint with the
 frames, history.csv, samples.png, run.toml, summary.json, each atomically); the caller saves
 when :meth:`due` (every `every` seconds while training) and at every pause, reset, switch and
 close. A failed save (unwritable runs folder, full disk) keeps everything in memory, returns
 one message naming the folder, and the next save tries again. The keeper holds the lock of the
-folder it writes (ganstudio.run_lock) from the moment the folder is made or the run is opened
+folder it writes (ganstudio.runs.lock) from the moment the folder is made or the run is opened
 until another run is tracked or :meth:`close`: a run that another process writes is not opened.
 No Qt here: the GUI's worker thread drives it between whole steps.
 """
@@ -18,10 +18,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ganstudio.errors import USER_ERRORS
-from ganstudio.headless import SAVE_EVERY, write_outputs
-from ganstudio.run_lock import FolderLock
+from ganstudio.run.user_errors import USER_ERRORS
+from ganstudio.runs.headless import SAVE_EVERY, write_outputs
 from ganstudio.runs.library import Run, new_run_folder
+from ganstudio.runs.lock import FolderLock
 
 
 class RunKeeper:

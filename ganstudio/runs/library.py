@@ -1,13 +1,13 @@
 """The runs library: one folder per run under one runs folder, and what each run folder holds.
 
 The runs folder is `--runs-dir`, else ``$GANSTUDIO_RUNS_DIR``, else ``runs`` in the user data
-folder (platformdirs). A run folder holds, each written atomically (ganstudio.export.atomic):
+folder (platformdirs). A run folder holds, each written atomically (ganstudio.files.atomic):
 
 - ``run.toml``: format, GAN Studio version, name, preset, created, the step the log starts at
   (0 unless the run was resumed from a checkpoint that had no run.toml), the last step, the star,
   the sweep that made the run (``sweep``, only for a sweep's runs), the starting config as
   ``[config]`` (its seed included) and the change log as ``[[changes]]``
-  (ganstudio.runs.changelog);
+  (ganstudio.run.changelog);
 - ``checkpoint.npz`` (weights, optimizer, RNG, the full history with its events, the recorded
   frames), ``history.csv`` and ``samples.png``, written by `ganstudio train`;
 - ``summary.json``: name, preset, sweep (null for none), created, last step, wall time, steps/s and the latest insight figures
@@ -34,10 +34,10 @@ import platformdirs
 import tomli_w
 
 from ganstudio import __version__
-from ganstudio.config import ConfigError, RunConfig, from_dict, parse_toml, read_toml_text, to_dict
-from ganstudio.export.atomic import atomic_file
-from ganstudio.run_lock import writer
-from ganstudio.runs.changelog import Change, check_sample_shapes, parse
+from ganstudio.config.model import ConfigError, RunConfig, from_dict, parse_toml, read_toml_text, to_dict
+from ganstudio.files.atomic import atomic_file
+from ganstudio.run.changelog import Change, check_sample_shapes, parse
+from ganstudio.runs.lock import writer
 
 ENV = "GANSTUDIO_RUNS_DIR"
 FORMAT = 1  # run.toml's layout; a newer one is refused, not misread
@@ -122,7 +122,7 @@ class Run:
         return intro + tomli_w.dumps(head) + "".join("\n" + c.toml() for c in self.changes)
 
     def save(self, session) -> tuple[Path, Path]:
-        """Write summary.json and then run.toml for `session` (a ganstudio.session.Session training
+        """Write summary.json and then run.toml for `session` (a ganstudio.run.session.Session training
         this run); returns their paths (run.toml's first). run.toml comes last because it makes a
         folder a run for the listing: a new run is listed only once its summary is there too."""
         self.changes = session.changes.entries
@@ -356,3 +356,21 @@ def run_checkpoint(text: str, runs: Path) -> Path:
     if not checkpoint.is_file():
         raise RunsError(f"{checkpoint.parent}: the run has no checkpoint yet (it is written after its first trained steps)")
     return checkpoint
+
+
+def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
+    """One run's line of `runs list` and the Runs panel: its name, folder, preset, sweep, creation
+    time, steps and figures (from its summary.json's `summary`)."""
+    return {
+        "name": run.name,
+        "folder": str(run.folder),
+        "preset": run.preset,
+        "sweep": run.sweep or None,
+        "created": run.created,
+        "steps": summary.get("last_step", run.last_step),
+        "fid": summary.get("fid"),
+        "modes_covered": summary.get("modes_covered"),
+        "classes_covered": summary.get("classes_covered"),
+        "recognisable_share": summary.get("recognisable_share"),
+        "starred": run.starred,
+    }

@@ -6,7 +6,7 @@ The sweep named NAME keeps ``<runs folder>/sweeps/NAME/``:
   how long each run trains (``steps`` or ``seconds``) and each run's status: ``planned`` (not
   started or not finished: resumed from its checkpoint next time), ``finished``, ``diverged``,
   ``early-stopped`` (by Ray Tune's ASHA) or ``failed``. Only the sweep's own process writes it,
-  atomically, after each run ends, holding the sweep folder's lock (ganstudio.run_lock).
+  atomically, after each run ends, holding the sweep folder's lock (ganstudio.runs.lock).
 - ``results.csv``: the ranked table (ganstudio.sweep.results).
 
 Its runs are ordinary run folders in the runs folder, named NAME-01, NAME-02, ... and tagged
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganstudio.config import ConfigError, to_dict
-from ganstudio.export.atomic import atomic_file
-from ganstudio.run_lock import FolderLock
+from ganstudio.config.model import ConfigError, to_dict
+from ganstudio.files.atomic import atomic_file
 from ganstudio.runs.library import RunsError
+from ganstudio.runs.lock import FolderLock
 from ganstudio.sweep.plan import Planned
 
 FORMAT = 1

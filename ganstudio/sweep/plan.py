@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ganstudio.config import ConfigError, RunConfig, field_kind, parse_assignment
+from ganstudio.config.model import ConfigError, RunConfig, field_kind, parse_assignment
 
 SCALES = ("lin", "log")
 MAX_RUNS = 10_000  # runs of one sweep (--random N, the --grid combinations): a plan beyond it is a mistake

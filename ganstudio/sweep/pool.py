@@ -29,9 +29,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from ganstudio.blas import ENV, cores, fixed_threads, set_blas_threads
-from ganstudio.headless import HeadlessRun
-from ganstudio.stop_signals import StopSignals
+from ganstudio.machine.blas import ENV, cores, fixed_threads, set_blas_threads
+from ganstudio.machine.stop_signals import StopSignals
+from ganstudio.runs.headless import HeadlessRun
 from ganstudio.sweep.worker import Outcome, Task, run_one
 
 BROKEN = "a worker process died (killed?); rerun the sweep to resume its runs"

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ganstudio.config import ConfigError
+from ganstudio.config.model import ConfigError
 from ganstudio.runs.library import summary
 from ganstudio.sweep.results import Figure
 from ganstudio.sweep.worker import Outcome, Task, run_one
@@ -41,7 +41,7 @@ def _trial(config: dict, tasks: dict[int, Task], figure: Figure) -> None:
     """One Tune trial: the run `config["index"]`, reporting its figure as it is measured."""
     from ray import tune
 
-    from ganstudio.blas import ENV, set_blas_threads
+    from ganstudio.machine.blas import ENV, set_blas_threads
 
     os.environ[ENV] = "1"  # one CPU per trial (tune.with_resources), so one BLAS thread
     set_blas_threads(1)

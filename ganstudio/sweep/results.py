@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ganstudio.config import RunConfig
+from ganstudio.config.model import RunConfig
 from ganstudio.data import TOY_NAMES
-from ganstudio.export.atomic import atomic_file
+from ganstudio.files.atomic import atomic_file
 from ganstudio.sweep.manifest import RESULTS, Entry, Manifest
 
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ganstudio.checkpoint import load_session
-from ganstudio.config import from_dict
-from ganstudio.errors import USER_ERRORS
-from ganstudio.headless import HeadlessRun
-from ganstudio.run_folder import CHECKPOINT
-from ganstudio.run_lock import FolderLock
+from ganstudio.config.model import from_dict
+from ganstudio.run.checkpoint import load_session
+from ganstudio.run.session import Session
+from ganstudio.run.user_errors import USER_ERRORS
+from ganstudio.runs.folder import CHECKPOINT
+from ganstudio.runs.headless import HeadlessRun
 from ganstudio.runs.library import Run, read_run
-from ganstudio.session import Session
+from ganstudio.runs.lock import FolderLock
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The `ganstudio` command: the dispatcher (main.py) and one module per subcommand."""

@@ -1,0 +1,93 @@
+"""`ganstudio config`: print a config as TOML, to keep, edit and train with `train --config`.
+
+The source is a preset (default `vanilla`, as for `train`), a TOML file, a checkpoint (the
+config its run had) or the config the window was last closed with (`--last`); `--set` and
+`--seed` change it as they change `train`'s. So `ganstudio config --preset P --set K=V > my.toml`
+followed by `ganstudio train --config my.toml` trains what `train --preset P --set K=V` would.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment, to_toml
+from ganstudio.config.presets import load_preset
+from ganstudio.files.atomic import atomic_path
+from ganstudio.run.checkpoint import Checkpoint
+
+DEFAULT_PRESET = "vanilla"  # what `train` uses without --preset or --config
+
+
+def add_parser(sub) -> None:
+    """The `config` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    parser = sub.add_parser(
+        "config", help="print a config as TOML (a preset's, a file's, a checkpoint's or the window's last), with --set changes"
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--preset", dest="config_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})"
+    )
+    source.add_argument(
+        "--config", dest="config_file", metavar="FILE", help="a TOML config file (checked, completed with every default)"
+    )
+    source.add_argument(
+        "--checkpoint", dest="config_checkpoint", metavar="FILE", help="the config of the run saved in this checkpoint"
+    )
+    source.add_argument(
+        "--last", action="store_true", help="the config the window was last closed with (File > Save config as… saves it too)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="config_set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a setting, e.g. optimizer.lr=1e-3 (repeatable)",
+    )
+    parser.add_argument("--seed", dest="config_seed", type=int, help="random seed")
+    parser.add_argument(
+        "-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it"
+    )
+
+
+def _source(args) -> tuple[RunConfig, str]:
+    """The config the options start from, and where it came from (for the header line)."""
+    if args.config_file:
+        return load_toml(args.config_file), args.config_file
+    if args.config_checkpoint:
+        return Checkpoint(args.config_checkpoint).config, f"the run in {args.config_checkpoint}"
+    if args.last:
+        from ganstudio.gui.settings import app_settings, last_config  # QtCore only, and only here
+
+        settings = app_settings()
+        config = last_config(settings)
+        if config is None:
+            raise ConfigError(f"--last: the window has not saved a config yet (looked in {settings.fileName()})")
+        return config, "the config the window was last closed with"
+    name = args.config_preset or DEFAULT_PRESET
+    return load_preset(name), f"preset {name}"
+
+
+def config_from_args(args) -> tuple[RunConfig, str]:
+    """(config, one line saying where it came from and what changed)."""
+    config, origin = _source(args)
+    changes = dict(parse_assignment(a) for a in args.config_set)
+    if args.config_seed is not None:
+        changes["seed"] = args.config_seed
+    if changes:
+        config = config.with_values(changes)
+        origin += " with " + ", ".join(f"{key}={value}" for key, value in changes.items())
+    return config, origin
+
+
+def run_config(args) -> int:
+    config, origin = config_from_args(args)
+    how = '# Train it: ganstudio train --config FILE (README, "Configs and presets").'
+    text = f"# GAN Studio config: {origin}.\n{how}\n{to_toml(config)}"
+    if args.config_output is None:
+        sys.stdout.write(text)
+        return 0
+    with atomic_path(args.config_output) as staged:
+        staged.write_text(text, encoding="utf-8")
+    print(f"config: {args.config_output}")
+    return 0

@@ -1,0 +1,169 @@
+"""`ganstudio runs`: list, show, diff, star and delete the runs in the runs folder.
+
+RUN is a run folder's path or a run's name in the runs folder. A run that cannot be read is one
+line on stderr naming its file; `list` still lists the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from ganstudio.config.model import keys
+from ganstudio.runs.configdiff import differing_keys, value_text
+from ganstudio.runs.library import (
+    Run,
+    RunsError,
+    check_deletable,
+    classes_text,
+    delete_run,
+    find_run,
+    list_runs,
+    read_run,
+    read_summary,
+    row,
+    runs_folder,
+    set_starred,
+)
+
+
+def add_runs_dir(parser) -> None:
+    """The --runs-dir option (train, runs, compare, sweep)."""
+    parser.add_argument(
+        "--runs-dir",
+        dest="runs_dir",
+        metavar="DIR",
+        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
+    )
+
+
+def add_parser(sub) -> None:
+    """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
+    add_runs_dir(parser)
+    verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,star,rm}", required=True)
+    listing = verbs.add_parser(
+        "list", help="a table of the runs: name, preset, created, steps, FID or modes, classes covered, star"
+    )
+    listing.add_argument("--json", dest="runs_json", action="store_true", help="one JSON array, for scripts")
+    listing.add_argument("--sweep", dest="runs_sweep", metavar="NAME", help="only the runs of this sweep (its --name)")
+    verbs.add_parser("show", help="one run's config, change log and figures").add_argument("run", metavar="RUN")
+    diff = verbs.add_parser("diff", help="the starting config keys that differ between two runs")
+    diff.add_argument("run", metavar="A")
+    diff.add_argument("other", metavar="B")
+    star = verbs.add_parser("star", help="star a run (a mark that `runs list` shows), or --off to unstar it")
+    star.add_argument("run", metavar="RUN")
+    star.add_argument("--off", action="store_true", help="remove the star")
+    rm = verbs.add_parser("rm", help="delete a run folder (asks first)")
+    rm.add_argument("run", metavar="RUN")
+    rm.add_argument("--yes", action="store_true", help="do not ask")
+
+
+def run_runs(args) -> int:
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `runs list | head`: the reader has had enough; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the flush at exit does not fail again
+        return 0
+
+
+def _run(args) -> int:
+    runs = runs_folder(args.runs_dir)
+    if args.runs_command == "list":
+        return _list(runs, args.runs_json, args.runs_sweep)
+    folder = find_run(args.run, runs)
+    if args.runs_command == "show":
+        _show(read_run(folder), read_summary(folder))
+    elif args.runs_command == "diff":
+        _diff(read_run(folder), read_run(find_run(args.other, runs)))
+    elif args.runs_command == "star":
+        run = set_starred(folder, not args.off)
+        print(f"{run.name}: {'starred' if run.starred else 'not starred'}")
+    else:
+        return _remove(folder, args.yes)
+    return 0
+
+
+def _list(runs, as_json: bool, sweep: str | None = None) -> int:
+    """The runs in `runs` (only those of the sweep named `sweep`, if given) as a table or JSON;
+    a "sweep" column when any listed run belongs to one, a "folder" column when two share a name."""
+    found, problems = list_runs(runs)
+    for problem in problems:
+        print(f"ganstudio: {problem}", file=sys.stderr)
+    rows = [row(run, summary) for run, summary in found if sweep is None or run.sweep == sweep]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"no runs of sweep {sweep} in {runs}" if sweep else f"no runs in {runs}")
+        return 0
+    sweeps = any(r["sweep"] for r in rows)
+    names = [r["name"] for r in rows]
+    folders = len(set(names)) < len(names)  # a copied run folder keeps its run's name: the folders tell them apart
+    table = [
+        ("", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
+        + ("created", "steps", "FID / modes", "classes (recognisable)")
+    ]
+    for r in rows:
+        quality = (
+            f"FID {r['fid']:.1f}"
+            if r["fid"] is not None
+            else f"{r['modes_covered']:g} modes"
+            if r["modes_covered"] is not None
+            else "-"
+        )
+        classes = classes_text(r["classes_covered"], r["recognisable_share"], "-")
+        tag = (r["sweep"] or "-",) if sweeps else ()
+        folder = (os.path.basename(r["folder"]),) if folders else ()
+        table.append(
+            ("*" if r["starred"] else "", r["name"], *folder, r["preset"], *tag, r["created"], str(r["steps"]), quality, classes)
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    return 0
+
+
+def _show(run: Run, summary: dict[str, Any]) -> None:
+    print(f"run: {run.name} ({run.folder})")
+    print(f"preset: {run.preset}   created: {run.created}   GAN Studio {run.version}")
+    print("figures:")
+    figures = ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "recognisable_share", "fid")
+    for name in (*figures, "modes_covered", "high_quality_share"):
+        value = summary.get(name)
+        print(f"  {name}: {'not measured' if value is None else value}")
+    print(f"changes ({len(run.changes)}):" if run.changes else "changes: none")
+    for change in run.changes:
+        print("  " + change.toml().replace("[[changes]]\n", "").replace("\n", "  ").strip())
+    print("starting config:")
+    for key in keys():
+        print(f"  {key} = {value_text(run.config.get(key))}")
+
+
+def _diff(a: Run, b: Run) -> None:
+    rows = [(k, value_text(a.config.get(k)), value_text(b.config.get(k))) for k in differing_keys([a.config, b.config])]
+    if not rows:
+        print(f"{a.name} and {b.name} start from the same config")
+    else:
+        table = [("key", a.name, b.name), *rows]
+        widths = [max(len(line[i]) for line in table) for i in range(3)]
+        for line in table:
+            print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    if len(a.changes) or len(b.changes):
+        print(f"change logs: {a.name} has {len(a.changes)} changes, {b.name} has {len(b.changes)}")
+
+
+def _remove(folder, yes: bool) -> int:
+    check_deletable(folder)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise RunsError(f"runs rm {folder}: confirm with --yes (no terminal to ask on)")
+        answer = input(f"Delete the run folder {folder} and everything in it? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not deleted")
+            return 1
+    delete_run(folder)
+    print(f"deleted {folder}")
+    return 0

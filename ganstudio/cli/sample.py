@@ -1,0 +1,165 @@
+"""`ganstudio sample`: samples of a checkpoint's generator as a .npy array or a .png grid, and
+`--report`, the insight figures of those samples (or the figures that need no data, offline)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ganstudio.config.model import ConfigError, RunConfig
+from ganstudio.data import OfflineError
+from ganstudio.data.mnist import FAMILIES
+from ganstudio.engine.conditioning import balanced_labels
+from ganstudio.engine.gan import GAN
+from ganstudio.files.atomic import atomic_file
+from ganstudio.insight import coverage
+from ganstudio.insight.report import reads_digits, report_without_data
+from ganstudio.machine.thread_policy import ThreadPolicy
+from ganstudio.media import write_png
+from ganstudio.render import make_grid, render_points, upscale
+from ganstudio.run.checkpoint import Checkpoint, load_session
+from ganstudio.runs.library import run_checkpoint, runs_folder
+
+PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
+PNG_MAX_SIDE = 16_384
+SAMPLING_TIMING_ROWS = 256  # the thread count is chosen by timing G on at most this many rows
+
+
+def choose_sampling_threads(gan: GAN, n: int) -> None:
+    """BLAS threads for drawing n samples, by the thread policy (timing G on up to
+    SAMPLING_TIMING_ROWS rows)."""
+    rows = min(n, SAMPLING_TIMING_ROWS)
+    z = np.zeros((rows, gan.latent_size), np.float32)
+    labels = np.zeros(rows, np.int64) if gan.conditional else None
+    ThreadPolicy().start(lambda: lambda: gan.sample(z, labels=labels))
+
+
+def asked_classes(given: list[str] | None, config: RunConfig) -> tuple[int, ...] | None:
+    """The classes `--class` asks for (each value a class or a comma list), sorted; for a
+    conditional run without `--class` every class of the run; None for an unconditional run.
+    ConfigError for `--class` with an unconditional run or a class the run does not have."""
+    run_classes = config.data.classes or tuple(range(config.n_classes))
+    if not given:
+        return run_classes if config.training.conditional else None
+    if not config.training.conditional:
+        raise ConfigError(
+            "--class: this run is not conditional (training.conditional = false): its generator cannot be asked for a class"
+        )
+    classes = set()
+    for text in given:
+        for part in text.replace(",", " ").split():
+            try:
+                classes.add(int(part))
+            except ValueError:
+                raise ConfigError(f"--class {part!r}: not a class number") from None
+    missing = sorted(classes - set(run_classes))
+    if missing:
+        have = ", ".join(map(str, run_classes))
+        raise ConfigError(f"--class {', '.join(map(str, missing))}: the run has no such class; its classes are {have}")
+    return tuple(sorted(classes))
+
+
+def labels_for(classes: tuple[int, ...] | None, n: int) -> np.ndarray | None:
+    """(n,) labels asking for `classes` equally often, grouped by class (None: unconditional)."""
+    return None if classes is None else np.sort(balanced_labels(classes, n))
+
+
+def print_report(args) -> None:
+    """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
+    try:
+        session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
+    except OfflineError as exc:
+        print_report_without_data(args, exc)
+        return
+    probe = session.insight.probe(session.dataset, session.config.value_range)
+    choose_sampling_threads(session.gan, probe.n_samples)
+    z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
+    asked = labels_for(asked_classes(args.classes, session.config), probe.n_samples)
+    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema, labels=asked), asked)
+    print(f"step: {session.step_count}")
+    print(f"dataset: {session.config.data.dataset}")
+    print(f"samples drawn: {probe.n_samples}")
+    print("\n".join(report.lines()))
+
+
+def print_report_without_data(args, offline: OfflineError) -> None:
+    """`sample --report` when the run's MNIST-family training set is neither on disk nor
+    downloadable: the figures that need no data, and on stderr why the others are missing."""
+    ckpt = Checkpoint(args.checkpoint)
+    config = ckpt.config
+    digits = reads_digits(config.data.dataset, config.image_shape)
+    n = coverage.REPORT_SAMPLES
+    z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
+    asked = labels_for(asked_classes(args.classes, config), n)
+    gan = ckpt.build_gan()
+    choose_sampling_threads(gan, n)
+    report = report_without_data(gan.sample(z, use_ema=not args.no_ema, labels=asked), digits, config.value_range, asked)
+    print(f"step: {ckpt.step}")
+    print(f"dataset: {config.data.dataset}")
+    print(f"samples drawn: {n}")
+    print("\n".join(report.lines()))
+    family = FAMILIES[config.data.dataset]
+    what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
+    print(
+        f"ganstudio: {what} the run's training images, and {family.title} is not on this computer and could not be "
+        f"downloaded ({offline.__cause__ or offline}). Give the folder holding {family.images.name} and "
+        f"{family.labels.name} with --data-dir DIR.",
+        file=sys.stderr,
+    )
+
+
+def png_scale(shape: tuple[int, int], asked: int | None) -> int:
+    """The enlargement for `sample -o x.png` of an image of `shape` (H, W): `asked`, or by
+    default `PNG_SCALE` (less for images so large that the PNG would pass `PNG_MAX_SIDE`)."""
+    fits = max(1, PNG_MAX_SIDE // max(shape))
+    if asked is None:
+        return min(PNG_SCALE, fits)
+    if asked > fits:
+        raise ConfigError(
+            f"--scale {asked}: the {shape[1]} x {shape[0]} px image would pass {PNG_MAX_SIDE:,} px a side; "
+            f"use --scale {fits} or less, or a smaller -n"
+        )
+    return asked
+
+
+def run_sample(args) -> int:
+    """`ganstudio sample`: `--report` prints the figures, `-o` writes the samples (.npy or .png)."""
+    args.checkpoint = str(run_checkpoint(args.checkpoint, runs_folder(args.runs_dir)))
+    if args.report:
+        print_report(args)
+    if args.output is None:
+        if not args.report:
+            raise ConfigError("-o: give an output file (.npy or .png), or --report")
+        return 0
+    ckpt = Checkpoint(args.checkpoint)
+    config = ckpt.config
+    labels = labels_for(asked_classes(args.classes, config), args.n)
+    gan = ckpt.build_gan()
+    choose_sampling_threads(gan, args.n)
+    z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
+    samples = gan.sample(z, use_ema=not args.no_ema, labels=labels)
+    output = Path(args.output)
+    shape = config.image_shape
+    if output.suffix.lower() == ".png":
+        if shape is None:
+            image = render_points(samples, samples)
+        else:
+            side = int(np.ceil(np.sqrt(args.n)))
+            image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
+        image = upscale(image, png_scale(image.shape, args.scale))
+        write_png(output, image)
+        output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
+    elif output.suffix.lower() == ".npy":
+        if shape is None:
+            array = samples.astype(np.float32)
+        else:
+            low, high = config.value_range
+            array = np.clip(np.rint((samples - low) / (high - low) * 255.0), 0, 255).astype(np.uint8).reshape(args.n, *shape)
+        with atomic_file(output) as fh:
+            np.save(fh, array)
+    else:
+        raise ConfigError(f"-o {output}: use a .npy or .png file name")
+    print(f"samples: {output}")
+    return 0

@@ -1,0 +1,190 @@
+"""`ganstudio train`: a headless run of the same session the GUI drives."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack, nullcontext
+from pathlib import Path
+
+from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
+from ganstudio.config.presets import load_preset
+from ganstudio.data import OfflineError
+from ganstudio.machine.progress_line import ProgressLine, download_progress
+from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
+from ganstudio.media.gif import MAX_FPS
+from ganstudio.run import commands as cmd
+from ganstudio.run.change_plan import apply_order, plan
+from ganstudio.run.changelog import replay
+from ganstudio.run.checkpoint import load_session
+from ganstudio.run.session import Session
+from ganstudio.runs.folder import check_writable, create_folder, output_folder, refuse_another_run, remove_created, remove_staging
+from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
+from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
+from ganstudio.runs.lock import FolderLock
+
+DEFAULT_STEPS = 1000
+
+
+def _config_from_args(args) -> RunConfig:
+    if args.config:
+        config = load_toml(args.config)
+    else:
+        config = load_preset(args.train_preset or "vanilla")
+    changes = dict(parse_assignment(a) for a in args.set)
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.gif_every is not None:
+        changes["run.record_every"] = args.gif_every
+    return config.with_values(changes) if changes else config
+
+
+OFFLINE_FALLBACK = "--set data.dataset=synthetic-digits"
+
+
+def _label(args) -> str:
+    """The preset name run.toml records (a --config file's stem for a config file)."""
+    return args.train_preset or (Path(args.config).stem if args.config else "vanilla")
+
+
+def _origin(args) -> Run | None:
+    """The run whose log this one continues: the one replayed, or the run.toml beside the
+    checkpoint resumed (None for a new run, or a checkpoint without one)."""
+    if args.replay:
+        path = Path(args.replay)
+        if path.is_file():
+            return read_run(path.parent, path)
+        return read_run(find_run(args.replay, runs_folder(args.runs_dir)))
+    if args.resume and (Path(args.resume).parent / RUN_TOML).exists():
+        return read_run(Path(args.resume).parent)
+    return None
+
+
+def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
+    progress = download_progress(line)
+    if args.replay:
+        if args.set or args.seed is not None or args.seconds is not None:
+            raise ConfigError(
+                "--replay: the run's own config and change log are replayed to a step count; "
+                "--set, --seed and --seconds do not apply"
+            )
+        if origin.start_step:
+            raise ConfigError(
+                f"--replay {args.replay}: this run's log starts at step {origin.start_step} "
+                "(resumed from a checkpoint without a run.toml); its beginning cannot be replayed"
+            )
+        return Session(origin.config, data_dir=args.train_data_dir, progress=progress)
+    if not args.resume:
+        try:
+            return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+        except OfflineError as exc:
+            raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
+    changes = [parse_assignment(a) for a in args.set]
+    if args.seed is not None or any(key == "seed" for key, _ in changes):
+        raise ConfigError(
+            "--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it"
+        )
+    session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
+    if origin is not None:
+        session.changes.entries = origin.changes  # the resumed run's own log goes on
+    if args.gif_every is not None:
+        changes.append(("run.record_every", str(args.gif_every)))
+    for key, value in changes:
+        session.apply(cmd.SetParam(key, value))
+    p = plan(session.config, session.config.with_values(session.pending))
+    for network in apply_order(p.rebuild, p.changed):
+        session.apply(cmd.Rebuild(network))  # as Apply in the window: that network starts afresh
+        line.message(f"ganstudio: {session.history.events[-1].label} (a new, untrained network; the other keeps its weights)")
+    return session
+
+
+def check_gif_options(args) -> None:
+    """ConfigError for a --fps or --gif-scale that write_gif would refuse (train and compare)."""
+    if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
+        raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+
+
+def _target_step(args, origin: Run | None) -> int | None:
+    """The step the run trains to (None: a time limit instead)."""
+    if args.seconds is not None:
+        return None
+    return args.steps or (origin.last_step if args.replay else DEFAULT_STEPS)
+
+
+def _run_folder(args, out: Path | None, runs: Path, origin: Run | None) -> tuple[Path, list[Path]]:
+    """The run's folder, made now that every check has passed (with the folders made for it,
+    deepest first), cleared of staging files that killed writes left in it."""
+    if out is None:
+        out = new_run_folder(runs, f"{origin.preset}-replay" if args.replay else _label(args))
+        return out, [out]
+    made = create_folder(out)
+    remove_staging(out)
+    return out, made
+
+
+def run_train(args) -> int:
+    """`ganstudio train`: everything that can be refused is refused before any training and before
+    anything is written (exit 2), another process writing the output folder too; the folder's lock
+    is held until the outputs are written, and a start that fails later removes the folders it made
+    while they are empty. SIGINT / SIGTERM stop the run between whole steps and its outputs are
+    written (exit 130 / 143)."""
+    with StopSignals() as signals, ExitStack() as held:
+        check_gif_options(args)
+        out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
+        runs = runs_folder(args.runs_dir)
+        check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
+        locked = out is not None and out.is_dir()
+        if locked:  # another writer is refused before anything is loaded; --force does not overrule it
+            held.enter_context(FolderLock(out))
+        if out is not None and not args.force:
+            refuse_another_run(out, args.resume, given=args.out is not None)
+        line = ProgressLine()
+        origin = _origin(args)
+        session = _session_from_args(args, line, origin)
+        target = _target_step(args, origin)
+        if args.gif:
+            check_gif(session, args.gif_scale, target)
+        out, made = _run_folder(args, out, runs, origin)
+        try:
+            with nullcontext() if locked else FolderLock(out):  # released before an empty folder is removed
+                diverged = _train(args, session, out, origin, target, signals, line)
+        except BaseException:
+            line.interrupt()
+            remove_created(made)
+            raise
+    if diverged:
+        return 1
+    return 0 if signals.signum is None else exit_status(signals.signum)
+
+
+def _train(args, session: Session, out: Path, origin: Run | None, target: int | None, signals: StopSignals, line) -> bool:
+    """Train `session` into `out` to step `target` (None: for --seconds) and write its outputs;
+    returns whether it diverged."""
+    if args.replay:
+        run = Run.new(out, origin.preset, origin.config)
+    elif origin is not None:
+        run = origin.continued(out)
+    else:
+        run = Run.new(out, "resumed" if args.resume else _label(args), session.config, start_step=session.step_count)
+    signals.defer()
+    headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
+    if args.replay:
+        replay(session, origin.changes, target, headless.step, source=str(args.replay), limit=args.steps)
+    else:
+        headless.train(steps=target, seconds=args.seconds)
+    line.done()
+    if signals.signum is not None:
+        name = signal_name(signals.signum)
+        print(
+            f"ganstudio: {name}: stopped after step {session.step_count}; writing the outputs (further signals wait for them)",
+            file=sys.stderr,
+        )
+    diverged = session.divergence is not None
+    if diverged:
+        print(f"ganstudio: {session.message}", file=sys.stderr)
+    if session.insight.error:
+        print(f"ganstudio: {session.insight.error}", file=sys.stderr)
+    for what, path in write_outputs(
+        session, out, args.gif, run=run, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
+    ):
+        print(f"{what}: {path}")
+    return diverged

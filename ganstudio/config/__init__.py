@@ -1,0 +1,1 @@
+"""The config model (dataclasses, TOML, dotted keys), presets, packaged resources and seed streams."""

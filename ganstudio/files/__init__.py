@@ -1,0 +1,1 @@
+"""Writing files: atomic writes and WriteError, used by every layer that writes."""

@@ -1,0 +1,1 @@
+"""The compare window: runs side by side on one step axis."""

@@ -1,0 +1,188 @@
+"""The compared runs' curves overlaid on one step axis: the main plots' groups (losses, D output,
+learning rates, gradient norms) and the quality figures of each kind of data among the runs,
+each run in its own colour, with the main plots' smoothing. `render_plots` draws the same
+widget offscreen for `ganstudio compare --png/--svg`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ganstudio.gui.export.plot_export import export_plots
+from ganstudio.gui.plots import (
+    INSIGHT_SERIES,
+    INSIGHT_SHARES,
+    LEARNING_RATES,
+    PLOTS,
+    SMOOTHED,
+    nearest_index,
+    scale_lr_axis,
+    show_opaque_grid,
+    smooth,
+    smoothing_slider,
+    translucent_background,
+)
+from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.runs.compare import Comparison
+
+# One colour per run (up to MAX_RUNS), distinct on the dark background.
+COLORS = ("#4fc3f7", "#ff8a65", "#aed581", "#ba68c8", "#ffd54f", "#f06292", "#4db6ac", "#e0e0e0")
+# The two series of a group: the first solid, the second dashed (the run's colour says which run).
+STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
+PLOTS_SIZE = (1000, 1150)  # width, height of the headless picture (render_plots)
+
+
+def plot_rows(comparison: Comparison) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """(name, title, ((field, label), ...)) of every plot row: PLOTS, then the insight rows of
+    each kind of data among the runs (INSIGHT_SERIES, then INSIGHT_SHARES)."""
+    rows = []
+    for name, title, series in PLOTS:
+        key = ", ".join(f"{label} {style}" for (_, label, _), style in zip(series, ("solid", "dashed")))
+        rows.append((name, f"{title} ({key})", tuple((field, label) for field, label, _ in series)))
+    for kind in comparison.kinds:
+        rows += [(field, title, ((field, title),)) for field, title in INSIGHT_SERIES[kind] if field]
+        if kind in INSIGHT_SHARES:
+            field, title = INSIGHT_SHARES[kind]
+            rows.append((field, title, ((field, title),)))
+    return rows
+
+
+class ComparePlots(QWidget):
+    """The runs' curves. plots: {row name: PlotItem}; curves: {row name: [PlotDataItem]} in run
+    order (a run without the row's series has none there); legend: one entry per run, its label."""
+
+    def __init__(self, comparison: Comparison, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.comparison = comparison
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Smoothing"))
+        self.smoothing = smoothing_slider()
+        bar.addWidget(self.smoothing)
+        self.readout = QLabel("")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setWordWrap(True)  # 8 runs' labels must not widen the window
+        bar.addWidget(self.readout, 1)
+        layout.addLayout(bar)
+        self.graphics = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.graphics, 1)
+        self.legend = pg.LegendItem(colCount=min(len(comparison.runs), 2), labelTextSize="9pt", brush=translucent_background())
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, list[pg.PlotDataItem]] = {}
+        self._drawn: list[tuple[pg.PlotDataItem, str, tuple[np.ndarray, np.ndarray]]] = []  # (curve, field, series)
+        self.cursors: list[pg.InfiniteLine] = []
+        self._fields: dict[str, tuple[tuple[str, str], ...]] = {}  # {row name: ((field, label), ...)}
+        for name, title, series in plot_rows(comparison):
+            self._add_row(name, title, series)
+            self._fields[name] = series
+        self.plots["lr"].setLogMode(y=True)
+        lrs = [d.series[f][1] for d in comparison.runs if d.series for f in LEARNING_RATES]
+        scale_lr_axis(self.plots["lr"], np.concatenate([np.zeros(0), *lrs]))
+        for name in list(self.plots)[:-1]:
+            self.plots[name].hideAxis("bottom")
+        list(self.plots.values())[-1].setLabel("bottom", "step")
+        for i, data in enumerate(comparison.runs):
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLORS[i], width=2)), data.label)
+        self.smoothing.valueChanged.connect(lambda _: self._draw())
+        self._draw()
+        self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+
+    def _add_row(self, name: str, title: str, series: tuple[tuple[str, str], ...]) -> None:
+        plot = self.graphics.addPlot(row=len(self.plots) + 1, col=0, title=title)
+        show_opaque_grid(plot)
+        if self.plots:
+            plot.setXLink(next(iter(self.plots.values())))
+        insight = name not in {row for row, _, _ in PLOTS}
+        self.curves[name] = []
+        for i, data in enumerate(self.comparison.runs):
+            for (field, _), style in zip(series, STYLES):
+                if field not in data.series:
+                    continue
+                pen = pg.mkPen(COLORS[i], width=1, style=style)
+                symbol = {"symbol": "o", "symbolSize": 4, "symbolPen": None, "symbolBrush": COLORS[i]} if insight else {}
+                curve = plot.plot(pen=pen, **symbol)
+                self.curves[name].append(curve)
+                self._drawn.append((curve, field, data.series[field]))
+        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1))
+        cursor.setVisible(False)
+        plot.addItem(cursor, ignoreBounds=True)
+        self.cursors.append(cursor)
+        self.plots[name] = plot
+
+    def _draw(self) -> None:
+        """Every curve from its series: SMOOTHED ones smoothed, lrs without zeros (log axis)."""
+        weight = self.smoothing.value() / 100.0
+        for curve, field, (steps, values) in self._drawn:
+            if field in SMOOTHED:
+                values = smooth(values, weight)
+            elif field in LEARNING_RATES:
+                values = np.where(values > 0, values, np.nan)
+            curve.setData(steps, values)
+
+    def _hover(self, event) -> None:
+        pos = event[0]
+        name = next((n for n, plot in self.plots.items() if plot.sceneBoundingRect().contains(pos)), None)
+        if name is not None:
+            step = self.plots[name].vb.mapSceneToView(pos).x()
+            self.readout.setText(self.describe(name, step))
+            self.show_step(round(step))
+
+    def describe(self, name: str, step: float) -> str:
+        """Each run's exact (unsmoothed) values of plot row `name` at its recorded step nearest
+        `step`, as shown under the mouse: "step 1200 · <label>: D loss 0.61 G loss 1.2 (1200) · ..."."""
+        parts = [f"step {round(step)}"]
+        for data in self.comparison.runs:
+            values, at = [], None
+            for field, label in self._fields[name]:
+                steps, series = data.series.get(field, (np.zeros(0), np.zeros(0)))
+                if len(steps):
+                    i = nearest_index(steps, step)
+                    values.append(f"{label.split(' (')[0]} {series[i]:.4g}")  # "FID (classifier ...)" -> "FID"
+                    at = int(steps[i])
+            if values:
+                parts.append(f"{data.label}: {' '.join(values)} ({at})")
+        return " · ".join(parts)
+
+    def legend_texts(self) -> list[str]:
+        """The legend's labels, in run order (what the user reads)."""
+        return [label.text for _, label in self.legend.items]
+
+    def show_step(self, step: int | None) -> None:
+        """A cursor at `step` on every plot (None hides it)."""
+        for cursor in self.cursors:
+            if step is not None:
+                cursor.setPos(step)
+            cursor.setVisible(step is not None)
+
+
+def render_plots(comparison: Comparison, paths: list[str | Path], size: tuple[int, int] = PLOTS_SIZE) -> list[Path]:
+    """Write the overlaid plots of `comparison` to each of `paths` (.svg as SVG, else PNG), drawn
+    by ComparePlots at `size` (width, height) without showing a window; returns the paths."""
+    app = QApplication.instance() or QApplication(["ganstudio"])
+    configure_pyqtgraph()
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    plots = ComparePlots(comparison)
+    plots.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    plots.resize(*size)
+    plots.show()
+    app.processEvents()
+    try:
+        return [export_plots(plots.graphics.ci, path) for path in paths]
+    finally:
+        plots.close()
+        plots.deleteLater()
+        qInstallMessageHandler(previous)
+
+
+def _quiet_offscreen(mode, context, message: str) -> None:
+    """Qt's messages on stderr, but for the offscreen platform's notice that it cannot size
+    windows (every headless picture would print it)."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)

@@ -1,0 +1,114 @@
+"""The File menu's export entries: GIF/MP4 (the Export dialog), the sample grid as PNG, the
+history as CSV, the plots as PNG or SVG.
+
+Each entry asks for a file name, then calls a method that takes the path (tests call those
+directly) and reports the outcome in the window's status bar, or an error in its banner.
+Every file is written atomically: it appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
+
+from ganstudio.files.atomic import WriteError
+from ganstudio.gui.export.export_dialog import ExportDialog
+from ganstudio.gui.export.plot_export import export_plots
+from ganstudio.media import write_csv, write_png
+from ganstudio.record.history import csv_columns
+from ganstudio.render.scatter import render_points
+from ganstudio.run.snapshot import Snapshot
+
+
+class ExportMenu(QObject):
+    """Export actions of `window`, a MainWindow: it reads `window.snapshot` (the last one
+    shown), `window.samples.use_ema` and `window.plots.graphics`, and reports through
+    `window.statusBar()` and `window.show_error`."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: ExportDialog | None = None
+
+    def add_to(self, menu: QMenu) -> None:
+        """Add the four entries to `menu`."""
+        for text, slot in (
+            ("Export GIF/MP4…", self.open_export_dialog),
+            (
+                "Save sample grid as PNG…",
+                lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png),
+            ),
+            (
+                "Export history as CSV…",
+                lambda: self._ask_and_write("Export history", "history.csv", "CSV table (*.csv)", self.export_history_csv),
+            ),
+            (
+                "Export plots as PNG/SVG…",
+                lambda: self._ask_and_write(
+                    "Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots
+                ),
+            ),
+        ):
+            menu.addAction(text).triggered.connect(slot)
+
+    # -- the entries, each taking a path ---------------------------------------------------------
+    def open_export_dialog(self) -> ExportDialog | None:
+        """Open the Export dialog on the frames recorded so far (non-modal: training goes on)."""
+        snap = self.window.snapshot
+        if snap is None:
+            return None
+        if self.dialog is not None and self.dialog.state == "exporting":
+            self.dialog.raise_()  # one export at a time
+            return self.dialog
+        self.close_dialog()
+        self.dialog = ExportDialog(snap, Path.home() / "ganstudio-run.gif", self.window)
+        self.dialog.show()
+        return self.dialog
+
+    def close_dialog(self) -> None:
+        """Close the Export dialog (cancelling a running export)."""
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def save_grid_png(self, path: str | Path) -> Path:
+        """The current sample grid (EMA when the view shows it; the scatter for 2D data) as PNG."""
+        snap = self._snapshot()
+        if snap.grid is None:
+            image = render_points(snap.points, snap.real_points)
+        elif snap.ema_grid is not None and self.window.samples.use_ema.isChecked():
+            image = snap.ema_grid
+        else:
+            image = snap.grid
+        return write_png(path, image)
+
+    def export_history_csv(self, path: str | Path) -> Path:
+        """The training history as CSV: a step column, then one column per history field."""
+        return write_csv(path, csv_columns(self._snapshot().series))
+
+    def export_plots(self, path: str | Path) -> Path:
+        """The plots (all six rows) as one picture: SVG for a .svg name, else PNG."""
+        return export_plots(self.window.plots.graphics.ci, path)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _snapshot(self) -> Snapshot:
+        if self.window.snapshot is None:
+            raise WriteError("Nothing to export yet: the run is still opening.")
+        return self.window.snapshot
+
+    def _ask_and_write(self, title: str, name: str, filters: str, write: Callable[[str], Path]) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self.window, title, str(Path.home() / name), filters)
+        if not path:
+            return
+        if not Path(path).suffix:  # "plots" with the SVG filter chosen -> "plots.svg"
+            path += chosen[chosen.rfind("*.") + 1 : chosen.rfind(")")]
+        try:
+            written = write(path)
+        except WriteError as exc:
+            self.window.show_error(str(exc))
+        else:
+            self.window.statusBar().showMessage(f"Saved {written}", 8000)

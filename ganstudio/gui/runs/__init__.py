@@ -1,0 +1,1 @@
+"""The Runs panel: the runs library in the window."""

@@ -1,0 +1,496 @@
+"""The GAN Studio main window: controls dock, live plots, sample view, run toolbar, menus,
+status bar; talks to the training worker only through commands and snapshots."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganstudio.config.model import ConfigError, RunConfig, load_toml, to_toml
+from ganstudio.config.presets import load_preset, preset_names
+from ganstudio.gui.compare.compare_view import CompareWindow
+from ganstudio.gui.export.export_menu import ExportMenu
+from ganstudio.gui.plots import PlotsPanel
+from ganstudio.gui.runs.runs_panel import RunsPanel
+from ganstudio.gui.settings import LAST_CONFIG, app_settings
+from ganstudio.gui.window.controls import ControlPanel
+from ganstudio.gui.window.help_menu import HelpMenu
+from ganstudio.gui.window.insight_view import HistogramView, WarningsBox
+from ganstudio.gui.window.no_run import NoRunPanel
+from ganstudio.gui.window.run_controls import RunControls
+from ganstudio.gui.window.samples import SampleView
+from ganstudio.gui.window.timeline import Timeline
+from ganstudio.gui.window.worker import OpenCheckpoint, OpenRun, RenameRun, SaveCheckpoint, SetDataDir, StarRun, WorkerHost
+from ganstudio.machine.thread_policy import Choice
+from ganstudio.run import commands as cmd
+from ganstudio.run.change_plan import plan
+from ganstudio.run.snapshot import Snapshot
+from ganstudio.run.user_errors import USER_ERRORS
+from ganstudio.runs.folder import CHECKPOINT
+from ganstudio.runs.headless import SAVE_EVERY
+from ganstudio.runs.library import runs_folder
+
+BANNER_SECONDS = 10.0
+# Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
+# GUI spends at most ~PLOT_BUDGET of one core on them (one refresh of the six plots, with the
+# follow-up paints it sets off, takes tens of ms, and pyqtgraph's Python holds the GIL the
+# training thread needs between matrix products). Grid and status follow every snapshot.
+PLOT_INTERVAL_MS = (200, 3000)
+PLOT_BUDGET = 0.03
+
+
+def _elapsed(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def base_lrs(config: RunConfig) -> tuple[float, float]:
+    """(G, D) learning rates as set, before any schedule."""
+    return config.optimizer.g.lr, config.optimizer.d.lr
+
+
+def on_synthetic_digits(config: RunConfig) -> RunConfig:
+    """`config` on synthetic-digits, all classes: the offline stand-in for the MNIST family."""
+    return config.with_values({"data.dataset": "synthetic-digits", "data.classes": "all"})
+
+
+class MainWindow(QMainWindow):
+    """Signals: snapshot_shown(Snapshot) after each rendered snapshot (tests and benchmarks
+    wait on it; it lives in the GUI thread).
+
+    Until the first run is open the controls show the config being opened, disabled, and the
+    run buttons are disabled; if it cannot be opened (no dataset, a corrupt file, ...) the
+    NoRunPanel takes the plots' place with the reason and the ways out (docs/DESIGN.md, "No
+    run is open")."""
+
+    snapshot_shown = Signal(object)
+
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        data_dir: str | None = None,
+        settings: QSettings | None = None,
+        start: bool = False,
+        preset: str = "custom",
+        runs_dir: str | None = None,
+        save_every: float = SAVE_EVERY,
+    ) -> None:
+        """`preset`: the name `config` is kept under in the runs library; `runs_dir`: the runs
+        folder (--runs-dir; else $GANSTUDIO_RUNS_DIR, else the user data folder); `save_every`:
+        seconds between the run's saves while training."""
+        super().__init__()
+        self.setWindowTitle("GAN Studio — see and steer GAN training")
+        self.settings = settings if settings is not None else app_settings()
+        self.snapshot: Snapshot | None = None
+        self._start_when_open = start
+        self._banner_until = 0.0
+
+        runs = runs_folder(runs_dir)
+        self.host = WorkerHost(data_dir, self, runs_dir=runs, save_every=save_every)
+        worker = self.host.worker
+        worker.snapshot.connect(self.show_snapshot)
+        worker.error.connect(self.show_error)
+        worker.offline.connect(self._offline)
+        worker.progress.connect(self._download_progress)
+        worker.opened.connect(self._opened)
+        worker.saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 8000))
+        worker.blas_threads.connect(self._show_blas_threads)
+        worker.save_failed.connect(self._save_failed)
+
+        self.plots = PlotsPanel()
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setStyleSheet("QLabel { background: #6b2b1f; color: white; padding: 6px; border-radius: 3px; }")
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.warnings = WarningsBox()
+        layout.addWidget(self.banner)
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.plots, 1)
+        self.no_run = NoRunPanel()
+        self.no_run.setVisible(False)
+        self.no_run.use_synthetic.connect(self.use_synthetic_digits)
+        self.no_run.choose_folder.connect(self.choose_data_folder)
+        self.no_run.retry.connect(lambda: self.open_run(self._opening))
+        layout.addWidget(self.no_run, 1)
+        self.setCentralWidget(central)
+
+        self.controls = ControlPanel()
+        self.controls.edited.connect(self._edited)
+        self.controls.apply_network.connect(lambda n: self.submit(cmd.Rebuild(n)))
+        self.controls_dock = self._dock("Controls", "controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.samples = SampleView()
+        self.samples.grid_changed.connect(lambda side: self.submit(cmd.SetParam("view.grid", side)))
+        self.samples.classes_changed.connect(lambda classes: self.submit(cmd.SetParam("view.classes", classes)))
+        self.samples.use_ema.toggled.connect(lambda _: self.snapshot and self.timeline.show_snapshot(self.snapshot))
+        self.timeline = Timeline(self.samples, self.plots)
+        samples_panel = QWidget()
+        samples_layout = QVBoxLayout(samples_panel)
+        samples_layout.setContentsMargins(0, 0, 0, 0)
+        samples_layout.addWidget(self.samples, 1)
+        samples_layout.addWidget(self.timeline)
+        self.histogram = HistogramView()
+        samples_layout.addWidget(self.histogram)
+        self.samples_dock = self._dock("Samples", "samples", samples_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.runs_panel = RunsPanel(runs)
+        self.runs_panel.open_requested.connect(lambda folder: self.open_run(OpenCheckpoint(str(Path(folder) / CHECKPOINT))))
+        self.runs_panel.rename_requested.connect(lambda folder, name: self.submit(RenameRun(folder, name)))
+        self.runs_panel.star_requested.connect(lambda folder, starred: self.submit(StarRun(folder, starred)))
+        self.runs_panel.compare_requested.connect(self.open_compare)
+        self.compare_windows: list[CompareWindow] = []
+        self.runs_dock = self._dock("Runs", "runs", self.runs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        worker.run_folder.connect(self.runs_panel.set_current)
+        worker.runs_changed.connect(self.runs_panel.refresh)
+
+        self.run_controls = RunControls()
+        self.run_controls.command.connect(self.submit)
+        toolbar = QToolBar("Run")
+        toolbar.setObjectName("run-toolbar")
+        toolbar.addWidget(self.run_controls)
+        self.addToolBar(toolbar)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.toggle_pause)
+        self._build_menus()
+
+        self.status = QLabel("")
+        self.statusBar().addPermanentWidget(self.status)
+        self.progress_dialog: QProgressDialog | None = None
+        self.offline_box: QMessageBox | None = None
+        self._restore_layout()
+        self._set_run_open(False)
+        self.host.start()
+        self.open_run(OpenRun(config, preset))
+        self._banner_timer = QTimer(self, interval=1000, timeout=self._expire_banner)
+        self._banner_timer.start()
+        self._plotted: Snapshot | None = None
+        self._plot_timer = QTimer(self, interval=PLOT_INTERVAL_MS[0], timeout=self._refresh_plots)
+        self._plot_timer.start()
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}-dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, slot, shortcut in (
+            ("Open config…", self.open_config, QKeySequence.StandardKey.Open),
+            ("Save config as…", self.save_config, QKeySequence.StandardKey.Save),
+            ("Open checkpoint…", self.open_checkpoint, None),
+            ("Save checkpoint…", self.save_checkpoint, None),
+        ):
+            action = file_menu.addAction(text)
+            action.triggered.connect(slot)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+        file_menu.addSeparator()
+        self.exports = ExportMenu(self)
+        self.exports.add_to(file_menu)
+        file_menu.addSeparator()
+        self.quit_action = QAction("Quit", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
+        file_menu.addAction(self.quit_action)
+        self.addAction(self.quit_action)
+        presets = self.menuBar().addMenu("&Presets")
+        for name in preset_names():
+            presets.addAction(name).triggered.connect(lambda _=False, n=name: self.load_preset(n))
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.controls_dock.toggleViewAction())
+        view.addAction(self.samples_dock.toggleViewAction())
+        view.addAction(self.runs_dock.toggleViewAction())
+        runs = self.menuBar().addMenu("&Runs")
+        for text, slot in (
+            ("Open selected run", self.runs_panel.open_selected),
+            ("Delete selected runs…", self.runs_panel.delete_selected),
+            ("Compare selected runs…", self.runs_panel.compare_selected),
+            ("Refresh", self.runs_panel.refresh),
+        ):
+            runs.addAction(text).triggered.connect(slot)
+        self.help = HelpMenu(self, self.settings, self.host.worker.data_dir)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("window_state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 900)
+            self.resizeDocks([self.controls_dock, self.samples_dock], [360, 440], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.runs_dock], [220], Qt.Orientation.Vertical)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    # -- commands -------------------------------------------------------------------------------
+    def submit(self, command: Any) -> None:
+        """Send `command` to the run, after the control edits still held (in the order given)."""
+        self.controls.flush()
+        self.host.worker.submit(command)
+
+    def toggle_pause(self) -> None:
+        if self.snapshot is not None:
+            self.submit(cmd.Resume() if self.snapshot.paused else cmd.Pause())
+
+    def _edited(self, key: str, value: Any) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        changes = {key: value}
+        if key == "data.dataset" and value == "folder":
+            folder = QFileDialog.getExistingDirectory(self, "Train on a folder of images")
+            if not folder:
+                self.controls.show_config(snap.config, snap.pending, force=True)
+                return
+            changes = {"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}
+        try:
+            snap.config.with_values({**snap.pending, **changes})  # with the pending architecture edits
+            new = snap.config.with_values(changes)
+        except ConfigError as exc:  # e.g. a conditional run onto a dataset without labels
+            self.show_error(str(exc))
+            return
+        if key == "data.dataset" and value == "folder":
+            self.submit(cmd.Reset(new))
+            return
+        if plan(snap.config, new).needs_reset:  # samples of another shape: only a fresh run takes them
+            self.submit(cmd.Reset(new))
+            return
+        self.submit(cmd.SetParam(key, value))
+
+    def open_run(self, command: OpenRun | OpenCheckpoint) -> None:
+        """Open a new run in the worker; the current one (if any) stays until the new one is
+        open. Before the first run is open the controls show what is being opened."""
+        self._opening = command
+        if self.snapshot is None:
+            if isinstance(command, OpenRun):
+                self.controls.show_config(command.config, {}, force=True)
+                self.samples.show_grid_side(command.config.view.grid)
+                self.plots.show_lr_axis(base_lrs(command.config))
+            self.no_run.setVisible(False)
+            self.plots.setVisible(True)
+            what = f"a run on {command.config.data.dataset}" if isinstance(command, OpenRun) else command.path
+            self.status.setText(f"opening {what}…")
+        self.submit(command)
+
+    def open_compare(self, folders: list[Path]) -> None:
+        """Open a compare view of the run folders selected in the Runs panel (as saved on disk:
+        the current run as of its last save)."""
+        try:
+            view = CompareWindow(folders)
+        except USER_ERRORS as error:
+            self.show_error(str(error))
+            return
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.destroyed.connect(lambda: self.compare_windows.remove(view) if view in self.compare_windows else None)
+        self.compare_windows.append(view)
+        view.show()
+
+    def use_synthetic_digits(self) -> None:
+        """Open the run that could not be opened (else the current one) on synthetic-digits."""
+        wanted = self._opening if isinstance(self._opening, OpenRun) else None
+        config = wanted.config if wanted else (self.snapshot.config if self.snapshot else RunConfig())
+        self.open_run(OpenRun(on_synthetic_digits(config), wanted.preset if wanted else "custom"))
+
+    def choose_data_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding the dataset")
+        if folder:
+            self.use_data_folder(folder)
+
+    def use_data_folder(self, folder: str) -> None:
+        """Look for datasets in `folder` from now on (as --data-dir) and try the last run again."""
+        self.submit(SetDataDir(folder))
+        self.help.data_dir = folder
+        self.open_run(self._opening)
+
+    def load_preset(self, name: str) -> None:
+        try:
+            self.open_run(OpenRun(load_preset(name), name))
+        except ConfigError as exc:
+            self.show_error(str(exc))
+
+    def open_config(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open config", "", "TOML config (*.toml)")
+        if path:
+            try:
+                self.open_run(OpenRun(load_toml(path), Path(path).stem))
+            except ConfigError as exc:
+                self.show_error(str(exc))
+
+    def save_config(self) -> None:
+        if self.snapshot is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save config", "ganstudio.toml", "TOML config (*.toml)")
+        if path:
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(to_toml(self.snapshot.config))
+            except OSError as exc:
+                self.show_error(f"Could not write {path}: {exc.strerror}")
+
+    def open_checkpoint(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "", "GAN Studio checkpoint (*.npz)")
+        if path:
+            self.open_run(OpenCheckpoint(path))
+
+    def save_checkpoint(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", "checkpoint.npz", "GAN Studio checkpoint (*.npz)")
+        if path:
+            self.submit(SaveCheckpoint(path))
+
+    # -- from the worker -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        if self.snapshot is None:
+            self._set_run_open(True)
+        self.snapshot = snap
+        self.controls.show_config(snap.config, snap.pending)
+        if snap.paused:
+            self._refresh_plots()
+        self.timeline.show_snapshot(snap)
+        self.runs_panel.show_snapshot(snap)
+        self.warnings.show_warnings(snap.warnings)
+        self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
+        self.status.setText(
+            f"step {snap.step:,}   epoch {snap.epoch}   {snap.steps_per_s:,.0f} steps/s   "
+            f"elapsed {_elapsed(snap.elapsed)}   frames {len(snap.frames)}   {snap.config.data.dataset}"
+            + ("" if snap.paused else "   training…")
+        )
+        if snap.message and snap.message != getattr(self, "_last_message", ""):
+            self.show_banner(snap.message)
+        self._last_message = snap.message
+        self.snapshot_shown.emit(snap)
+
+    def _refresh_plots(self) -> None:
+        """Draw the latest snapshot's curves if the plots show an older one."""
+        snap = self.snapshot
+        if snap is None or snap is self._plotted:
+            return
+        self._plotted = snap
+        start = time.perf_counter()
+        self.plots.show_series(snap.series, snap.events, base_lrs(snap.config))
+        self.plots.show_insight(snap.insight_kind, snap.insight_series, None if snap.histogram is None else len(snap.histogram))
+        self.histogram.show_snapshot(snap)
+        self.plots.settle_ranges()
+        # This refresh's data handling plus the painting since the last one (the view repaints
+        # after this returns; its cost counts towards the next interval).
+        painted = self.plots.graphics.take_paint_seconds() + self.histogram.plot.take_paint_seconds()
+        cost_ms = (time.perf_counter() - start + painted) * 1000.0
+        low, high = PLOT_INTERVAL_MS
+        self._plot_timer.setInterval(int(min(high, max(low, cost_ms / PLOT_BUDGET))))
+
+    def _show_blas_threads(self, choice: Choice) -> None:
+        self.statusBar().showMessage(f"Matrix products now use {choice.text()}.", 10_000)
+
+    def _set_run_open(self, is_open: bool) -> None:
+        """Controls and run buttons act on a run: disabled until one is open; then the plots
+        take the NoRunPanel's place for good (a later run that fails to open keeps this one)."""
+        for part in (self.controls, self.run_controls, self.samples_dock.widget()):
+            part.setEnabled(is_open)
+        if is_open:
+            self.no_run.setVisible(False)
+            self.plots.setVisible(True)
+
+    def _show_no_run(self, message: str) -> None:
+        """No run is open and the last one asked for could not be opened: why, and the ways out."""
+        self.no_run.show_reason(message)
+        self.no_run.setVisible(True)
+        self.plots.setVisible(False)
+        self.status.setText("no run open")
+
+    def show_error(self, message: str) -> None:
+        if self.snapshot is not None:  # put back the values the session kept
+            self.controls.show_config(self.snapshot.config, self.snapshot.pending, force=True)
+        else:  # with no run, an error can only come from opening one
+            self._show_no_run(message)
+        self.show_banner(message)
+        self.statusBar().showMessage(message, 10_000)
+
+    def _save_failed(self, message: str) -> None:
+        """The run could not be saved: said once (training goes on; the next save tries again)."""
+        self.show_banner(message)
+        self.statusBar().showMessage(message, 10_000)
+
+    def show_banner(self, message: str) -> None:
+        self.banner.setText(message)
+        self.banner.setVisible(True)
+        self._banner_until = time.monotonic() + BANNER_SECONDS
+
+    def _expire_banner(self) -> None:
+        if self.banner.isVisible() and time.monotonic() > self._banner_until:
+            self.banner.setVisible(False)
+
+    def _opened(self, config: RunConfig) -> None:
+        self._close_progress()
+        self.settings.setValue(LAST_CONFIG, to_toml(config))
+        self.plots.clear_markers()
+        if self._start_when_open:
+            self._start_when_open = False
+            self.submit(cmd.Resume())
+
+    def _download_progress(self, done: int, total: int) -> None:
+        if self.progress_dialog is None:
+            self.progress_dialog = QProgressDialog("Downloading the dataset…", "", 0, 100, self)
+            self.progress_dialog.setCancelButton(None)
+            self.progress_dialog.setWindowTitle("GAN Studio")
+            self.progress_dialog.setMinimumDuration(0)
+        if total:
+            self.progress_dialog.setMaximum(total)
+            self.progress_dialog.setValue(done)
+            self.progress_dialog.setLabelText(f"Downloading the dataset… {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        if total and done >= total:
+            self._close_progress()
+
+    def _close_progress(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.close()
+            self.progress_dialog = None
+
+    def _offline(self, message: str, config: RunConfig | None) -> None:
+        """A dataset to download could not be fetched: offer synthetic-digits in a dialog.
+        Cancel keeps the run that is open, or leaves the NoRunPanel when there is none."""
+        self._close_progress()
+        if self.snapshot is None:
+            self._show_no_run(message)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Dataset not available", message, parent=self)
+        box.setInformativeText("Train on synthetic-digits (drawn by GAN Studio, no download) instead?")
+        self.offline_use_synthetic = box.addButton("Use synthetic-digits", QMessageBox.ButtonRole.AcceptRole)
+        self.offline_cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        base = config or (self.snapshot.config if self.snapshot else RunConfig())
+
+        def chosen(button) -> None:
+            if button is self.offline_use_synthetic:
+                preset = self._opening.preset if isinstance(self._opening, OpenRun) else "custom"
+                self.open_run(OpenRun(on_synthetic_digits(base), preset))
+
+        box.buttonClicked.connect(chosen)
+        self.offline_box = box
+        box.open()
+
+    # -- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        if self.snapshot is not None:
+            self.settings.setValue(LAST_CONFIG, to_toml(self.snapshot.config))
+        self.settings.sync()
+        self.exports.close_dialog()
+        self.controls.flush()  # an edit just made is part of the run the worker saves as it stops
+        self.host.stop()
+        super().closeEvent(event)

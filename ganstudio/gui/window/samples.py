@@ -1,0 +1,152 @@
+"""The sample view: the fixed-noise grid of G's samples (crisp nearest-neighbour scaling, painted
+by Qt without Python: gui/pixel_grid.py), or for 2D data a scatter of real vs generated points
+over D's output (pyqtgraph)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ganstudio.config.model import range_for
+from ganstudio.engine.losses import PROBABILISTIC
+from ganstudio.gui.pixel_grid import PixelGrid
+from ganstudio.gui.widgets import ClassPicker, GridSideSpinBox
+from ganstudio.render.scatter import Extent
+from ganstudio.run.snapshot import Snapshot
+
+# D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
+# says real, dark where it cannot tell; dim, so the points stay readable.
+D_COLORS = pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(96, 44, 128), (30, 31, 34), (36, 112, 58)])
+LEGEND_2D = "Grey: real points. Orange: generated. Behind them, D's output: green where D says real, purple where it says fake."
+# Text keeps this far from the dock's edges (px): flush against the right edge, the last glyph
+# of a caption was cut off.
+TEXT_MARGIN = 4
+
+
+class SampleView(QWidget):
+    """Signals: grid_changed(side) when the user picks another grid size; classes_changed(value)
+    when the user picks the classes a conditional run's grid shows (a tuple, or "all")."""
+
+    grid_changed = Signal(int)
+    classes_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
+        self.grid_label = QLabel("Grid")
+        bar.addWidget(self.grid_label)
+        self.grid_size = GridSideSpinBox()
+        low, high, _, _ = range_for("view.grid")
+        self.grid_size.setRange(int(low), int(high))
+        self.grid_size.setToolTip(f"Samples per row and column ({low}x{low} to {high}x{high}), always from the same fixed noise.")
+        self.grid_size.valueChanged.connect(self._grid_edited)
+        self.use_ema = QCheckBox("EMA generator")
+        self.use_ema.setChecked(True)
+        self.use_ema.setToolTip("Show samples of the exponential moving average of G's weights (turn EMA on under Training).")
+        self.caption = QLabel("")
+        bar.addWidget(self.grid_size)
+        bar.addWidget(self.use_ema)
+        bar.addStretch(1)
+        bar.addWidget(self.caption)
+        layout.addLayout(bar)
+        self.class_row = QWidget()  # conditional runs: which classes the grid's rows show
+        row = QHBoxLayout(self.class_row)
+        row.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
+        row.addWidget(QLabel("Rows"))
+        self.class_picker = ClassPicker()
+        self.class_picker.setToolTip("The classes the grid shows, one row each (All: every class of the run).")
+        self.class_picker.changed.connect(self.classes_changed.emit)
+        row.addWidget(self.class_picker)
+        row.addStretch(1)
+        self.class_row.setVisible(False)
+        layout.addWidget(self.class_row)
+        self.pixels = PixelGrid()
+        layout.addWidget(self.pixels, 1)
+        self.graphics = pg.GraphicsLayoutWidget()  # the 2D view, shown instead of the grid
+        self.graphics.setVisible(False)
+        layout.addWidget(self.graphics, 1)
+        self.legend = QLabel(LEGEND_2D)  # under the 2D view, wrapped to the dock's width
+        self.legend.setWordWrap(True)
+        self.legend.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
+        self.legend.setVisible(False)
+        layout.addWidget(self.legend)
+        self.plot = None  # created on first 2D snapshot
+        self._quiet = False
+
+    def _grid_edited(self, side: int) -> None:
+        if not self._quiet:
+            self.grid_changed.emit(side)
+
+    def show_grid_side(self, side: int) -> None:
+        """Show `side` (the config's view.grid) in the grid size box without sending it back."""
+        self._quiet = True
+        self.grid_size.setValue(side)
+        self._quiet = False
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self.show_grid_side(snap.config.view.grid)
+        has_ema = snap.ema_grid is not None
+        self.use_ema.setEnabled(has_ema)
+        self.grid_label.setVisible(snap.grid is not None)
+        self.grid_size.setVisible(snap.grid is not None)
+        self.use_ema.setVisible(snap.grid is not None)
+        self.class_row.setVisible(snap.grid is not None and snap.config.training.conditional)
+        self.class_picker.set_classes(snap.config.view.classes)
+        if snap.grid is not None:
+            self._show_grid(snap.ema_grid if has_ema and self.use_ema.isChecked() else snap.grid)
+            self.caption.setText(f"step {snap.step:,}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))
+        else:
+            levels = (0.0, 1.0) if snap.config.training.loss in PROBABILISTIC else None
+            self._show_points(snap.real_points, snap.points, snap.heatmap, snap.heatmap_extent, levels)
+            self.caption.setText(f"step {snap.step:,}")
+
+    def show_frame(self, frame: np.ndarray, step: int) -> None:
+        """Show a recorded frame (uint8 (H, W), from the timeline) instead of the live samples."""
+        self._show_grid(frame)
+        self.caption.setText(f"recorded at step {step:,}")
+
+    @property
+    def shown_grid(self) -> np.ndarray | None:
+        """The uint8 (H, W) sample grid on screen (the last one shown)."""
+        return self.pixels.array
+
+    def _show_grid(self, grid: np.ndarray) -> None:
+        self.graphics.setVisible(False)
+        self.legend.setVisible(False)
+        self.pixels.setVisible(True)
+        self.pixels.show_array(grid)
+
+    def _show_points(self, real: np.ndarray, fake: np.ndarray, heatmap: np.ndarray, extent: Extent, levels) -> None:
+        """GAN Lab's view: real (m, 2) and generated (n, 2) points over D's output on the plane
+        (heatmap (g, g) over `extent`, the snapshot's fixed view; row 0 at the extent's y_min;
+        bright = D says real). `levels`: the heatmap's fixed range (0, 1) for probabilities, None
+        to fit raw scores."""
+        if self.plot is None:
+            self.plot = self.graphics.addPlot()
+            self.plot.setAspectLocked(True)
+            self.plot.showGrid(x=True, y=True, alpha=0.15)
+            self.heatmap = pg.ImageItem(axisOrder="row-major")
+            self.heatmap.setLookupTable(D_COLORS.getLookupTable(nPts=256))
+            self.plot.addItem(self.heatmap)
+            self.real_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(170, 170, 170, 140))
+            self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(255, 152, 0, 220))
+            self.plot.addItem(self.real_scatter)
+            self.plot.addItem(self.fake_scatter)
+            self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0)
+        self.pixels.setVisible(False)
+        self.graphics.setVisible(True)
+        self.legend.setVisible(True)
+        x_min, x_max, y_min, y_max = extent
+        if levels is None:
+            self.heatmap.setImage(heatmap, autoLevels=True)
+        else:
+            self.heatmap.setImage(heatmap, autoLevels=False, levels=levels)
+        self.heatmap.setRect(QRectF(x_min, y_min, x_max - x_min, y_max - y_min))
+        self.real_scatter.setData(real[:, 0], real[:, 1])
+        finite = np.isfinite(fake).all(1)
+        self.fake_scatter.setData(fake[finite, 0], fake[finite, 1])

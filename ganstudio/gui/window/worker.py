@@ -1,0 +1,329 @@
+"""The training worker: a QThread that owns the session, applies commands between steps and
+emits throttled snapshots.
+
+Commands arrive through a queue drained between steps (a busy loop in a moved worker never runs
+queued slots); pausing waits on a threading.Event instead of spinning; stop is a flag plus a
+wake-up, and the window joins the thread with QThread.wait().
+
+The run being trained is kept in the runs library (ganstudio.runs.keeper): saved between whole
+steps every `save_every` seconds while training, when it pauses, before a reset or another run
+replaces it, and when the loop ends (the window closing waits for that save).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ganstudio.config.model import RunConfig
+from ganstudio.data import OfflineError
+from ganstudio.machine.thread_policy import ThreadPolicy
+from ganstudio.run import commands as cmd
+from ganstudio.run.change_plan import plan
+from ganstudio.run.checkpoint import load_session, save_checkpoint
+from ganstudio.run.session import Session
+from ganstudio.run.user_errors import USER_ERRORS
+from ganstudio.runs.headless import SAVE_EVERY
+from ganstudio.runs.keeper import RunKeeper
+from ganstudio.runs.library import RUN_TOML, RunsError, read_run, rename_run, runs_folder, set_starred
+
+# At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
+# plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly
+# anyway (the figures: docs/DESIGN.md, "Painting budget").
+SNAPSHOT_INTERVAL = 1.0 / 10.0
+SNAPSHOT_BUDGET = 0.03  # and at most ~3% of the training thread's time goes into making them
+PROGRESS_INTERVAL = 0.1
+
+
+def snapshot_interval(cost: float) -> float:
+    """Seconds between snapshots when making one took `cost` seconds: 1/10 s, or longer when
+    snapshots are expensive (a large G renders two sample grids) so that they never take more
+    than SNAPSHOT_BUDGET of the training thread."""
+    return max(SNAPSHOT_INTERVAL, cost / SNAPSHOT_BUDGET)
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """Build a new session from `config` (may download a dataset): a new run, named in the runs
+    library by `preset` (a preset's name, a config file's stem)."""
+
+    config: RunConfig
+    preset: str = "custom"
+
+
+@dataclass(frozen=True)
+class OpenCheckpoint:
+    """Continue the run saved in `path`: with a run.toml beside it (a run folder), that run in
+    its folder with its change log; else a new run in the runs library starting at its step."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class RenameRun:
+    """Give the run in `folder` a new name (done between steps: never racing the run's own saves)."""
+
+    folder: Path
+    name: str
+
+
+@dataclass(frozen=True)
+class StarRun:
+    folder: Path
+    starred: bool
+
+
+@dataclass(frozen=True)
+class SetDataDir:
+    """Look for (and download) MNIST-family datasets in `path` from now on, as --data-dir."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class SaveCheckpoint:
+    path: str
+
+
+class TrainingWorker(QObject):
+    """Lives in its own QThread. The GUI calls :meth:`submit` (thread-safe) and listens to the
+    signals; it never touches the session."""
+
+    snapshot = Signal(object)  # ganstudio.run.session.Snapshot
+    error = Signal(str)  # one-line message for the user
+    offline = Signal(str, object)  # message, the RunConfig that needed the download
+    progress = Signal(int, int)  # download bytes done, total (0 when unknown)
+    opened = Signal(object)  # the RunConfig of a newly opened run
+    saved = Signal(str)  # path of a written checkpoint
+    blas_threads = Signal(object)  # ganstudio.machine.thread_policy.Choice: the BLAS thread count changed, and why
+    run_folder = Signal(object)  # the current run's folder (Path), None while it has none yet
+    runs_changed = Signal()  # a run folder was written (a save, a rename, a star), other than a new one (run_folder)
+    save_failed = Signal(str)  # the run could not be saved (said once until a save succeeds again)
+
+    def __init__(self, data_dir: str | None = None, runs_dir: Path | None = None, save_every: float = SAVE_EVERY) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.keeper = RunKeeper(runs_folder(None if runs_dir is None else str(runs_dir)), save_every)
+        self._preset = "custom"
+        self._unsaved = False  # trained or changed since the last save
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stop = False
+        self._session: Session | None = None
+        self._dirty = False
+        self._last_emit = 0.0
+        self.snapshot_every = SNAPSHOT_INTERVAL  # seconds; grows when snapshots are expensive
+        self._last_progress = 0.0
+        self.steps_done = 0  # read by benchmarks; only the worker writes it
+        self.blas = ThreadPolicy()  # the BLAS thread count in use and why; chosen per run, re-checked between steps
+        self._blas_workload: tuple | None = None  # (G spec, D spec, batch size, d_steps) the count was chosen for
+        self._blas_stale = False  # a command was applied since: the step may have changed shape
+
+    # -- GUI thread -----------------------------------------------------------------------------
+    def submit(self, command: Any) -> None:
+        """Queue a command for the next gap between steps (thread-safe)."""
+        self._commands.put(command)
+        self._wake.set()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the current step (thread-safe)."""
+        self._stop = True
+        self._wake.set()
+
+    # -- worker thread --------------------------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        try:
+            while not self._stop:
+                self._drain()
+                session = self._session
+                if session is None or session.paused:
+                    if self._unsaved:  # paused (by Pause, a stop condition, divergence) or edited while paused
+                        self._save_run()
+                    self._emit_if_due(force=self._dirty)
+                    self._wake.wait(0.05)
+                    self._wake.clear()
+                    continue
+                try:
+                    if self._blas_stale:
+                        self._fit_blas_threads(session)
+                    session.step()
+                except Exception as exc:  # a bug must not kill the thread: say so, pause, keep the run
+                    traceback.print_exc()
+                    session.paused = True
+                    self.error.emit(f"Internal error during a training step ({exc!r}); training paused.")
+                self.steps_done += 1
+                self._dirty = self._unsaved = True
+                self.keeper.trained()
+                if self.keeper.due():
+                    self._save_run()
+                changed = self.blas.update()
+                if changed is not None:
+                    self.blas_threads.emit(changed)
+                self._emit_if_due()
+            self._save_run()  # closing: the run is kept
+        finally:
+            self.keeper.close()
+            QThread.currentThread().quit()
+
+    def _save_run(self) -> None:
+        """Save the current run in its folder (the first save makes the folder); a failure is
+        reported once, and the next save tries again."""
+        self._unsaved = False
+        if self._session is None:
+            return
+        had_folder, was_failing = self.keeper.folder, self.keeper.failing
+        problem = self.keeper.save(self._session)
+        if problem:
+            if not was_failing:
+                self.save_failed.emit(problem)
+            return
+        if self.keeper.folder != had_folder:
+            self.run_folder.emit(self.keeper.folder)  # a new run folder: the runs changed too
+        else:
+            self.runs_changed.emit()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._dirty = self._blas_stale = True
+            try:
+                self._apply(command)
+            except OfflineError as exc:
+                self.offline.emit(str(exc), getattr(command, "config", None))
+            except USER_ERRORS as exc:
+                self.error.emit(str(exc))
+            except InterruptedError:  # a download cancelled because the window is closing
+                return
+            except Exception as exc:  # a bug must not kill the thread
+                traceback.print_exc()
+                self.error.emit(f"Internal error applying {type(command).__name__} ({exc!r}).")
+
+    def _apply(self, command: Any) -> None:
+        session = self._session
+        if isinstance(command, (OpenRun, OpenCheckpoint, cmd.Reset)):
+            self._save_run()  # the run as it was, before it is replaced or starts over
+        self._unsaved = True
+        match command:
+            case OpenRun(config=config, preset=preset):
+                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress), preset)
+            case OpenCheckpoint(path=path):
+                self._open_checkpoint(Path(path))
+            case SetDataDir(path=path):
+                self.data_dir = path
+            case RenameRun(folder=folder, name=name):
+                rename_run(folder, name)
+                self.runs_changed.emit()
+            case StarRun(folder=folder, starred=starred):
+                set_starred(folder, starred)
+                self.runs_changed.emit()
+            case _ if session is None:
+                return
+            case SaveCheckpoint(path=path):
+                self.saved.emit(str(save_checkpoint(session, path)))
+            case cmd.Reset(config=RunConfig() as config) if plan(session.config, config).new_data:
+                # A new dataset may need a download: build the new run before replacing the old one.
+                # Another dataset is another run in the library (the old one was saved above).
+                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress), self._preset)
+            case _:
+                session.apply(command)
+                if isinstance(command, cmd.StepOnce):
+                    self.keeper.trained()
+
+    def _open_checkpoint(self, path: Path) -> None:
+        """Open the checkpoint `path`; a run folder's (run.toml beside it) goes on as that run."""
+        origin = read_run(path.parent) if (path.parent / RUN_TOML).exists() else None
+        if origin is not None and not path.exists():
+            raise RunsError(f"{path}: this run has no checkpoint yet, so it cannot be continued")
+        if origin is None:
+            session = load_session(path, data_dir=self.data_dir, progress=self._report_progress)
+            self._open(session, "resumed")
+            return
+        lock = self.keeper.claim(path.parent)  # refused while another process writes the run
+        try:
+            session = load_session(path, data_dir=self.data_dir, progress=self._report_progress)
+        except BaseException:
+            self.keeper.unclaim(lock)
+            raise
+        self._open(session, origin.preset, origin.continued(path.parent), lock)
+
+    def _open(self, session: Session, preset: str, origin=None, lock=None) -> None:
+        """`session` is the run from now on, kept as a new run named by `preset`, or as `origin`
+        holding its folder's `lock`."""
+        self._session = session
+        self._preset = preset
+        self.keeper.track(session, preset, origin, lock)
+        self.run_folder.emit(self.keeper.folder)
+        self.opened.emit(session.config)
+
+    def _fit_blas_threads(self, session: Session) -> None:
+        """Before training on: choose the thread count again when the step changed shape (a run
+        opened, a network rebuilt, a new batch size): ~0.3 s timing a twin of its networks. Not
+        when a run opens: the window's first paints would disturb the timing."""
+        self._blas_stale = False
+        gan = session.gan
+        workload = (gan.generator.spec, gan.discriminator.spec, session.batches.batch_size, gan.training.d_steps)
+        if workload != self._blas_workload:
+            self._blas_workload = workload
+            before = self.blas.choice
+            choice = self.blas.start(lambda: session.gan.twin_step(session.batches.batch_size))
+            if (choice.threads != before.threads) if before else choice.reason:  # the first: when it is not every core
+                self.blas_threads.emit(choice)
+
+    def _report_progress(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_INTERVAL or (total and done >= total):
+            self._last_progress = now
+            self.progress.emit(int(done), int(total or 0))
+        if self._stop:
+            raise InterruptedError("closing")
+
+    def _emit_if_due(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._session is None or not (force or (self._dirty and now - self._last_emit >= self.snapshot_every)):
+            return
+        self._last_emit = now
+        self._dirty = False
+        start = time.perf_counter()
+        snap = self._session.snapshot()
+        self.snapshot_every = snapshot_interval(time.perf_counter() - start)
+        self.snapshot.emit(snap)
+
+
+class WorkerHost(QObject):
+    """Starts a TrainingWorker in a QThread and stops it cleanly (flag, wake, wait)."""
+
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        parent: QObject | None = None,
+        runs_dir: Path | None = None,
+        save_every: float = SAVE_EVERY,
+    ) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("ganstudio-training")
+        self.worker = TrainingWorker(data_dir, runs_dir, save_every)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 120_000) -> bool:
+        """Stop the loop and join the thread (after the run's final save: a large run's
+        checkpoint takes seconds); True when it ended in time."""
+        if not self.thread.isRunning():
+            return True
+        self.worker.request_stop()
+        return self.thread.wait(timeout_ms)

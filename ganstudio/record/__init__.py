@@ -1,0 +1,1 @@
+"""What a run records as it trains: the step history and its events, and the recorded sample frames."""

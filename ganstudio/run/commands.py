@@ -1,0 +1,76 @@
+"""Commands: how the GUI and the CLI change a run. The session applies them between steps.
+
+They are small immutable values, so the GUI thread can hand them to the worker thread through a
+queue without sharing any state with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ganstudio.config.model import RunConfig
+
+
+@dataclass(frozen=True)
+class SetParam:
+    """Change one setting by dotted key (see ganstudio.config.model). Live settings apply at the next
+    step; architecture settings (generator.*, discriminator.*) wait as *pending* until
+    :class:`Rebuild`; `seed` applies at the next :class:`Reset`."""
+
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """Apply the pending architecture settings of one network ("g" or "d") by rebuilding it
+    from scratch; the other network keeps its weights. "both" applies every pending
+    architecture setting, training.conditional included, and rebuilds both networks."""
+
+    network: str
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Start over from the seed, with `config` if given (else the current one plus pending)."""
+
+    config: RunConfig | None = None
+
+
+@dataclass(frozen=True)
+class RevertLastChange:
+    """Restore weights, optimizer state, RNG, data order and settings to just before the last
+    live change."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class StepOnce:
+    """One iteration while paused: part "both", or "d" (discriminator only) / "g" (generator
+    only), as in GAN Lab."""
+
+    part: str = "both"
+
+
+@dataclass(frozen=True)
+class StopCondition:
+    """Pause at step `at_step`, or after `after_seconds` more seconds of training. Each
+    condition clears itself when it fires."""
+
+    at_step: int | None = None
+    after_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SetStopCondition:
+    condition: StopCondition
