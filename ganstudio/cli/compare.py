@@ -7,10 +7,24 @@ from __future__ import annotations
 
 import os
 
-from ganstudio.cli.train import check_gif_options
+from ganstudio.cli.options import add_gif_options, add_runs_dir, check_gif_options
 from ganstudio.runs.compare import Comparison, export_gif
 from ganstudio.runs.library import runs_folder
 from ganstudio.sweep.names import resolve
+
+
+def add_parser(sub) -> None:
+    """The `compare` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    compare = sub.add_parser(
+        "compare", help="compare 2 to 8 runs: what differs, what cannot be compared, a GIF of their grids, their plots"
+    )
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="a run folder, or a run's name in the runs folder")
+    add_runs_dir(compare)
+    compare.add_argument("--gif", metavar="FILE", help="a GIF of the runs' sample grids side by side, step by step")
+    compare.add_argument("--png", metavar="FILE", help="the runs' curves overlaid, as a PNG image")
+    compare.add_argument("--svg", metavar="FILE", help="the runs' curves overlaid, as an SVG drawing")
+    add_gif_options(compare)
+    compare.set_defaults(handler=run_compare)
 
 
 def run_compare(args) -> int:

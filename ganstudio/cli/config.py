@@ -48,6 +48,7 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it"
     )
+    parser.set_defaults(handler=run_config)
 
 
 def _source(args) -> tuple[RunConfig, str]:

@@ -11,6 +11,7 @@ import os
 import sys
 from typing import Any
 
+from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import keys
 from ganstudio.runs.configdiff import differing_keys, value_text
 from ganstudio.runs.library import (
@@ -27,16 +28,6 @@ from ganstudio.runs.library import (
     runs_folder,
     set_starred,
 )
-
-
-def add_runs_dir(parser) -> None:
-    """The --runs-dir option (train, runs, compare, sweep)."""
-    parser.add_argument(
-        "--runs-dir",
-        dest="runs_dir",
-        metavar="DIR",
-        help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
-    )
 
 
 def add_parser(sub) -> None:
@@ -59,6 +50,7 @@ def add_parser(sub) -> None:
     rm = verbs.add_parser("rm", help="delete a run folder (asks first)")
     rm.add_argument("run", metavar="RUN")
     rm.add_argument("--yes", action="store_true", help="do not ask")
+    parser.set_defaults(handler=run_runs)
 
 
 def run_runs(args) -> int:

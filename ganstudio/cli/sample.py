@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganstudio.cli import arg_types
+from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.data.mnist import FAMILIES
@@ -21,6 +23,40 @@ from ganstudio.media import write_png
 from ganstudio.render import make_grid, render_points, upscale
 from ganstudio.run.checkpoint import Checkpoint, load_session
 from ganstudio.runs.library import run_checkpoint, runs_folder
+
+
+def add_parser(sub) -> None:
+    """The `sample` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    sample = sub.add_parser("sample", help="draw samples from a run or a checkpoint")
+    sample.add_argument("checkpoint", metavar="RUN", help="a run's name, a run folder, or a checkpoint .npz file")
+    add_runs_dir(sample)
+    sample.add_argument("-n", type=arg_types.count(arg_types.MAX_SAMPLES), default=64, help="number of samples (default 64)")
+    sample.add_argument("-o", "--output", metavar="FILE", help=".npy: uint8 (N, 28, 28) array; .png: a grid image")
+    sample.add_argument(
+        "--scale",
+        type=arg_types.scale,
+        metavar="N",
+        help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)",
+    )
+    sample.add_argument("--seed", type=arg_types.seed, default=0, help="noise seed (default 0)")
+    sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
+    sample.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        metavar="C",
+        help="conditional runs: draw only class C (repeat, or a comma list like 3,7; default every class of the run in turn)",
+    )
+    sample.add_argument(
+        "--report",
+        action="store_true",
+        help="print quality figures: classes covered, FID, confidence, histogram (digits); modes covered, high-quality %% (2D)",
+    )
+    sample.add_argument(
+        "--data-dir", dest="sample_data_dir", metavar="DIR", help="where the run's MNIST-family dataset is found (for --report)"
+    )
+    sample.set_defaults(handler=run_sample)
+
 
 PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
 PNG_MAX_SIDE = 16_384

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ganstudio.cli import arg_types
-from ganstudio.cli.runs import add_runs_dir
+from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.config.presets import load_preset
 from ganstudio.data import load_dataset
@@ -101,6 +101,7 @@ def add_parser(sub) -> None:
     parser.add_argument(
         "--early-stop", action="store_true", help="with --ray: stop configs that fall behind on the quality figure (ASHA)"
     )
+    parser.set_defaults(handler=run_sweep)
 
 
 def _base(args) -> tuple[RunConfig, str]:

@@ -6,12 +6,13 @@ import sys
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
+from ganstudio.cli import arg_types
+from ganstudio.cli.options import add_gif_options, add_runs_dir, check_gif_options
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
 from ganstudio.config.presets import load_preset
 from ganstudio.data import OfflineError
 from ganstudio.machine.progress_line import ProgressLine, download_progress
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
-from ganstudio.media.gif import MAX_FPS
 from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import apply_order, plan
 from ganstudio.run.changelog import replay
@@ -21,6 +22,50 @@ from ganstudio.runs.folder import check_writable, create_folder, output_folder, 
 from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
 from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
 from ganstudio.runs.lock import FolderLock
+
+
+def add_parser(sub) -> None:
+    """The `train` subcommand on `sub`, the `ganstudio` parser's subparsers."""
+    train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument(
+        "--preset", dest="train_preset", metavar="NAME", help="a preset from resources/presets (default: vanilla)"
+    )
+    source.add_argument("--config", metavar="FILE", help="a TOML config file")
+    source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
+    train.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)"
+    )
+    source.add_argument(
+        "--replay", metavar="RUN_OR_FILE", help="replay a run (folder, name or run.toml) from its start with its change log"
+    )
+    length = train.add_mutually_exclusive_group()
+    length.add_argument(
+        "--steps",
+        type=arg_types.steps,
+        help="train until this total step count (also when resuming; default 1000; the run's own with --replay)",
+    )
+    length.add_argument("--seconds", type=arg_types.seconds, help="train for this many seconds")
+    train.add_argument("--seed", type=arg_types.seed, help="random seed (same seed, same run)")
+    add_runs_dir(train)
+    train.add_argument(
+        "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
+    )
+    train.add_argument(
+        "--out",
+        metavar="DIR",
+        help="the run's folder (default: the checkpoint's folder with --resume, else a new folder in the runs folder)",
+    )
+    train.add_argument(
+        "--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)"
+    )
+    train.add_argument("--gif", metavar="FILE", help="also export a GIF of the recorded sample grids")
+    train.add_argument(
+        "--gif-every", type=arg_types.record_every, metavar="N", help="record the sample grid every N steps (run.record_every)"
+    )
+    add_gif_options(train)
+    train.set_defaults(handler=run_train)
+
 
 DEFAULT_STEPS = 1000
 
@@ -95,12 +140,6 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
         session.apply(cmd.Rebuild(network))  # as Apply in the window: that network starts afresh
         line.message(f"ganstudio: {session.history.events[-1].label} (a new, untrained network; the other keeps its weights)")
     return session
-
-
-def check_gif_options(args) -> None:
-    """ConfigError for a --fps or --gif-scale that write_gif would refuse (train and compare)."""
-    if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
-        raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
 
 
 def _target_step(args, origin: Run | None) -> int | None:

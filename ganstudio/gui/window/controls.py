@@ -32,8 +32,8 @@ from ganstudio.config.model import CHOICES, SECTIONS, ConfigError, RunConfig, fi
 from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.network import describe
 from ganstudio.engine.optimizers import lr_in_effect
-from ganstudio.gui.window.edit_gestures import EditCoalescer
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
+from ganstudio.gui.window.edit_gestures import EditCoalescer
 from ganstudio.gui.window.help_texts import help_for
 from ganstudio.gui.window.layer_table import LayerTable
 from ganstudio.run.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KEYS
