@@ -22,9 +22,9 @@ from ganstudio.cli import main as cli
 from ganstudio.config.model import RunConfig
 from ganstudio.files.atomic import WriteError
 from ganstudio.run.session import Session
-from ganstudio.runs.folder import OUTPUT_NAMES
 from ganstudio.runs.headless import write_outputs
-from ganstudio.runs.library import SUMMARY, Run, list_runs, new_run_folder, read_run, read_summary
+from ganstudio.runs.layout import OUTPUT_NAMES, SUMMARY
+from ganstudio.runs.library import Run, list_runs, new_run_folder, read_run, read_summary
 from ganstudio.runs.lock import LOCK
 
 TOY = ["--preset", "ring8", "--set", "run.insight_every=20", "--set", "data.batch_size=64"]

@@ -20,7 +20,8 @@ from ganstudio.run.checkpoint import load_session
 from ganstudio.run.session import Session
 from ganstudio.runs.folder import check_writable, create_folder, output_folder, refuse_another_run, remove_created, remove_staging
 from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
-from ganstudio.runs.library import RUN_TOML, Run, find_run, new_run_folder, read_run, runs_folder
+from ganstudio.runs.layout import RUN_TOML
+from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, runs_folder
 from ganstudio.runs.lock import FolderLock
 
 

@@ -26,11 +26,11 @@ from ganstudio.record.history import History
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError
 from ganstudio.run.state import section
 from ganstudio.runs.configdiff import SEPARATOR, labels
+from ganstudio.runs.layout import CHECKPOINT
 from ganstudio.runs.library import Run, RunsError, read_run
 
 MIN_RUNS, MAX_RUNS = 2, 8
 MAX_FRAMES = 300  # the GIF's steps: the union of the runs' frame steps, thinned to this many (each frame is held)
-CHECKPOINT = "checkpoint.npz"
 KIND_FIGURES = {"digits": "FID and classes covered", "modes": "modes covered and the high-quality share", None: "diversity only"}
 
 Series = dict[str, tuple[np.ndarray, np.ndarray]]  # {name: (steps (m,) int64, values (m,) float32)}

@@ -25,9 +25,7 @@ from pathlib import Path
 from ganstudio.config.model import ConfigError
 from ganstudio.files.atomic import sweep_stale
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError
-
-CHECKPOINT = "checkpoint.npz"
-OUTPUT_NAMES = (CHECKPOINT, "history.csv", "samples.png", "run.toml", "summary.json")
+from ganstudio.runs.layout import CHECKPOINT, OUTPUT_NAMES
 
 
 def output_folder(out: str | None, resume: str | None) -> Path | None:

@@ -27,6 +27,7 @@ from ganstudio.run import commands as cmd
 from ganstudio.run.checkpoint import save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.run.snapshot import render_samples
+from ganstudio.runs.layout import CHECKPOINT, HISTORY, SAMPLES
 from ganstudio.runs.library import Run
 
 SAVE_EVERY = 60.0  # seconds between the run folder's updates while training (a crash loses at most this)
@@ -129,9 +130,9 @@ def write_outputs(
     frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
     its entry says what the size limit took: gray levels, frames kept). A run that recorded no
     frame (a time limit or a stop signal ended it first) makes a GIF of its final samples."""
-    written = [("checkpoint", save_checkpoint(session, out / "checkpoint.npz"))]
-    written.append(("history", write_csv(out / "history.csv", session.history.columns())))
-    written.append(("samples", write_png(out / "samples.png", render_samples(session.state))))
+    written = [("checkpoint", save_checkpoint(session, out / CHECKPOINT))]
+    written.append(("history", write_csv(out / HISTORY, session.history.columns())))
+    written.append(("samples", write_png(out / SAMPLES, render_samples(session.state))))
     written += zip(("run", "summary"), run.save(session))
     if gif:
         steps, frames = session.recorder.snapshot()

@@ -37,12 +37,11 @@ from ganstudio import __version__
 from ganstudio.config.model import ConfigError, RunConfig, from_dict, parse_toml, read_toml_text, to_dict
 from ganstudio.files.atomic import atomic_file
 from ganstudio.run.changelog import Change, check_sample_shapes, parse
+from ganstudio.runs.layout import CHECKPOINT, RUN_TOML, SUMMARY
 from ganstudio.runs.lock import writer
 
 ENV = "GANSTUDIO_RUNS_DIR"
 FORMAT = 1  # run.toml's layout; a newer one is refused, not misread
-RUN_TOML = "run.toml"
-SUMMARY = "summary.json"
 
 
 class RunsError(ConfigError):
@@ -298,8 +297,8 @@ def check_deletable(folder: Path) -> None:
     pid = writer(folder)
     if pid is not None:
         raise RunsError(f"{folder}: process {pid or '(unknown)'} is writing this run; not deleting it (stop that process first)")
-    if not (folder / RUN_TOML).exists() and not (folder / "checkpoint.npz").exists():
-        raise RunsError(f"{folder}: not a run folder (no {RUN_TOML} or checkpoint.npz); not deleting it")
+    if not (folder / RUN_TOML).exists() and not (folder / CHECKPOINT).exists():
+        raise RunsError(f"{folder}: not a run folder (no {RUN_TOML} or {CHECKPOINT}); not deleting it")
 
 
 def delete_run(folder: Path) -> None:
@@ -352,7 +351,7 @@ def run_checkpoint(text: str, runs: Path) -> Path:
     path = Path(text)
     if path.is_file() or path.suffix.lower() == ".npz":
         return path
-    checkpoint = find_run(text, runs) / "checkpoint.npz"
+    checkpoint = find_run(text, runs) / CHECKPOINT
     if not checkpoint.is_file():
         raise RunsError(f"{checkpoint.parent}: the run has no checkpoint yet (it is written after its first trained steps)")
     return checkpoint

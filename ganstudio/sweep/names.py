@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganstudio.runs.compare import MAX_RUNS, check_count
-from ganstudio.runs.library import RUN_TOML, RunsError, find_run
+from ganstudio.runs.layout import RUN_TOML
+from ganstudio.runs.library import RunsError, find_run
 from ganstudio.sweep import manifest
 
 

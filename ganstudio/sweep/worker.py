@@ -13,8 +13,8 @@ from ganstudio.config.model import from_dict
 from ganstudio.run.checkpoint import load_session
 from ganstudio.run.session import Session
 from ganstudio.run.user_errors import USER_ERRORS
-from ganstudio.runs.folder import CHECKPOINT
 from ganstudio.runs.headless import HeadlessRun
+from ganstudio.runs.layout import CHECKPOINT
 from ganstudio.runs.library import Run, read_run
 from ganstudio.runs.lock import FolderLock
 

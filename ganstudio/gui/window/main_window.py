@@ -41,8 +41,8 @@ from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import plan
 from ganstudio.run.snapshot import Snapshot
 from ganstudio.run.user_errors import USER_ERRORS
-from ganstudio.runs.folder import CHECKPOINT
 from ganstudio.runs.headless import SAVE_EVERY
+from ganstudio.runs.layout import CHECKPOINT
 from ganstudio.runs.library import runs_folder
 
 BANNER_SECONDS = 10.0

@@ -32,7 +32,8 @@ from ganstudio.run.session import Session
 from ganstudio.run.user_errors import USER_ERRORS
 from ganstudio.runs.headless import SAVE_EVERY
 from ganstudio.runs.keeper import RunKeeper
-from ganstudio.runs.library import RUN_TOML, RunsError, read_run, rename_run, runs_folder, set_starred
+from ganstudio.runs.layout import RUN_TOML
+from ganstudio.runs.library import RunsError, read_run, rename_run, runs_folder, set_starred
 
 # At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
 # plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly
