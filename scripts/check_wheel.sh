@@ -25,8 +25,8 @@ echo "== the window's Presets menu"
 "$bin/python" - <<'PY'
 from PySide6.QtWidgets import QApplication
 
-from ganstudio.gui.main_window import MainWindow
-from ganstudio.presets import load_preset, preset_names
+from ganstudio.gui.window.main_window import MainWindow
+from ganstudio.config.presets import load_preset, preset_names
 
 app = QApplication([])
 window = MainWindow(load_preset("vanilla").with_values({"data.dataset": "synthetic-digits"}))

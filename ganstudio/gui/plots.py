@@ -99,7 +99,7 @@ def show_opaque_grid(plot: pg.PlotItem) -> None:
     draws the grid as the axes' tick lines: translucent ones take Qt's slow blending path (about
     30x the opaque cost, docs/DESIGN.md), and the axes repaint with every plot refresh. Opaque
     lines must stay under the curves (the axes sit above the view by default) and leave out the
-    minor levels, which translucency used to fade."""
+    minor levels, which would be as bright as the major ones without translucency."""
     plot.showGrid(x=True, y=True, alpha=1.0)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)

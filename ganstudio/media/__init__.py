@@ -1,6 +1,6 @@
 """Export: the run as files: GIF / MP4 animations of training, PNG images, CSV tables, written
-atomically (the file appears complete or not at all); I/O failures are `WriteError` (the
-project's `WriteError`). No Qt here. What the pictures show is drawn by ganstudio.render (sample
+atomically (the file appears complete or not at all); I/O failures raise
+`ganstudio.files.atomic.WriteError`. No Qt here. What the pictures show is drawn by ganstudio.render (sample
 grids, point clouds, text); `make_grid`, `upscale` and `draw_text` are re-exported from there
 for existing callers. See docs/EXPORT.md.
 """

@@ -154,10 +154,11 @@ class FrameRecorder:
 
 def _saved_frames(state: dict[str, np.ndarray]) -> list[np.ndarray]:
     """The frames of a saved state: uint8 (H, W) arrays, read-only ones shared as they are."""
-    if "pixels" not in state:  # frame/NNNN entries
+    if "pixels" not in state:  # frame/NNNN entries, as state_dict writes them
         names = sorted((k for k in state if k.startswith("frame/")), key=lambda k: int(k.split("/")[1]))
         return [np.asarray(state[k], np.uint8) for k in names]
-    shapes = np.asarray(state["shapes"], dtype=np.int64).reshape(-1, 2)  # checkpoints before session 5
+    # The older layout, still read: every frame's pixels in one flat array, their shapes beside it.
+    shapes = np.asarray(state["shapes"], dtype=np.int64).reshape(-1, 2)
     pixels = np.asarray(state["pixels"], dtype=np.uint8).reshape(-1)
     sizes = shapes.prod(axis=1)
     if int(sizes.sum()) != pixels.size or (shapes < 1).any():
