@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.config.presets import load_preset
 from ganstudio.run import commands as cmd
-from ganstudio.run.changelog import ReplayError, parse, replay
+from ganstudio.run.changelog import Change, ChangeLog, ReplayError, parse, replay, split_log
 from ganstudio.run.checkpoint import load_session, save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.runs.library import Run, read_run
@@ -339,3 +339,26 @@ def test_a_long_change_log_is_read_in_one_pass(tmp_path, monkeypatch):
     changes = read_run(tmp_path).changes
     assert len(changes) == n and [c.step for c in changes] == list(range(n))
     assert changes[-1].action == {"set": {"optimizer.d.lr": pytest.approx(1e-4 + (n - 1) % 300 * 1e-6)}}
+
+
+def test_a_log_as_written_reads_without_toml_and_equals_what_toml_reads(tmp_path):
+    """run.toml's change log is read apart from the TOML parser (fast for long logs) only when it
+    is exactly as written; then it equals what tomllib reads, odd strings and lists included, and
+    a hand-edited log is left to tomllib."""
+    entries = [
+        Change(3, {"set": {"optimizer.d.lr": 1e-05, "data.classes": [3, 7], "training.ema": True}}),
+        Change(3, {"set": {"data.folder": 'a " = b, c } d', "view.classes": "all"}}),
+        Change(4, {"apply": "both"}),
+        Change(4, {"d_step": True}),
+        Change(9, {"revert": True, "to": 4}),
+        Change(6, {"reset": True, "set": {"seed": 7, "data.dataset": "ring8"}}),
+    ]
+    session = Session(small_config(**RING8_SGD))
+    session.changes = ChangeLog(entries)
+    Run.new(tmp_path, "vanilla", small_config(**RING8_SGD)).save(session)
+    text = (tmp_path / "run.toml").read_text()
+    head, tables = split_log(text)
+    assert tables == tomllib.loads(text)["changes"]
+    assert "changes" not in tomllib.loads(head) and tomllib.loads(head)["config"] == tomllib.loads(text)["config"]
+    edited = text.replace("step = 4\nd_step = true", "step = 4\nd_step  =  true")
+    assert split_log(edited) == (edited, None)

@@ -118,6 +118,71 @@ class ChangeLog:
         return "\n".join(e.toml() for e in self.entries)
 
 
+HEADER_LINE = "[[changes]]"  # how ChangeLog.toml opens each entry
+_JSON = json.JSONDecoder()
+
+
+def split_log(text: str) -> tuple[str, list[dict[str, Any]] | None]:
+    """A run.toml's `text` as (the text before its change log, the log's [[changes]] tables as
+    dicts), reading the log without a TOML parser when it is exactly what ChangeLog.toml writes
+    (checked by writing the tables again: a log of 100,000 changes reads in a fraction of a TOML
+    parse's time); (`text`, None) otherwise (hand-edited, or no log), for a TOML parse of the whole."""
+    start = text.find(f"\n{HEADER_LINE}\n")
+    if start < 0:
+        return text, None
+    head, body = text[: start + 1], text[start + 1 :].rstrip("\n")
+    try:
+        tables = [_logged_table(block) for block in body.split("\n\n")]
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
+        return text, None
+    written = "\n".join(Change(t["step"], {k: v for k, v in t.items() if k != "step"}).toml() for t in tables)
+    return (head, tables) if written.rstrip("\n") == body else (text, None)
+
+
+def _logged_table(block: str) -> dict[str, Any]:
+    """One entry as Change.toml writes it: the header, `step = N`, then `name = value` lines with
+    JSON values (an inline table for `set`). ValueError for anything else."""
+    header, *lines = block.split("\n")
+    if header != HEADER_LINE:
+        raise ValueError(header)
+    table: dict[str, Any] = {}
+    for line in lines:
+        name, equals, value = line.partition(" = ")
+        if not equals or name in table:
+            raise ValueError(line)
+        table[name] = _inline_table(value) if value.startswith("{") else _flat(json.loads(value))
+    if type(table.get("step")) is not int:
+        raise ValueError(block)
+    return table
+
+
+def _inline_table(text: str) -> dict[str, Any]:
+    """`{ "key" = value, ... }` with JSON keys and values, as Change.toml writes `set`."""
+    if not (text.startswith("{ ") and text.endswith(" }")):
+        raise ValueError(text)
+    table, at = {}, 2
+    while at < len(text):
+        key, at = _JSON.raw_decode(text, at)
+        if not isinstance(key, str) or text[at : at + 3] != " = ":
+            raise ValueError(text)
+        value, at = _JSON.raw_decode(text, at + 3)
+        table[key] = _flat(value)
+        if text[at:] == " }":
+            return table
+        if text[at : at + 2] != ", ":
+            raise ValueError(text)
+        at += 2
+    raise ValueError(text)
+
+
+def _flat(value: Any) -> Any:
+    """`value` when it is what a change holds (a scalar, or a list of scalars); ValueError for
+    anything nested deeper, which the TOML reader's depth limit judges instead."""
+    if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (list, dict)) for v in value)):
+        raise ValueError("nested value")
+    return value
+
+
 def parse(
     tables: Any, text: str, source: str, start: RunConfig, start_step: int = 0, last_step: int | None = None
 ) -> list[Change]:
@@ -126,14 +191,15 @@ def parse(
     known action, every key and value is a setting's, no step lies before the step the run is at
     by then, and none after the run's `last_step` (None: no end) unless a later reset or revert
     took the run back. ReplayError naming `source` and the line otherwise. Linear in the log's
-    length: one pass over the text for the line numbers, each distinct setting checked once."""
+    length: each distinct setting checked once, and the text read for line numbers only when a
+    message needs one."""
     if not isinstance(tables, list):
         raise ReplayError(f"{source}: 'changes' must be [[changes]] tables")
-    places = _table_lines(text, source)
+    places = _Places(text, source)
     settings = _SettingCheck(start)
     out, now, past_end = [], start_step, None
     for n, table in enumerate(tables):
-        where = places[n] if n < len(places) else _Where(source, [], 0, 0)
+        where = _TableAt(places, n)
         if not isinstance(table, dict):
             raise ReplayError(f"{where.at(None)}: a change must be a [[changes]] table")
         change = _entry(table, where, settings)
@@ -170,7 +236,7 @@ def check_sample_shapes(changes: list[Change], text: str, source: str, start: Ru
     The settings are followed from `start` through every set and reset; a revert is not
     followed (it cannot cross a reset, so it never changes the shape). A combination of
     settings the config refuses ends the check: replaying reports it at its change."""
-    places = _table_lines(text, source)
+    places = _Places(text, source)
     config = start
     for n, change in enumerate(changes):
         if "reset" not in change.action and not any(k.startswith(SHAPE_SECTION) for k in change.action.get("set", {})):
@@ -180,7 +246,7 @@ def check_sample_shapes(changes: list[Change], text: str, source: str, start: Ru
         except ConfigError:
             return
         if "reset" not in change.action and after.data_size != config.data_size:
-            where = places[n] if n < len(places) else _Where(source, [], 0, 0)
+            where = places.where(n)
             raise ReplayError(
                 f"{where.at('set')}: the samples would change shape ({_shape(config)} -> {_shape(after)}) "
                 "without a reset; only a reset (reset = true) can change the dataset's sample shape"
@@ -208,6 +274,29 @@ class _Where:
         body = range(self.header, self.end)  # list indices of the lines after the header
         line = next((i + 1 for i in body if needle and needle in self.lines[i]), self.header)
         return f"{self.source} line {line}" if line else self.source
+
+
+class _Places:
+    """The _Where of each [[changes]] table in a run.toml's text, found (in one pass) the first
+    time a message needs one: reading a good log never splits its text into lines."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text, self.source, self._places = text, source, None
+
+    def where(self, n: int) -> _Where:
+        if self._places is None:
+            self._places = _table_lines(self.text, self.source)
+        return self._places[n] if n < len(self._places) else _Where(self.source, [], 0, 0)
+
+
+class _TableAt:
+    """Table `n` of `places`, located only when `at` is asked."""
+
+    def __init__(self, places: _Places, n: int) -> None:
+        self.places, self.n = places, n
+
+    def at(self, needle: str | None) -> str:
+        return self.places.where(self.n).at(needle)
 
 
 def _table_lines(text: str, source: str) -> list[_Where]:

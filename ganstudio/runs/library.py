@@ -36,7 +36,7 @@ import tomli_w
 from ganstudio import __version__
 from ganstudio.config.model import ConfigError, RunConfig, from_dict, parse_toml, read_toml_text, to_dict
 from ganstudio.files.atomic import atomic_file
-from ganstudio.run.changelog import Change, check_sample_shapes, parse
+from ganstudio.run.changelog import Change, check_sample_shapes, parse, split_log
 from ganstudio.runs.layout import CHECKPOINT, RUN_TOML, SUMMARY
 from ganstudio.runs.lock import writer
 
@@ -140,7 +140,7 @@ def _marks_on_disk(folder: Path, starred: bool, name: str) -> tuple[bool, str]:
     (`runs star`, the window's Runs panel)."""
     path = folder / RUN_TOML
     try:
-        data = parse_toml(read_toml_text(path), str(path))
+        data = parse_toml(split_log(read_toml_text(path))[0], str(path))  # the marks stand above the log
     except (OSError, ConfigError):
         return starred, name
     return bool(data.get("starred", starred)), str(data.get("name", name))
@@ -210,13 +210,25 @@ def _latest(values) -> float | None:
     return float(values[-1])
 
 
+def _run_toml(text: str, source: str) -> dict[str, Any]:
+    """run.toml's tables: the change log read apart when it is as GAN Studio writes it (fast for
+    long logs), everything else by the TOML reader."""
+    head, changes = split_log(text)
+    data = parse_toml(head, source)
+    if changes is None:
+        return data
+    if "changes" in data:  # a hand-made file with changes above the log too: read it whole
+        return parse_toml(text, source)
+    return {**data, "changes": changes}
+
+
 def read_run(folder: Path, source: Path | None = None) -> Run:
     """The run in `folder` (its run.toml, or the file `source`); RunsError naming the file
     when it is missing, unreadable, corrupt or from a newer GAN Studio."""
     path = source or folder / RUN_TOML
     try:
         text = read_toml_text(path)
-        data = parse_toml(text, str(path))
+        data = _run_toml(text, str(path))
     except FileNotFoundError:
         raise RunsError(f"{path}: no such file (not a run folder?)") from None
     except OSError as exc:
