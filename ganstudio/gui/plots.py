@@ -219,7 +219,13 @@ class PlotsPanel(QWidget):
             )
             for name, title, color in INSIGHT_PLOTS
         }
-        self.share_curve = self.plots["coverage"].plot(pen=pg.mkPen("#aed581", width=1, style=Qt.PenStyle.DashLine))
+        self.share_curve = self.plots["coverage"].plot(  # a symbol too: the first measurement is a single point
+            pen=pg.mkPen("#aed581", width=1, style=Qt.PenStyle.DashLine),
+            symbol="t",
+            symbolSize=5,
+            symbolPen=None,
+            symbolBrush="#aed581",
+        )
         last = list(self.plots)[-1]
         self.plots[last].setLabel("bottom", "step")
         for name in list(self.plots)[:-1]:
