@@ -253,3 +253,19 @@ def test_two_dimensional_dataset_snapshot_has_points():
     train(session, 3)
     snap = session.snapshot()
     assert snap.grid is None and snap.points.shape == (1000, 2) and snap.real_points.shape == (1000, 2)
+
+
+def test_a_g_only_step_after_a_d_only_step_goes_on_exactly_after_a_save_and_resume(tmp_path):
+    """Nothing passes from one step to the next but the saved state: D only, save, resume, G only
+    gives the weights of D only then G only in one session (a G-only step draws its own fakes)."""
+    straight = small_session()
+    for _ in range(5):
+        straight.step()
+    straight.apply(cmd.StepOnce("d"))
+    path = save_checkpoint(straight, tmp_path / "checkpoint.npz")
+    straight.apply(cmd.StepOnce("g"))
+    resumed = load_session(path)
+    resumed.apply(cmd.StepOnce("g"))
+    a, b = straight.gan.state_dict(), resumed.gan.state_dict()
+    assert resumed.step_count == straight.step_count == 7
+    assert all(np.array_equal(a[k], b[k]) for k in a)

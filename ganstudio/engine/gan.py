@@ -229,10 +229,14 @@ class GAN:
         self._fake = fake
         return loss, mean_real, mean_fake, norm
 
-    def g_step(self, n: int, rng: np.random.Generator, step: int, epoch: int) -> tuple[float, float]:
-        """One generator update on n samples at the lr in effect at `step`, `epoch`; reuses the
-        last D step's fake batch when there is one of that size. Returns (g_loss, G's gradient norm)."""
-        fake = self._fake if self._fake is not None and self._fake.shape[0] == n else self._generate(n, rng)
+    def g_step(self, n: int, rng: np.random.Generator, step: int, epoch: int, reuse_fake: bool = False) -> tuple[float, float]:
+        """One generator update on n samples at the lr in effect at `step`, `epoch`. It draws its
+        own fake batch, or with `reuse_fake` (within :meth:`train_step`, right after D's update)
+        trains on that update's fakes, whose forward pass G still holds. A G-only step never
+        reuses: nothing passes between two steps but the saved state, so a run restored or
+        resumed between them goes on exactly. Returns (g_loss, G's gradient norm)."""
+        reuse = reuse_fake and self._fake is not None and self._fake.shape[0] == n
+        fake = self._fake if reuse else self._generate(n, rng)
         self._fake = None
         D, G = self.discriminator, self.generator
         logits = D.forward(self._d_input(self._d_in, fake, self._fake_labels), rng)
@@ -256,7 +260,7 @@ class GAN:
         for _ in range(max(1, int(self.training.d_steps))):
             real, labels = (next_real(), None) if not self.conditional else next_real()
             dl, d_real, d_fake, d_norm = self.d_step(real, rng, step, epoch, labels)
-        gl, g_norm = self.g_step(real.shape[0], rng, step, epoch)
+        gl, g_norm = self.g_step(real.shape[0], rng, step, epoch, reuse_fake=True)
         lr_g, lr_d = self.learning_rates(step, epoch)
         return StepMetrics(dl, gl, d_real, d_fake, d_norm, g_norm, lr_d, lr_g)
 
