@@ -6,6 +6,10 @@ run.toml; the final weights must be equal, array for array. One BLAS thread thro
 thread counts change the last bits of a matrix product.
 """
 
+import hashlib
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tomllib
@@ -339,3 +343,27 @@ def test_a_long_change_log_is_read_in_one_pass(tmp_path, monkeypatch):
     changes = read_run(tmp_path).changes
     assert len(changes) == n and [c.step for c in changes] == list(range(n))
     assert changes[-1].action == {"set": {"optimizer.d.lr": pytest.approx(1e-4 + (n - 1) % 300 * 1e-6)}}
+
+
+BEFORE_JOURNAL = Path(__file__).parent / "fixtures" / "run-before-journal"
+
+
+def weights_digest(session):
+    """SHA-256 of the GAN's state arrays, concatenated in key order (as the fixture recorded it)."""
+    w = session.gan.state_dict()
+    return hashlib.sha256(b"".join(np.ascontiguousarray(w[k]).tobytes() for k in sorted(w))).hexdigest()
+
+
+def test_a_run_written_before_the_journal_replays_bit_for_bit():
+    """The fixture's run.toml (every kind of change: a seed and a reset, lr, an architecture edit
+    and Apply, D and G steps, a revert) replays to the weights its writer recorded, and the plot
+    markers read as they did."""
+    recorded = json.loads((BEFORE_JOURNAL / "weights.json").read_text())
+    run = read_run(BEFORE_JOURNAL)
+    with threadpool_limits(1):
+        replayed = Session(run.config)
+        replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    assert replayed.step_count == recorded["step"] == 80
+    assert sorted(replayed.gan.state_dict()) == recorded["arrays"]
+    assert weights_digest(replayed) == recorded["weights_sha256"]
+    assert [[e.step, e.label] for e in replayed.history.events] == recorded["events"]
