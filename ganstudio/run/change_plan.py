@@ -121,6 +121,8 @@ class Preview:
     live: the config the run trains with once the edit is taken (`config` itself for a pending
         edit; None when refused);
     pending: the edits waiting for Apply or Reset once it is taken ({dotted key: value});
+    waiting: `config` with the pending edits and this one, the config the controls show (None
+        when refused);
     plan: what going from `config` to `live` asks of the run; for a pending edit, what the edit
         changes once applied (plan.changed empty: the edit changes nothing)."""
 
@@ -131,6 +133,7 @@ class Preview:
     edited: RunConfig | None = None
     live: RunConfig | None = None
     pending: dict[str, Any] = field(default_factory=dict)
+    waiting: RunConfig | None = None
     plan: ChangePlan | None = None
 
 
@@ -146,11 +149,11 @@ def preview(config: RunConfig, pending: dict[str, Any], key: str, value: Any) ->
     p = plan(config, new)
     if p.changed and p.deferred:  # architecture waits for Apply, the seed for Reset
         waits = {**pending, **{k: new.get(k) for k in p.changed}}
-        return Preview(key, value, Outcome.PENDING, "", new, config, waits, p)
+        return Preview(key, value, Outcome.PENDING, "", new, config, waits, with_pending, p)
     if p.needs_reset:
         reason = (
             f"data.dataset: {new.data.dataset} has another sample shape than {config.data.dataset}; "
             "press Reset to start over with it"
         )
-        return Preview(key, value, Outcome.NEEDS_RESET, reason, new, new, dict(pending), p)
-    return Preview(key, value, Outcome.LIVE, "", new, new, dict(pending), p)
+        return Preview(key, value, Outcome.NEEDS_RESET, reason, new, new, dict(pending), with_pending, p)
+    return Preview(key, value, Outcome.LIVE, "", new, new, dict(pending), with_pending, p)
