@@ -105,8 +105,9 @@ class Change:
 
     def events(self) -> list[Event]:
         """The plot markers of this change: one per setting a live edit changed
-        ("optimizer.g.lr 0.0002 -> 0.001"), the rebuild of an Apply ("hidden [128] -> [256]")."""
-        moves = [(k, value_text(self.before[k]), value_text(v)) for k, v in self.after.items()]
+        ("optimizer.g.lr 0.0002 -> 0.001"), the rebuild of an Apply ("hidden [128] -> [256]").
+        A change read from run.toml knows no values before it: its replay makes the markers."""
+        moves = [(k, value_text(self.before[k]), value_text(v)) for k, v in self.after.items() if k in self.before]
         if isinstance(self.command, cmd.SetParam) and self.outcome is Outcome.LIVE:
             return [Event(self.step, EventKind.CHANGE, k, old, new) for k, old, new in moves]
         if isinstance(self.command, cmd.Rebuild):
