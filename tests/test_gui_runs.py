@@ -11,9 +11,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QStyle, QStyleOptionSpinBox
 
+from ganstudio.config import model as config_model
 from ganstudio.config.model import RunConfig
 from ganstudio.gui.runs.runs_panel import NAME, STAR, STEPS
 from ganstudio.run import commands as cmd
+from ganstudio.run.change_plan import Outcome
+from ganstudio.run.changelog import Change
 from ganstudio.run.checkpoint import Checkpoint
 from ganstudio.run.session import Session
 from ganstudio.runs.headless import write_outputs
@@ -143,6 +146,27 @@ def test_an_edit_still_held_goes_to_the_run_before_the_next_command(qtbot, tmp_p
     qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10_000)
     entries = window.host.worker._session.changes.entries
     assert [(c.step, c.action) for c in entries] == [(0, {"set": {"optimizer.d.lr": 0.001}}), (0, {"d_step": True})]
+    window.close()
+
+
+def test_a_live_lr_edit_validates_the_config_once_and_is_one_change(qtbot, tmp_path, monkeypatch):
+    """Typing D's lr into its box: from the keystrokes to the controls showing the run's new
+    config, one config is built and validated, and the journal gets one typed Change."""
+    window = open_window(qtbot, tmp_path, SMALL, runs_dir=str(tmp_path / "runs"), save_every=NEVER)
+    validated = []
+    real_validate = config_model.validate
+    monkeypatch.setattr(config_model, "validate", lambda config: validated.append(config) or real_validate(config))
+    box = window.controls.editors["optimizer.d.lr"]
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "0.001")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.snapshot.config.optimizer.d.lr == 0.001, timeout=10_000)
+    assert window.controls.editors["optimizer.d.lr"].value() == 0.001  # the controls show the snapshot
+    assert len(validated) == 1
+    (change,) = window.host.worker._session.changes.entries
+    assert change == Change(0, cmd.SetParam("optimizer.d.lr", 0.001), {"optimizer.d.lr": 2e-4}, {"optimizer.d.lr": 0.001})
+    assert change.outcome is Outcome.LIVE and change.action == {"set": {"optimizer.d.lr": 0.001}}
+    assert [e.label for e in window.snapshot.events] == ["optimizer.d.lr 0.0002 -> 0.001"]
     window.close()
 
 

@@ -6,6 +6,10 @@ run.toml; the final weights must be equal, array for array. One BLAS thread thro
 thread counts change the last bits of a matrix product.
 """
 
+import hashlib
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tomllib
@@ -14,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.config.presets import load_preset
 from ganstudio.run import commands as cmd
-from ganstudio.run.changelog import Change, ChangeLog, ReplayError, parse, replay, split_log
+from ganstudio.run.changelog import ReplayError, entry_toml, parse, replay, split_log
 from ganstudio.run.checkpoint import load_session, save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.runs.library import Run, read_run
@@ -74,7 +78,7 @@ def test_a_steered_run_is_logged_with_each_change_at_its_step(tmp_path):
     text = (tmp_path / "run.toml").read_text()
     assert '[[changes]]\nstep = 20\nset = { "optimizer.d.lr" = 0.01 }\n' in text
     assert "[[changes]]\nstep = 60\nrevert = true\nto = 54\n" in text
-    assert read_run(tmp_path).changes == session.changes.entries
+    assert [(c.step, c.action) for c in read_run(tmp_path).changes] == entries
 
 
 def test_replaying_a_steered_run_gives_bit_identical_weights(tmp_path):
@@ -259,7 +263,7 @@ def test_an_edit_waiting_for_apply_still_waits_in_the_reopened_run(tmp_path):
         train(session, 3)
         path = save_checkpoint(session, tmp_path / "checkpoint.npz")
         reopened = load_session(path)
-        reopened.changes = session.changes
+        reopened.changes.entries = session.changes.entries
         assert reopened.pending == {"generator.hidden": (48,)}
         reopened.apply(cmd.Rebuild("g"))
         assert reopened.config.generator.hidden == (48,)
@@ -345,20 +349,42 @@ def test_a_log_as_written_reads_without_toml_and_equals_what_toml_reads(tmp_path
     """run.toml's change log is read apart from the TOML parser (fast for long logs) only when it
     is exactly as written; then it equals what tomllib reads, odd strings and lists included, and
     a hand-edited log is left to tomllib."""
-    entries = [
-        Change(3, {"set": {"optimizer.d.lr": 1e-05, "data.classes": [3, 7], "training.ema": True}}),
-        Change(3, {"set": {"data.folder": 'a " = b, c } d', "view.classes": "all"}}),
-        Change(4, {"apply": "both"}),
-        Change(4, {"d_step": True}),
-        Change(9, {"revert": True, "to": 4}),
-        Change(6, {"reset": True, "set": {"seed": 7, "data.dataset": "ring8"}}),
+    actions = [
+        (3, {"set": {"optimizer.d.lr": 1e-05, "data.classes": [3, 7], "training.ema": True}}),
+        (3, {"set": {"data.folder": 'a " = b, c } d', "view.classes": "all"}}),
+        (4, {"apply": "both"}),
+        (4, {"d_step": True}),
+        (9, {"revert": True, "to": 4}),
+        (6, {"reset": True, "set": {"seed": 7, "data.dataset": "ring8"}}),
     ]
-    session = Session(small_config(**RING8_SGD))
-    session.changes = ChangeLog(entries)
-    Run.new(tmp_path, "vanilla", small_config(**RING8_SGD)).save(session)
-    text = (tmp_path / "run.toml").read_text()
+    Run.new(tmp_path, "vanilla", small_config(**RING8_SGD)).save(Session(small_config(**RING8_SGD)))
+    text = (tmp_path / "run.toml").read_text() + "\n" + "\n".join(entry_toml(step, action) for step, action in actions)
     head, tables = split_log(text)
-    assert tables == tomllib.loads(text)["changes"]
+    assert tables == tomllib.loads(text)["changes"] == [{"step": step, **action} for step, action in actions]
     assert "changes" not in tomllib.loads(head) and tomllib.loads(head)["config"] == tomllib.loads(text)["config"]
     edited = text.replace("step = 4\nd_step = true", "step = 4\nd_step  =  true")
     assert split_log(edited) == (edited, None)
+
+
+BEFORE_JOURNAL = Path(__file__).parent / "fixtures" / "run-before-journal"
+
+
+def weights_digest(session):
+    """SHA-256 of the GAN's state arrays, concatenated in key order (as the fixture recorded it)."""
+    w = session.gan.state_dict()
+    return hashlib.sha256(b"".join(np.ascontiguousarray(w[k]).tobytes() for k in sorted(w))).hexdigest()
+
+
+def test_a_run_written_before_the_journal_replays_bit_for_bit():
+    """The fixture's run.toml (every kind of change: a seed and a reset, lr, an architecture edit
+    and Apply, D and G steps, a revert) replays to the weights its writer recorded, and the plot
+    markers read as they did."""
+    recorded = json.loads((BEFORE_JOURNAL / "weights.json").read_text())
+    run = read_run(BEFORE_JOURNAL)
+    with threadpool_limits(1):
+        replayed = Session(run.config)
+        replay(replayed, run.changes, run.last_step, lambda: replayed.step() is not None or True)
+    assert replayed.step_count == recorded["step"] == 80
+    assert sorted(replayed.gan.state_dict()) == recorded["arrays"]
+    assert weights_digest(replayed) == recorded["weights_sha256"]
+    assert [[e.step, e.label] for e in replayed.history.events] == recorded["events"]

@@ -1,6 +1,8 @@
 """The training session: live changes, revert, reset, stop conditions, divergence guard,
 bounded history and bit-exact checkpoints."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from ganstudio.config.presets import load_preset
 from ganstudio.engine.gan import StepMetrics
 from ganstudio.record.history import History
 from ganstudio.run import commands as cmd
+from ganstudio.run.change_plan import Outcome
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session, save_checkpoint
 from ganstudio.run.session import Session
 
@@ -269,3 +272,63 @@ def test_a_g_only_step_after_a_d_only_step_goes_on_exactly_after_a_save_and_resu
     a, b = straight.gan.state_dict(), resumed.gan.state_dict()
     assert resumed.step_count == straight.step_count == 7
     assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+# -- preview and the journal -----------------------------------------------------------------------
+def test_preview_says_live_pending_needs_reset_or_refused_and_apply_does_just_that():
+    session = small_session()
+    train(session, 3)
+    previews = {
+        key: session.preview(key, value)
+        for key, value in [
+            ("optimizer.lr", "1e-3"),
+            ("generator.hidden", "48"),
+            ("data.dataset", "ring8"),
+            ("data.batch_size", "0"),
+        ]
+    }
+    assert {k: p.outcome for k, p in previews.items()} == {
+        "optimizer.lr": Outcome.LIVE,
+        "generator.hidden": Outcome.PENDING,
+        "data.dataset": Outcome.NEEDS_RESET,
+        "data.batch_size": Outcome.REFUSED,
+    }
+    assert previews["data.dataset"].reason.endswith("press Reset to start over with it")
+    assert previews["data.batch_size"].reason.startswith("data.batch_size: 0 is outside the allowed range")
+    assert previews["generator.hidden"].pending == {"generator.hidden": (48,)}
+    for key in ("data.dataset", "data.batch_size"):  # refused by apply with the preview's reason, not journaled
+        with pytest.raises(ConfigError, match=re.escape(previews[key].reason)):
+            session.apply(cmd.SetParam(key, previews[key].value))
+    session.apply(cmd.SetParam("generator.hidden", "48"))
+    session.apply(cmd.SetParam("optimizer.lr", "1e-3"))
+    assert session.pending == {"generator.hidden": (48,)} and session.config.optimizer.d.lr == 1e-3
+    pending, live = session.changes.entries
+    assert pending.outcome is Outcome.PENDING
+    assert (pending.before, pending.after) == ({"generator.hidden": (32,)}, {"generator.hidden": (48,)})
+    assert (live.outcome, live.command) == (Outcome.LIVE, cmd.SetParam("optimizer.lr", 1e-3))
+    assert live.after == {"optimizer.g.lr": 1e-3, "optimizer.d.lr": 1e-3}
+
+
+def test_an_edit_that_does_not_fit_the_pending_edits_is_refused():
+    """training.conditional waits for Apply; a dataset without labels does not fit it."""
+    session = small_session()
+    session.apply(cmd.SetParam("training.conditional", "true"))
+    p = session.preview("data.dataset", "ring8")
+    assert p.outcome is Outcome.REFUSED and p.reason.startswith("training.conditional: the dataset 'ring8' has no class labels")
+    assert session.preview("data.classes", "[3]").outcome is Outcome.LIVE
+
+
+def test_revert_is_journaled_and_its_marker_names_the_change_it_undid():
+    session = small_session()
+    train(session, 4)
+    session.apply(cmd.SetParam("optimizer.d.lr", "1e-3"))
+    session.apply(cmd.SetParam("generator.hidden", "48"))
+    train(session, 2)
+    session.apply(cmd.Rebuild("g"))
+    train(session, 3)
+    session.apply(cmd.RevertLastChange())
+    assert [c.action for c in session.changes.entries][-2:] == [{"apply": "g"}, {"revert": True, "to": 6}]
+    assert [e.label for e in session.history.events] == [
+        "optimizer.d.lr 0.0002 -> 0.001",
+        "reverted rebuilt G: hidden [32] -> [48]",
+    ]

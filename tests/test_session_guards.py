@@ -235,7 +235,7 @@ def reopened(session: Session, folder, data_dir) -> Session:
     path = save_checkpoint(session, folder / "checkpoint.npz")
     again = load_session(path, data_dir=data_dir)
     again.guard_every = session.guard_every
-    again.changes = session.changes
+    again.changes.entries = session.changes.entries
     again.paused = session.paused
     return again
 

@@ -12,8 +12,8 @@ import sys
 from typing import Any
 
 from ganstudio.cli.options import add_runs_dir
-from ganstudio.config.model import keys
-from ganstudio.runs.configdiff import differing_keys, value_text
+from ganstudio.config.model import keys, value_text
+from ganstudio.runs.configdiff import differing_keys
 from ganstudio.runs.library import (
     Run,
     RunsError,

@@ -213,6 +213,14 @@ class RunConfig:
         return from_dict(data)
 
 
+def value_text(value: Any) -> str:
+    """A config value in words, as plot markers, revert labels and `runs show` print it:
+    0.001, [256, 512], all (no classes chosen)."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]" if value else "all"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 # -- the schema: types, allowed values and ranges, by dotted key ------------------------------
 CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": DATASET_NAMES,

@@ -33,14 +33,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ganstudio.config.model import ConfigError, RunConfig
+from ganstudio.config.model import ConfigError, RunConfig, value_text
+from ganstudio.record.history import Event, EventKind
 from ganstudio.run import commands as cmd
-from ganstudio.run.change_plan import BOTH, UNTRACKED_SECTIONS, plan
+from ganstudio.run.change_plan import BOTH, UNTRACKED_SECTIONS, Outcome, plan, waits
 
 ACTIONS = ("set", "apply", "d_step", "g_step", "revert", "reset")
+HEADER_LINE = "[[changes]]"  # how entry_toml opens each entry
 
 
 class ReplayError(ConfigError):
@@ -49,42 +51,92 @@ class ReplayError(ConfigError):
 
 @dataclass(frozen=True)
 class Change:
-    """One entry: `step` and its action fields as written in run.toml (e.g. {"set": {...}})."""
+    """One change a run took, the journal's record of it.
+
+    step: the run's step count when it was applied; command: the typed command (SetParam with the
+    value as the config holds it, Rebuild, StepOnce "d" / "g", RevertLastChange, Reset);
+    before / after: {dotted key: value} of the settings it touched (a Reset's: what its config
+    changed; an entry read from run.toml knows only `after`); outcome: LIVE, or PENDING for an
+    edit that waits for Apply or Reset; to: the step a revert went back to.
+    run.toml's [[changes]] table (:attr:`action`), the plot markers (:meth:`events`) and the
+    revert labels (:attr:`label`) are views of it."""
 
     step: int
-    action: dict[str, Any]
+    command: Any
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    outcome: Outcome = Outcome.LIVE
+    to: int | None = None
 
-    def command(self, session) -> list[Any]:
-        """The session commands that replay this entry (a ganstudio.run.session.Session's, now)."""
-        a = self.action
-        if "reset" in a:
-            return [cmd.Reset(session.config.with_values(session.pending).with_values(a.get("set", {})))]
-        if "set" in a:
-            return [cmd.SetParam(key, value) for key, value in a["set"].items()]
-        if "apply" in a:
-            return [cmd.Rebuild(a["apply"])]
-        if "revert" in a:
-            return [cmd.RevertLastChange()]
-        return [cmd.StepOnce("d" if "d_step" in a else "g")]
+    @property
+    def action(self) -> dict[str, Any]:
+        """The entry's action fields as run.toml spells them, e.g. {"set": {"optimizer.lr": 0.001}}."""
+        match self.command:
+            case cmd.SetParam(key=key, value=value):
+                return {"set": {key: setting(key, value)}}
+            case cmd.SetParams(values=values):
+                return {"set": {key: setting(key, value) for key, value in values.items()}}
+            case cmd.Rebuild(network=network):
+                return {"apply": network}
+            case cmd.StepOnce(part=part):
+                return {f"{part}_step": True}
+            case cmd.RevertLastChange():
+                return {"revert": True, "to": self.to}
+            case cmd.Reset():
+                return {"reset": True, **({"set": {k: setting(k, v) for k, v in self.after.items()}} if self.after else {})}
+        raise TypeError(f"a change cannot hold {self.command!r}")
+
+    def replayed(self, session) -> Any:
+        """The command that replays this change on `session` (a ganstudio.run.session.Session's,
+        now): a Reset's config is the session's, with its pending edits and what the reset set."""
+        if isinstance(self.command, cmd.Reset):
+            return cmd.Reset(session.config.with_values(session.pending).with_values(self.action.get("set", {})))
+        return self.command
 
     def step_after(self) -> int:
-        """The run's step count once this entry is applied."""
-        if "reset" in self.action:
-            return 0
-        if "revert" in self.action:
-            return int(self.action["to"])
-        return self.step + (1 if "d_step" in self.action or "g_step" in self.action else 0)
+        """The run's step count once this change is applied."""
+        match self.command:
+            case cmd.Reset():
+                return 0
+            case cmd.RevertLastChange():
+                return int(self.to)
+            case cmd.StepOnce():
+                return self.step + 1
+        return self.step
+
+    def events(self) -> list[Event]:
+        """The plot markers of this change: one per setting a live edit changed
+        ("optimizer.g.lr 0.0002 -> 0.001"), the rebuild of an Apply ("hidden [128] -> [256]").
+        A change read from run.toml knows no values before it: its replay makes the markers."""
+        moves = [(k, value_text(self.before[k]), value_text(v)) for k, v in self.after.items() if k in self.before]
+        if isinstance(self.command, cmd.SetParam) and self.outcome is Outcome.LIVE:
+            return [Event(self.step, EventKind.CHANGE, k, old, new) for k, old, new in moves]
+        if isinstance(self.command, cmd.Rebuild):
+            detail = ", ".join(f"{k.split('.', 1)[1]} {old} -> {new}" for k, old, new in moves)
+            return [Event(self.step, EventKind.REBUILD, self.command.network, new=detail)]
+        return []
+
+    @property
+    def label(self) -> str:
+        """The change in words, as a revert names what it undid: its last plot marker's ("" for none)."""
+        events = self.events()
+        return events[-1].label if events else ""
 
     def toml(self) -> str:
         """This entry as a [[changes]] table."""
-        lines = ["[[changes]]", f"step = {self.step}"]
-        for name, value in self.action.items():
-            if isinstance(value, dict):
-                inner = ", ".join(f"{json.dumps(k)} = {_value(v)}" for k, v in value.items())
-                lines.append(f"{name} = {{ {inner} }}")
-            else:
-                lines.append(f"{name} = {_value(value)}")
-        return "\n".join(lines) + "\n"
+        return entry_toml(self.step, self.action)
+
+
+def entry_toml(step: int, action: dict[str, Any]) -> str:
+    """A [[changes]] table: `step` and the action fields (as :attr:`Change.action` spells them)."""
+    lines = [HEADER_LINE, f"step = {step}"]
+    for name, value in action.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{json.dumps(k)} = {_value(v)}" for k, v in value.items())
+            lines.append(f"{name} = {{ {inner} }}")
+        else:
+            lines.append(f"{name} = {_value(value)}")
+    return "\n".join(lines) + "\n"
 
 
 def _value(value: Any) -> str:
@@ -106,25 +158,26 @@ def setting(key: str, value: Any) -> Any:
 
 
 class ChangeLog:
-    """The changes a session took, in order (the session appends; run.toml keeps them)."""
+    """The journal: the changes a run took, in order (the session records them; run.toml keeps
+    them). A revert is recorded, not a truncation: the log is the path the weights took, detours
+    included, and replay walks it again."""
 
     def __init__(self, entries: list[Change] | None = None) -> None:
         self.entries: list[Change] = list(entries or [])
 
-    def add(self, step: int, **action: Any) -> None:
-        self.entries.append(Change(int(step), action))
+    def record(self, change: Change) -> None:
+        self.entries.append(change)
 
     def toml(self) -> str:
         return "\n".join(e.toml() for e in self.entries)
 
 
-HEADER_LINE = "[[changes]]"  # how ChangeLog.toml opens each entry
 _JSON = json.JSONDecoder()
 
 
 def split_log(text: str) -> tuple[str, list[dict[str, Any]] | None]:
     """A run.toml's `text` as (the text before its change log, the log's [[changes]] tables as
-    dicts), reading the log without a TOML parser when it is exactly what ChangeLog.toml writes
+    dicts), reading the log without a TOML parser when it is exactly what entry_toml writes
     (checked by writing the tables again: a log of 100,000 changes reads in a fraction of a TOML
     parse's time); (`text`, None) otherwise (hand-edited, or no log), for a TOML parse of the whole."""
     start = text.find(f"\n{HEADER_LINE}\n")
@@ -135,12 +188,12 @@ def split_log(text: str) -> tuple[str, list[dict[str, Any]] | None]:
         tables = [_logged_table(block) for block in body.split("\n\n")]
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
         return text, None
-    written = "\n".join(Change(t["step"], {k: v for k, v in t.items() if k != "step"}).toml() for t in tables)
+    written = "\n".join(entry_toml(t["step"], {k: v for k, v in t.items() if k != "step"}) for t in tables)
     return (head, tables) if written.rstrip("\n") == body else (text, None)
 
 
 def _logged_table(block: str) -> dict[str, Any]:
-    """One entry as Change.toml writes it: the header, `step = N`, then `name = value` lines with
+    """One entry as entry_toml writes it: the header, `step = N`, then `name = value` lines with
     JSON values (an inline table for `set`). ValueError for anything else."""
     header, *lines = block.split("\n")
     if header != HEADER_LINE:
@@ -157,7 +210,7 @@ def _logged_table(block: str) -> dict[str, Any]:
 
 
 def _inline_table(text: str) -> dict[str, Any]:
-    """`{ "key" = value, ... }` with JSON keys and values, as Change.toml writes `set`."""
+    """`{ "key" = value, ... }` with JSON keys and values, as entry_toml writes `set`."""
     if not (text.startswith("{ ") and text.endswith(" }")):
         raise ValueError(text)
     table, at = {}, 2
@@ -208,13 +261,13 @@ def parse(
                 f"{where.at('step')}: step {change.step} is in the past (the run is at step {now} by then); "
                 "steps must not go back"
             )
-        if "reset" in change.action or "revert" in change.action:
+        if isinstance(change.command, (cmd.Reset, cmd.RevertLastChange)):
             past_end = None  # the run went back: what came before may lie past its last step
-            reached, field = change.step_after(), "to"
+            reached, place = change.step_after(), "to"
         else:
-            reached, field = change.step, "step"
+            reached, place = change.step, "step"
         if past_end is None and last_step is not None and reached > last_step:
-            past_end = where.at(field), reached
+            past_end = where.at(place), reached
         now = change.step_after()
         out.append(change)
     if past_end is not None:
@@ -371,7 +424,24 @@ def _entry(table: dict[str, Any], where: _Where, settings: _SettingCheck) -> Cha
             )
     elif "to" in action:
         raise ReplayError(f"{where.at('to')}: 'to' belongs to a revert only")
-    return Change(step, action)
+    return _change(step, action)
+
+
+def _change(step: int, action: dict[str, Any]) -> Change:
+    """The Change of one checked [[changes]] table (a hand-written `set` may name several
+    settings: SetParams applies them in order)."""
+    if "reset" in action:
+        return Change(step, cmd.Reset(), after=action.get("set", {}))
+    if "set" in action and len(action["set"]) > 1:
+        return Change(step, cmd.SetParams(action["set"]), after=action["set"])
+    if "set" in action:
+        ((key, value),) = action["set"].items()
+        return Change(step, cmd.SetParam(key, value), after={key: value}, outcome=Outcome.PENDING if waits(key) else Outcome.LIVE)
+    if "apply" in action:
+        return Change(step, cmd.Rebuild(action["apply"]))
+    if "revert" in action:
+        return Change(step, cmd.RevertLastChange(), to=action["to"])
+    return Change(step, cmd.StepOnce("d" if "d_step" in action else "g"))
 
 
 def replay(
@@ -399,11 +469,10 @@ def replay(
                 f"{source}: change {n} is at step {change.step}, but the replayed run is at step {session.step_count} there "
                 "(it diverged)"
             )
-        for command in change.command(session):
-            try:
-                session.apply(command)
-            except ConfigError as exc:  # what the replayed run refuses at the change (its data, say)
-                raise ReplayError(f"{source}: change {n} at step {change.step}: {exc}") from None
+        try:
+            session.apply(change.replayed(session))
+        except ConfigError as exc:  # what the replayed run refuses at the change (its data, say)
+            raise ReplayError(f"{source}: change {n} at step {change.step}: {exc}") from None
         if session.step_count != change.step_after():
             raise ReplayError(
                 f"{source}: change {n} should leave the run at step {change.step_after()}, the replay is at {session.step_count}"

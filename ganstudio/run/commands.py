@@ -23,6 +23,14 @@ class SetParam:
 
 
 @dataclass(frozen=True)
+class SetParams:
+    """Several settings ({dotted key: value}), each applied in order as its own SetParam (a
+    hand-written run.toml table that sets several)."""
+
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Rebuild:
     """Apply the pending architecture settings of one network ("g" or "d") by rebuilding it
     from scratch; the other network keeps its weights. "both" applies every pending

@@ -26,8 +26,8 @@ from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import StepMetrics
 from ganstudio.record.history import FIELDS, EventKind
 from ganstudio.run import commands as cmd
-from ganstudio.run.change_plan import BOTH, applies, plan
-from ganstudio.run.changelog import ChangeLog, changed_settings, setting
+from ganstudio.run.change_plan import BOTH, ChangePlan, Outcome, Preview, applies, plan, preview
+from ganstudio.run.changelog import Change, changed_settings, setting
 from ganstudio.run.memory import check_memory
 from ganstudio.run.snapshot import Snapshot, render_samples, take_snapshot
 from ganstudio.run.state import RunState, State, fixed_noise
@@ -58,12 +58,10 @@ def _not_finite(m: StepMetrics) -> str | None:
     return None
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]" if value else "all"
-    return str(value)
+def _check_batch_fits(config: RunConfig, dataset: Dataset) -> None:
+    """ConfigError when `config`'s batch is larger than `dataset`."""
+    if config.data.batch_size > len(dataset):
+        raise ConfigError(f"data.batch_size: {config.data.batch_size} is larger than the dataset ({len(dataset)} samples)")
 
 
 class Session:
@@ -87,7 +85,7 @@ class Session:
         self.data_dir = data_dir
         self._progress = progress
         self.guard_every = int(guard_every)
-        self._reverts: deque[State] = deque(maxlen=revert_depth)
+        self._reverts: deque[tuple[State, Change]] = deque(maxlen=revert_depth)  # and the change each undoes
         self._good: State | None = None  # None: take one before the next step
         self.pending: dict[str, Any] = {}
         self.stop = cmd.StopCondition()
@@ -95,7 +93,7 @@ class Session:
         self.message = ""
         self.divergence: Divergence | None = None
         self._step_time = 0.0
-        self.changes = ChangeLog()  # every live change, at its step: what run.toml keeps and replay applies
+        self._previewed: tuple[RunConfig, dict[str, Any], Preview] | None = None  # the last preview, and what it was of
         self.state = RunState(config, self._load_data, history_window=history_window)
 
     # -- the run's parts, read-only (the state owns them) ---------------------------------------
@@ -110,6 +108,7 @@ class Session:
     step_count = property(lambda self: self.state.step)
     elapsed = property(lambda self: self.state.elapsed)
     epoch = property(lambda self: self.state.epoch)
+    changes = property(lambda self: self.state.journal)  # what run.toml keeps and replay applies
 
     @property
     def can_revert(self) -> bool:
@@ -127,8 +126,7 @@ class Session:
             seed=config.seed,
             progress=self._progress,
         )
-        if d.batch_size > len(dataset):
-            raise ConfigError(f"data.batch_size: {d.batch_size} is larger than the dataset ({len(dataset)} samples)")
+        _check_batch_fits(config, dataset)
         return dataset
 
     # -- saved states ---------------------------------------------------------------------------
@@ -252,28 +250,32 @@ class Session:
             self.message = f"Paused at step {self.step_count}: {reason}."
 
     # -- commands -------------------------------------------------------------------------------
+    def preview(self, key: str, value: Any) -> Preview:
+        """What `apply(SetParam(key, value))` does now: live, pending, needs reset or refused (see
+        ganstudio.run.change_plan.preview). The apply that follows takes this very preview, so
+        an edit asked about and then applied builds its config once."""
+        if self._previewed is not None:
+            config, pending, p = self._previewed
+            if config is self.config and pending == self.pending and p.key == key and repr(p.value) == repr(value):
+                return p  # repr tells 1 from 1.0 and true, as the config does
+        p = preview(self.config, self.pending, key, value)
+        self._previewed = (self.config, dict(self.pending), p)
+        return p
+
     def apply(self, command: Any) -> None:
         """Apply a command from ganstudio.run.commands. Raises ConfigError / DatasetError for a
         setting that cannot be used; the run is then unchanged."""
-        step = self.step_count
         match command:
             case cmd.SetParam(key=key, value=value):
-                before = self.config.with_values(self.pending)
-                self._set_param(key, value)
-                after = self.config.with_values(self.pending)
-                if changed_settings(before, after):  # as given: `optimizer.lr` is one change of G's and D's lr
-                    self._log(step, set={key: setting(key, after.get(key))})
+                self._set_param(self.preview(key, value))
+            case cmd.SetParams(values=values):
+                for key, value in values.items():
+                    self.apply(cmd.SetParam(key, value))
             case cmd.Rebuild(network=network):
                 self._rebuild(network)
-                self._log(step, apply=network)
             case cmd.Reset(config=config):
-                before = self.config.with_values(self.pending)
                 self._reset(config)
-                changed = changed_settings(before, self.config)
-                self._log(step, reset=True, **({"set": changed} if changed else {}))
             case cmd.RevertLastChange():
-                if self.can_revert:
-                    self._log(step, revert=True, to=self._reverts[-1]["step"].item())
                 self._revert()
             case cmd.Pause():
                 self.paused = True
@@ -283,45 +285,53 @@ class Session:
                 self.divergence = None
             case cmd.StepOnce(part=part):
                 # A step of both is a training step like any other; a single network's step is
-                # logged unless the guard undid it.
+                # journaled unless the guard undid it.
+                step = self.step_count
                 if self.step(part) is not None and part != "both":
-                    self._log(step, **{f"{part}_step": True})
+                    self._record(Change(step, cmd.StepOnce(part)))
             case cmd.SetStopCondition(condition=c):
                 after = None if c.after_seconds is None else self.elapsed + c.after_seconds
                 self.stop = cmd.StopCondition(at_step=c.at_step, after_seconds=after)
             case _:
                 raise TypeError(f"unknown command {command!r}")
 
-    def _log(self, step: int, **action: Any) -> None:
-        """Log a change taken at `step` and move the guard's restore point after it: a divergence
-        never goes back past a logged change, so the log stays the path the weights took."""
-        self.changes.add(step, **action)
+    def _record(self, change: Change) -> None:
+        """Journal `change`, show its plot markers and move the guard's restore point after it: a
+        divergence never goes back past a journaled change, so the journal stays the path the
+        weights took."""
+        self.changes.record(change)
+        for event in change.events():
+            self.history.add_event(event.step, event.kind, event.key, event.old, event.new)
         self._good = None
 
-    def _set_param(self, key: str, value: Any) -> None:
-        old = self.config
-        old.with_values({**self.pending, key: value})  # refused when it does not fit the pending architecture edits
-        new = old.with_values({key: value})
-        p = plan(old, new)
-        if not p.changed:
+    def _set_param(self, p: Preview) -> None:
+        """Take the edit `p` previews: refused or needing a reset, ConfigError with its reason;
+        pending, it waits; live, the run's parts it touches change now."""
+        if p.outcome in (Outcome.REFUSED, Outcome.NEEDS_RESET):
+            raise ConfigError(p.reason)
+        old, plan_ = self.config, p.plan
+        command = cmd.SetParam(p.key, p.edited.get(p.key))
+        if p.outcome is Outcome.PENDING:
+            if p.pending != self.pending:  # an edit to the value already waiting changes nothing
+                before = {k: self.pending.get(k, old.get(k)) for k in plan_.changed}
+                self._record(Change(self.step_count, command, before, {k: p.pending[k] for k in plan_.changed}, Outcome.PENDING))
+            self.pending = dict(p.pending)
             return
-        if p.deferred:  # architecture waits for Apply, the seed for Reset
-            for k in p.changed:
-                self.pending[k] = new.get(k)
-                if self.pending[k] == old.get(k):
-                    del self.pending[k]
+        if not plan_.changed:
             return
-        if p.needs_reset:
-            raise ConfigError(
-                f"data.dataset: {new.data.dataset} has another sample shape than {old.data.dataset}; "
-                "press Reset to start over with it"
-            )
+        new = p.live
         check_memory(new, current=old)
-        dataset = self._load_data(new) if p.new_data else self.dataset
-        if new.data.batch_size > len(dataset):
-            raise ConfigError(f"data.batch_size: {new.data.batch_size} is larger than the dataset ({len(dataset)} samples)")
-        if p.tracked:
-            self._reverts.append(self.state.state_dict())
+        dataset = self._load_data(new) if plan_.new_data else self.dataset
+        _check_batch_fits(new, dataset)
+        change = Change(self.step_count, command, {k: old.get(k) for k in plan_.changed}, {k: new.get(k) for k in plan_.changed})
+        if plan_.tracked:
+            self._reverts.append((self.state.state_dict(), change))
+        self._take_live(new, plan_, dataset)
+        if plan_.tracked:
+            self._record(change)
+
+    def _take_live(self, new: RunConfig, p: ChangePlan, dataset: Dataset) -> None:
+        """Move the run's parts to config `new` as plan `p` says, `dataset` being its data."""
         state = self.state
         if p.new_data:
             state.dataset = dataset
@@ -339,10 +349,6 @@ class Session:
             state.gan.set_schedule(new.schedule)
         state.recorder.every = new.run.record_every
         state.config = new
-        if p.tracked:
-            for k in p.changed:
-                state.history.add_event(state.step, EventKind.CHANGE, k, _fmt(old.get(k)), _fmt(new.get(k)))
-            self._good = None
 
     def _rebuild(self, network: str) -> None:
         """Apply the pending architecture edits of one network ("g", "d"): a fresh network of the
@@ -355,7 +361,10 @@ class Session:
         p = plan(old, new)
         check_memory(new, current=old)
         dataset = self._load_data(new) if p.new_data else self.dataset
-        self._reverts.append(self.state.state_dict())
+        change = Change(
+            self.step_count, cmd.Rebuild(network), {k: old.get(k) for k in p.changed}, {k: new.get(k) for k in p.changed}
+        )
+        self._reverts.append((self.state.state_dict(), change))
         state = self.state
         if p.new_data:  # the same samples in G's new output range: the data order goes on
             position = state.batches.state_dict()
@@ -371,18 +380,19 @@ class Session:
         state.config = new
         if new.generator.latent_size != old.generator.latent_size:
             state.fixed_noise = fixed_noise(new)
-        for k in changes:
-            del self.pending[k]
-        detail = ", ".join(f"{k.split('.', 1)[1]} {_fmt(old.get(k))} -> {_fmt(new.get(k))}" for k in p.changed)
-        state.history.add_event(state.step, EventKind.REBUILD, network, new=detail)
-        self._good = None
+        self.pending = {k: v for k, v in self.pending.items() if k not in changes}
+        self._record(change)
 
     def _reset(self, config: RunConfig | None) -> None:
+        """Start over from the seed with `config` (None: the current one with the pending edits);
+        journaled with the tracked settings the new config changes."""
+        step, before = self.step_count, self.config.with_values(self.pending)
         if config is None:
-            config = self.config.with_values(self.pending)
+            config = before
         self.state.start(config)
+        changed = {k: config.get(k) for k in changed_settings(before, config)}
+        self._record(Change(step, cmd.Reset(config), {k: before.get(k) for k in changed}, changed))
         self._reverts.clear()
-        self._good = None
         self._step_time = 0.0
         self.pending = {}
         self.paused = True
@@ -390,16 +400,16 @@ class Session:
         self.message = f"Reset from seed {config.seed}."
 
     def _revert(self) -> None:
+        """Go back to the state before the latest revert point's change; journaled with the step
+        it went back to, and a plot marker naming the change undone."""
         if not self._reverts:
             self.message = "Nothing to revert."
             return
-        state = self._reverts.pop()
-        undone = [
-            e for e in self.history.events if e.step >= int(state["step"]) and e.kind in (EventKind.CHANGE, EventKind.REBUILD)
-        ]
+        state, undone = self._reverts.pop()
+        step = self.step_count
         self._restore(state)
-        self.history.add_event(self.step_count, EventKind.REVERT, new=undone[-1].label if undone else "")
-        self._good = None
+        self._record(Change(step, cmd.RevertLastChange(), to=self.step_count))
+        self.history.add_event(self.step_count, EventKind.REVERT, new=undone.label)
         self.message = f"Reverted to step {self.step_count}."
 
     # -- what the GUI sees ----------------------------------------------------------------------

@@ -6,6 +6,10 @@ training time, history, recorded frames and insight. Its :meth:`state_dict` is t
 serialiser: revert points, the divergence guard's restore point and checkpoints all use it, so
 a new stateful part is added in one place and revert, rollback and resume all get it.
 
+The journal (:class:`~ganstudio.run.changelog.ChangeLog`, every change the run took) lives here
+but is not in the state dict: a revert and a rollback are steps of the run's path, not a way
+back along it, so restoring a state never shortens it; run.toml carries it.
+
 State layout (flat, .npz-ready): `config` (TOML text), `rng` (the generator's state as JSON),
 `step`, `elapsed`, and arrays under `gan/`, `batches/`, `history/`, `recorder/`, `insight/`.
 """
@@ -25,6 +29,7 @@ from ganstudio.insight.tracker import InsightTracker
 from ganstudio.record.frames import FrameRecorder
 from ganstudio.record.history import History
 from ganstudio.run.change_plan import plan
+from ganstudio.run.changelog import ChangeLog
 from ganstudio.run.memory import check_memory
 
 MAX_GRID_SAMPLES = int(range_for("view.grid")[1]) ** 2  # the fixed noise batch of image runs: the largest grid (100)
@@ -62,6 +67,7 @@ class RunState:
         self.history = History(window=history_window)
         self.recorder = FrameRecorder(every=config.run.record_every)
         self.insight = InsightTracker()
+        self.journal = ChangeLog()
         self.start(config)
 
     def start(self, config: RunConfig) -> None:

@@ -3,19 +3,10 @@ view's legend ("optimizer.lr=0.001 · training.loss=hinge") come from here."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ganstudio.config.model import RunConfig, keys
+from ganstudio.config.model import RunConfig, keys, value_text
 
 MAX_KEYS = 3  # a legend names at most this many keys, then "+N more"
 SEPARATOR = " · "
-
-
-def value_text(value: Any) -> str:
-    """A config value as `runs show` prints it: 0.001, [256, 512], all (no classes chosen)."""
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]" if value else "all"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def differing_keys(configs: list[RunConfig]) -> list[str]:

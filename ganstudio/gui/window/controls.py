@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.config.model import CHOICES, SECTIONS, ConfigError, RunConfig, field_kind, range_for
+from ganstudio.config.model import CHOICES, SECTIONS, RunConfig, field_kind, range_for
 from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.network import describe
 from ganstudio.engine.optimizers import lr_in_effect
@@ -36,7 +36,7 @@ from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, i
 from ganstudio.gui.window.edit_gestures import EditCoalescer
 from ganstudio.gui.window.help_texts import help_for
 from ganstudio.gui.window.layer_table import LayerTable
-from ganstudio.run.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KEYS
+from ganstudio.run.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KEYS, Outcome, preview
 
 SCIENTIFIC = ("lr", "eps", "decay")
 STEP_COUNTS = ("run.record_every", "schedule.step_size", "schedule.total", "schedule.boundary", "schedule.warmup")
@@ -311,16 +311,14 @@ class ControlPanel(QScrollArea):
             return
         if self._config is None:
             return
-        try:
-            candidate = self._config.with_values({**self._pending, key: value})
-        except ConfigError as exc:
-            for net in [network] if network else list(NETWORK_SECTIONS):
-                self._table_errors[net] = str(exc)
-                self.layer_tables[net].show_error(str(exc))
-            return
+        p = preview(self._config, self._pending, key, value)
         for net in [network] if network else list(NETWORK_SECTIONS):
-            self._table_errors.pop(net, None)
-            self._show_table(net, candidate)
+            if p.outcome is Outcome.REFUSED:
+                self._table_errors[net] = p.reason
+                self.layer_tables[net].show_error(p.reason)
+            else:
+                self._table_errors.pop(net, None)
+                self._show_table(net, p.waiting)
 
     def _preview_typed(self, key: str, editor: IntListEdit) -> None:
         """While a layer list is typed: the table of what it would build (nothing is sent)."""
@@ -334,13 +332,14 @@ class ControlPanel(QScrollArea):
         spec = config.generator_spec() if network == "g" else config.discriminator_spec()
         self.layer_tables[network].show_rows(describe(spec))
 
-    def _update_tables(self, config: RunConfig, pending: dict[str, Any], keep_errors: bool) -> None:
-        candidate = config.with_values(pending)
+    def _update_tables(self, shown: RunConfig, keep_errors: bool) -> None:
+        """The layer tables of `shown` (the config with its pending edits), but those showing why
+        an edit does not fit when `keep_errors`."""
         for network in NETWORK_SECTIONS:
             if keep_errors and network in self._table_errors:
                 continue
             self._table_errors.pop(network, None)
-            self._show_table(network, candidate)
+            self._show_table(network, shown)
 
     def show_config(self, config: RunConfig, pending: dict[str, Any], force: bool = False) -> None:
         """Show `config` with `pending` architecture edits on top; editors being edited (focus)
@@ -350,7 +349,7 @@ class ControlPanel(QScrollArea):
             return
         changed = config != self._config or pending != self._pending
         self._config, self._pending = config, dict(pending)
-        shown = config.with_values(pending)
+        shown = config.with_values(pending) if pending else config
         self._quiet = True
         try:
             for key, editor in self.editors.items():
@@ -368,7 +367,7 @@ class ControlPanel(QScrollArea):
             keys = [k for k in pending if k.startswith(section)]
             self.apply_buttons[network].setEnabled(bool(keys))
             self.pending_labels[network].setText("pending: " + ", ".join(k.split(".", 1)[1] for k in keys) if keys else "")
-        self._update_tables(config, pending, keep_errors=not changed)
+        self._update_tables(shown, keep_errors=not changed)
         self._update_lr_plot(config)
 
     def _set_value(self, editor: QWidget, value: Any) -> None:

@@ -38,7 +38,6 @@ from ganstudio.gui.window.timeline import Timeline
 from ganstudio.gui.window.worker import OpenCheckpoint, OpenRun, RenameRun, SaveCheckpoint, SetDataDir, StarRun, WorkerHost
 from ganstudio.machine.thread_policy import Choice
 from ganstudio.run import commands as cmd
-from ganstudio.run.change_plan import plan
 from ganstudio.run.snapshot import Snapshot
 from ganstudio.run.user_errors import USER_ERRORS
 from ganstudio.runs.headless import SAVE_EVERY
@@ -251,29 +250,29 @@ class MainWindow(QMainWindow):
             self.submit(cmd.Resume() if self.snapshot.paused else cmd.Pause())
 
     def _edited(self, key: str, value: Any) -> None:
-        snap = self.snapshot
-        if snap is None:
+        """A user's edit, sent to the session: the training worker asks the session's preview
+        whether it is taken live, waits, needs a reset or is refused (and why)."""
+        if self.snapshot is None:
             return
-        changes = {key: value}
         if key == "data.dataset" and value == "folder":
-            folder = QFileDialog.getExistingDirectory(self, "Train on a folder of images")
-            if not folder:
-                self.controls.show_config(snap.config, snap.pending, force=True)
-                return
-            changes = {"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}
+            self._train_on_folder(self.snapshot)
+            return
+        self.submit(cmd.SetParam(key, value))
+
+    def _train_on_folder(self, snap: Snapshot) -> None:
+        """Ask for a folder of images and start over on it (with the pending edits, as Reset
+        does); a cancelled dialog puts the controls back."""
+        folder = QFileDialog.getExistingDirectory(self, "Train on a folder of images")
+        if not folder:
+            self.controls.show_config(snap.config, snap.pending, force=True)
+            return
+        changes = {"data.dataset": "folder", "data.folder": folder, "data.classes": "all"}
         try:
-            snap.config.with_values({**snap.pending, **changes})  # with the pending architecture edits
-            new = snap.config.with_values(changes)
+            new = snap.config.with_values({**snap.pending, **changes})
         except ConfigError as exc:  # e.g. a conditional run onto a dataset without labels
             self.show_error(str(exc))
             return
-        if key == "data.dataset" and value == "folder":
-            self.submit(cmd.Reset(new))
-            return
-        if plan(snap.config, new).needs_reset:  # samples of another shape: only a fresh run takes them
-            self.submit(cmd.Reset(new))
-            return
-        self.submit(cmd.SetParam(key, value))
+        self.submit(cmd.Reset(new))
 
     def open_run(self, command: OpenRun | OpenCheckpoint) -> None:
         """Open a new run in the worker; the current one (if any) stays until the new one is

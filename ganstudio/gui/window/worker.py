@@ -26,7 +26,7 @@ from ganstudio.config.model import RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.run import commands as cmd
-from ganstudio.run.change_plan import plan
+from ganstudio.run.change_plan import Outcome, plan
 from ganstudio.run.checkpoint import load_session, save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.run.user_errors import USER_ERRORS
@@ -232,6 +232,8 @@ class TrainingWorker(QObject):
                 return
             case SaveCheckpoint(path=path):
                 self.saved.emit(str(save_checkpoint(session, path)))
+            case cmd.SetParam():
+                self._edit(session, command)
             case cmd.Reset(config=RunConfig() as config) if plan(session.config, config).new_data:
                 # A new dataset may need a download: build the new run before replacing the old one.
                 # Another dataset is another run in the library (the old one was saved above).
@@ -240,6 +242,15 @@ class TrainingWorker(QObject):
                 session.apply(command)
                 if isinstance(command, cmd.StepOnce):
                     self.keeper.trained()
+
+    def _edit(self, session: Session, command: cmd.SetParam) -> None:
+        """An edit as the session's preview decides it: samples of another shape start a fresh
+        run (only a reset takes them); anything else the session applies (or refuses)."""
+        p = session.preview(command.key, command.value)
+        if p.outcome is Outcome.NEEDS_RESET:
+            self._apply(cmd.Reset(p.live))
+        else:
+            session.apply(command)  # takes the preview above: the edit's config is built once
 
     def _open_checkpoint(self, path: Path) -> None:
         """Open the checkpoint `path`; a run folder's (run.toml beside it) goes on as that run."""
