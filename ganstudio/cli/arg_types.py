@@ -46,10 +46,7 @@ def duration(high: float) -> Callable[[str], float]:
     """argparse type: a number of seconds above 0, at most `high`."""
 
     def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
+        value = _number(text)
         if not 0 < value <= high:  # NaN fails too
             raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most {high:,.0f}, not {text!r}")
         return value
@@ -59,10 +56,7 @@ def duration(high: float) -> Callable[[str], float]:
 
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _number(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number above 0, not {text!r}")
     return value
@@ -70,10 +64,7 @@ def positive_float(text: str) -> float:
 
 def megabytes(text: str) -> float:
     """argparse type: a size in MB, a finite number >= 0 (0 = no limit)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _number(text)
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"must be a size in MB, 0 or more (0 = no limit), not {text!r}")
     return value
@@ -84,3 +75,11 @@ record_every = count(int(RANGES["run.record_every"][1]))  # --gif-every sets run
 seconds = duration(MAX_SECONDS)
 seed = whole_number(0, MAX_SEED)
 scale = count(MAX_SCALE)
+
+
+def _number(text: str) -> float:
+    """`text` as a float, NaN when it is not a number (every range check then fails on it)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
