@@ -138,12 +138,20 @@ def _marks_on_disk(folder: Path, starred: bool, name: str) -> tuple[bool, str]:
     """The star and name run.toml in `folder` holds now (the given ones when it cannot be read):
     the file is where they live, so a run's own rewrites keep a star or a name set meanwhile
     (`runs star`, the window's Runs panel)."""
-    path = folder / RUN_TOML
-    try:
-        data = parse_toml(split_log(read_toml_text(path))[0], str(path))  # the marks stand above the log
-    except (OSError, ConfigError):
+    data = _head(folder)
+    if data is None:
         return starred, name
     return bool(data.get("starred", starred)), str(data.get("name", name))
+
+
+def _head(folder: Path) -> dict[str, Any] | None:
+    """The tables above the change log of `folder`'s run.toml (name, star, config...), read
+    without its log when the log is as written; None when the file cannot be read."""
+    path = folder / RUN_TOML
+    try:
+        return parse_toml(split_log(read_toml_text(path))[0], str(path))
+    except (OSError, ConfigError):
+        return None
 
 
 def set_starred(folder: Path, starred: bool) -> Run:
@@ -350,11 +358,8 @@ def runs_named(name: str, runs: Path) -> list[Path]:
 
 def _toml_name(folder: Path) -> str | None:
     """The name in `folder`'s run.toml (None when there is none or it cannot be read)."""
-    try:
-        path = folder / RUN_TOML
-        return str(parse_toml(read_toml_text(path), str(path)).get("name"))
-    except (OSError, ConfigError):
-        return None
+    data = _head(folder)
+    return None if data is None else str(data.get("name"))
 
 
 def run_checkpoint(text: str, runs: Path) -> Path:
