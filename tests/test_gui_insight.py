@@ -22,7 +22,15 @@ def test_digit_coverage_and_histogram_show_after_a_report(qtbot, tmp_path):
     w = open_window(qtbot, tmp_path, config)
     w.submit(cmd.Resume())
     qtbot.waitUntil(lambda: len(w.snapshot.insight_series["classes_covered"][0]) >= 2, timeout=20_000)
+    w.submit(cmd.Pause())  # the figures below are then one report's, however fast the machine trains
+    qtbot.waitUntil(lambda: w.snapshot.paused, timeout=10_000)
     qtbot.waitUntil(lambda: w.plots.insight_curves["coverage"].getData()[0] is not None, timeout=5_000)
+    qtbot.waitUntil(  # the histogram painted from the last snapshot's report
+        lambda: np.isclose(
+            np.sum(w.histogram.bars.opts["height"]), w.snapshot.insight_series["recognisable"][1][-1] / 100.0, atol=1e-3
+        ),
+        timeout=5_000,
+    )
     steps, covered = w.plots.insight_curves["coverage"].getData()
     assert steps[0] == 10 and np.all(steps % 10 == 0) and 0 <= covered.max() <= 10
     assert w.plots.plots["coverage"].titleLabel.text.startswith("Classes covered")
