@@ -1,6 +1,6 @@
 """`ganstudio config`: print a config as TOML, to keep, edit and train with `train --config`.
 
-The source is a preset (default `vanilla`, as for `train`), a TOML file, a checkpoint (the
+The source is a preset (default: the default preset, as for `train`), a TOML file, a checkpoint (the
 config its run had) or the config the window was last closed with (`--last`); `--set` and
 `--seed` change it as they change `train`'s. So `ganstudio config --preset P --set K=V > my.toml`
 followed by `ganstudio train --config my.toml` trains what `train --preset P --set K=V` would.
@@ -11,11 +11,9 @@ from __future__ import annotations
 import sys
 
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment, to_toml
-from ganstudio.config.presets import load_preset
+from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.files.atomic import atomic_path
 from ganstudio.run.checkpoint import Checkpoint
-
-DEFAULT_PRESET = "vanilla"  # what `train` uses without --preset or --config
 
 
 def add_parser(sub) -> None:

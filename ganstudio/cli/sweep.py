@@ -19,7 +19,7 @@ from typing import Any
 from ganstudio.cli import arg_types
 from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
-from ganstudio.config.presets import load_preset
+from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.data import load_dataset
 from ganstudio.machine.blas import cores
 from ganstudio.machine.progress_line import ProgressLine, download_progress
@@ -47,7 +47,7 @@ def add_parser(sub) -> None:
         "RUNS/sweeps/NAME/results.csv. Rerunning the same command resumes the sweep.",
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--preset", dest="sweep_preset", metavar="NAME", help="the base preset (default: vanilla)")
+    source.add_argument("--preset", dest="sweep_preset", metavar="NAME", help=f"the base preset (default: {DEFAULT_PRESET})")
     source.add_argument("--config", dest="sweep_config", metavar="FILE", help="the base config, a TOML file")
     parser.add_argument(
         "--set", dest="sweep_set", action="append", default=[], metavar="KEY=VALUE", help="change the base config (repeatable)"
@@ -109,7 +109,7 @@ def _base(args) -> tuple[RunConfig, str]:
     if args.sweep_config:
         config, label = load_toml(args.sweep_config), Path(args.sweep_config).stem
     else:
-        label = args.sweep_preset or "vanilla"
+        label = args.sweep_preset or DEFAULT_PRESET
         config = load_preset(label)
     changes = dict(parse_assignment(a) for a in args.sweep_set)
     return (config.with_values(changes) if changes else config), label

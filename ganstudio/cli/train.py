@@ -9,7 +9,7 @@ from pathlib import Path
 from ganstudio.cli import arg_types
 from ganstudio.cli.options import add_gif_options, add_runs_dir, check_gif_options
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
-from ganstudio.config.presets import load_preset
+from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.data import OfflineError
 from ganstudio.machine.progress_line import ProgressLine, download_progress
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
@@ -30,7 +30,7 @@ def add_parser(sub) -> None:
     train = sub.add_parser("train", help="train headless, write a checkpoint, history CSV and sample grid")
     source = train.add_mutually_exclusive_group()
     source.add_argument(
-        "--preset", dest="train_preset", metavar="NAME", help="a preset from resources/presets (default: vanilla)"
+        "--preset", dest="train_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})"
     )
     source.add_argument("--config", metavar="FILE", help="a TOML config file")
     source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
@@ -75,7 +75,7 @@ def _config_from_args(args) -> RunConfig:
     if args.config:
         config = load_toml(args.config)
     else:
-        config = load_preset(args.train_preset or "vanilla")
+        config = load_preset(args.train_preset or DEFAULT_PRESET)
     changes = dict(parse_assignment(a) for a in args.set)
     if args.seed is not None:
         changes["seed"] = args.seed
@@ -89,7 +89,7 @@ OFFLINE_FALLBACK = "--set data.dataset=synthetic-digits"
 
 def _label(args) -> str:
     """The preset name run.toml records (a --config file's stem for a config file)."""
-    return args.train_preset or (Path(args.config).stem if args.config else "vanilla")
+    return args.train_preset or (Path(args.config).stem if args.config else DEFAULT_PRESET)
 
 
 def _origin(args) -> Run | None:

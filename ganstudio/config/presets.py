@@ -5,6 +5,8 @@ from __future__ import annotations
 from ganstudio.config.model import ConfigError, RunConfig, from_toml
 from ganstudio.config.shipped import PRESETS
 
+DEFAULT_PRESET = "recommended"  # what a new user gets: the window's first launch, `train`, `sweep` and `config` without a source
+
 
 def preset_names() -> list[str]:
     """Names of the shipped presets, sorted ("recommended", "ring8", "vanilla", ...)."""

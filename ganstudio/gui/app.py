@@ -10,7 +10,7 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ganstudio.config.presets import load_preset
+from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.settings import app_settings, last_config
 from ganstudio.gui.theme import configure_pyqtgraph
@@ -18,9 +18,6 @@ from ganstudio.gui.window.main_window import MainWindow
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.runs.library import runs_folder
 from ganstudio.sweep.names import resolve
-
-DEFAULT_PRESET = "recommended"
-
 
 GIL_SWITCH_INTERVAL_S = 0.001
 
@@ -62,7 +59,7 @@ def first_window(
 ) -> QWidget:
     """The window the app opens: the compare view of the runs `compare` names (folders or names
     in the runs folder), else the main window with `preset` (else the last config, else the
-    recommended preset), keeping its runs in `runs_dir` (else $GANSTUDIO_RUNS_DIR, else the user
+    default preset), keeping its runs in `runs_dir` (else $GANSTUDIO_RUNS_DIR, else the user
     data folder). RunsError for runs that cannot be compared."""
     if compare:
         return CompareWindow(resolve(compare, runs_folder(runs_dir)))
