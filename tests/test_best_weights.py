@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -21,6 +22,8 @@ from ganstudio.run.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.runs.headless import write_outputs
 from ganstudio.runs.library import Run, read_run
+
+from support import click, running_window
 
 SMALL = {
     "data.dataset": "synthetic-digits",
@@ -103,7 +106,8 @@ def test_a_checkpoint_written_before_best_weights_still_loads(tmp_path):
     session = improving_then_worse()
     path = save_checkpoint(session, tmp_path / "c.npz")
     with np.load(path) as npz:
-        old = {k: npz[k] for k in npz.files if not k.startswith("insight/best/") and k.split("/")[-1] not in ("fids", "fid_steps")}
+        newer = ("insight/best/", "insight/warnings/fids", "insight/warnings/fid_steps")
+        old = {k: npz[k] for k in npz.files if not k.startswith(newer)}
     old["insight/warnings/streak"] = old["insight/warnings/streak"][:3]  # three kinds of warning then
     np.savez(tmp_path / "old.npz", **old)
     loaded = load_session(tmp_path / "old.npz")
@@ -233,3 +237,23 @@ def test_sample_weights_best_that_cannot_be_met_is_one_line(tmp_path):
     assert result.stderr.strip().startswith("ganstudio: error: --weights best: this run keeps no best weights")
     assert not (tmp_path / "x.npy").exists()
     assert Checkpoint(toy / "checkpoint.npz").section("insight/best") == {}
+
+
+# -- the window -----------------------------------------------------------------------------------
+def test_the_window_shows_the_best_so_far_and_exports_what_it_shows(qtbot, tmp_path):
+    with running_window(qtbot, tmp_path, RunConfig().with_values(SMALL)) as window:
+        samples = window.samples
+        assert not samples.use_best.isEnabled()  # nothing measured yet
+        click(qtbot, window.run_controls.start_button)
+        qtbot.waitUntil(lambda: window.snapshot.best_step is not None, timeout=20_000)
+        click(qtbot, window.run_controls.pause_button)
+        qtbot.waitUntil(lambda: window.snapshot.paused, timeout=5_000)
+        snap = window.snapshot
+        click(qtbot, samples.use_best)
+        assert np.array_equal(samples.shown_grid, snap.best_grid)
+        assert samples.caption.text() == f"best so far: step {snap.best_step:,}, FID {snap.best_fid:.2f}"
+        assert not samples.use_ema.isEnabled()
+        assert np.array_equal(iio.imread(window.exports.save_grid_png(tmp_path / "best.png")), snap.best_grid)
+        click(qtbot, samples.use_best)
+        assert np.array_equal(samples.shown_grid, snap.ema_grid)
+        assert np.array_equal(iio.imread(window.exports.save_grid_png(tmp_path / "ema.png")), snap.ema_grid)
