@@ -226,6 +226,9 @@ def test_sample_draws_the_best_weights_by_default_and_says_which(tmp_path):
     report = ganstudio("sample", str(tmp_path), "--report", "--weights", "best")
     assert report.returncode == 0, report.stderr
     assert f"weights: best, step 20 (FID {best.fid:.2f}, EMA weights)" in report.stdout.splitlines()
+    live = ganstudio("sample", str(tmp_path), "--weights", "best", "--no-ema", "-o", str(tmp_path / "live.npy"))
+    assert live.returncode == 2 and "Traceback" not in live.stderr and not (tmp_path / "live.npy").exists()
+    assert live.stderr.startswith("ganstudio: error: --no-ema: the best weights (step 20 (FID")
 
 
 def test_sample_weights_best_that_cannot_be_met_is_one_line(tmp_path):
