@@ -17,11 +17,13 @@ from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.files.atomic import atomic_file
 from ganstudio.insight import coverage
+from ganstudio.insight.best import BestWeights
 from ganstudio.insight.report import reads_digits, report_without_data
 from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.media import write_png
 from ganstudio.render import make_grid, render_points, upscale
-from ganstudio.run.checkpoint import Checkpoint, load_session
+from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session
+from ganstudio.run.state import section
 from ganstudio.runs.library import run_checkpoint, runs_folder
 
 
@@ -41,6 +43,12 @@ def add_parser(sub) -> None:
     sample.add_argument("--seed", type=arg_types.seed, default=0, help="noise seed (default 0)")
     sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
     sample.add_argument(
+        "--weights",
+        choices=WEIGHTS,
+        help="best: the weights of the run's best FID so far; last: its latest weights "
+        "(default: best when the run keeps them and --no-ema is not given, else last)",
+    )
+    sample.add_argument(
         "--class",
         dest="classes",
         action="append",
@@ -58,6 +66,7 @@ def add_parser(sub) -> None:
     sample.set_defaults(handler=run_sample)
 
 
+WEIGHTS = ("best", "last")
 PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
 PNG_MAX_SIDE = 16_384
 SAMPLING_TIMING_ROWS = 256  # the thread count is chosen by timing G on at most this many rows
@@ -102,25 +111,65 @@ def labels_for(classes: tuple[int, ...] | None, n: int) -> np.ndarray | None:
     return None if classes is None else np.sort(balanced_labels(classes, n))
 
 
-def print_report(args) -> None:
-    """`sample --report`: the insight figures of the checkpoint's generator on fresh noise."""
+def saved_best(ckpt: Checkpoint) -> BestWeights | None:
+    """The best weights `ckpt` keeps (None for none)."""
+    return BestWeights.from_state(section(ckpt.section("insight"), "best"))
+
+
+def chosen_best(args, best: BestWeights | None) -> BestWeights | None:
+    """The best weights when `--weights` asks for them, by default when the run keeps them and
+    `--no-ema` is not given (the best of an EMA run are EMA weights); None: the last weights.
+    ConfigError for `--weights best` that cannot be met."""
+    if args.weights == "last" or (args.weights is None and (best is None or args.no_ema)):
+        return None
+    if best is None:
+        raise ConfigError(
+            "--weights best: this run keeps no best weights (they are kept at insight checks that measure an FID, "
+            "digit runs with run.insight_every > 0); use --weights last"
+        )
+    if args.no_ema and best.ema:
+        raise ConfigError(
+            f"--no-ema: the best weights ({best.describe()}) are the EMA's; use --weights last --no-ema for G's live weights"
+        )
+    return best
+
+
+def weights_text(best: BestWeights | None, step: int, gan: GAN, no_ema: bool) -> str:
+    """Which weights were drawn from, for the output: "best, step 3,000 (FID 12.34, EMA weights)"
+    or "last, step 3,050 (live weights)"."""
+    if best is not None:
+        return f"best, {best.describe()}"
+    return f"last, step {step:,} ({'EMA' if gan.ema is not None and not no_ema else 'live'} weights)"
+
+
+def draw(gan: GAN, z: np.ndarray, labels: np.ndarray | None, best: BestWeights | None, no_ema: bool) -> np.ndarray:
+    """(n, data_size) samples of noise z (n, latent) from the `best` weights, or the last ones."""
+    if best is None:
+        return gan.sample(z, use_ema=not no_ema, labels=labels)
+    return gan.sample(z, labels=labels, weights=best.weights)
+
+
+def print_report(args, best: BestWeights | None) -> None:
+    """`sample --report`: the insight figures of the checkpoint's generator (its `best` weights,
+    or the last ones) on fresh noise."""
     try:
         session = load_session(args.checkpoint, data_dir=args.sample_data_dir)
     except OfflineError as exc:
-        print_report_without_data(args, exc)
+        print_report_without_data(args, best, exc)
         return
     probe = session.insight.probe(session.dataset, session.config.value_range)
     choose_sampling_threads(session.gan, probe.n_samples)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
     asked = labels_for(asked_classes(args.classes, session.config), probe.n_samples)
-    report = probe.report(session.gan.sample(z, use_ema=not args.no_ema, labels=asked), asked)
+    report = probe.report(draw(session.gan, z, asked, best, args.no_ema), asked)
     print(f"step: {session.step_count}")
+    print(f"weights: {weights_text(best, session.step_count, session.gan, args.no_ema)}")
     print(f"dataset: {session.config.data.dataset}")
     print(f"samples drawn: {probe.n_samples}")
     print("\n".join(report.lines()))
 
 
-def print_report_without_data(args, offline: OfflineError) -> None:
+def print_report_without_data(args, best: BestWeights | None, offline: OfflineError) -> None:
     """`sample --report` when the run's MNIST-family training set is neither on disk nor
     downloadable: the figures that need no data, and on stderr why the others are missing."""
     ckpt = Checkpoint(args.checkpoint)
@@ -129,10 +178,11 @@ def print_report_without_data(args, offline: OfflineError) -> None:
     n = coverage.REPORT_SAMPLES
     z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
     asked = labels_for(asked_classes(args.classes, config), n)
-    gan = ckpt.build_gan()
+    gan = checkpoint_gan(ckpt, best)
     choose_sampling_threads(gan, n)
-    report = report_without_data(gan.sample(z, use_ema=not args.no_ema, labels=asked), digits, config.value_range, asked)
+    report = report_without_data(draw(gan, z, asked, best, args.no_ema), digits, config.value_range, asked)
     print(f"step: {ckpt.step}")
+    print(f"weights: {weights_text(best, ckpt.step, gan, args.no_ema)}")
     print(f"dataset: {config.data.dataset}")
     print(f"samples drawn: {n}")
     print("\n".join(report.lines()))
@@ -144,6 +194,17 @@ def print_report_without_data(args, offline: OfflineError) -> None:
         f"{family.labels.name} with --data-dir DIR.",
         file=sys.stderr,
     )
+
+
+def checkpoint_gan(ckpt: Checkpoint, best: BestWeights | None) -> GAN:
+    """`ckpt`'s GAN, checked to fit the `best` weights to be drawn from."""
+    gan = ckpt.build_gan()
+    if best is not None:
+        try:
+            best.check_fits(gan)
+        except ValueError as exc:
+            raise CheckpointError(f"{ckpt.path}: damaged checkpoint ({exc})") from None
+    return gan
 
 
 def png_scale(shape: tuple[int, int], asked: int | None) -> int:
@@ -163,19 +224,20 @@ def png_scale(shape: tuple[int, int], asked: int | None) -> int:
 def run_sample(args) -> int:
     """`ganstudio sample`: `--report` prints the figures, `-o` writes the samples (.npy or .png)."""
     args.checkpoint = str(run_checkpoint(args.checkpoint, runs_folder(args.runs_dir)))
+    if args.output is None and not args.report:
+        raise ConfigError("-o: give an output file (.npy or .png), or --report")
+    best = chosen_best(args, saved_best(Checkpoint(args.checkpoint, sections=("insight",))))
     if args.report:
-        print_report(args)
+        print_report(args, best)
     if args.output is None:
-        if not args.report:
-            raise ConfigError("-o: give an output file (.npy or .png), or --report")
         return 0
     ckpt = Checkpoint(args.checkpoint)
     config = ckpt.config
     labels = labels_for(asked_classes(args.classes, config), args.n)
-    gan = ckpt.build_gan()
+    gan = checkpoint_gan(ckpt, best)
     choose_sampling_threads(gan, args.n)
     z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
-    samples = gan.sample(z, use_ema=not args.no_ema, labels=labels)
+    samples = draw(gan, z, labels, best, args.no_ema)
     output = Path(args.output)
     shape = config.image_shape
     if output.suffix.lower() == ".png":
@@ -197,5 +259,5 @@ def run_sample(args) -> int:
             np.save(fh, array)
     else:
         raise ConfigError(f"-o {output}: use a .npy or .png file name")
-    print(f"samples: {output}")
+    print(f"samples: {output}, weights: {weights_text(best, ckpt.step, gan, args.no_ema)}")
     return 0

@@ -76,6 +76,25 @@ class StepMetrics:
     lr_g: float
 
 
+@dataclass(frozen=True, eq=False)
+class GeneratorWeights:
+    """G's weights as sampling uses them: params (n_params,) and, for a G with batch norm, the
+    (n_buffers,) statistics its batch norms normalise with (None for a G without)."""
+
+    params: np.ndarray
+    statistics: np.ndarray | None = None
+
+    def copy(self) -> GeneratorWeights:
+        """Read-only copies of the arrays."""
+        params = self.params.copy()
+        params.flags.writeable = False
+        if self.statistics is None:
+            return GeneratorWeights(params)
+        statistics = self.statistics.copy()
+        statistics.flags.writeable = False
+        return GeneratorWeights(params, statistics)
+
+
 Batch = np.ndarray | tuple[np.ndarray, np.ndarray]  # a real batch (n, D), or (batch, labels (n,)) when conditional
 
 
@@ -278,17 +297,28 @@ class GAN:
         return lambda: twin.train_step(lambda: batch, rng, 0, 0)
 
     # -- inference ------------------------------------------------------------------------
-    def sample(self, z: np.ndarray, use_ema: bool = False, labels: np.ndarray | None = None) -> np.ndarray:
+    def sample(
+        self, z: np.ndarray, use_ema: bool = False, labels: np.ndarray | None = None, weights: GeneratorWeights | None = None
+    ) -> np.ndarray:
         """z: (n, latent_size) (and, conditional, the (n,) classes asked for) -> (n, data_size)
-        new array; from the EMA weights if asked and kept."""
+        new array; from `weights` if given (of G's layout), else from the EMA weights if asked
+        and kept, else from the live ones."""
         labels = self._labels_needed(labels)
         if self.conditional:
             z = generator_input(np.asarray(z, self.dtype), labels, self.n_classes)
-        if not (use_ema and self.ema is not None):
-            return self.generator.predict(z)
-        if not self.generator.has_batch_norm:
-            return self.generator.predict(z, self.ema.shadow)
-        return self.generator.predict(z, self.ema.shadow, self._ema_statistics())
+        w = weights if weights is not None else self.sampling_weights(use_ema)
+        if w.statistics is None:
+            return self.generator.predict(z, w.params)
+        return self.generator.predict(z, w.params, w.statistics)
+
+    def sampling_weights(self, use_ema: bool = False) -> GeneratorWeights:
+        """The weights :meth:`sample` draws from with `use_ema` (the live arrays, not copies):
+        the EMA's with their own batch-norm statistics when asked and kept, else the live
+        weights with the running statistics."""
+        g, has_bn = self.generator, self.generator.has_batch_norm
+        if use_ema and self.ema is not None:
+            return GeneratorWeights(self.ema.shadow, self._ema_statistics() if has_bn else None)
+        return GeneratorWeights(g.params.values, g.buffers.values if has_bn else None)
 
     def _ema_statistics(self) -> np.ndarray:
         """The EMA generator's own batch-norm statistics (n_buffers,), measured on

@@ -78,7 +78,7 @@ class InsightReport:
         """The figures the warnings look at; `expected_classes`: classes in the training data."""
         if self.coverage is not None:
             c = self.coverage
-            return Measures(step, self.diversity, c.classes_drawn, expected_classes, c.mean_confidence, "classes")
+            return Measures(step, self.diversity, c.classes_drawn, expected_classes, c.mean_confidence, "classes", c.fid)
         if self.modes is not None:
             m = self.modes
             return Measures(step, self.diversity, m.modes_covered, m.n_modes, m.high_quality, "modes")

@@ -7,9 +7,14 @@ from G's EMA weights when the run keeps an EMA (what ``ganstudio sample`` draws)
 
 Series are bounded: past ``max_points`` points, every other point is dropped (the first and the
 newest are kept), so they span the whole run in a fixed memory.
+
+A check whose FID is the lowest so far keeps the weights it measured (:mod:`ganstudio.insight.best`).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,6 +23,7 @@ from ganstudio.config.rng_streams import INSIGHT, stream
 from ganstudio.data import Dataset
 from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
+from ganstudio.insight.best import BestWeights
 from ganstudio.insight.report import InsightReport, Probe
 from ganstudio.insight.warnings import Diagnoser, TrainingWarning
 from ganstudio.record.history import History
@@ -71,6 +77,7 @@ class InsightTracker:
         self.histogram: np.ndarray | None = None
         self.class_accuracy: np.ndarray | None = None  # the latest (10,) per-class accuracy of a conditional digits run
         self.error = ""  # why insight is off for this run (set by the session when a report fails)
+        self.best: BestWeights | None = None  # the weights of the lowest FID so far (digit runs)
         self.diagnoser.clear()
 
     def probe(self, dataset: Dataset, value_range: tuple[float, float]) -> Probe:
@@ -85,8 +92,8 @@ class InsightTracker:
         return self.diagnoser.warnings
 
     def update(self, step: int, gan: GAN, dataset: Dataset, config: RunConfig, history: History) -> list[TrainingWarning]:
-        """Report on fresh samples at `step`, extend the series, update the warnings; returns
-        the warnings that started now."""
+        """Report on fresh samples at `step`, extend the series, keep the weights when their FID
+        is the best so far, update the warnings; returns the warnings that started now."""
         probe = self.probe(dataset, config.value_range)
         report = probe.report(*generate(gan, probe.n_samples, config.seed, step))
         values = report_values(report)
@@ -106,7 +113,22 @@ class InsightTracker:
             self.histogram = report.modes.mode_shares.astype(np.float32)
         else:
             self.histogram = None
-        return self.diagnoser.update(report.measures(step, probe.expected_classes), history, config)
+        measures = report.measures(step, probe.expected_classes)
+        if measures.fid is not None:
+            self._keep_if_best(gan, step, measures.fid)
+            if self.best is not None:
+                measures = replace(measures, best=(self.best.step, self.best.fid))
+        return self.diagnoser.update(measures, history, config)
+
+    def _keep_if_best(self, gan: GAN, step: int, fid: float) -> None:
+        """Keep the weights just measured when `fid` is the lowest so far."""
+        if math.isfinite(fid) and (self.best is None or fid < self.best.fid):
+            self.best = BestWeights.measured(gan, step, fid)
+
+    def forget_best(self) -> None:
+        """Drop the best weights: G was rebuilt (they no longer fit it) or the data changed (FIDs
+        measured against other data do not compare)."""
+        self.best = None
 
     def series(self, kind: str | None, conditional: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """{name: (steps (m,) int64, values (m,) float32)} of the series of a dataset kind
@@ -115,7 +137,9 @@ class InsightTracker:
         return {name: (self.steps.copy(), self.values[name].copy()) for name in names}
 
     def truncate_after(self, step: int) -> None:
-        """Forget the points and warnings after `step` (the run went back to it)."""
+        """Forget the points, warnings and best weights after `step` (the run went back to it)."""
+        if self.best is not None and self.best.step > step:
+            self.best = None
         keep = self.steps <= step
         self.steps = self.steps[keep]
         self.values = {name: v[keep] for name, v in self.values.items()}
@@ -129,11 +153,14 @@ class InsightTracker:
         if self.class_accuracy is not None:
             d["class_accuracy"] = self.class_accuracy.copy()
         d.update({f"warnings/{k}": v for k, v in self.diagnoser.state_dict().items()})
+        if self.best is not None:
+            d.update({f"best/{k}": v for k, v in self.best.state_dict().items()})
         return d
 
     def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict`'s output; an empty dict (an older checkpoint) clears. A
-        series the state lacks (saved before it existed, like `recognisable`) is NaN at its steps."""
+        series the state lacks (saved before it existed, like `recognisable`) is NaN at its steps;
+        a state without best weights keeps none."""
         self.clear()
         if not d:
             return
@@ -143,3 +170,4 @@ class InsightTracker:
         self.histogram = np.asarray(d["histogram"], np.float32) if "histogram" in d else None
         self.class_accuracy = np.asarray(d["class_accuracy"], np.float32) if "class_accuracy" in d else None
         self.diagnoser.load_state_dict({k[len("warnings/") :]: v for k, v in d.items() if k.startswith("warnings/")})
+        self.best = BestWeights.from_state({k[len("best/") :]: v for k, v in d.items() if k.startswith("best/")})

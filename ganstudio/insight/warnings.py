@@ -26,6 +26,11 @@ Rules (window: the steps since the previous check; "median" over that window):
   that explode before the first check still count as grown. Clears once the loss scale is
   within 10x and, unless within 3x, the gradient norm within 3x. References restart when the
   loss kind changes (another loss, another scale).
+- quality falling (runs with an FID): the last 3 checks' FIDs are all at least 1.25x the best
+  so far, and the best is at least 5 checks old, so a run that is still finding its way (FID
+  up and down around its best) is not called falling. Starts at once (the 3 checks are its
+  confirmation); clears once an FID is back within 1.1x the best. It names the best step and FID,
+  whose weights the run keeps (ganstudio.insight.best).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from ganstudio.config.model import RunConfig
 from ganstudio.engine.losses import PROBABILISTIC, d_loss_stacked, g_loss
 from ganstudio.record.history import History
 
-KINDS = ("mode_collapse", "d_overpowering", "divergence")
+KINDS = ("mode_collapse", "d_overpowering", "divergence", "quality_falling")
 
 COLLAPSE_WARMUP = 1000  # steps before the mode-collapse rules apply
 NEAR_IDENTICAL, DIVERSE = 0.2, 0.35  # diversity ratio: onset below, clear at or above
@@ -51,6 +56,9 @@ D_FAKE_LOW, D_FAKE_OK = 0.05, 0.15
 G_GRAD_LOW, G_GRAD_OK = 0.01, 0.05  # share of the largest window median of G's gradient norm
 EXPLODE, CALM = 10.0, 3.0  # growth over the reference: loss and gradient norm together
 ORDERS = 100.0  # growth of the loss scale alone: two orders of magnitude
+FALLING, RECOVERED = 1.25, 1.1  # FID over the best FID: onset at or above (every one of the last checks), clear below
+FALLING_CHECKS = 3  # the latest checks that must all be that much worse
+BEST_AGE = 5  # checks since the best, at least
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,8 @@ class Measures:
     """One insight check's figures. diversity: mean pairwise distance of samples over that of
     real data; covered/expected: classes (digits) or modes (2D) covered of those in the data,
     None where not measured (digits: classes of the recognisable samples); quality: mean
-    classifier confidence (digits) or high-quality fraction (2D), None where not measured."""
+    classifier confidence (digits) or high-quality fraction (2D), None where not measured;
+    fid: this check's FID and best: (step, FID) of the best check so far, None where not measured."""
 
     step: int
     diversity: float
@@ -66,6 +75,8 @@ class Measures:
     expected: int | None = None
     quality: float | None = None
     unit: str = "classes"
+    fid: float | None = None
+    best: tuple[int, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,7 @@ class Diagnoser:
         self._ref = {"g_grad_max": 0.0, "loss_min": math.inf, "grad_min": math.inf}
         self._last_step = 0
         self._loss = ""  # the loss kind the loss and gradient references were measured with
+        self._fids: list[tuple[int, float]] = []  # (step, FID) of the latest BEST_AGE checks that measured one
 
     @property
     def warnings(self) -> tuple[TrainingWarning, ...]:
@@ -141,6 +153,7 @@ class Diagnoser:
             "mode_collapse": self._collapse(measures),
             "d_overpowering": self._overpowering(history, span, config),
             "divergence": self._divergence(history, span, config.training.loss),
+            "quality_falling": self._falling(measures),
         }
         started = []
         for kind, v in verdicts.items():
@@ -218,10 +231,29 @@ class Diagnoser:
             message = f"The losses are exploding: {loss:.3g}, {growth:,.0f} times their lowest level ({ref_loss:.3g}){grads}."
         return _Verdict(onset, not _exploding(growth, grad_growth, CALM, EXPLODE), message, at_once=growth > ORDERS)
 
+    def _falling(self, m: Measures) -> _Verdict:
+        if m.fid is None or not math.isfinite(m.fid):
+            return _Verdict(False, True)
+        self._fids = [*self._fids, (m.step, m.fid)][-BEST_AGE:]
+        if m.best is None:
+            return _Verdict(False, True)
+        best_step, best = m.best
+        latest = [fid for _, fid in self._fids[-FALLING_CHECKS:]]
+        old_enough = len(self._fids) == BEST_AGE and self._fids[0][0] > best_step
+        onset = old_enough and all(fid >= FALLING * best for fid in latest)
+        message = ""
+        if onset:
+            message = (
+                f"The FID has been {min(latest) / best:.2g}x its best or worse for the last {FALLING_CHECKS} checks "
+                f"({', '.join(f'{fid:.2f}' for fid in latest)}); the best, {best:.2f} at step {best_step:,}, is kept."
+            )
+        return _Verdict(onset, m.fid < RECOVERED * best, message, at_once=onset)
+
     # -- checkpoints ----------------------------------------------------------------------------
     def truncate_after(self, step: int) -> None:
         """Forget warnings that started after `step` (the run went back to it)."""
         self.active = {k: w for k, w in self.active.items() if w.since <= step}
+        self._fids = [(s, fid) for s, fid in self._fids if s <= step]
         self._streak = dict.fromkeys(KINDS, 0)
         self._last_step = min(self._last_step, step)
 
@@ -235,6 +267,8 @@ class Diagnoser:
             "refs": np.array(list(self._ref.values()), np.float64),
             "last_step": np.array(self._last_step, np.int64),
             "loss_kind": np.array(self._loss),
+            "fid_steps": np.array([s for s, _ in self._fids], np.int64),
+            "fids": np.array([fid for _, fid in self._fids], np.float64),
         }
 
     def load_state_dict(self, d: dict[str, np.ndarray]) -> None:
@@ -242,10 +276,11 @@ class Diagnoser:
             str(k): TrainingWarning(str(k), str(t), str(m), tuple(str(r).split("\n")), int(s))
             for k, (t, m, r), s in zip(d["kinds"], d["text"], d["since"])
         }
-        self._streak = dict(zip(KINDS, (int(v) for v in d["streak"])))
+        self._streak = dict.fromkeys(KINDS, 0) | dict(zip(KINDS, (int(v) for v in d["streak"])))  # older: fewer kinds
         self._ref = dict(zip(self._ref, (float(v) for v in d["refs"])))
         self._last_step = int(d["last_step"])
         self._loss = str(d.get("loss_kind", ""))  # older checkpoints: references restart at the next check
+        self._fids = [(int(s), float(f)) for s, f in zip(d.get("fid_steps", ()), d.get("fids", ()))]
 
 
 # -- advice ---------------------------------------------------------------------------------------
@@ -286,4 +321,20 @@ def _divergence_advice(c: RunConfig) -> tuple[str, tuple[str, ...]]:
     return "Training is diverging", tuple(remedies)
 
 
-_ADVICE = {"mode_collapse": _collapse_advice, "d_overpowering": _overpowering_advice, "divergence": _divergence_advice}
+def _falling_advice(c: RunConfig) -> tuple[str, tuple[str, ...]]:
+    remedies = [
+        'use the best weights: ganstudio sample RUN --weights best, or the sample view\'s "Best so far"',
+        f"lower the learning rates (now G {c.optimizer.g.lr:g}, D {c.optimizer.d.lr:g})",
+    ]
+    if not c.training.ema:
+        remedies.append("sample from an average of G's weights (training.ema = true)")
+    remedies.append("revert the last change if the fall began after it")
+    return "Quality has been falling", tuple(remedies)
+
+
+_ADVICE = {
+    "mode_collapse": _collapse_advice,
+    "d_overpowering": _overpowering_advice,
+    "divergence": _divergence_advice,
+    "quality_falling": _falling_advice,
+}

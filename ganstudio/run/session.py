@@ -29,7 +29,7 @@ from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import BOTH, ChangePlan, Outcome, Preview, applies, plan, preview
 from ganstudio.run.changelog import Change, changed_settings, setting
 from ganstudio.run.memory import check_memory
-from ganstudio.run.snapshot import Snapshot, render_samples, take_snapshot
+from ganstudio.run.snapshot import BestGrid, Snapshot, render_samples, take_snapshot
 from ganstudio.run.state import RunState, State, fixed_noise
 
 STEP_TIME_SMOOTHING = 0.02  # weight of the newest step in the steps/s estimate (~50 steps)
@@ -94,6 +94,7 @@ class Session:
         self.divergence: Divergence | None = None
         self._step_time = 0.0
         self._previewed: tuple[RunConfig, dict[str, Any], Preview] | None = None  # the last preview, and what it was of
+        self._best_grid = BestGrid()
         self.state = RunState(config, self._load_data, history_window=history_window)
 
     # -- the run's parts, read-only (the state owns them) ---------------------------------------
@@ -336,6 +337,7 @@ class Session:
         if p.new_data:
             state.dataset = dataset
             state.batches = BatchIterator(dataset, new.data.batch_size, state.rng)
+            state.insight.forget_best()
             if state.gan.conditional:  # fake labels from the new class subset
                 state.gan.set_conditioning(new.conditioning())
         elif p.new_batch_size:
@@ -371,6 +373,8 @@ class Session:
             state.dataset = dataset
             state.batches = BatchIterator(dataset, new.data.batch_size, state.rng)
             state.batches.load_state_dict(position)
+        if network in ("g", BOTH):
+            state.insight.forget_best()
         for net in ("g", "d") if network == BOTH else (network,):
             spec = new.generator_spec() if net == "g" else new.discriminator_spec()
             state.gan.rebuild(net, spec, getattr(new.optimizer, net), state.rng)
@@ -416,5 +420,10 @@ class Session:
     def snapshot(self) -> Snapshot:
         """An immutable copy of what the GUI shows now."""
         return take_snapshot(
-            self.state, paused=self.paused, message=self.message, pending=self.pending, can_revert=self.can_revert
+            self.state,
+            paused=self.paused,
+            message=self.message,
+            pending=self.pending,
+            can_revert=self.can_revert,
+            best_grid=self._best_grid,
         )

@@ -14,6 +14,8 @@ import numpy as np
 
 from ganstudio.config.model import RunConfig
 from ganstudio.data import CLASS_NAMES
+from ganstudio.engine.gan import GeneratorWeights
+from ganstudio.insight.best import BestWeights
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.warnings import TrainingWarning
@@ -29,7 +31,9 @@ class Snapshot:
 
     series: {field: (steps (m,) int64, values (m,) float32)} for every history field;
     grid / ema_grid: uint8 (H, W) sample grids from the fixed noise batch (None for 2D data or,
-    for ema_grid, when EMA is off); points: (POINTS_2D, 2) generated points for 2D data;
+    for ema_grid, when EMA is off); best_grid: the grid of the run's best weights so far (by
+    FID), measured at best_step with best_fid (all three None when none are kept);
+    points: (POINTS_2D, 2) generated points for 2D data;
     real_points: (POINTS_2D, 2) real points for 2D data; frame_steps (f,) int64 and frames
     (read-only uint8 (H, W) arrays): the recorded grids for GIF export, shared, never copied.
 
@@ -58,6 +62,9 @@ class Snapshot:
     events: tuple[Event, ...]
     grid: np.ndarray | None
     ema_grid: np.ndarray | None
+    best_grid: np.ndarray | None
+    best_step: int | None
+    best_fid: float | None
     points: np.ndarray | None
     real_points: np.ndarray | None
     pending: dict[str, Any]
@@ -75,9 +82,9 @@ class Snapshot:
     heatmap_extent: tuple[float, float, float, float] | None
 
 
-def fixed_samples(state: RunState, n: int, use_ema: bool = False) -> np.ndarray:
-    """(n, D) samples of G from the fixed noise batch (n <= its size); unconditional runs."""
-    return state.gan.sample(state.fixed_noise[:n], use_ema)
+def fixed_samples(state: RunState, n: int, use_ema: bool = False, weights: GeneratorWeights | None = None) -> np.ndarray:
+    """(n, D) samples of G (`weights` if given) from the fixed noise batch (n <= its size); unconditional runs."""
+    return state.gan.sample(state.fixed_noise[:n], use_ema, weights=weights)
 
 
 def grid_classes(config: RunConfig) -> tuple[int, ...]:
@@ -85,8 +92,11 @@ def grid_classes(config: RunConfig) -> tuple[int, ...]:
     return config.view.classes or config.data.classes or tuple(range(config.n_classes))
 
 
-def render_grid(state: RunState, use_ema: bool = False, side: int | None = None) -> np.ndarray:
-    """uint8 (H, W) grid of side x side samples from the fixed noise batch (image runs). A
+def render_grid(
+    state: RunState, use_ema: bool = False, side: int | None = None, weights: GeneratorWeights | None = None
+) -> np.ndarray:
+    """uint8 (H, W) grid of side x side samples from the fixed noise batch (image runs), drawn
+    from `weights` if given, else as ``GAN.sample`` with `use_ema` draws. A
     conditional run's grid has one row per class of :func:`grid_classes`, labelled on the left,
     each row drawn from the same `side` fixed noise vectors: a column keeps its noise (its
     style) across classes, and every cell keeps its noise over time."""
@@ -94,10 +104,10 @@ def render_grid(state: RunState, use_ema: bool = False, side: int | None = None)
     config = state.config
     shape, value_range = config.image_shape, config.value_range
     if not state.gan.conditional:
-        return make_grid(fixed_samples(state, side * side, use_ema), shape, ncols=side, value_range=value_range)
+        return make_grid(fixed_samples(state, side * side, use_ema, weights), shape, ncols=side, value_range=value_range)
     classes = grid_classes(config)
     noise = np.tile(state.fixed_noise[:side], (len(classes), 1))  # (rows * side, latent)
-    samples = state.gan.sample(noise, use_ema, labels=np.repeat(np.asarray(classes, np.int64), side))
+    samples = state.gan.sample(noise, use_ema, labels=np.repeat(np.asarray(classes, np.int64), side), weights=weights)
     names = CLASS_NAMES[config.data.dataset]
     return label_rows(make_grid(samples, shape, ncols=side, value_range=value_range), [names[c] for c in classes], shape[0])
 
@@ -110,13 +120,39 @@ def render_samples(state: RunState) -> np.ndarray:
     return render_grid(state, use_ema=state.gan.ema is not None)
 
 
-def take_snapshot(state: RunState, *, paused: bool, message: str, pending: dict[str, Any], can_revert: bool) -> Snapshot:
-    """An immutable copy of what the GUI shows now; the session adds what only it knows."""
+class BestGrid:
+    """The grid of a run's best weights, drawn again only when they, the config or the fixed
+    noise changed: snapshots come up to 10 times a second, the best weights change at insight
+    checks."""
+
+    def __init__(self) -> None:
+        self._drawn: tuple[BestWeights, RunConfig, np.ndarray, np.ndarray] | None = None  # (of, config, noise, grid)
+
+    def of(self, state: RunState) -> np.ndarray | None:
+        """uint8 (H, W): `state`'s best weights' grid; None for none or a 2D run."""
+        best = state.insight.best
+        if best is None or state.config.image_shape is None:
+            self._drawn = None
+            return None
+        drawn = self._drawn
+        if drawn is None or drawn[0] is not best or drawn[1] is not state.config or drawn[2] is not state.fixed_noise:
+            grid = render_grid(state, weights=best.weights)
+            grid.flags.writeable = False  # shared by the snapshots until the best changes
+            drawn = self._drawn = (best, state.config, state.fixed_noise, grid)
+        return drawn[3]
+
+
+def take_snapshot(
+    state: RunState, *, paused: bool, message: str, pending: dict[str, Any], can_revert: bool, best_grid: BestGrid
+) -> Snapshot:
+    """An immutable copy of what the GUI shows now; the session adds what only it knows (and
+    keeps the best weights' grid drawn)."""
     is_2d = state.config.image_shape is None
     latest = state.history.latest()
     frame_steps, frames = state.recorder.snapshot()
     extent = view_extent(state.dataset.modes) if is_2d else None
     kind = insight_kind(state.dataset)
+    best = state.insight.best
     return Snapshot(
         step=state.step,
         epoch=state.epoch,
@@ -129,6 +165,9 @@ def take_snapshot(state: RunState, *, paused: bool, message: str, pending: dict[
         events=tuple(state.history.events),
         grid=None if is_2d else render_grid(state),
         ema_grid=None if is_2d or state.gan.ema is None else render_grid(state, use_ema=True),
+        best_grid=best_grid.of(state),
+        best_step=None if best is None or is_2d else best.step,
+        best_fid=None if best is None or is_2d else best.fid,
         points=fixed_samples(state, POINTS_2D) if is_2d else None,
         real_points=state.dataset.x[:POINTS_2D].copy() if is_2d else None,
         pending=dict(pending),

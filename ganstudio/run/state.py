@@ -25,6 +25,7 @@ from ganstudio.config.model import RunConfig, from_toml, range_for, to_toml
 from ganstudio.config.rng_streams import FIXED_NOISE, stream
 from ganstudio.data import BatchIterator, Dataset
 from ganstudio.engine.gan import GAN
+from ganstudio.insight.best import BestWeights
 from ganstudio.insight.tracker import InsightTracker
 from ganstudio.record.frames import FrameRecorder
 from ganstudio.record.history import History
@@ -116,6 +117,9 @@ class RunState:
         rng.bit_generator.state = json.loads(str(state["rng"]))
         gan = build_gan(config, np.random.default_rng(0))
         gan.load_state_dict(section(state, "gan"))
+        best = BestWeights.from_state(section(state, "insight/best"))
+        if best is not None:
+            best.check_fits(gan)
         batches = BatchIterator(dataset, config.data.batch_size, rng)
         batches.load_state_dict(section(state, "batches"))
         self.recorder.load_state_dict(section(state, "recorder"))  # checks before it changes anything

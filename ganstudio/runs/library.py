@@ -10,8 +10,8 @@ folder (platformdirs). A run folder holds, each written atomically (ganstudio.fi
   (ganstudio.run.changelog);
 - ``checkpoint.npz`` (weights, optimizer, RNG, the full history with its events, the recorded
   frames), ``history.csv`` and ``samples.png``, written by `ganstudio train`;
-- ``summary.json``: name, preset, sweep (null for none), created, last step, wall time, steps/s and the latest insight figures
-  (null where not measured), for listing runs without opening their checkpoints.
+- ``summary.json``: name, preset, sweep (null for none), created, last step, wall time, steps/s, the latest insight figures
+  and the best FID with its step (null where not measured), for listing runs without opening their checkpoints.
 
 Reading a run that cannot be used (a corrupt or unreadable run.toml or summary.json, a run from
 a newer GAN Studio) raises RunsError naming the file; :func:`list_runs` collects those and goes
@@ -188,6 +188,7 @@ def summary(run: Run, session) -> dict[str, Any]:
         for name in ("classes_covered", "recognisable", "fid", "modes_covered", "high_quality", "class_accuracy")
     }
     share, recognisable = latest.pop("high_quality"), latest.pop("recognisable")
+    best = session.insight.best
     return {
         "name": run.name,
         "preset": run.preset,
@@ -201,6 +202,8 @@ def summary(run: Run, session) -> dict[str, Any]:
         **latest,
         "high_quality_share": None if share is None else round(share / 100.0, 4),
         "recognisable_share": None if recognisable is None else round(recognisable / 100.0, 4),
+        "best_fid": None if best is None else best.fid,
+        "best_step": None if best is None else best.step,
     }
 
 

@@ -25,7 +25,7 @@ from ganstudio.run.snapshot import Snapshot
 
 class ExportMenu(QObject):
     """Export actions of `window`, a MainWindow: it reads `window.snapshot` (the last one
-    shown), `window.samples.use_ema` and `window.plots.graphics`, and reports through
+    shown), the weights `window.samples` shows and `window.plots.graphics`, and reports through
     `window.statusBar()` and `window.show_error`."""
 
     def __init__(self, window: QMainWindow) -> None:
@@ -76,14 +76,10 @@ class ExportMenu(QObject):
             self.dialog = None
 
     def save_grid_png(self, path: str | Path) -> Path:
-        """The current sample grid (EMA when the view shows it; the scatter for 2D data) as PNG."""
+        """The current sample grid of the weights the view shows (live, EMA or best so far; the
+        scatter for 2D data) as PNG."""
         snap = self._snapshot()
-        if snap.grid is None:
-            image = render_points(snap.points, snap.real_points)
-        elif snap.ema_grid is not None and self.window.samples.use_ema.isChecked():
-            image = snap.ema_grid
-        else:
-            image = snap.grid
+        image = render_points(snap.points, snap.real_points) if snap.grid is None else self.window.samples.grid_of(snap)[0]
         return write_png(path, image)
 
     def export_history_csv(self, path: str | Path) -> Path:

@@ -140,7 +140,8 @@ class MainWindow(QMainWindow):
         self.samples = SampleView()
         self.samples.grid_changed.connect(lambda side: self.submit(cmd.SetParam("view.grid", side)))
         self.samples.classes_changed.connect(lambda classes: self.submit(cmd.SetParam("view.classes", classes)))
-        self.samples.use_ema.toggled.connect(lambda _: self.snapshot and self.timeline.show_snapshot(self.snapshot))
+        for choice in (self.samples.use_ema, self.samples.use_best):
+            choice.toggled.connect(lambda _: self.snapshot and self.timeline.show_snapshot(self.snapshot))
         self.timeline = Timeline(self.samples, self.plots)
         samples_panel = QWidget()
         samples_layout = QVBoxLayout(samples_panel)

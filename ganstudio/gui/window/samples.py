@@ -48,9 +48,15 @@ class SampleView(QWidget):
         self.use_ema = QCheckBox("EMA generator")
         self.use_ema.setChecked(True)
         self.use_ema.setToolTip("Show samples of the exponential moving average of G's weights (turn EMA on under Training).")
+        self.use_best = QCheckBox("Best so far")
+        self.use_best.setToolTip(
+            "Show samples of the weights of the run's best FID so far, kept at the insight checks (digit runs). "
+            "Sample them with: ganstudio sample RUN --weights best."
+        )
         self.caption = QLabel("")
         bar.addWidget(self.grid_size)
         bar.addWidget(self.use_ema)
+        bar.addWidget(self.use_best)
         bar.addStretch(1)
         bar.addWidget(self.caption)
         layout.addLayout(bar)
@@ -90,20 +96,31 @@ class SampleView(QWidget):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self.show_grid_side(snap.config.view.grid)
-        has_ema = snap.ema_grid is not None
-        self.use_ema.setEnabled(has_ema)
-        self.grid_label.setVisible(snap.grid is not None)
-        self.grid_size.setVisible(snap.grid is not None)
-        self.use_ema.setVisible(snap.grid is not None)
+        has_best = snap.best_grid is not None
+        self.use_best.setEnabled(has_best)
+        self.use_ema.setEnabled(snap.ema_grid is not None and not (has_best and self.use_best.isChecked()))
+        for widget in (self.grid_label, self.grid_size, self.use_ema, self.use_best):
+            widget.setVisible(snap.grid is not None)
         self.class_row.setVisible(snap.grid is not None and snap.config.training.conditional)
         self.class_picker.set_classes(snap.config.view.classes)
         if snap.grid is not None:
-            self._show_grid(snap.ema_grid if has_ema and self.use_ema.isChecked() else snap.grid)
-            self.caption.setText(f"step {snap.step:,}" + (" (EMA)" if has_ema and self.use_ema.isChecked() else ""))
+            grid, caption = self.grid_of(snap)
+            self._show_grid(grid)
+            self.caption.setText(caption)
         else:
             levels = (0.0, 1.0) if snap.config.training.loss in PROBABILISTIC else None
             self._show_points(snap.real_points, snap.points, snap.heatmap, snap.heatmap_extent, levels)
             self.caption.setText(f"step {snap.step:,}")
+
+    def grid_of(self, snap: Snapshot) -> tuple[np.ndarray, str]:
+        """The uint8 (H, W) grid of `snap` (an image run's) that the choices above ask for, and its
+        caption: the best weights so far when chosen and kept, else the EMA's when chosen and
+        kept, else the live weights'."""
+        if snap.best_grid is not None and self.use_best.isChecked():
+            return snap.best_grid, f"best so far: step {snap.best_step:,}, FID {snap.best_fid:.2f}"
+        if snap.ema_grid is not None and self.use_ema.isChecked():
+            return snap.ema_grid, f"step {snap.step:,} (EMA)"
+        return snap.grid, f"step {snap.step:,}"
 
     def show_frame(self, frame: np.ndarray, step: int) -> None:
         """Show a recorded frame (uint8 (H, W), from the timeline) instead of the live samples."""
