@@ -39,6 +39,7 @@ from ganstudio.data.idx import read_idx
 from ganstudio.insight.classifier import load_classifier
 from ganstudio.insight.coverage import COVERED_SHARE, recognised_shares
 from ganstudio.insight.frechet import feature_stats, frechet_distance
+from ganstudio.machine.blas import set_blas_threads
 from ganstudio.media.images import write_png
 from ganstudio.render.grid import make_grid
 from ganstudio.run.session import Session
@@ -85,11 +86,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path)
     p.add_argument("--grids", type=Path)
     p.add_argument("--label", help="the recipe's name in the results (default: the preset or config file)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1: several experiments side by side)")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    set_blas_threads(args.threads)
     if args.preset:
         config = load_preset(args.preset)
     else:

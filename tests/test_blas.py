@@ -309,7 +309,16 @@ def test_headless_training_adapts_between_steps_and_its_progress_line_says_why(t
     script = LoadArrives(LARGE_NET, after=10, others=0.9)
     monkeypatch.setattr(thread_policy, "MACHINE", script.machine())
     monkeypatch.delenv(blas.ENV, raising=False)
-    small = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
+    small = [
+        "--preset",
+        "vanilla",
+        "--set",
+        "data.dataset=synthetic-digits",
+        "--set",
+        "generator.hidden=32",
+        "--set",
+        "discriminator.hidden=32",
+    ]
     assert main(["train", *small, "--steps", "30", "--out", str(tmp_path / "run")]) == 0
     progress = [line.strip() for line in capfd.readouterr().err.splitlines() if line.startswith("step ")]
     assert progress[0].endswith("  2 threads") and progress[-1].endswith("  1 thread: other programs use 0.9 core"), progress

@@ -27,7 +27,16 @@ def ganstudio(*args, cwd=None, **env):
     )
 
 
-SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
+SMALL = [
+    "--preset",
+    "vanilla",
+    "--set",
+    "data.dataset=synthetic-digits",
+    "--set",
+    "generator.hidden=32",
+    "--set",
+    "discriminator.hidden=32",
+]
 
 
 def test_train_writes_checkpoint_history_and_grid_then_resumes_to_the_total(tmp_path):

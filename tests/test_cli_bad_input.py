@@ -86,7 +86,16 @@ def test_a_network_too_large_for_the_machine_is_refused_before_any_allocation(tm
     assert not (tmp_path / "run").exists()
 
 
-SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
+SMALL = [
+    "--preset",
+    "vanilla",
+    "--set",
+    "data.dataset=synthetic-digits",
+    "--set",
+    "generator.hidden=32",
+    "--set",
+    "discriminator.hidden=32",
+]
 
 
 def assert_argparse_error(capsys, argv, words):

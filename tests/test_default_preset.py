@@ -1,7 +1,6 @@
 """A new user's first run is one recipe, whether it starts in the window or on the command line."""
 
 import tomllib
-
 from PySide6.QtCore import QSettings
 from test_cli import ganstudio
 

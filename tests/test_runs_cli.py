@@ -16,7 +16,16 @@ import tomllib
 
 from ganstudio.run.checkpoint import Checkpoint
 
-SMALL = ["--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=32", "--set", "discriminator.hidden=32"]
+SMALL = [
+    "--preset",
+    "vanilla",
+    "--set",
+    "data.dataset=synthetic-digits",
+    "--set",
+    "generator.hidden=32",
+    "--set",
+    "discriminator.hidden=32",
+]
 
 
 def ganstudio(*args, cwd=None, stdin=None, **env):

@@ -1,4 +1,4 @@
-"""The data files shipped inside the installed package: presets and the classifier's weights.
+"""The data files shipped in the package: presets, their measured quality curves, the classifier's weights.
 
 They live in the project's top-level `resources/` folder, which pyproject.toml maps into the
 package as `ganstudio.resources`. Reading them through importlib.resources finds them the same
@@ -12,3 +12,4 @@ from importlib.resources import files
 RESOURCES = files("ganstudio.resources")
 PRESETS = RESOURCES / "presets"
 CLASSIFIER_WEIGHTS = RESOURCES / "classifier" / "mnist.npz"
+QUALITY_CURVES = RESOURCES / "quality.toml"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, to_toml
 from ganstudio.config.presets import load_preset, preset_names
+from ganstudio.config.quality import load_quality
 from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.export.export_menu import ExportMenu
 from ganstudio.gui.plots import PlotsPanel
@@ -212,8 +213,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.addAction(self.quit_action)
         presets = self.menuBar().addMenu("&Presets")
+        presets.setToolTipsVisible(True)
+        curves = load_quality()
         for name in preset_names():
-            presets.addAction(name).triggered.connect(lambda _=False, n=name: self.load_preset(n))
+            action = presets.addAction(name)
+            action.setToolTip(curves.summary(name) or name)
+            action.triggered.connect(lambda _=False, n=name: self.load_preset(n))
+        self.presets_menu = presets
         view = self.menuBar().addMenu("&View")
         view.addAction(self.controls_dock.toggleViewAction())
         view.addAction(self.samples_dock.toggleViewAction())
