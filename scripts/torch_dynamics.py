@@ -42,6 +42,7 @@ from torch_reference import torch_network
 from ganstudio.config.model import RunConfig, to_toml
 from ganstudio.config.presets import load_preset
 from ganstudio.data import load_dataset
+from ganstudio.data.images import scale_pixels
 from ganstudio.engine.conv import Conv2d, ConvTranspose2d
 from ganstudio.engine.convnet import Reshape
 from ganstudio.engine.gan import GAN
@@ -88,6 +89,23 @@ class RecordingRng:
         """The draws since the last call, oldest first."""
         draws, self.draws = self.draws, []
         return draws
+
+
+class RecordingBatches:
+    """The run's batch iterator, keeping a copy of every real batch it gives."""
+
+    def __init__(self, batches) -> None:
+        self._batches = batches
+        self.taken: list[np.ndarray] = []
+
+    def next(self) -> np.ndarray:
+        self.taken.append(self._batches.next().copy())
+        return self.taken[-1]
+
+    def take(self) -> list[np.ndarray]:
+        """The batches since the last call, oldest first."""
+        taken, self.taken = self.taken, []
+        return taken
 
 
 # -- GAN Studio's arrays in PyTorch's layouts --------------------------------------------------------
@@ -178,11 +196,22 @@ def max_weight_difference(net, seq: nn.Sequential) -> float:
     return worst
 
 
+def refuse_unsupported(gan: GAN) -> None:
+    """The PyTorch twin covers what the compared presets use: unconditional, Adam, the
+    non-saturating loss, no dropout, no batch norm in D (GAN Studio's normalises real and fake
+    apart, engine/norm.py)."""
+    d, t = gan.discriminator.spec, gan.training
+    kinds = {gan.g_optimizer.spec.kind, gan.d_optimizer.spec.kind}
+    if gan.conditional or d.batch_norm or d.dropout or kinds != {"adam"} or t.loss != "non_saturating":
+        raise SystemExit("torch_dynamics: only unconditional Adam non-saturating GANs without D batch norm or dropout")
+
+
 # -- the PyTorch side --------------------------------------------------------------------------------
 class TorchGAN:
     """G and D of `gan`'s specs in PyTorch with `gan`'s current weights, trained by GAN Studio's step."""
 
     def __init__(self, gan: GAN, dtype: torch.dtype) -> None:
+        refuse_unsupported(gan)
         self.g, self.d = torch_network(gan.generator.spec), torch_network(gan.discriminator.spec)
         copy_into_torch(gan.generator, self.g)
         copy_into_torch(gan.discriminator, self.d)
@@ -329,17 +358,12 @@ def trace_run(
     initial = gan.state_dict()
     twins = TorchGAN(gan, torch.float32), TorchGAN(gan, torch.float64)
     rng = RecordingRng(noise_rng if noise_rng is not None else state.rng)
+    batches = RecordingBatches(state.batches)
     trace, reals_per_step, noises_per_step = Trace(), [], []
-    for step in range(steps):
-        reals = []
-
-        def next_real() -> np.ndarray:
-            reals.append(state.batches.next().copy())
-            return reals[-1]
-
-        m = gan.train_step(next_real, rng, state.step, state.epoch)
+    for _ in range(steps):
+        m = gan.train_step(batches.next, rng, state.step, state.epoch)
         state.step += 1
-        noises = rng.take()
+        reals, noises = batches.take(), rng.take()
         t32, t64 = (twin.step(reals, noises) for twin in twins)
         trace.add({k: getattr(m, k) for k in METRICS}, t32, t64)
         reals_per_step.append(reals)
@@ -372,8 +396,6 @@ def write_fixture(path: Path, data_dir: str | None) -> None:
     _, initial, trace, reals, noises, _ = trace_run(config, FIXTURE_STEPS, data_dir, noise_rng)
     batches = np.stack([r[0] for r in reals])
     pixels = np.rint((batches + 1.0) * 127.5).astype(np.uint8)
-    from ganstudio.data.images import scale_pixels
-
     assert np.array_equal(scale_pixels(pixels, config.value_range), batches), "the batches are not MNIST's pixels"
     np.savez_compressed(
         path,
