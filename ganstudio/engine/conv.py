@@ -114,7 +114,7 @@ class _Kernel(WeightBias):
         initialize(self.w, kind, rng, std, fans=(k2 * self.in_channels, k2 * self.out_channels))
         self.b[...] = 0.0
         if self.sn is not None:
-            self.sn.initialize(rng)
+            self.sn.initialize(rng, self.w.reshape(self._matrix))
 
     def parameter_count(self) -> int:
         return int(np.prod(self._matrix)) + self.out_channels

@@ -56,7 +56,7 @@ class Dense(WeightBias):
         initialize(self.w, kind, rng, std)
         self.b[...] = 0.0
         if self.sn is not None:
-            self.sn.initialize(rng)
+            self.sn.initialize(rng, self.w)
 
     def parameter_count(self) -> int:
         return self.in_features * self.out_features + self.out_features

@@ -13,16 +13,19 @@ from ganstudio.engine.buffers import BufferPool
 from ganstudio.engine.params import ParamBlock
 
 SN_EPS = 1e-12  # PyTorch's floor for the power iteration's norms
+SN_WARMUP = 15  # power iterations on the initial weight (PyTorch's)
 
 
 class SpectralNorm:
     """W_sn = W / sigma(W) for a weight used as a (rows, cols) matrix: sigma is its largest
     singular value, estimated by power iteration (Miyato et al. 2018; PyTorch's spectral_norm).
 
-    Training forward (`update`): one power iteration v = W u / |W u|, u = W^T v / |W^T v|, then
-    sigma = v^T W u. The gradient treats u and v as constants (as PyTorch does):
-    dL/dW = dL/dW_sn / sigma - (<dL/dW_sn, W> / sigma^2) v u^T.
-    u: (cols,), v: (rows,), both in the network's buffer block.
+    PyTorch's power iteration, so that the two train alike step for step
+    (scripts/torch_dynamics.py): SN_WARMUP iterations on the initial weight, then one per
+    training forward (`update`), each u = W^T v / |W^T v| then v = W u / |W u| (the input-side
+    v is the newer), and sigma = v^T W u. The gradient treats u and v as constants (as PyTorch
+    does): dL/dW = dL/dW_sn / sigma - (<dL/dW_sn, W> / sigma^2) v u^T.
+    u: (cols,), the output side; v: (rows,), the input side; both in the network's buffer block.
     """
 
     def __init__(self, rows: int, cols: int, buffers: ParamBlock) -> None:
@@ -43,23 +46,31 @@ class SpectralNorm:
     def v(self) -> np.ndarray:
         return self._buffers.view(self._v_index)[0]
 
-    def initialize(self, rng: np.random.Generator) -> None:
-        """Random unit u and v."""
+    def initialize(self, rng: np.random.Generator, w: np.ndarray) -> None:
+        """Random unit u and v, then SN_WARMUP power iterations on the initial weight w (rows,
+        cols): without them the first training passes divide by a sigma well below the largest
+        singular value, and D starts unnormalised (docs/DESIGN.md)."""
         for vec in (self.u, self.v):
             rng.standard_normal(out=vec, dtype=vec.dtype)
             vec /= max(float(np.linalg.norm(vec)), SN_EPS)
+        for _ in range(SN_WARMUP):
+            self._iterate(w)
+
+    def _iterate(self, w: np.ndarray) -> None:
+        """One power iteration on w (rows, cols), in PyTorch's order: u from v, then v from u."""
+        u, v = self.u, self.v
+        np.matmul(v, w, out=u)
+        u /= max(float(np.linalg.norm(u)), SN_EPS)
+        np.matmul(w, u, out=v)
+        v /= max(float(np.linalg.norm(v)), SN_EPS)
 
     def _sigma(self, w: np.ndarray) -> float:
         return float(np.dot(self.v, w @ self.u))
 
     def weight(self, w: np.ndarray) -> np.ndarray:
         """w: (rows, cols) -> W / sigma in a reused buffer; one power iteration first when `update`."""
-        u, v = self.u, self.v
         if self.update:
-            np.matmul(w, u, out=v)
-            v /= max(float(np.linalg.norm(v)), SN_EPS)
-            np.matmul(v, w, out=u)
-            u /= max(float(np.linalg.norm(u)), SN_EPS)
+            self._iterate(w)
         self.sigma = self._sigma(w)
         if self._wsn is None or self._wsn.shape != w.shape:
             self._wsn = np.empty_like(w)
