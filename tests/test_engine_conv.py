@@ -7,9 +7,10 @@ import pytest
 from test_engine_gradients import assert_close, numeric_grad
 
 from ganstudio.engine.conditioning import Conditioning, draw_labels
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d, col2im, windows
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d, windows
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.gan import GAN, TrainingSpec
+from ganstudio.engine.kernels import col2im
 from ganstudio.engine.layers import Dense
 from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import MLP, NetworkSpec, build_network, describe
