@@ -16,6 +16,7 @@ environment, the NumPy versions run. ``COMPILED`` says which.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -66,30 +67,41 @@ def scatter_crop_numpy(
     return out
 
 
-def _gather_loop(cols, out, stride, padding, bias):
-    """scatter_crop as a gather: each output pixel sums its taps in the order of (i, j) from zero
-    (col2im's order), then adds the bias."""
-    n, h, w, k, _, c = cols.shape
+@functools.lru_cache(maxsize=64)
+def tap_table(size: int, windows: int, k: int, stride: int, padding: int) -> np.ndarray:
+    """(size, ceil(k / stride), 2) int64: for output row r (row r + padding of the padded image),
+    the (tap i, window row a) pairs with stride a + i = r + padding, i ascending, padded with -1."""
+    table = np.full((size, -(-k // stride), 2), -1, np.int64)
+    for r in range(size):
+        pairs = [(i, (r + padding - i) // stride) for i in range((r + padding) % stride, k, stride)]
+        pairs = [(i, a) for i, a in pairs if 0 <= a < windows]
+        table[r, : len(pairs)] = pairs
+    return table
+
+
+def _gather_loop(cols, out, rows, columns, bias):
+    """scatter_crop as a gather: each output pixel sums its taps from zero in the order of (i, j)
+    (col2im's order), then adds the bias; `rows`, `columns`: the tap tables (tap_table)."""
+    n, _, _, _, _, c = cols.shape
     _, ho, wo, _ = out.shape
     for s in range(n):
         for r in range(ho):
             for q in range(wo):
-                o = out[s, r, q]
-                o[:] = 0.0
-                for i in range(k):
-                    t = r + padding - i
-                    if t < 0 or t % stride != 0 or t // stride >= h:
-                        continue
-                    for j in range(k):
-                        u = q + padding - j
-                        if u < 0 or u % stride != 0 or u // stride >= w:
-                            continue
-                        tap = cols[s, t // stride, u // stride, i, j]
+                for ch in range(c):
+                    out[s, r, q, ch] = 0.0
+                for ti in range(rows.shape[1]):
+                    i, a = rows[r, ti, 0], rows[r, ti, 1]
+                    if i < 0:
+                        break
+                    for tj in range(columns.shape[1]):
+                        j, b = columns[q, tj, 0], columns[q, tj, 1]
+                        if j < 0:
+                            break
                         for ch in range(c):
-                            o[ch] += tap[ch]
+                            out[s, r, q, ch] += cols[s, a, b, i, j, ch]
                 if bias is not None:
                     for ch in range(c):
-                        o[ch] += bias[ch]
+                        out[s, r, q, ch] += bias[ch]
 
 
 def leaky_relu_forward_numpy(h: np.ndarray, alpha: float) -> np.ndarray:
@@ -173,14 +185,21 @@ _NUMBA = _numba()
 COMPILED = _NUMBA is not None
 
 if COMPILED:
-    _jit = _NUMBA.njit(cache=True, nogil=True)  # nogil: the window's training thread leaves the GUI thread free
+    # nogil: the window's training thread leaves the GUI thread free; error_model "numpy": a division by
+    # zero gives inf as in NumPy, no per-division check (which would keep the loops from vectorizing)
+    _jit = _NUMBA.njit(cache=True, nogil=True, error_model="numpy")
     _gather = _jit(_gather_loop)
     _leaky_forward = _jit(_leaky_forward_loop)
     _leaky_backward = _jit(_leaky_backward_loop)
     _adam = _jit(_adam_loop)
 
     def scatter_crop(cols, out, stride, padding, bias, pool):
-        _gather(cols, out, stride, padding, bias)
+        _, h, w, k, _, c = cols.shape
+        if c < BLOCK_MIN_CHANNELS:  # a pixel's few floats: the loop's bookkeeping costs more than NumPy's adds
+            return scatter_crop_numpy(cols, out, stride, padding, bias, pool)
+        rows = tap_table(out.shape[1], h, k, stride, padding)
+        columns = tap_table(out.shape[2], w, k, stride, padding)
+        _gather(cols, out, rows, columns, bias)
         return out
 
     def leaky_relu_forward(h, alpha):
