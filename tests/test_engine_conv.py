@@ -87,9 +87,10 @@ def test_transposed_conv_is_the_adjoint_of_conv_and_doubles_the_side():
     assert np.vdot(out, x) == pytest.approx(np.vdot(y, loop_conv(x, conv_w, 0.0, 2, 1)), rel=1e-12)
 
 
-@pytest.mark.parametrize(("kernel", "pad"), [(4, 1), (2, 0), (6, 2)])
-def test_transposed_conv_gradients(kernel, pad):
-    convt, block = layer_in(ConvTranspose2d, 3, 2, kernel, 2, pad)
+@pytest.mark.parametrize(("kernel", "pad", "channels"), [(4, 1, 2), (2, 0, 2), (6, 2, 2), (4, 1, 8)])
+def test_transposed_conv_gradients(kernel, pad, channels):
+    """From 8 output channels the forward's scatter runs as kernels.scatter_crop's compiled gather."""
+    convt, block = layer_in(ConvTranspose2d, 3, channels, kernel, 2, pad)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 3, 3))
     dy = rng.standard_normal(convt.forward(x).shape)
