@@ -76,7 +76,10 @@ def conv_gan_after_steps(steps):
     """The weights of a small conv GAN (batch norm in G, spectral norm and LeakyReLU in D,
     Adam) after `steps` training steps."""
     rng = np.random.default_rng(8)
-    g = NetworkSpec(16, (), 64, "relu", "tanh", init="normal", init_std=0.2, kind="conv", channels=(16, 8), image_shape=(1, 8, 8))
+    g = NetworkSpec(
+        16, (), 64, "relu", "tanh", init="normal", init_std=0.2, kind="conv", channels=(16, 8), image_shape=(1, 8, 8),
+        batch_norm=True,
+    )  # fmt: skip
     d = NetworkSpec(
         64, (), 1, "leaky_relu", "linear", alpha=0.2, init="normal", init_std=0.2, kind="conv", channels=(8, 16),
         image_shape=(1, 8, 8), batch_norm=False, spectral_norm=True,
