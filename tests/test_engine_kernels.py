@@ -72,6 +72,26 @@ def test_adam_update_gives_the_bits_of_numpy(dtype):
         assert all(a.tobytes() == b.tobytes() for a, b in zip(arrays, twins))
 
 
+@compiled
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_passes_give_the_bits_of_numpy(dtype):
+    rng = np.random.default_rng(9)
+    x3, dy3 = awkward(rng, (2, 30, 8), dtype), awkward(rng, (2, 30, 8), dtype)
+    per_group = [rng.standard_normal((2, 8)).astype(dtype) for _ in range(4)]  # mean, inv_std, dgamma / m, dbeta / m
+    gamma, beta = rng.standard_normal(8).astype(dtype), rng.standard_normal(8).astype(dtype)
+    results = []
+    for center, scale, backward in [
+        (kernels.batch_norm_center, kernels.batch_norm_scale, kernels.batch_norm_backward),
+        (kernels.batch_norm_center_numpy, kernels.batch_norm_scale_numpy, kernels.batch_norm_backward_numpy),
+    ]:
+        xhat, sq, out, dx = (np.empty_like(x3) for _ in range(4))
+        center(x3, per_group[0], xhat, sq)
+        scale(xhat, per_group[1], gamma, beta, out)
+        backward(dy3, xhat, per_group[2], per_group[3], per_group[1] * gamma, dx)
+        results.append(b"".join(a.tobytes() for a in (xhat, sq, out, dx)))
+    assert results[0] == results[1]
+
+
 def conv_gan_after_steps(steps):
     """The weights of a small conv GAN (batch norm in G, spectral norm and LeakyReLU in D,
     Adam) after `steps` training steps."""
@@ -95,7 +115,8 @@ def conv_gan_after_steps(steps):
 @compiled
 def test_a_conv_gan_trains_to_the_same_bits_without_numba(monkeypatch):
     with_numba = conv_gan_after_steps(3)
-    for name in ("scatter_crop", "leaky_relu_forward", "leaky_relu_backward", "adam_update"):
+    names = ("scatter_crop", "leaky_relu_forward", "leaky_relu_backward", "adam_update", "batch_norm_center")
+    for name in (*names, "batch_norm_scale", "batch_norm_backward"):
         monkeypatch.setattr(kernels, name, getattr(kernels, f"{name}_numpy"))
     assert conv_gan_after_steps(3).tobytes() == with_numba.tobytes()
 

@@ -12,6 +12,8 @@ environment, the NumPy versions run. ``COMPILED`` says which.
   transposed one; the compiled loop gathers each output pixel's taps straight into the output.
 - :func:`leaky_relu_forward`, :func:`leaky_relu_backward`: in place, with no temporaries.
 - :func:`adam_update`: Adam's update in one pass over its four arrays instead of ten.
+- :func:`batch_norm_center`, :func:`batch_norm_scale`, :func:`batch_norm_backward`: batch norm's
+  elementwise passes, fused (its sums stay BLAS products, whose order a loop could not repeat).
 """
 
 from __future__ import annotations
@@ -164,6 +166,64 @@ def _adam_loop(params, grads, m, v, b1, b2, eps_r, step):
         params[q] -= t
 
 
+def batch_norm_center_numpy(x3: np.ndarray, mean: np.ndarray, xhat: np.ndarray, sq: np.ndarray) -> None:
+    """xhat = x3 - mean, sq = xhat^2: x3, xhat, sq (groups, m, C); mean (groups, C)."""
+    np.subtract(x3, mean[:, None], out=xhat)
+    np.multiply(xhat, xhat, out=sq)
+
+
+def _batch_norm_center_loop(x3, mean, xhat, sq):
+    groups, m, c = x3.shape
+    for g in range(groups):
+        for r in range(m):
+            for ch in range(c):
+                d = x3[g, r, ch] - mean[g, ch]
+                xhat[g, r, ch] = d
+                sq[g, r, ch] = d * d
+
+
+def batch_norm_scale_numpy(xhat: np.ndarray, inv_std: np.ndarray, gamma: np.ndarray, beta: np.ndarray, out3: np.ndarray) -> None:
+    """xhat *= inv_std, then out3 = xhat gamma + beta: xhat, out3 (groups, m, C); inv_std
+    (groups, C); gamma, beta (C,)."""
+    xhat *= inv_std[:, None]
+    np.multiply(xhat, gamma, out=out3)
+    out3 += beta
+
+
+def _batch_norm_scale_loop(xhat, inv_std, gamma, beta, out3):
+    groups, m, c = xhat.shape
+    for g in range(groups):
+        for r in range(m):
+            for ch in range(c):
+                t = xhat[g, r, ch] * inv_std[g, ch]
+                xhat[g, r, ch] = t
+                t = t * gamma[ch]
+                t += beta[ch]
+                out3[g, r, ch] = t
+
+
+def batch_norm_backward_numpy(
+    dy3: np.ndarray, xhat: np.ndarray, dgamma_m: np.ndarray, dbeta_m: np.ndarray, scale: np.ndarray, dx3: np.ndarray
+) -> None:
+    """dx3 = (dy3 - xhat dgamma_m - dbeta_m) scale: dy3, xhat, dx3 (groups, m, C); dgamma_m,
+    dbeta_m, scale (groups, C)."""
+    np.multiply(xhat, dgamma_m[:, None], out=dx3)
+    np.subtract(dy3, dx3, out=dx3)
+    dx3 -= dbeta_m[:, None]
+    dx3 *= scale[:, None]
+
+
+def _batch_norm_backward_loop(dy3, xhat, dgamma_m, dbeta_m, scale, dx3):
+    groups, m, c = dy3.shape
+    for g in range(groups):
+        for r in range(m):
+            for ch in range(c):
+                t = xhat[g, r, ch] * dgamma_m[g, ch]
+                t = dy3[g, r, ch] - t
+                t -= dbeta_m[g, ch]
+                dx3[g, r, ch] = t * scale[g, ch]
+
+
 def _slopes(dtype: np.dtype, alpha: float) -> tuple[np.floating, np.floating]:
     """The slopes leaky_relu_backward_numpy multiplies by, rounded as it rounds them in `dtype`."""
     t = np.dtype(dtype).type
@@ -192,6 +252,9 @@ if COMPILED:
     _leaky_forward = _jit(_leaky_forward_loop)
     _leaky_backward = _jit(_leaky_backward_loop)
     _adam = _jit(_adam_loop)
+    batch_norm_center = _jit(_batch_norm_center_loop)
+    batch_norm_scale = _jit(_batch_norm_scale_loop)
+    batch_norm_backward = _jit(_batch_norm_backward_loop)
 
     def scatter_crop(cols, out, stride, padding, bias, pool):
         _, h, w, k, _, c = cols.shape
@@ -221,5 +284,8 @@ if COMPILED:
 else:
     scatter_crop = scatter_crop_numpy
     adam_update = adam_update_numpy
+    batch_norm_center = batch_norm_center_numpy
+    batch_norm_scale = batch_norm_scale_numpy
+    batch_norm_backward = batch_norm_backward_numpy
     leaky_relu_forward = leaky_relu_forward_numpy
     leaky_relu_backward = leaky_relu_backward_numpy
