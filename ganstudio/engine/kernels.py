@@ -19,6 +19,7 @@ environment, the NumPy versions run. ``COMPILED`` says which.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 
 import numpy as np
@@ -230,31 +231,22 @@ def _slopes(dtype: np.dtype, alpha: float) -> tuple[np.floating, np.floating]:
     return t(t(1.0 - alpha) + t(alpha)), t(alpha)
 
 
-def _numba():
-    """numba, or None when it is not installed or GANSTUDIO_NUMBA=0."""
-    if os.environ.get("GANSTUDIO_NUMBA", "1") == "0":
-        return None
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba
+COMPILED = os.environ.get("GANSTUDIO_NUMBA", "1") != "0" and importlib.util.find_spec("numba") is not None
 
 
-_NUMBA = _numba()
-COMPILED = _NUMBA is not None
+@functools.cache
+def _compiled(loop):
+    """`loop` compiled by numba, imported at the first call (a command that trains nothing never
+    loads it) and cached on disk (the first conv step after an install compiles for a few
+    seconds). nogil: the window's training thread leaves the GUI thread free. error_model "numpy":
+    a division by zero gives inf as in NumPy, without a check per division (which would keep the
+    loops from vectorizing)."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
+
 
 if COMPILED:
-    # nogil: the window's training thread leaves the GUI thread free; error_model "numpy": a division by
-    # zero gives inf as in NumPy, no per-division check (which would keep the loops from vectorizing)
-    _jit = _NUMBA.njit(cache=True, nogil=True, error_model="numpy")
-    _gather = _jit(_gather_loop)
-    _leaky_forward = _jit(_leaky_forward_loop)
-    _leaky_backward = _jit(_leaky_backward_loop)
-    _adam = _jit(_adam_loop)
-    batch_norm_center = _jit(_batch_norm_center_loop)
-    batch_norm_scale = _jit(_batch_norm_scale_loop)
-    batch_norm_backward = _jit(_batch_norm_backward_loop)
 
     def scatter_crop(cols, out, stride, padding, bias, pool):
         _, h, w, k, _, c = cols.shape
@@ -262,24 +254,33 @@ if COMPILED:
             return scatter_crop_numpy(cols, out, stride, padding, bias, pool)
         rows = tap_table(out.shape[1], h, k, stride, padding)
         columns = tap_table(out.shape[2], w, k, stride, padding)
-        _gather(cols, out, rows, columns, bias)
+        _compiled(_gather_loop)(cols, out, rows, columns, bias)
         return out
 
     def leaky_relu_forward(h, alpha):
         if not h.flags.c_contiguous:  # the loop runs over a flat view
             return leaky_relu_forward_numpy(h, alpha)
-        _leaky_forward(h.reshape(-1), h.dtype.type(alpha))
+        _compiled(_leaky_forward_loop)(h.reshape(-1), h.dtype.type(alpha))
         return h
 
     def leaky_relu_backward(dy, y, alpha):
         if not (dy.flags.c_contiguous and y.flags.c_contiguous):
             return leaky_relu_backward_numpy(dy, y, alpha)
-        _leaky_backward(dy.reshape(-1), y.reshape(-1), *_slopes(y.dtype, alpha))
+        _compiled(_leaky_backward_loop)(dy.reshape(-1), y.reshape(-1), *_slopes(y.dtype, alpha))
         return dy
 
     def adam_update(params, grads, m, v, tmp, coefficients):
         t = params.dtype.type
-        _adam(params, grads, m, v, *(t(c) for c in coefficients))
+        _compiled(_adam_loop)(params, grads, m, v, *(t(c) for c in coefficients))
+
+    def batch_norm_center(x3, mean, xhat, sq):
+        _compiled(_batch_norm_center_loop)(x3, mean, xhat, sq)
+
+    def batch_norm_scale(xhat, inv_std, gamma, beta, out3):
+        _compiled(_batch_norm_scale_loop)(xhat, inv_std, gamma, beta, out3)
+
+    def batch_norm_backward(dy3, xhat, dgamma_m, dbeta_m, scale, dx3):
+        _compiled(_batch_norm_backward_loop)(dy3, xhat, dgamma_m, dbeta_m, scale, dx3)
 
 else:
     scatter_crop = scatter_crop_numpy
