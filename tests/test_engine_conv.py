@@ -8,9 +8,10 @@ from test_engine_gradients import assert_close, numeric_grad
 
 from ganstudio.config.presets import load_preset
 from ganstudio.engine.conditioning import Conditioning, draw_labels
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d, col2im, windows
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d, windows
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.gan import GAN, TrainingSpec
+from ganstudio.engine.kernels import col2im
 from ganstudio.engine.layers import Dense
 from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import MLP, NetworkSpec, build_network, describe
@@ -88,9 +89,10 @@ def test_transposed_conv_is_the_adjoint_of_conv_and_doubles_the_side():
     assert np.vdot(out, x) == pytest.approx(np.vdot(y, loop_conv(x, conv_w, 0.0, 2, 1)), rel=1e-12)
 
 
-@pytest.mark.parametrize(("kernel", "pad"), [(4, 1), (2, 0), (6, 2)])
-def test_transposed_conv_gradients(kernel, pad):
-    convt, block = layer_in(ConvTranspose2d, 3, 2, kernel, 2, pad)
+@pytest.mark.parametrize(("kernel", "pad", "channels"), [(4, 1, 2), (2, 0, 2), (6, 2, 2), (4, 1, 8)])
+def test_transposed_conv_gradients(kernel, pad, channels):
+    """From 8 output channels the forward's scatter runs as kernels.scatter_crop's compiled gather."""
+    convt, block = layer_in(ConvTranspose2d, 3, channels, kernel, 2, pad)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 3, 3))
     dy = rng.standard_normal(convt.forward(x).shape)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ganstudio.engine import kernels
+
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "sigmoid", "linear")
 
 
@@ -49,13 +51,10 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def forward(self, h):
-        return np.maximum(h, h * self.alpha, out=h)
+        return kernels.leaky_relu_forward(h, self.alpha)
 
     def backward(self, dy, y):
-        slope = (y > 0.0).astype(y.dtype)
-        slope *= 1.0 - self.alpha
-        slope += self.alpha
-        return np.multiply(dy, slope, out=dy)
+        return kernels.leaky_relu_backward(dy, y, self.alpha)
 
 
 class ELU(Activation):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ganstudio.engine import kernels
 from ganstudio.engine.buffers import BufferPool
 from ganstudio.engine.initializers import initialize
 from ganstudio.engine.layers import WeightBias
@@ -36,41 +37,26 @@ def windows(xp: np.ndarray, k: int, stride: int, h_out: int, w_out: int) -> np.n
     return as_strided(xp, (n, h_out, w_out, k, k, c), (sn, sh * stride, sw * stride, sh, sw, sc), writeable=False)
 
 
-def col2im(cols: np.ndarray, out: np.ndarray, stride: int) -> np.ndarray:
-    """The adjoint of :func:`windows`: out[n, stride a + i, stride b + j, c] += cols[n, a, b, i, j, c],
-    summed over every (a, b, i, j); `out` (N, Hp, Wp, C) is zeroed first.
-
-    k*k strided adds, one per kernel position; when the stride divides the kernel and the padded
-    side (4x4 stride 2) and there are channels enough, (k / stride)^2 adds of stride x stride tap
-    blocks instead, each onto the output viewed as (N, Hp/s, s, Wp/s, s, C): the dcgan step 4%
-    faster (5 alternating rounds, 1 thread); with one channel the per-tap adds are faster."""
-    out.fill(0.0)
-    n, h, w, k, _, c = cols.shape
-    if k % stride == 0 and out.shape[1] % stride == 0 and out.shape[2] % stride == 0 and c >= BLOCK_MIN_CHANNELS:
-        m, s = k // stride, stride
-        blocks = out.reshape(n, out.shape[1] // s, s, out.shape[2] // s, s, c)
-        for di in range(m):
-            for dj in range(m):
-                tap = cols[:, :, :, di * s : (di + 1) * s, dj * s : (dj + 1) * s]  # (N, h, w, s, s, C)
-                blocks[:, di : di + h, :, dj : dj + w] += tap.transpose(0, 1, 3, 2, 4, 5)
-        return out
-    for i in range(k):
-        for j in range(k):
-            out[:, i : i + stride * (h - 1) + 1 : stride, j : j + stride * (w - 1) + 1 : stride] += cols[:, :, :, i, j]
-    return out
+CHUNK_FLOATS = 1 << 19  # columns per chunk of :func:`transposed_product` (2 MB: stays in cache)
 
 
-BLOCK_MIN_CHANNELS = 8  # below it col2im adds per tap (measured: 1 channel 0.4 ms per tap vs 1.3 ms in blocks)
-CHUNK_FLOATS = 1 << 19  # im2col columns per chunk of :func:`product_col2im` (2 MB: stays in cache)
-
-
-def product_col2im(
-    a: np.ndarray, w: np.ndarray, out: np.ndarray, grid: tuple[int, int], k: int, stride: int, pool: BufferPool
+def transposed_product(
+    a: np.ndarray,
+    w: np.ndarray,
+    grid: tuple[int, int],
+    geometry: tuple[int, int, int],
+    out: np.ndarray,
+    pool: BufferPool,
+    bias: np.ndarray | None = None,
 ) -> np.ndarray:
-    """col2im(a @ w) into `out` (N, Hp, Wp, C), a few samples at a time: a (N H W, K) rows of N
-    samples on an H x W `grid`, w (K, k k C). The product's columns never exist for the whole
-    batch (25 MB for D's second layer at batch 128), only a 2 MB chunk of them, scattered while
-    in cache. (Step time: no measurable change, see docs/DESIGN.md.)"""
+    """out (N, H, W, C) = col2im(a @ w) on the padded image, cropped, + bias (C,) when given: a
+    (N h w, K), rows of N samples on an h x w `grid`; w (K, k k C); `geometry` (k, stride,
+    padding). A convolution's input gradient and a transposed convolution's forward.
+
+    A few samples at a time: the product's columns never exist for the whole batch (25 MB for
+    D's second layer at batch 128), only a 2 MB chunk of them, scattered while in cache
+    (kernels.scatter_crop). (Step time: no measurable change, see docs/DESIGN.md.)"""
+    k, stride, padding = geometry
     n, (h, wd) = out.shape[0], grid
     c = w.shape[1] // (k * k)
     chunk = max(1, min(n, CHUNK_FLOATS // (h * wd * w.shape[1])))
@@ -78,7 +64,7 @@ def product_col2im(
         stop = min(n, start + chunk)
         cols = pool.get("chunk", (stop - start, h, wd, k, k, c))
         np.matmul(a[start * h * wd : stop * h * wd], w, out=cols.reshape(-1, w.shape[1]))
-        col2im(cols, out[start:stop], stride)
+        kernels.scatter_crop(cols, out[start:stop], stride, padding, bias, pool)
     return out
 
 
@@ -197,13 +183,9 @@ class Conv2d(_Kernel):
             self._bias_grad(dy2)
         if not need_dx:
             return None
-        n, h, w, c = self._x.shape
-        p = self.padding
-        dxp = self._pool.get("dxp", (n, h + 2 * p, w + 2 * p, c))
-        product_col2im(dy2, self._used.T, dxp, dy.shape[1:3], self.kernel, self.stride, self._pool)
-        dx = self._pool.get("dx", (n, h, w, c))
-        np.copyto(dx, dxp[:, p : p + h, p : p + w])
-        return dx
+        dx = self._pool.get("dx", self._x.shape)
+        geometry = (self.kernel, self.stride, self.padding)
+        return transposed_product(dy2, self._used.T, dy.shape[1:3], geometry, dx, self._pool)
 
 
 class ConvTranspose2d(_Kernel):
@@ -224,14 +206,9 @@ class ConvTranspose2d(_Kernel):
 
     def _pass(self, x: np.ndarray, w: np.ndarray, b: np.ndarray, pool: BufferPool) -> np.ndarray:
         n, h, wd, _ = x.shape
-        p, k, co = self.padding, self.kernel, self.out_channels
-        outp = pool.get("outp", (n, self._padded_size(h), self._padded_size(wd), co))
-        product_col2im(x.reshape(-1, self.in_channels), w, outp, (h, wd), k, self.stride, pool)
-        ho, wo = self.output_size(h), self.output_size(wd)
-        out = pool.get("out", (n, ho, wo, co))
-        np.copyto(out, outp[:, p : p + ho, p : p + wo])
-        out += b
-        return out
+        out = pool.get("out", (n, self.output_size(h), self.output_size(wd), self.out_channels))
+        geometry = (self.kernel, self.stride, self.padding)
+        return transposed_product(x.reshape(-1, self.in_channels), w, (h, wd), geometry, out, pool, b)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, H, W, C_in) contiguous -> (N, H_out, W_out, C_out), a reused buffer. Keeps x."""

@@ -42,7 +42,7 @@ class LayerRow:
     """One line of a network's layer table: what the layer is, its output shape per sample
     ((features,) or (C, H, W)) and its trainable parameter count; `floats`: per sample, what its
     training buffers hold (outputs, padded copies, im2col columns, gradients; not the few-sample
-    chunks of conv.product_col2im), for the memory estimate."""
+    chunks of conv.transposed_product), for the memory estimate."""
 
     name: str
     shape: tuple[int, ...]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ganstudio.engine import kernels
 from ganstudio.engine.buffers import BufferPool
 from ganstudio.engine.params import ParamBlock
 
@@ -131,17 +132,13 @@ class BatchNorm:
         m = x3.shape[1]
         ones = pool.ones(m)
         mean = (ones @ x3) / m  # (groups, C)
-        xhat = pool.get("xhat", x3.shape)
-        np.subtract(x3, mean[:, None], out=xhat)
-        sq = pool.get("sq", x3.shape)
-        np.multiply(xhat, xhat, out=sq)
+        xhat, sq = pool.get("xhat", x3.shape), pool.get("sq", x3.shape)
+        kernels.batch_norm_center(x3, mean, xhat, sq)
         var = (ones @ sq) / m
         inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat *= inv_std[:, None]
         out = pool.get("out", x.shape)
-        out3 = out.reshape(x3.shape)
-        np.multiply(xhat, self._block.view(self._gamma)[0], out=out3)
-        out3 += self._block.view(self._beta)[0]
+        gamma, beta = self._block.view(self._gamma)[0], self._block.view(self._beta)[0]
+        kernels.batch_norm_scale(xhat, inv_std, gamma, beta, out.reshape(x3.shape))
         running_mean, running_var = self._buffers.view(self._mean)[0], self._buffers.view(self._var)[0]
         running_mean *= 1.0 - self.momentum
         running_mean += self.momentum * mean.mean(axis=0)
@@ -167,11 +164,8 @@ class BatchNorm:
         if not need_dx:
             return None
         dx = pool.get("dx", dy.shape)
-        dx3 = dx.reshape(dy3.shape)
-        np.multiply(xhat, (dgamma / m)[:, None], out=dx3)
-        np.subtract(dy3, dx3, out=dx3)
-        dx3 -= (dbeta / m)[:, None]
-        dx3 *= (self._block.view(self._gamma)[0] * self._inv_std)[:, None]
+        scale = self._block.view(self._gamma)[0] * self._inv_std
+        kernels.batch_norm_backward(dy3, xhat, dgamma / m, dbeta / m, scale, dx.reshape(dy3.shape))
         return dx
 
     def predict(self, x: np.ndarray, flat: np.ndarray, statistics: np.ndarray | None = None) -> np.ndarray:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganstudio.engine import kernels
 from ganstudio.engine.schedules import ScheduleSpec, lr_factor
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
@@ -165,17 +166,8 @@ class Adam(Optimizer):
         b1, b2 = self._betas
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
         r = math.sqrt((1.0 - b2) / c2)
-        m, v, tmp = self.state["m_sum"], self.state["v_sum"], self._tmp
-        m *= b1
-        m += grads
-        np.multiply(grads, grads, out=tmp)
-        v *= b2
-        v += tmp
-        np.sqrt(v, out=tmp)
-        tmp += float(self.spec.eps) / r
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr * (1.0 - b1) / (c1 * r)
-        params -= tmp
+        coefficients = (b1, b2, float(self.spec.eps) / r, lr * (1.0 - b1) / (c1 * r))
+        kernels.adam_update(params, grads, self.state["m_sum"], self.state["v_sum"], self._tmp, coefficients)
 
     def state_dict(self):
         d = super().state_dict()
