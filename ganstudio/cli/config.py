@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sys
 
+from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment, to_toml
 from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.files.atomic import atomic_path
 from ganstudio.run.checkpoint import Checkpoint
+from ganstudio.runs.library import run_checkpoint, runs_folder
 
 
 def add_parser(sub) -> None:
@@ -29,7 +31,10 @@ def add_parser(sub) -> None:
         "--config", dest="config_file", metavar="FILE", help="a TOML config file (checked, completed with every default)"
     )
     source.add_argument(
-        "--checkpoint", dest="config_checkpoint", metavar="FILE", help="the config of the run saved in this checkpoint"
+        "--checkpoint",
+        dest="config_checkpoint",
+        metavar="RUN",
+        help="the config of this run (its name, its folder, or a checkpoint .npz file)",
     )
     source.add_argument(
         "--last", action="store_true", help="the config the window was last closed with (File > Save config as… saves it too)"
@@ -42,6 +47,7 @@ def add_parser(sub) -> None:
         metavar="KEY=VALUE",
         help="change a setting, e.g. optimizer.lr=1e-3 (repeatable)",
     )
+    add_runs_dir(parser)
     parser.add_argument("--seed", dest="config_seed", type=int, help="random seed")
     parser.add_argument(
         "-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it"
@@ -54,7 +60,8 @@ def _source(args) -> tuple[RunConfig, str]:
     if args.config_file:
         return load_toml(args.config_file), args.config_file
     if args.config_checkpoint:
-        return Checkpoint(args.config_checkpoint).config, f"the run in {args.config_checkpoint}"
+        checkpoint = run_checkpoint(args.config_checkpoint, runs_folder(args.runs_dir))
+        return Checkpoint(checkpoint).config, f"the run in {checkpoint}"
     if args.last:
         from ganstudio.gui.settings import app_settings, last_config  # QtCore only, and only here
 

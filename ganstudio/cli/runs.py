@@ -40,7 +40,8 @@ def add_parser(sub) -> None:
     )
     listing.add_argument("--json", dest="runs_json", action="store_true", help="one JSON array, for scripts")
     listing.add_argument("--sweep", dest="runs_sweep", metavar="NAME", help="only the runs of this sweep (its --name)")
-    verbs.add_parser("show", help="one run's config, change log and figures").add_argument("run", metavar="RUN")
+    show = verbs.add_parser("show", help="one run's config, change log and figures")
+    show.add_argument("run", metavar="RUN")
     diff = verbs.add_parser("diff", help="the starting config keys that differ between two runs")
     diff.add_argument("run", metavar="A")
     diff.add_argument("other", metavar="B")
@@ -50,6 +51,8 @@ def add_parser(sub) -> None:
     rm = verbs.add_parser("rm", help="delete a run folder (asks first)")
     rm.add_argument("run", metavar="RUN")
     rm.add_argument("--yes", action="store_true", help="do not ask")
+    for verb in (listing, show, diff, star, rm):
+        add_runs_dir(verb, on_verb=True)
     parser.set_defaults(handler=run_runs)
 
 

@@ -21,7 +21,7 @@ from ganstudio.run.session import Session
 from ganstudio.runs.folder import check_writable, create_folder, output_folder, refuse_another_run, remove_created, remove_staging
 from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
 from ganstudio.runs.layout import RUN_TOML
-from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, runs_folder
+from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, run_checkpoint, runs_folder
 from ganstudio.runs.lock import FolderLock
 
 
@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
         "--preset", dest="train_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})"
     )
     source.add_argument("--config", metavar="FILE", help="a TOML config file")
-    source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
+    source.add_argument("--resume", metavar="RUN", help="continue a run: its name, its folder, or a checkpoint .npz file")
     train.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)"
     )
@@ -169,6 +169,8 @@ def run_train(args) -> int:
     written (exit 130 / 143)."""
     with StopSignals() as signals, ExitStack() as held:
         check_gif_options(args)
+        if args.resume:
+            args.resume = str(run_checkpoint(args.resume, runs_folder(args.runs_dir)))
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
         runs = runs_folder(args.runs_dir)
         check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
