@@ -4,9 +4,12 @@ person reads them, and refusals that say what to do instead."""
 
 import json
 
+import pytest
 from test_cli import ganstudio
 
 from ganstudio.run.checkpoint import Checkpoint
+
+from support import go_offline
 
 TOY = ["--preset", "ring8", "--set", "generator.hidden=8", "--set", "discriminator.hidden=8"]
 
@@ -39,3 +42,21 @@ def test_train_resume_takes_a_runs_name_or_folder_and_runs_dir_goes_after_any_ve
     missing = ganstudio("train", "--resume", "no-such-run", "--runs-dir", str(runs))
     assert missing.returncode == 2 and "no-such-run: no such run folder" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["train", "--steps", "2"], ["sweep", "--grid", "optimizer.lr=1e-4,2e-4"], ["sample", "x", "--report"], []],
+    ids=["train", "sweep", "sample", "window"],
+)
+def test_a_mistyped_data_dir_is_one_line_before_any_work_and_nothing_is_created(tmp_path, monkeypatch, command):
+    go_offline(monkeypatch, tmp_path)  # were it taken for a download target, nothing would be fetched
+    runs, typo = tmp_path / "runs", tmp_path / "mnsit"
+    result = ganstudio(*command, "--data-dir", str(typo), *(["--runs-dir", str(runs)] if command else []))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"argument --data-dir: no such folder: '{typo}'" in result.stderr.splitlines()[0], result.stderr
+    assert not typo.exists() and not runs.exists()
+    a_file = tmp_path / "mnist.gz"
+    a_file.write_bytes(b"")
+    result = ganstudio(*command, "--data-dir", str(a_file), *(["--runs-dir", str(runs)] if command else []))
+    assert result.returncode == 2 and f"argument --data-dir: not a folder: '{a_file}'" in result.stderr, result.stderr

@@ -61,7 +61,11 @@ def add_parser(sub) -> None:
         help="print quality figures: classes covered, FID, confidence, histogram (digits); modes covered, high-quality %% (2D)",
     )
     sample.add_argument(
-        "--data-dir", dest="sample_data_dir", metavar="DIR", help="where the run's MNIST-family dataset is found (for --report)"
+        "--data-dir",
+        dest="sample_data_dir",
+        metavar="DIR",
+        type=arg_types.existing_folder,
+        help="where the run's MNIST-family dataset is found (for --report)",
     )
     sample.set_defaults(handler=run_sample)
 

@@ -85,7 +85,11 @@ def add_parser(sub) -> None:
     )
     add_runs_dir(parser)
     parser.add_argument(
-        "--data-dir", dest="sweep_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
+        "--data-dir",
+        dest="sweep_data_dir",
+        metavar="DIR",
+        type=arg_types.existing_folder,
+        help="an existing folder where MNIST-family datasets are found or downloaded to",
     )
     parser.add_argument(
         "--workers",

@@ -50,7 +50,11 @@ def add_parser(sub) -> None:
     train.add_argument("--seed", type=arg_types.seed, help="random seed (same seed, same run)")
     add_runs_dir(train)
     train.add_argument(
-        "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
+        "--data-dir",
+        dest="train_data_dir",
+        metavar="DIR",
+        type=arg_types.existing_folder,
+        help="an existing folder where MNIST-family datasets are found or downloaded to",
     )
     train.add_argument(
         "--out",
