@@ -3,10 +3,15 @@ mistyped folder refused before any work, runs named for what they are, figures p
 person reads them, and refusals that say what to do instead."""
 
 import json
+import re
 
 import pytest
 from test_cli import ganstudio
 
+from ganstudio.config.config_file import commented_toml
+from ganstudio.config.descriptions import DESCRIPTIONS, describe
+from ganstudio.config.model import keys, load_toml
+from ganstudio.config.presets import load_preset, preset_names
 from ganstudio.run.checkpoint import Checkpoint
 
 from support import go_offline
@@ -60,3 +65,68 @@ def test_a_mistyped_data_dir_is_one_line_before_any_work_and_nothing_is_created(
     a_file.write_bytes(b"")
     result = ganstudio(*command, "--data-dir", str(a_file), *(["--runs-dir", str(runs)] if command else []))
     assert result.returncode == 2 and f"argument --data-dir: not a folder: '{a_file}'" in result.stderr, result.stderr
+
+
+def test_a_config_file_names_the_preset_it_came_from_and_a_run_trained_on_it_records_it(tmp_path):
+    runs, my_toml = tmp_path / "runs", tmp_path / "my.toml"
+    written = ganstudio("config", *TOY, "-o", str(my_toml))
+    assert written.returncode == 0, written.stderr
+    assert 'preset = "ring8"' in my_toml.read_text()
+    trained = ganstudio("train", "--config", str(my_toml), "--steps", "2", "--runs-dir", str(runs))
+    assert trained.returncode == 0, trained.stderr
+    folder = one_run(runs)
+    assert folder.name.endswith("-ring8") and 'preset = "ring8"' in (folder / "run.toml").read_text()
+    assert "preset: ring8" in ganstudio("runs", "show", str(folder)).stdout
+
+    unnamed = tmp_path / "mine.toml"
+    unnamed.write_text(my_toml.read_text().replace('preset = "ring8"', ""))
+    trained = ganstudio("train", "--config", str(unnamed), "--steps", "2", "--out", str(tmp_path / "b"))
+    assert trained.returncode == 0 and 'preset = "mine"' in (tmp_path / "b" / "run.toml").read_text(), trained.stderr
+
+    unnamed.write_text('preset = "../up"\n' + unnamed.read_text())
+    refused = ganstudio("train", "--config", str(unnamed), "--steps", "2", "--out", str(tmp_path / "c"))
+    assert refused.returncode == 2 and f"{unnamed}: preset = '../up': the preset this config came from" in refused.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def settings_of(text):
+    """{section.name or name: the line} of the assignments in a TOML text."""
+    found, section = {}, ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            section = line.strip("[]") + "."
+        elif re.match(r"\w+ = ", line):
+            found[section + line.split(" = ")[0]] = line
+    return found
+
+
+def test_config_comments_every_setting_and_leaves_out_what_the_config_does_not_use(tmp_path):
+    vanilla = ganstudio("config", "--preset", "vanilla", "-o", str(tmp_path / "vanilla.toml"))
+    dcgan = ganstudio("config", "--preset", "dcgan", "--set", "optimizer.d.kind=momentum", "--set", "generator.hidden=64")
+    assert vanilla.returncode == 0 and dcgan.returncode == 0, vanilla.stderr + dcgan.stderr
+    mlp_adam = settings_of((tmp_path / "vanilla.toml").read_text())
+    assert all("  # " in line for line in mlp_adam.values()), mlp_adam
+    assert (
+        mlp_adam["optimizer.g.beta1"].startswith("beta1 = 0.5 ") and "Adam's first-moment decay" in mlp_adam["optimizer.g.beta1"]
+    )
+    assert {"generator.channels", "discriminator.kernel", "optimizer.g.momentum", "optimizer.d.rho", "schedule.gamma"}.isdisjoint(
+        mlp_adam
+    )
+    conv = settings_of(dcgan.stdout)
+    assert "generator.channels" in conv and "optimizer.d.momentum" in conv and "optimizer.d.beta1" not in conv
+    assert conv["generator.hidden"].startswith("hidden = [64]")  # not used by a conv G, but not its default: kept
+    assert load_toml(tmp_path / "vanilla.toml") == load_preset("vanilla")
+
+
+def test_the_commented_config_of_every_preset_and_of_unused_settings_changed_loads_to_the_same_config(tmp_path):
+    odd = {"generator.channels": "16", "optimizer.g.kind": "sgd", "optimizer.rho": "0.5", "schedule.warmup": "7"}
+    for config in [load_preset(name) for name in preset_names()] + [load_preset("vanilla").with_values(odd)]:
+        path = tmp_path / "c.toml"
+        path.write_text(commented_toml(config, "p"))
+        assert load_toml(path) == config
+
+
+def test_every_setting_has_one_description_and_the_table_names_no_other():
+    assert all(describe(key) for key in keys())
+    shared = {f"optimizer.{key.split('.')[-1]}" for key in keys() if key.startswith("optimizer.")}
+    assert set(DESCRIPTIONS) == {key for key in keys() if not key.startswith("optimizer.")} | shared

@@ -9,6 +9,7 @@ model, so a field added here appears in all four. Dotted keys mirror the TOML se
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -569,15 +570,34 @@ def from_toml(text: str, source: str = "config") -> RunConfig:
     return from_dict(parse_toml(text, source))
 
 
+# A config file may name the preset it started from in a top-level `preset = "NAME"` line
+# (`ganstudio config` writes it): a run trained on the file records that preset and is named after
+# it. Outside the config itself, because it says where the settings came from, not what they are.
+ORIGIN_KEY = "preset"
+ORIGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # it becomes part of a run folder's name
+
+
 def load_toml(path: str | Path) -> RunConfig:
+    """The config in the TOML file `path` (see :func:`load_config_file`)."""
+    return load_config_file(path)[0]
+
+
+def load_config_file(path: str | Path) -> tuple[RunConfig, str | None]:
+    """The config in the TOML file `path` and the preset its ORIGIN_KEY names (None when it names
+    none). ConfigError naming the file for a file that cannot be read, a bad setting or origin."""
     path = Path(path)
     try:
         text = read_toml_text(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     data = parse_toml(text, str(path))
+    origin = data.pop(ORIGIN_KEY, None)
+    if origin is not None and not (isinstance(origin, str) and ORIGIN_PATTERN.fullmatch(origin)):
+        raise ConfigError(
+            f"{path}: {ORIGIN_KEY} = {origin!r}: the preset this config came from is a name of letters, digits, '.', '-' and '_'"
+        )
     try:
-        return from_dict(data)
+        return from_dict(data), origin
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
