@@ -130,3 +130,28 @@ def test_every_setting_has_one_description_and_the_table_names_no_other():
     assert all(describe(key) for key in keys())
     shared = {f"optimizer.{key.split('.')[-1]}" for key in keys() if key.startswith("optimizer.")}
     assert set(DESCRIPTIONS) == {key for key in keys() if not key.startswith("optimizer.")} | shared
+
+
+DIGITS = ["--preset", "vanilla", "--set", "data.dataset=synthetic-digits", "--set", "generator.hidden=16"]
+
+
+def test_runs_show_list_and_sample_report_print_figures_as_a_person_reads_them_and_say_how_they_were_measured(tmp_path):
+    runs = tmp_path / "runs"
+    trained = ganstudio("train", *DIGITS, "--set", "run.insight_every=4", "--steps", "4", "--runs-dir", str(runs))
+    assert trained.returncode == 0, trained.stderr
+    name = one_run(runs).name
+
+    shown = ganstudio("runs", "show", name, "--runs-dir", str(runs)).stdout
+    for figure in (r"fid: \d+\.\d\d", r"classes_covered: \d+", r"last_step: 4", r"recognisable_share: \d+%"):
+        assert re.search(rf"^  {figure}$", shown, re.M), (figure, shown)
+    assert "  data.folder = (none)\n" in shown and "  training.ema = false\n" in shown
+    assert "True" not in shown and "False" not in shown and re.search(r"created: \d{4}-\d\d-\d\d \d\d:\d\d ", shown)
+
+    header, row, note = ganstudio("runs", "list", "--runs-dir", str(runs)).stdout.splitlines()
+    assert header.split()[:2] == ["star", "name"] and row.split()[0] == name  # the star column is there before any star
+    assert re.search(r"  FID \d+\.\d\d  ", row), row
+    assert "1,000 samples" in note and "10,000 of its training images" in note
+
+    report = ganstudio("sample", name, "--report", "--runs-dir", str(runs))
+    assert report.returncode == 0, report.stderr
+    assert "samples drawn: 1,000 (noise seed 0)\nfid reference: the run's first 10,000 training images\n" in report.stdout

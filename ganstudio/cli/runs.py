@@ -13,12 +13,13 @@ from typing import Any
 
 from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import keys, value_text
+from ganstudio.insight import coverage, modes
 from ganstudio.runs.configdiff import differing_keys
+from ganstudio.runs.formatting import classes_text, count_text, date_text, figure_text, quality_text
 from ganstudio.runs.library import (
     Run,
     RunsError,
     check_deletable,
-    classes_text,
     delete_run,
     find_run,
     list_runs,
@@ -98,37 +99,38 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
     names = [r["name"] for r in rows]
     folders = len(set(names)) < len(names)  # a copied run folder keeps its run's name: the folders tell them apart
     table = [
-        ("", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
+        ("star", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
         + ("created", "steps", "FID / modes", "classes (recognisable)")
     ]
     for r in rows:
-        quality = (
-            f"FID {r['fid']:.1f}"
-            if r["fid"] is not None
-            else f"{r['modes_covered']:g} modes"
-            if r["modes_covered"] is not None
-            else "-"
-        )
+        quality = quality_text(r["fid"], r["modes_covered"], "-")
         classes = classes_text(r["classes_covered"], r["recognisable_share"], "-")
         tag = (r["sweep"] or "-",) if sweeps else ()
         folder = (os.path.basename(r["folder"]),) if folders else ()
-        table.append(
-            ("*" if r["starred"] else "", r["name"], *folder, r["preset"], *tag, r["created"], str(r["steps"]), quality, classes)
-        )
+        cells = (r["name"], *folder, r["preset"], *tag, date_text(r["created"]), count_text(r["steps"]), quality, classes)
+        table.append(("*" if r["starred"] else "", *cells))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    if any(r["fid"] is not None or r["modes_covered"] is not None for r in rows):
+        print(MEASURED_HOW)
     return 0
+
+
+MEASURED_HOW = (
+    f"FID / modes: each run's latest insight check, on {coverage.REPORT_SAMPLES:,} samples ({modes.REPORT_SAMPLES:,} for "
+    f"modes) against up to {coverage.REAL_SAMPLES:,} of its training images; "
+    "`sample RUN --report` draws new ones (its best weights)"
+)
 
 
 def _show(run: Run, summary: dict[str, Any]) -> None:
     print(f"run: {run.name} ({run.folder})")
-    print(f"preset: {run.preset}   created: {run.created}   GAN Studio {run.version}")
+    print(f"preset: {run.preset}   created: {date_text(run.created)}   GAN Studio {run.version}")
     print("figures:")
     figures = ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "recognisable_share", "fid")
     for name in (*figures, "modes_covered", "high_quality_share"):
-        value = summary.get(name)
-        print(f"  {name}: {'not measured' if value is None else value}")
+        print(f"  {name}: {figure_text(name, summary.get(name))}")
     print(f"changes ({len(run.changes)}):" if run.changes else "changes: none")
     for change in run.changes:
         print("  " + change.toml().replace("[[changes]]\n", "").replace("\n", "  ").strip())

@@ -216,9 +216,13 @@ class RunConfig:
 
 def value_text(value: Any) -> str:
     """A config value in words, as plot markers, revert labels and `runs show` print it:
-    0.001, [256, 512], all (no classes chosen)."""
+    0.001, [256, 512], all (no classes chosen), true (as TOML says it), (none) for empty text."""
     if isinstance(value, tuple):
         return "[" + ", ".join(str(v) for v in value) + "]" if value else "all"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value == "":
+        return "(none)"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
