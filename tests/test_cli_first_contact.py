@@ -4,6 +4,8 @@ person reads them, and refusals that say what to do instead."""
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from test_cli import ganstudio
@@ -155,3 +157,20 @@ def test_runs_show_list_and_sample_report_print_figures_as_a_person_reads_them_a
     report = ganstudio("sample", name, "--report", "--runs-dir", str(runs))
     assert report.returncode == 0, report.stderr
     assert "samples drawn: 1,000 (noise seed 0)\nfid reference: the run's first 10,000 training images\n" in report.stdout
+
+
+def test_helpful_refusals_a_close_key_the_version_and_a_piped_yes(tmp_path):
+    typo = ganstudio("train", *TOY, "--set", "optimizer.lrr=1", "--out", str(tmp_path / "x"))
+    assert typo.returncode == 2 and not (tmp_path / "x").exists()
+    assert typo.stderr == "ganstudio: error: unknown setting 'optimizer.lrr'; did you mean optimizer.lr?\n"
+
+    version = ganstudio("--version")
+    assert version.returncode == 0 and re.fullmatch(r"ganstudio \d+\.\d+\.\d+\S*\n", version.stdout), version
+
+    runs = tmp_path / "runs"
+    assert ganstudio("train", *TOY, "--steps", "2", "--out", str(runs / "a")).returncode == 0
+    rm = [sys.executable, "-m", "ganstudio", "runs", "rm", "a", "--runs-dir", str(runs)]
+    for answer, status in (("", 2), ("n\n", 1), ("y\n", 0)):
+        result = subprocess.run(rm, input=answer, capture_output=True, text=True, timeout=300)
+        assert result.returncode == status and (runs / "a").exists() == (status != 0), (answer, result.stdout, result.stderr)
+        assert status != 2 or "confirm with --yes, or pipe y" in result.stderr

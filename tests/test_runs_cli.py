@@ -114,7 +114,7 @@ def test_runs_list_show_diff_and_rm(tmp_path):
         ["training.loss", "non_saturating", "hinge"],
     ]
 
-    refused = ganstudio("runs", "--runs-dir", str(runs), "rm", "a")  # no terminal to ask on, no --yes
+    refused = ganstudio("runs", "--runs-dir", str(runs), "rm", "a", stdin="")  # nothing to read an answer from, no --yes
     assert refused.returncode == 2 and "--yes" in refused.stderr and (runs / "a").exists()
     not_a_run = ganstudio("runs", "--runs-dir", str(runs), "rm", "not-a-run", "--yes")
     assert not_a_run.returncode == 2 and "not a run folder" in not_a_run.stderr and (runs / "not-a-run").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ganstudio import __version__
 from ganstudio.cli import arg_types, bench, compare, config, runs, sample, sweep, train
 from ganstudio.machine.blas import fixed_threads, set_blas_threads
 from ganstudio.machine.stop_signals import Interrupted, exit_status
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ganstudio",
         description="See and steer GAN training. Without a command, opens the GAN Studio window.",
     )
+    parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
     parser.add_argument("--preset", help="open the window with this preset loaded")
     parser.add_argument(
         "--data-dir",

@@ -153,11 +153,13 @@ def _diff(a: Run, b: Run) -> None:
 
 
 def _remove(folder, yes: bool) -> int:
+    """`runs rm`: delete `folder` once confirmed by --yes, or by y typed or piped (`echo y | ...`)."""
     check_deletable(folder)
     if not yes:
-        if not sys.stdin.isatty():
-            raise RunsError(f"runs rm {folder}: confirm with --yes (no terminal to ask on)")
-        answer = input(f"Delete the run folder {folder} and everything in it? [y/N] ")
+        try:
+            answer = input(f"Delete the run folder {folder} and everything in it? [y/N] ")
+        except EOFError:  # nothing to read: no terminal and nothing piped
+            raise RunsError(f"runs rm {folder}: confirm with --yes, or pipe y (nothing to read an answer from)") from None
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1

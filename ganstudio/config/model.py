@@ -8,6 +8,7 @@ model, so a field added here appears in all four. Dotted keys mirror the TOML se
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import sys
@@ -326,10 +327,30 @@ def _targets(key: str) -> list[str]:
     else:
         candidates = [RENAMED.get(key, key)]
     valid = set(keys())
-    for c in candidates:
-        if c not in valid:
-            raise ConfigError(f"unknown setting {key!r}; settings are: {', '.join(keys())}")
+    if any(c not in valid for c in candidates):
+        raise ConfigError(unknown_setting(key))
     return candidates
+
+
+def unknown_setting(key: str) -> str:
+    """The refusal of the unknown setting `key`, naming the settings spelled closest to it
+    ("did you mean optimizer.lr?") rather than all of them."""
+    shared = [f"optimizer.{f.name}" for f in fields(OptimizerSpec)]  # what optimizer.<field> sets for both
+    close = _closest(key, [*shared, *keys(), *RENAMED])
+    hint = f"did you mean {' or '.join(close)}?" if close else "`ganstudio config` prints every setting"
+    return f"unknown setting {key!r}; {hint}"
+
+
+def _closest(key: str, names: list[str]) -> list[str]:
+    """Up to 3 of `names` a mistyped `key` most likely meant: those ending in `key` itself
+    ("lr": optimizer.lr), else the best spelled alike (difflib's ratio at least 0.6, and within
+    0.05 of the best, so "optimizer.lrr" gives optimizer.lr alone)."""
+    ending = [name for name in names if name.endswith("." + key)]
+    if ending:
+        return ending[:3]
+    scored = sorted(((difflib.SequenceMatcher(None, key, name).ratio(), name) for name in names), reverse=True)
+    best = scored[0][0]
+    return [name for score, name in scored if score >= max(0.6, best - 0.05)][:3]
 
 
 def range_for(key: str) -> tuple[float, float, bool, bool] | None:
