@@ -282,12 +282,18 @@ def test_a_resumed_run_finds_its_data_where_it_found_it_before(tmp_path):
         GANSTUDIO_DATA_DIR=str(tmp_path / "cache"), GANSTUDIO_MIRRORS="http://127.0.0.1:9/"
     )  # nothing there, offline
     ckpt = tmp_path / "run" / "checkpoint.npz"
-    assert ganstudio("train", "--data-dir", str(data), "--steps", "5", "--out", str(ckpt.parent), env=env).returncode == 0
+    assert (
+        ganstudio(
+            "train", "--preset", "vanilla", "--data-dir", str(data), "--steps", "5", "--out", str(ckpt.parent), env=env
+        ).returncode
+        == 0
+    )
 
     resumed = ganstudio("train", "--resume", str(ckpt), "--steps", "8", cwd=tmp_path, env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert Checkpoint(ckpt).step == 8 and Checkpoint(ckpt).data_dir == str(data.resolve())
 
+    (tmp_path / "elsewhere").mkdir()
     explicit = ganstudio(
         "train", "--resume", str(ckpt), "--steps", "9", "--data-dir", str(tmp_path / "elsewhere"), cwd=tmp_path, env=env
     )

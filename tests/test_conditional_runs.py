@@ -165,7 +165,7 @@ def test_switching_conditioning_on_is_logged_and_replayed_bit_exact(tmp_path):
     ]
     assert 'apply = "both"' in (tmp_path / "run.toml").read_text()
     assert replayed.step_count == 42 and same(weights(replayed), weights(original))
-    assert original.history.events[0].label == "rebuilt G and D: conditional False -> True"
+    assert original.history.events[0].label == "rebuilt G and D: conditional false -> true"
 
 
 def test_apply_to_one_network_leaves_conditioning_pending():

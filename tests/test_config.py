@@ -115,7 +115,8 @@ def test_a_config_file_that_is_not_utf8_is_one_error(tmp_path):
         ("data.batch_size", "many", ["data.batch_size", "whole number"]),
         ("data.classes", "[3, 12]", ["data.classes", "0-9"]),
         ("training.loss", "l1", ["training.loss", "hinge"]),
-        ("nonsense.key", "1", ["unknown setting", "optimizer.g.lr"]),
+        ("nonsense.key", "1", ["unknown setting 'nonsense.key'", "`ganstudio config` prints every setting"]),
+        ("optimizer.lrr", "1", ["unknown setting 'optimizer.lrr'; did you mean optimizer.lr?"]),
     ],
 )
 def test_invalid_values_name_the_field_and_the_allowed_values(key, value, words):

@@ -31,11 +31,11 @@ def test_config_of_a_preset_then_train_config_trains_what_the_preset_would(tmp_p
 
 
 def test_config_defaults_to_trains_default_preset_and_writes_a_file_with_o(tmp_path):
-    out = tmp_path / "mine.toml"
+    out = tmp_path / "default.toml"
     result = ganstudio("config", "-o", str(out))
     assert result.returncode == 0 and result.stdout == f"config: {out}\n", result.stderr
     assert load_toml(out) == load_preset(DEFAULT_PRESET)
-    assert to_toml(load_preset(DEFAULT_PRESET)) in out.read_text()  # every setting spelled out, to edit
+    assert f'preset = "{DEFAULT_PRESET}"' in out.read_text()
 
 
 def test_config_of_a_checkpoint_and_of_a_config_file(tmp_path):
@@ -47,7 +47,7 @@ def test_config_of_a_checkpoint_and_of_a_config_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert load_toml(tmp_path / "ring8.toml") == Checkpoint(run / "checkpoint.npz").config
     again = ganstudio("config", "--config", str(tmp_path / "ring8.toml"), "--set", "data.batch_size=64")
-    assert again.returncode == 0 and "batch_size = 64" in again.stdout and "hidden = [\n    8,\n]" in again.stdout
+    assert again.returncode == 0 and "batch_size = 64" in again.stdout and "hidden = [8]" in again.stdout
 
 
 def test_config_last_prints_what_the_window_saved(tmp_path):

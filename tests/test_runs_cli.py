@@ -94,7 +94,7 @@ def test_runs_list_show_diff_and_rm(tmp_path):
         ("b", "vanilla", 10, False),
     ]
     table = ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()
-    assert table[0].split() == ["name", "preset", "created", "steps", "FID", "/", "modes", "classes", "(recognisable)"]
+    assert table[0].split() == ["star", "name", "preset", "created", "steps", "FID", "/", "modes", "classes", "(recognisable)"]
     assert [line.split()[0] for line in table[1:]] == ["a", "b"]
 
     shown = ganstudio("runs", "--runs-dir", str(runs), "show", "b")
@@ -114,7 +114,7 @@ def test_runs_list_show_diff_and_rm(tmp_path):
         ["training.loss", "non_saturating", "hinge"],
     ]
 
-    refused = ganstudio("runs", "--runs-dir", str(runs), "rm", "a")  # no terminal to ask on, no --yes
+    refused = ganstudio("runs", "--runs-dir", str(runs), "rm", "a", stdin="")  # nothing to read an answer from, no --yes
     assert refused.returncode == 2 and "--yes" in refused.stderr and (runs / "a").exists()
     not_a_run = ganstudio("runs", "--runs-dir", str(runs), "rm", "not-a-run", "--yes")
     assert not_a_run.returncode == 2 and "not a run folder" in not_a_run.stderr and (runs / "not-a-run").exists()
@@ -327,7 +327,7 @@ def test_a_star_is_listed_and_survives_the_run_going_on(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     (row,) = json.loads(ganstudio("runs", "--runs-dir", str(runs), "list", "--json").stdout)
     assert row["starred"] is True and row["steps"] == 8
-    assert ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()[1].startswith("*  a ")
+    assert ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()[1].split()[:2] == ["*", "a"]
     assert ganstudio("runs", "--runs-dir", str(runs), "star", "a", "--off").stdout.strip() == "a: not starred"
     assert json.loads(ganstudio("runs", "--runs-dir", str(runs), "list", "--json").stdout)[0]["starred"] is False
 
@@ -355,7 +355,7 @@ def test_a_run_folder_copied_beside_its_original_lists_apart_and_its_name_is_ref
     shutil.copytree(runs / "a", runs / "a-backup")
 
     table = ganstudio("runs", "--runs-dir", str(runs), "list").stdout.splitlines()
-    assert table[0].split()[:3] == ["name", "folder", "preset"]
+    assert table[0].split()[:4] == ["star", "name", "folder", "preset"]
     assert [line.split()[:2] for line in table[1:]] == [["a", "a"], ["a", "a-backup"]]
 
     for command in (["runs", "--runs-dir", str(runs), "show", "a"], ["sample", "a", "--runs-dir", str(runs), "--report"]):

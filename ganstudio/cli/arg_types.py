@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 from ganstudio.config.model import RANGES
 
@@ -75,6 +76,15 @@ record_every = count(int(RANGES["run.record_every"][1]))  # --gif-every sets run
 seconds = duration(MAX_SECONDS)
 seed = whole_number(0, MAX_SEED)
 scale = count(MAX_SCALE)
+
+
+def existing_folder(text: str) -> str:
+    """argparse type: a folder that exists (`~` expanded for the check), returned as given. A
+    mistyped --data-dir is a mistake, not a new place to download a dataset into."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{'not a folder' if path.exists() else 'no such folder'}: {text!r}")
+    return text
 
 
 def _number(text: str) -> float:

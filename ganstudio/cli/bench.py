@@ -41,6 +41,7 @@ def add_parser(sub) -> None:
     bench.add_argument(
         "--data-dir",
         dest="bench_data_dir",
+        type=arg_types.existing_folder,
         metavar="DIR",
         help="where MNIST is found (never downloaded; synthetic-digits otherwise)",
     )

@@ -9,11 +9,17 @@ followed by `ganstudio train --config my.toml` trains what `train --preset P --s
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment, to_toml
+from ganstudio.cli.options import add_runs_dir
+from ganstudio.config.config_file import commented_toml
+from ganstudio.config.model import ORIGIN_PATTERN, ConfigError, RunConfig, load_config_file, parse_assignment
 from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.files.atomic import atomic_path
 from ganstudio.run.checkpoint import Checkpoint
+from ganstudio.runs.layout import RUN_TOML
+from ganstudio.runs.library import read_run, run_checkpoint, runs_folder
 
 
 def add_parser(sub) -> None:
@@ -29,7 +35,10 @@ def add_parser(sub) -> None:
         "--config", dest="config_file", metavar="FILE", help="a TOML config file (checked, completed with every default)"
     )
     source.add_argument(
-        "--checkpoint", dest="config_checkpoint", metavar="FILE", help="the config of the run saved in this checkpoint"
+        "--checkpoint",
+        dest="config_checkpoint",
+        metavar="RUN",
+        help="the config of this run (its name, its folder, or a checkpoint .npz file)",
     )
     source.add_argument(
         "--last", action="store_true", help="the config the window was last closed with (File > Save config as… saves it too)"
@@ -42,6 +51,7 @@ def add_parser(sub) -> None:
         metavar="KEY=VALUE",
         help="change a setting, e.g. optimizer.lr=1e-3 (repeatable)",
     )
+    add_runs_dir(parser)
     parser.add_argument("--seed", dest="config_seed", type=int, help="random seed")
     parser.add_argument(
         "-o", "--output", dest="config_output", metavar="FILE", help="write the TOML into FILE instead of printing it"
@@ -49,12 +59,25 @@ def add_parser(sub) -> None:
     parser.set_defaults(handler=run_config)
 
 
-def _source(args) -> tuple[RunConfig, str]:
-    """The config the options start from, and where it came from (for the header line)."""
+@dataclass(frozen=True)
+class Source:
+    """A config to print: the config, where it came from in words (the header line), and the
+    preset it records as its origin (None: none; a run trained on the file is then named after
+    the file)."""
+
+    config: RunConfig
+    description: str
+    preset: str | None
+
+
+def _source(args) -> Source:
+    """The config the options start from."""
     if args.config_file:
-        return load_toml(args.config_file), args.config_file
+        config, preset = load_config_file(args.config_file)
+        return Source(config, args.config_file, preset)
     if args.config_checkpoint:
-        return Checkpoint(args.config_checkpoint).config, f"the run in {args.config_checkpoint}"
+        checkpoint = run_checkpoint(args.config_checkpoint, runs_folder(args.runs_dir))
+        return Source(Checkpoint(checkpoint).config, f"the run in {checkpoint}", _run_preset(checkpoint.parent))
     if args.last:
         from ganstudio.gui.settings import app_settings, last_config  # QtCore only, and only here
 
@@ -62,27 +85,39 @@ def _source(args) -> tuple[RunConfig, str]:
         config = last_config(settings)
         if config is None:
             raise ConfigError(f"--last: the window has not saved a config yet (looked in {settings.fileName()})")
-        return config, "the config the window was last closed with"
+        return Source(config, "the config the window was last closed with", None)
     name = args.config_preset or DEFAULT_PRESET
-    return load_preset(name), f"preset {name}"
+    return Source(load_preset(name), f"preset {name}", name)
 
 
-def config_from_args(args) -> tuple[RunConfig, str]:
-    """(config, one line saying where it came from and what changed)."""
-    config, origin = _source(args)
+def _run_preset(folder: Path) -> str | None:
+    """The preset the run in `folder` records, when it has a run.toml and the name can be an origin."""
+    if not (folder / RUN_TOML).is_file():
+        return None
+    preset = read_run(folder).preset
+    return preset if ORIGIN_PATTERN.fullmatch(preset) else None
+
+
+def config_from_args(args) -> Source:
+    """The source with the --set and --seed changes applied (and named in its description)."""
+    source = _source(args)
     changes = dict(parse_assignment(a) for a in args.config_set)
     if args.config_seed is not None:
         changes["seed"] = args.config_seed
-    if changes:
-        config = config.with_values(changes)
-        origin += " with " + ", ".join(f"{key}={value}" for key, value in changes.items())
-    return config, origin
+    if not changes:
+        return source
+    described = ", ".join(f"{key}={value}" for key, value in changes.items())
+    return Source(source.config.with_values(changes), f"{source.description} with {described}", source.preset)
+
+
+def config_text(source: Source) -> str:
+    """The TOML file `ganstudio config` writes: a header naming the source, then the settings."""
+    how = '# Train it: ganstudio train --config FILE (README, "Configs and presets").'
+    return f"# GAN Studio config: {source.description}.\n{how}\n{commented_toml(source.config, source.preset)}"
 
 
 def run_config(args) -> int:
-    config, origin = config_from_args(args)
-    how = '# Train it: ganstudio train --config FILE (README, "Configs and presets").'
-    text = f"# GAN Studio config: {origin}.\n{how}\n{to_toml(config)}"
+    text = config_text(config_from_args(args))
     if args.config_output is None:
         sys.stdout.write(text)
         return 0

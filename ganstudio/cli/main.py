@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ganstudio.cli import bench, compare, config, runs, sample, sweep, train
+from ganstudio import __version__
+from ganstudio.cli import arg_types, bench, compare, config, runs, sample, sweep, train
 from ganstudio.machine.blas import fixed_threads, set_blas_threads
 from ganstudio.machine.stop_signals import Interrupted, exit_status
 from ganstudio.run.user_errors import USER_ERRORS
@@ -33,8 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ganstudio",
         description="See and steer GAN training. Without a command, opens the GAN Studio window.",
     )
+    parser.add_argument("--version", action="version", version=f"ganstudio {__version__}")
     parser.add_argument("--preset", help="open the window with this preset loaded")
-    parser.add_argument("--data-dir", help="where MNIST-family datasets are found or downloaded to")
+    parser.add_argument(
+        "--data-dir",
+        type=arg_types.existing_folder,
+        help="an existing folder where MNIST-family datasets are found or downloaded to",
+    )
     parser.add_argument("--start", action="store_true", help="start training as soon as the window opens")
     parser.add_argument(
         "--runs-dir",

@@ -10,12 +10,16 @@ from ganstudio.config.model import ConfigError
 from ganstudio.media.gif import MAX_FPS
 
 
-def add_runs_dir(parser) -> None:
-    """The --runs-dir option (train, runs, compare, sweep)."""
+def add_runs_dir(parser, on_verb: bool = False) -> None:
+    """The --runs-dir option (train, sample, config, runs and each of its verbs, compare, sweep).
+    `on_verb`: on the parser of a `runs` verb, where it sets the value only when given (argparse
+    copies a verb's defaults over its parent's values), so `runs --runs-dir D list` and
+    `runs list --runs-dir D` both work."""
     parser.add_argument(
         "--runs-dir",
         dest="runs_dir",
         metavar="DIR",
+        default=argparse.SUPPRESS if on_verb else None,
         help="the runs folder (default: $GANSTUDIO_RUNS_DIR, else the user data folder)",
     )
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import keys, value_text
+from ganstudio.insight import coverage, modes
 from ganstudio.runs.configdiff import differing_keys
+from ganstudio.runs.formatting import classes_text, count_text, date_text, figure_text, quality_text
 from ganstudio.runs.library import (
     Run,
     RunsError,
     check_deletable,
-    classes_text,
     delete_run,
     find_run,
     list_runs,
@@ -40,7 +41,8 @@ def add_parser(sub) -> None:
     )
     listing.add_argument("--json", dest="runs_json", action="store_true", help="one JSON array, for scripts")
     listing.add_argument("--sweep", dest="runs_sweep", metavar="NAME", help="only the runs of this sweep (its --name)")
-    verbs.add_parser("show", help="one run's config, change log and figures").add_argument("run", metavar="RUN")
+    show = verbs.add_parser("show", help="one run's config, change log and figures")
+    show.add_argument("run", metavar="RUN")
     diff = verbs.add_parser("diff", help="the starting config keys that differ between two runs")
     diff.add_argument("run", metavar="A")
     diff.add_argument("other", metavar="B")
@@ -50,6 +52,8 @@ def add_parser(sub) -> None:
     rm = verbs.add_parser("rm", help="delete a run folder (asks first)")
     rm.add_argument("run", metavar="RUN")
     rm.add_argument("--yes", action="store_true", help="do not ask")
+    for verb in (listing, show, diff, star, rm):
+        add_runs_dir(verb, on_verb=True)
     parser.set_defaults(handler=run_runs)
 
 
@@ -95,37 +99,38 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
     names = [r["name"] for r in rows]
     folders = len(set(names)) < len(names)  # a copied run folder keeps its run's name: the folders tell them apart
     table = [
-        ("", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
+        ("star", "name", *(("folder",) if folders else ()), "preset", *(("sweep",) if sweeps else ()))
         + ("created", "steps", "FID / modes", "classes (recognisable)")
     ]
     for r in rows:
-        quality = (
-            f"FID {r['fid']:.1f}"
-            if r["fid"] is not None
-            else f"{r['modes_covered']:g} modes"
-            if r["modes_covered"] is not None
-            else "-"
-        )
+        quality = quality_text(r["fid"], r["modes_covered"], "-")
         classes = classes_text(r["classes_covered"], r["recognisable_share"], "-")
         tag = (r["sweep"] or "-",) if sweeps else ()
         folder = (os.path.basename(r["folder"]),) if folders else ()
-        table.append(
-            ("*" if r["starred"] else "", r["name"], *folder, r["preset"], *tag, r["created"], str(r["steps"]), quality, classes)
-        )
+        cells = (r["name"], *folder, r["preset"], *tag, date_text(r["created"]), count_text(r["steps"]), quality, classes)
+        table.append(("*" if r["starred"] else "", *cells))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    if any(r["fid"] is not None or r["modes_covered"] is not None for r in rows):
+        print(MEASURED_HOW)
     return 0
+
+
+MEASURED_HOW = (
+    f"FID / modes: each run's latest insight check, on {coverage.REPORT_SAMPLES:,} samples ({modes.REPORT_SAMPLES:,} for "
+    f"modes) against up to {coverage.REAL_SAMPLES:,} of its training images; "
+    "`sample RUN --report` draws new ones (its best weights)"
+)
 
 
 def _show(run: Run, summary: dict[str, Any]) -> None:
     print(f"run: {run.name} ({run.folder})")
-    print(f"preset: {run.preset}   created: {run.created}   GAN Studio {run.version}")
+    print(f"preset: {run.preset}   created: {date_text(run.created)}   GAN Studio {run.version}")
     print("figures:")
     figures = ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "recognisable_share", "fid")
     for name in (*figures, "modes_covered", "high_quality_share"):
-        value = summary.get(name)
-        print(f"  {name}: {'not measured' if value is None else value}")
+        print(f"  {name}: {figure_text(name, summary.get(name))}")
     print(f"changes ({len(run.changes)}):" if run.changes else "changes: none")
     for change in run.changes:
         print("  " + change.toml().replace("[[changes]]\n", "").replace("\n", "  ").strip())
@@ -148,11 +153,13 @@ def _diff(a: Run, b: Run) -> None:
 
 
 def _remove(folder, yes: bool) -> int:
+    """`runs rm`: delete `folder` once confirmed by --yes, or by y typed or piped (`echo y | ...`)."""
     check_deletable(folder)
     if not yes:
-        if not sys.stdin.isatty():
-            raise RunsError(f"runs rm {folder}: confirm with --yes (no terminal to ask on)")
-        answer = input(f"Delete the run folder {folder} and everything in it? [y/N] ")
+        try:
+            answer = input(f"Delete the run folder {folder} and everything in it? [y/N] ")
+        except EOFError:  # nothing to read: no terminal and nothing piped
+            raise RunsError(f"runs rm {folder}: confirm with --yes, or pipe y (nothing to read an answer from)") from None
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1

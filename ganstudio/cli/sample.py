@@ -61,7 +61,11 @@ def add_parser(sub) -> None:
         help="print quality figures: classes covered, FID, confidence, histogram (digits); modes covered, high-quality %% (2D)",
     )
     sample.add_argument(
-        "--data-dir", dest="sample_data_dir", metavar="DIR", help="where the run's MNIST-family dataset is found (for --report)"
+        "--data-dir",
+        dest="sample_data_dir",
+        metavar="DIR",
+        type=arg_types.existing_folder,
+        help="where the run's MNIST-family dataset is found (for --report)",
     )
     sample.set_defaults(handler=run_sample)
 
@@ -165,7 +169,9 @@ def print_report(args, best: BestWeights | None) -> None:
     print(f"step: {session.step_count}")
     print(f"weights: {weights_text(best, session.step_count, session.gan, args.no_ema)}")
     print(f"dataset: {session.config.data.dataset}")
-    print(f"samples drawn: {probe.n_samples}")
+    print(f"samples drawn: {probe.n_samples:,} (noise seed {args.seed})")
+    if probe.coverage is not None:
+        print(f"fid reference: the run's first {min(coverage.REAL_SAMPLES, len(session.dataset.x)):,} training images")
     print("\n".join(report.lines()))
 
 
@@ -184,7 +190,7 @@ def print_report_without_data(args, best: BestWeights | None, offline: OfflineEr
     print(f"step: {ckpt.step}")
     print(f"weights: {weights_text(best, ckpt.step, gan, args.no_ema)}")
     print(f"dataset: {config.data.dataset}")
-    print(f"samples drawn: {n}")
+    print(f"samples drawn: {n:,} (noise seed {args.seed})")
     print("\n".join(report.lines()))
     family = FAMILIES[config.data.dataset]
     what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"

@@ -18,8 +18,8 @@ from typing import Any
 
 from ganstudio.cli import arg_types
 from ganstudio.cli.options import add_runs_dir
-from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
-from ganstudio.config.presets import DEFAULT_PRESET, load_preset
+from ganstudio.config.model import ConfigError, RunConfig, parse_assignment
+from ganstudio.config.presets import DEFAULT_PRESET, starting_config
 from ganstudio.data import load_dataset
 from ganstudio.machine.blas import cores
 from ganstudio.machine.progress_line import ProgressLine, download_progress
@@ -85,7 +85,11 @@ def add_parser(sub) -> None:
     )
     add_runs_dir(parser)
     parser.add_argument(
-        "--data-dir", dest="sweep_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
+        "--data-dir",
+        dest="sweep_data_dir",
+        metavar="DIR",
+        type=arg_types.existing_folder,
+        help="an existing folder where MNIST-family datasets are found or downloaded to",
     )
     parser.add_argument(
         "--workers",
@@ -105,12 +109,8 @@ def add_parser(sub) -> None:
 
 
 def _base(args) -> tuple[RunConfig, str]:
-    """The base config and its label (the preset name or the config file's stem)."""
-    if args.sweep_config:
-        config, label = load_toml(args.sweep_config), Path(args.sweep_config).stem
-    else:
-        label = args.sweep_preset or DEFAULT_PRESET
-        config = load_preset(label)
+    """The base config and the preset its runs record (see config.presets.starting_config)."""
+    config, label = starting_config(args.sweep_preset, args.sweep_config)
     changes = dict(parse_assignment(a) for a in args.sweep_set)
     return (config.with_values(changes) if changes else config), label
 

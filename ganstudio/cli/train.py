@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ganstudio.cli import arg_types
 from ganstudio.cli.options import add_gif_options, add_runs_dir, check_gif_options
-from ganstudio.config.model import ConfigError, RunConfig, load_toml, parse_assignment
-from ganstudio.config.presets import DEFAULT_PRESET, load_preset
+from ganstudio.config.model import ConfigError, RunConfig, parse_assignment
+from ganstudio.config.presets import DEFAULT_PRESET, starting_config
 from ganstudio.data import OfflineError
 from ganstudio.machine.progress_line import ProgressLine, download_progress
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
@@ -21,7 +21,7 @@ from ganstudio.run.session import Session
 from ganstudio.runs.folder import check_writable, create_folder, output_folder, refuse_another_run, remove_created, remove_staging
 from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
 from ganstudio.runs.layout import RUN_TOML
-from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, runs_folder
+from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, run_checkpoint, runs_folder
 from ganstudio.runs.lock import FolderLock
 
 
@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
         "--preset", dest="train_preset", metavar="NAME", help=f"a preset from resources/presets (default: {DEFAULT_PRESET})"
     )
     source.add_argument("--config", metavar="FILE", help="a TOML config file")
-    source.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
+    source.add_argument("--resume", metavar="RUN", help="continue a run: its name, its folder, or a checkpoint .npz file")
     train.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, e.g. optimizer.lr=1e-3 (repeatable)"
     )
@@ -50,7 +50,11 @@ def add_parser(sub) -> None:
     train.add_argument("--seed", type=arg_types.seed, help="random seed (same seed, same run)")
     add_runs_dir(train)
     train.add_argument(
-        "--data-dir", dest="train_data_dir", metavar="DIR", help="where MNIST-family datasets are found or downloaded to"
+        "--data-dir",
+        dest="train_data_dir",
+        metavar="DIR",
+        type=arg_types.existing_folder,
+        help="an existing folder where MNIST-family datasets are found or downloaded to",
     )
     train.add_argument(
         "--out",
@@ -71,25 +75,18 @@ def add_parser(sub) -> None:
 DEFAULT_STEPS = 1000
 
 
-def _config_from_args(args) -> RunConfig:
-    if args.config:
-        config = load_toml(args.config)
-    else:
-        config = load_preset(args.train_preset or DEFAULT_PRESET)
+def _config_from_args(args) -> tuple[RunConfig, str]:
+    """A new run's config and the preset it records (see config.presets.starting_config)."""
+    config, label = starting_config(args.train_preset, args.config)
     changes = dict(parse_assignment(a) for a in args.set)
     if args.seed is not None:
         changes["seed"] = args.seed
     if args.gif_every is not None:
         changes["run.record_every"] = args.gif_every
-    return config.with_values(changes) if changes else config
+    return (config.with_values(changes) if changes else config), label
 
 
 OFFLINE_FALLBACK = "--set data.dataset=synthetic-digits"
-
-
-def _label(args) -> str:
-    """The preset name run.toml records (a --config file's stem for a config file)."""
-    return args.train_preset or (Path(args.config).stem if args.config else DEFAULT_PRESET)
 
 
 def _origin(args) -> Run | None:
@@ -105,7 +102,9 @@ def _origin(args) -> Run | None:
     return None
 
 
-def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
+def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Session, str]:
+    """The session to train and the preset its run records (that of the run replayed, the
+    starting config's for a new run, "resumed" for a checkpoint without a run.toml)."""
     progress = download_progress(line)
     if args.replay:
         if args.set or args.seed is not None or args.seconds is not None:
@@ -118,10 +117,11 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
                 f"--replay {args.replay}: this run's log starts at step {origin.start_step} "
                 "(resumed from a checkpoint without a run.toml); its beginning cannot be replayed"
             )
-        return Session(origin.config, data_dir=args.train_data_dir, progress=progress)
+        return Session(origin.config, data_dir=args.train_data_dir, progress=progress), origin.preset
     if not args.resume:
+        config, label = _config_from_args(args)
         try:
-            return Session(_config_from_args(args), data_dir=args.train_data_dir, progress=progress)
+            return Session(config, data_dir=args.train_data_dir, progress=progress), label
         except OfflineError as exc:
             raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
     changes = [parse_assignment(a) for a in args.set]
@@ -140,7 +140,7 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> Session:
     for network in apply_order(p.rebuild, p.changed):
         session.apply(cmd.Rebuild(network))  # as Apply in the window: that network starts afresh
         line.message(f"ganstudio: {session.history.events[-1].label} (a new, untrained network; the other keeps its weights)")
-    return session
+    return session, "resumed" if origin is None else origin.preset
 
 
 def _target_step(args, origin: Run | None) -> int | None:
@@ -150,11 +150,12 @@ def _target_step(args, origin: Run | None) -> int | None:
     return args.steps or (origin.last_step if args.replay else DEFAULT_STEPS)
 
 
-def _run_folder(args, out: Path | None, runs: Path, origin: Run | None) -> tuple[Path, list[Path]]:
+def _run_folder(args, out: Path | None, runs: Path, label: str) -> tuple[Path, list[Path]]:
     """The run's folder, made now that every check has passed (with the folders made for it,
-    deepest first), cleared of staging files that killed writes left in it."""
+    deepest first), cleared of staging files that killed writes left in it. `label`: the preset
+    the run records, which names a new folder."""
     if out is None:
-        out = new_run_folder(runs, f"{origin.preset}-replay" if args.replay else _label(args))
+        out = new_run_folder(runs, f"{label}-replay" if args.replay else label)
         return out, [out]
     made = create_folder(out)
     remove_staging(out)
@@ -169,6 +170,8 @@ def run_train(args) -> int:
     written (exit 130 / 143)."""
     with StopSignals() as signals, ExitStack() as held:
         check_gif_options(args)
+        if args.resume:
+            args.resume = str(run_checkpoint(args.resume, runs_folder(args.runs_dir)))
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
         runs = runs_folder(args.runs_dir)
         check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
@@ -179,14 +182,14 @@ def run_train(args) -> int:
             refuse_another_run(out, args.resume, given=args.out is not None)
         line = ProgressLine()
         origin = _origin(args)
-        session = _session_from_args(args, line, origin)
+        session, label = _session_from_args(args, line, origin)
         target = _target_step(args, origin)
         if args.gif:
             check_gif(session, args.gif_scale, target)
-        out, made = _run_folder(args, out, runs, origin)
+        out, made = _run_folder(args, out, runs, label)
         try:
             with nullcontext() if locked else FolderLock(out):  # released before an empty folder is removed
-                diverged = _train(args, session, out, origin, target, signals, line)
+                diverged = _train(args, session, out, origin, label, target, signals, line)
         except BaseException:
             line.interrupt()
             remove_created(made)
@@ -196,15 +199,17 @@ def run_train(args) -> int:
     return 0 if signals.signum is None else exit_status(signals.signum)
 
 
-def _train(args, session: Session, out: Path, origin: Run | None, target: int | None, signals: StopSignals, line) -> bool:
+def _train(
+    args, session: Session, out: Path, origin: Run | None, label: str, target: int | None, signals: StopSignals, line
+) -> bool:
     """Train `session` into `out` to step `target` (None: for --seconds) and write its outputs;
-    returns whether it diverged."""
+    returns whether it diverged. `label`: the preset a run that does not continue `origin` records."""
     if args.replay:
-        run = Run.new(out, origin.preset, origin.config)
+        run = Run.new(out, label, origin.config)
     elif origin is not None:
         run = origin.continued(out)
     else:
-        run = Run.new(out, "resumed" if args.resume else _label(args), session.config, start_step=session.step_count)
+        run = Run.new(out, label, session.config, start_step=session.step_count)
     signals.defer()
     headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
     if args.replay:

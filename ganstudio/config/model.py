@@ -8,7 +8,9 @@ model, so a field added here appears in all four. Dotted keys mirror the TOML se
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -215,9 +217,13 @@ class RunConfig:
 
 def value_text(value: Any) -> str:
     """A config value in words, as plot markers, revert labels and `runs show` print it:
-    0.001, [256, 512], all (no classes chosen)."""
+    0.001, [256, 512], all (no classes chosen), true (as TOML says it), (none) for empty text."""
     if isinstance(value, tuple):
         return "[" + ", ".join(str(v) for v in value) + "]" if value else "all"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value == "":
+        return "(none)"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -321,10 +327,30 @@ def _targets(key: str) -> list[str]:
     else:
         candidates = [RENAMED.get(key, key)]
     valid = set(keys())
-    for c in candidates:
-        if c not in valid:
-            raise ConfigError(f"unknown setting {key!r}; settings are: {', '.join(keys())}")
+    if any(c not in valid for c in candidates):
+        raise ConfigError(unknown_setting(key))
     return candidates
+
+
+def unknown_setting(key: str) -> str:
+    """The refusal of the unknown setting `key`, naming the settings spelled closest to it
+    ("did you mean optimizer.lr?") rather than all of them."""
+    shared = [f"optimizer.{f.name}" for f in fields(OptimizerSpec)]  # what optimizer.<field> sets for both
+    close = _closest(key, [*shared, *keys(), *RENAMED])
+    hint = f"did you mean {' or '.join(close)}?" if close else "`ganstudio config` prints every setting"
+    return f"unknown setting {key!r}; {hint}"
+
+
+def _closest(key: str, names: list[str]) -> list[str]:
+    """Up to 3 of `names` a mistyped `key` most likely meant: those ending in `key` itself
+    ("lr": optimizer.lr), else the best spelled alike (difflib's ratio at least 0.6, and within
+    0.05 of the best, so "optimizer.lrr" gives optimizer.lr alone)."""
+    ending = [name for name in names if name.endswith("." + key)]
+    if ending:
+        return ending[:3]
+    scored = sorted(((difflib.SequenceMatcher(None, key, name).ratio(), name) for name in names), reverse=True)
+    best = scored[0][0]
+    return [name for score, name in scored if score >= max(0.6, best - 0.05)][:3]
 
 
 def range_for(key: str) -> tuple[float, float, bool, bool] | None:
@@ -569,15 +595,34 @@ def from_toml(text: str, source: str = "config") -> RunConfig:
     return from_dict(parse_toml(text, source))
 
 
+# A config file may name the preset it started from in a top-level `preset = "NAME"` line
+# (`ganstudio config` writes it): a run trained on the file records that preset and is named after
+# it. Outside the config itself, because it says where the settings came from, not what they are.
+ORIGIN_KEY = "preset"
+ORIGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # it becomes part of a run folder's name
+
+
 def load_toml(path: str | Path) -> RunConfig:
+    """The config in the TOML file `path` (see :func:`load_config_file`)."""
+    return load_config_file(path)[0]
+
+
+def load_config_file(path: str | Path) -> tuple[RunConfig, str | None]:
+    """The config in the TOML file `path` and the preset its ORIGIN_KEY names (None when it names
+    none). ConfigError naming the file for a file that cannot be read, a bad setting or origin."""
     path = Path(path)
     try:
         text = read_toml_text(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
     data = parse_toml(text, str(path))
+    origin = data.pop(ORIGIN_KEY, None)
+    if origin is not None and not (isinstance(origin, str) and ORIGIN_PATTERN.fullmatch(origin)):
+        raise ConfigError(
+            f"{path}: {ORIGIN_KEY} = {origin!r}: the preset this config came from is a name of letters, digits, '.', '-' and '_'"
+        )
     try:
-        return from_dict(data)
+        return from_dict(data), origin
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 

@@ -207,14 +207,6 @@ def summary(run: Run, session) -> dict[str, Any]:
     }
 
 
-def classes_text(classes: float | None, recognisable_share: float | None, missing: str) -> str:
-    """A run's classes covered with the share of its samples that were recognisable, "3 (49%)";
-    `missing` where not measured (the share is left out for runs measured before it existed)."""
-    if classes is None:
-        return missing
-    return f"{classes:g}" + ("" if recognisable_share is None else f" ({recognisable_share:.0%})")
-
-
 def _latest(values) -> float | None:
     if values is None or not len(values) or not math.isfinite(float(values[-1])):
         return None

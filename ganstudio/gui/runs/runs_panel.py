@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.run.snapshot import Snapshot
-from ganstudio.runs.library import RunsError, classes_text, delete_run, list_runs, row
+from ganstudio.runs.formatting import classes_text
+from ganstudio.runs.library import RunsError, delete_run, list_runs, row
 
 COLUMNS = ("★", "Name", "Preset", "Created", "Steps", "FID / modes", "Classes (recognisable)")
 STAR, NAME, PRESET, CREATED, STEPS, QUALITY, CLASSES = range(len(COLUMNS))
