@@ -9,7 +9,8 @@ import numpy as np
 from PIL import Image
 
 from ganstudio.media import upscale
-from ganstudio.media.compose import LABEL_STRIP
+from ganstudio.media.compose import LABEL_STRIP, FrameComposer
+from ganstudio.render.scatter import AXIS_RGB, FAKE_RGB, REAL_RGB, TEXT_RGB
 from ganstudio.run.checkpoint import Checkpoint
 
 from support import go_offline, read_gif
@@ -63,6 +64,19 @@ def test_train_with_gif(tmp_path):
         assert im.n_frames == 4 and im.info.get("loop") == 0
     size = gif.stat().st_size / 1e6
     assert f"gif: {gif}, {size:.1f} MB (limit 10 MB): exact grays, all 4 frames\n" in result.stdout  # the default limit
+
+
+def test_train_gif_ends_on_the_runs_last_step(tmp_path):
+    """Frames are recorded every 10 steps; a run of 45 steps ends its GIF on step 45 with the run's
+    final samples (those of samples.png), after the frames of steps 10 to 40."""
+    gif, out = tmp_path / "train.gif", tmp_path / "run"
+    result = ganstudio("train", *SMALL, "--steps", "45", "--gif-every", "10", "--gif", str(gif), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    frames, _, _ = read_gif(gif)
+    assert len(frames) == 5 and "all 5 frames" in result.stdout
+    final = np.asarray(Image.open(out / "samples.png"))
+    assert np.array_equal(frames[-1], FrameComposer([final], [45], scale=2, label=True)[0])
+    assert np.array_equal(frames[-2][: 2 * LABEL_STRIP], FrameComposer([final], [40], scale=2, label=True)[0][: 2 * LABEL_STRIP])
 
 
 def test_train_gif_size_limit_is_met_and_said(tmp_path):
@@ -141,6 +155,32 @@ def test_sample_writes_uint8_digits_and_a_grid(tmp_path):
         too_big.returncode == 2
         and "--scale 200: the 117 x 117 px image would pass 16,384 px a side; use --scale 140" in too_big.stderr
     )
+
+
+def test_sample_of_a_2d_run_draws_samples_in_colour_over_the_real_points_with_axes(tmp_path):
+    """As the window shows a 2D run: the real ring8 points in grey around the plot's centre, the
+    samples in orange, in a framed plot with tick labels; 3x enlarged by default."""
+    out, png = tmp_path / "run", tmp_path / "points.png"
+    assert ganstudio("train", "--preset", "ring8", "--steps", "20", "--out", str(out)).returncode == 0
+    result = ganstudio("sample", str(out), "-o", str(png))
+    assert result.returncode == 0, result.stderr
+    image = np.asarray(Image.open(png))
+    assert image.ndim == 3 and f"samples: {png} ({image.shape[1]} x {image.shape[0]} px)" in result.stdout
+    small = image[::3, ::3]  # the picture before its 3x enlargement
+    assert np.array_equal(upscale(small, 3), image)
+    grey, orange = (np.all(small == colour, axis=-1) for colour in (REAL_RGB, FAKE_RGB))
+    assert grey.sum() > 100 and orange.sum() > 0
+    frame = np.all(small == AXIS_RGB, axis=-1)
+    rows, cols = np.flatnonzero(frame.sum(1) > 100), np.flatnonzero(frame.sum(0) > 100)  # the plot box's frame
+    (top, bottom), (left, right) = rows[[0, -1]], cols[[0, -1]]
+    assert bottom - top == right - left == 239
+    ys, xs = np.nonzero(grey[top:bottom, left:right])  # inside the box (the legend says "real" in grey too)
+    centre = ((bottom - top) / 2, (right - left) / 2)
+    assert abs(ys.mean() - centre[0]) < 6 and abs(xs.mean() - centre[1]) < 6  # the ring about the origin
+    radius = np.hypot(ys - centre[0], xs - centre[1])  # modes at radius 1 of the view's 1.5
+    assert np.all(np.abs(radius - 240 / 3) < 8)
+    text = np.all(small == TEXT_RGB, axis=-1)
+    assert text[top:bottom, :left].any() and text[bottom + 1 :, left:right].any()  # tick labels on both axes
 
 
 def test_sample_finds_a_run_by_its_name_or_its_folder(tmp_path):

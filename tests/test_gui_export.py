@@ -13,10 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.config.model import RunConfig
+from ganstudio.config.presets import load_preset
 from ganstudio.media import LossPanel
 from ganstudio.media.compose import LABEL_STRIP, FrameComposer
 from ganstudio.media.video import MISSING_FFMPEG
 from ganstudio.record.history import FIELDS
+from ganstudio.render.scatter import AXIS_RGB, FAKE_RGB, REAL_RGB, TEXT_RGB, plot_points
 
 from support import SMALL_RUN, click, read_gif, running_window
 
@@ -62,7 +64,7 @@ def expected_frames(snap, **options):
     """The frames the export layer composes for these options, independently of the dialog."""
     steps, d_loss = snap.series["d_loss"]
     panel = LossPanel(steps, d_loss, snap.series["g_loss"][1])
-    return FrameComposer(snap.frames, snap.frame_steps, loss_panel=panel, **options)
+    return FrameComposer(*reversed(snap.film()), loss_panel=panel, **options)
 
 
 # -- timeline -------------------------------------------------------------------------------------
@@ -147,7 +149,7 @@ def test_export_dialog_previews_and_writes_the_chosen_gif(qtbot, window, tmp_pat
     snap = train_and_pause(qtbot, window, 12)
     dialog = open_dialog(window)
     assert dialog.panel.isChecked() and dialog.label.isChecked() and dialog.format.currentText() == "GIF"
-    assert dialog.last.value() == len(snap.frames) - 1
+    assert dialog.last.value() == len(snap.film()[1]) - 1
     type_into(qtbot, dialog.first, 2)
     type_into(qtbot, dialog.last, 9)
     type_into(qtbot, dialog.fps, 20)
@@ -191,6 +193,30 @@ def test_export_dialog_previews_and_writes_the_chosen_gif(qtbot, window, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif", "settings.ini"]
 
 
+def test_the_exported_gif_ends_on_the_runs_step_with_the_samples_shown(qtbot, window, tmp_path):
+    """Frames are recorded every 2 steps; paused on an odd step, the GIF still ends on it: the
+    recorded frames, then the grid the window shows at that step."""
+    snap = train_and_pause(qtbot, window, 3)
+    if snap.step % 2 == 0:
+        click(qtbot, window.run_controls.step_button)
+        qtbot.waitUntil(lambda: window.snapshot.step == snap.step + 1, timeout=5_000)
+        snap = window.snapshot
+    assert int(snap.frame_steps[-1]) == snap.step - 1
+    dialog = open_dialog(window)
+    assert dialog.last_caption.text() == f"last: step {snap.step:,}"
+    dialog.path.setText(str(tmp_path / "run.gif"))
+    click(qtbot, dialog.export_button)
+    qtbot.waitUntil(lambda: dialog.state != "exporting", timeout=20_000)
+    assert dialog.state == "written", dialog.status.text()
+    frames, _, _ = read_gif(tmp_path / "run.gif")
+    steps, d_loss = snap.series["d_loss"]
+    panel = LossPanel(steps, d_loss, snap.series["g_loss"][1])
+    film = FrameComposer(
+        [*snap.frames, window.samples.shown_grid], [*snap.frame_steps, snap.step], scale=2, label=True, loss_panel=panel
+    )
+    assert len(frames) == len(snap.frames) + 1 and np.array_equal(frames[-1], film[len(film) - 1])
+
+
 def test_size_limit_is_estimated_as_options_change_and_met_by_the_export(qtbot, window, tmp_path):
     snap = train_and_pause(qtbot, window, 30)
     dialog = open_dialog(window)
@@ -211,7 +237,7 @@ def test_size_limit_is_estimated_as_options_change_and_met_by_the_export(qtbot, 
     assert (
         dialog.estimate.text()
         == f"≈ {plan.estimate / 1e6:.1f} MB: {plan.levels} gray levels (each pixel within {plan.max_error}), "
-        f"all {len(snap.frames)} frames"
+        f"all {len(snap.film()[1])} frames"
     )
 
     target = tmp_path / "small.gif"
@@ -311,7 +337,7 @@ def test_mp4_export_pads_to_macro_blocks(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: dialog.state != "exporting", timeout=30_000)
     assert dialog.state == "written", dialog.status.text()
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "run.mp4"))
-    assert frames == len(snap.frames)
+    assert frames == len(snap.film()[1])
 
 
 def test_mp4_without_imageio_ffmpeg_shows_the_install_hint(qtbot, window, tmp_path, monkeypatch):
@@ -345,6 +371,18 @@ def test_sample_grid_png_is_the_current_grid(qtbot, window, tmp_path):
     snap = train_and_pause(qtbot, window, 2)
     path = window.exports.save_grid_png(tmp_path / "grid.png")
     assert np.array_equal(iio.imread(path), snap.grid)
+
+
+def test_a_2d_runs_png_is_the_samples_in_colour_over_the_real_points(qtbot, tmp_path):
+    """As `ganstudio sample` draws a 2D run: grey real points, orange samples, a framed plot with
+    tick labels and a caption naming the dataset and step."""
+    with running_window(qtbot, tmp_path, load_preset("ring8")) as window:
+        snap = window.snapshot
+        image = iio.imread(window.exports.save_grid_png(tmp_path / "points.png"))
+    caption = f"ring8, step {snap.step:,}"
+    assert np.array_equal(image, plot_points(snap.points, snap.real_points, snap.heatmap_extent, caption=caption))
+    for colour in (REAL_RGB, FAKE_RGB, AXIS_RGB, TEXT_RGB):
+        assert np.all(image == colour, axis=-1).any(), colour
 
 
 def test_history_csv_has_a_step_column_and_every_field(qtbot, window, tmp_path):

@@ -35,3 +35,15 @@ def test_presets_and_classifier_load_from_the_package_wherever_it_is_run(tmp_pat
     assert preset_names() == sorted(p.stem for p in (ROOT / "resources" / "presets").glob("*.toml"))
     assert load_preset("vanilla").generator.hidden == (128,)
     assert load_classifier().accuracy > 0.97
+
+
+def test_the_test_extra_leaves_ray_out_and_ci_installs_it_before_the_readmes_test_command():
+    """`pip install -e ".[test]"` stays light (Ray brings ~700 MB); CI installs the ray extra too,
+    so the Ray sweep's test runs there, then runs the README's test command as written."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert not [r for r in extras["test"] if r.startswith("ray")] and extras["ray"] == ["ray[tune]>=2.9"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = 'pip install -e ".[test]" && python -m pytest'
+    assert f"```bash\n{command}\n```" in readme
+    ci = [line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert ci.index('pip install -e ".[test,ray]"') < ci.index(command)

@@ -23,6 +23,7 @@ from ganstudio.config.presets import load_preset
 from ganstudio.runs.library import read_summary
 from ganstudio.sweep.plan import grid_plan, random_plan
 
+RAY_MISSING = 'needs Ray Tune, which the test extra leaves out: pip install -e ".[test,ray]"'
 TOY = ["--preset", "ring8", "--set", "run.insight_every=20", "--set", "data.batch_size=64"]
 GRID = ["--grid", "optimizer.lr=1e-4,1e-3", "--grid", "training.loss=non_saturating,hinge"]
 
@@ -204,7 +205,9 @@ def test_random_draws_are_seeded_within_their_ranges():
 
 def test_a_sweep_on_a_local_ray_instance_with_early_stopping(tmp_path):
     """`--ray local`: the CLI starts a local Ray instance (ray.init(num_cpus=--workers)), two
-    trials of one CPU each, ASHA on the quality figure; both runs land in the runs library."""
+    trials of one CPU each, ASHA on the quality figure; both runs land in the runs library.
+    Skipped, saying how to install it, without the optional Ray extra (CI installs it)."""
+    pytest.importorskip("ray.tune", reason=RAY_MISSING)
     runs = tmp_path / "runs"
     result = sweep(
         *TOY,
@@ -233,15 +236,30 @@ def test_a_sweep_on_a_local_ray_instance_with_early_stopping(tmp_path):
     assert result.stdout.splitlines()[0].startswith("sweep ray: 2 runs ranked by quality")
 
 
-def test_without_ray_the_ray_option_says_how_to_install_it(tmp_path):
+def without_ray(tmp_path):
+    """The environment of a Python where `import ray` fails, as where Ray is not installed."""
     blocker = tmp_path / "blocker" / "ray"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError(\"No module named 'ray'\")\n")
-    path = os.pathsep.join([str(tmp_path / "blocker"), os.environ.get("PYTHONPATH", "")])
-    result = sweep(*TOY, *GRID, "--ray", "auto", "--runs-dir", str(tmp_path / "runs"), env=environment(PYTHONPATH=path))
+    return environment(PYTHONPATH=os.pathsep.join([str(tmp_path / "blocker"), os.environ.get("PYTHONPATH", "")]))
+
+
+def test_without_ray_the_ray_option_says_how_to_install_it(tmp_path):
+    result = sweep(*TOY, *GRID, "--ray", "auto", "--runs-dir", str(tmp_path / "runs"), env=without_ray(tmp_path))
     assert result.returncode == 2
     assert result.stderr == 'ganstudio: error: --ray needs Ray Tune, which is not installed: pip install "ganstudio[ray]"\n'
     assert not (tmp_path / "runs").exists()
+
+
+def test_without_ray_the_ray_sweep_test_skips_saying_how_to_install_it(tmp_path):
+    """The test extra leaves Ray out: a developer without it sees the Ray test skipped with the
+    command that installs it, and the rest of the suite passes."""
+    test = f"{__file__}::test_a_sweep_on_a_local_ray_instance_with_early_stopping"
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", test]
+    result = subprocess.run(command, capture_output=True, text=True, env=without_ray(tmp_path), cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stdout
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert len(skipped) == 1 and skipped[0].endswith(RAY_MISSING), result.stdout
 
 
 def test_a_value_repeated_in_a_grid_is_trained_once_and_said():

@@ -12,18 +12,20 @@ from ganstudio.cli import arg_types
 from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.data import OfflineError
+from ganstudio.data.load import load_dataset
 from ganstudio.data.mnist import FAMILIES
 from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.files.atomic import atomic_file
 from ganstudio.insight import coverage
 from ganstudio.insight.best import BestWeights
+from ganstudio.insight.heatmap import view_extent
 from ganstudio.insight.report import reads_digits, report_without_data
 from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.media import write_png
-from ganstudio.render import make_grid, render_points, upscale
+from ganstudio.render import make_grid, plot_points, upscale
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session
-from ganstudio.run.state import section
+from ganstudio.run.state import POINTS_2D, section
 from ganstudio.runs.library import run_checkpoint, runs_folder
 
 
@@ -227,6 +229,14 @@ def png_scale(shape: tuple[int, int], asked: int | None) -> int:
     return asked
 
 
+def points_picture(config: RunConfig, samples: np.ndarray, step: int) -> np.ndarray:
+    """uint8 (H, W, 3): a 2D run's samples (n, 2) over its real points, in the window's view of
+    the plane (the run's first POINTS_2D data points, the extent around the toy's modes)."""
+    dataset = load_dataset(config.data.dataset, seed=config.seed)
+    caption = f"{config.data.dataset}, step {step:,}"
+    return plot_points(samples, dataset.x[:POINTS_2D], view_extent(dataset.modes), caption=caption)
+
+
 def run_sample(args) -> int:
     """`ganstudio sample`: `--report` prints the figures, `-o` writes the samples (.npy or .png)."""
     args.checkpoint = str(run_checkpoint(args.checkpoint, runs_folder(args.runs_dir)))
@@ -248,11 +258,11 @@ def run_sample(args) -> int:
     shape = config.image_shape
     if output.suffix.lower() == ".png":
         if shape is None:
-            image = render_points(samples, samples)
+            image = points_picture(config, samples, ckpt.step)
         else:
             side = int(np.ceil(np.sqrt(args.n)))
             image = make_grid(samples, shape, ncols=side, value_range=config.value_range)
-        image = upscale(image, png_scale(image.shape, args.scale))
+        image = upscale(image, png_scale(image.shape[:2], args.scale))
         write_png(output, image)
         output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
     elif output.suffix.lower() == ".npy":

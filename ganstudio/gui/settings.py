@@ -8,11 +8,29 @@ from PySide6.QtCore import QSettings
 from ganstudio.config.model import ConfigError, RunConfig, from_toml
 
 LAST_CONFIG = "last_config"  # the TOML text of the config the window last opened or closed with
+# One spelling on disk: the settings live beside the data cache (~/.cache/ganstudio) and the runs
+# (~/.local/share/ganstudio) under the same name.
+SETTINGS_NAME = "ganstudio"
+OLD_SETTINGS_NAME = "GAN Studio"  # where the settings were kept before; read once, left in place
 
 
 def app_settings() -> QSettings:
-    """The user's settings (on Linux ~/.config/GAN Studio/GAN Studio.conf, after $XDG_CONFIG_HOME)."""
-    return QSettings("GAN Studio", "GAN Studio")
+    """The user's settings (on Linux $XDG_CONFIG_HOME/ganstudio/ganstudio.conf, ~/.config by
+    default). While they hold nothing, the values kept under the old name ("GAN Studio/GAN
+    Studio.conf") are copied in, so a user's window layout and last config survive the rename."""
+    settings = QSettings(SETTINGS_NAME, SETTINGS_NAME)
+    if not settings.allKeys():
+        copy_settings(QSettings(OLD_SETTINGS_NAME, OLD_SETTINGS_NAME), settings)
+    return settings
+
+
+def copy_settings(source: QSettings, target: QSettings) -> None:
+    """Every value of `source` into `target`, written to disk at once (nothing when `source` is empty)."""
+    keys = source.allKeys()
+    for key in keys:
+        target.setValue(key, source.value(key))
+    if keys:
+        target.sync()
 
 
 def last_config(settings: QSettings) -> RunConfig | None:

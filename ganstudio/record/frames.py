@@ -18,7 +18,7 @@ only the thread that owns the run touches the recorder (the GUI gets frames thro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -150,6 +150,19 @@ class FrameRecorder:
         self._every, self._budget = every, budget
         self._level = int(state["level"])
         self._steps, self._frames = steps.tolist(), frames
+
+
+def film_to(
+    steps: np.ndarray, frames: Sequence[np.ndarray], step: int, render: Callable[[], np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The film of a run at `step`: its recorded frames (steps int64 (n,), uint8 (H, W) frames)
+    and, when the run has trained past the newest of them (or past step 0 with none recorded),
+    `render()` at `step` after them. Frames are recorded every `stride` steps only, so without
+    it a film would end up to a stride before the run's last step."""
+    newest = int(steps[-1]) if len(steps) else 0
+    if step <= newest:
+        return np.asarray(steps, np.int64), list(frames)
+    return np.append(np.asarray(steps, np.int64), np.int64(step)), [*frames, render()]
 
 
 def _saved_frames(state: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -6,6 +6,16 @@ drawn here; ganstudio.media writes them to files.
 
 from ganstudio.render.font import draw_text, text_size
 from ganstudio.render.grid import label_rows, make_grid, upscale
-from ganstudio.render.scatter import Extent, render_points, square_extent
+from ganstudio.render.scatter import Extent, plot_points, render_points, square_extent
 
-__all__ = ["Extent", "draw_text", "label_rows", "make_grid", "render_points", "square_extent", "text_size", "upscale"]
+__all__ = [
+    "Extent",
+    "draw_text",
+    "label_rows",
+    "make_grid",
+    "plot_points",
+    "render_points",
+    "square_extent",
+    "text_size",
+    "upscale",
+]

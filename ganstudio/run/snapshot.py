@@ -19,6 +19,7 @@ from ganstudio.insight.best import BestWeights
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
 from ganstudio.insight.warnings import TrainingWarning
+from ganstudio.record.frames import film_to
 from ganstudio.record.history import Event
 from ganstudio.render.grid import label_rows, make_grid
 from ganstudio.render.scatter import render_points
@@ -80,6 +81,18 @@ class Snapshot:
     insight_error: str
     heatmap: np.ndarray | None
     heatmap_extent: tuple[float, float, float, float] | None
+
+    def film(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(steps int64 (n,), frames uint8 (H, W)) to export: the recorded frames and, when the
+        run has trained past the newest, the samples at this snapshot's step as the recorder
+        draws them (render_samples: the EMA grid when kept, else the grid; 2D points over the
+        real ones), so an export ends on the run's step."""
+        return film_to(self.frame_steps, self.frames, self.step, self._samples_frame)
+
+    def _samples_frame(self) -> np.ndarray:
+        if self.grid is None:
+            return render_points(self.points, self.real_points)
+        return self.grid if self.ema_grid is None else self.ema_grid
 
 
 def fixed_samples(state: RunState, n: int, use_ema: bool = False, weights: GeneratorWeights | None = None) -> np.ndarray:

@@ -15,14 +15,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from ganstudio.config.model import ConfigError
 from ganstudio.machine.progress_line import ProgressLine
 from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.media import write_csv, write_gif, write_png
 from ganstudio.media.compose import FrameComposer
 from ganstudio.media.gif import oversize
+from ganstudio.record.frames import film_to
 from ganstudio.run import commands as cmd
 from ganstudio.run.checkpoint import save_checkpoint
 from ganstudio.run.session import Session
@@ -128,17 +127,17 @@ def write_outputs(
 ) -> list[tuple[str, Path | str]]:
     """Checkpoint, history CSV and sample grid PNG into `out` (and the GIF if asked: labelled
     frames at `fps`, enlarged `scale` times, looping forever, within `max_mb` MB if given;
-    its entry says what the size limit took: gray levels, frames kept). A run that recorded no
-    frame (a time limit or a stop signal ended it first) makes a GIF of its final samples."""
+    its entry says what the size limit took: gray levels, frames kept). The GIF ends on the run's
+    last step: its samples follow the recorded frames when the newest is older (a run that
+    recorded no frame, ended first by a time limit or a stop signal, makes a GIF of them alone)."""
     written = [("checkpoint", save_checkpoint(session, out / CHECKPOINT))]
     written.append(("history", write_csv(out / HISTORY, session.history.columns())))
     written.append(("samples", write_png(out / SAMPLES, render_samples(session.state))))
     written += zip(("run", "summary"), run.save(session))
     if gif:
-        steps, frames = session.recorder.snapshot()
+        steps, frames = film_to(*session.recorder.snapshot(), session.step_count, lambda: render_samples(session.state))
         note = ""
-        if not frames:
-            steps, frames = np.array([session.step_count]), [render_samples(session.state)]
+        if not len(session.recorder):
             note = f"; no frame was recorded (every {session.recorder.every} steps), so it shows the final samples"
         result = write_gif(gif, frames, steps, fps=fps, scale=scale, label=True, max_mb=max_mb)
         written.append(("gif", f"{result.path}, {result.describe()}{note}"))

@@ -1,7 +1,8 @@
 """The Export dialog: the recorded film of a run as an animated GIF or an MP4.
 
-It works on the frames recorded when it was opened (a snapshot's `frames`, shared and
-read-only, so training goes on untouched). The options are the export layer's: format, frame
+It works on the film of the run when it was opened (`Snapshot.film`: the recorded frames, shared
+and read-only, so training goes on untouched, and the samples at the snapshot's step when they
+are newer, so the film ends on the run's step). The options are the export layer's: format, frame
 range, frames per second, nearest-neighbour scale, GIF loop count, the step label and the
 loss panel beside the grid, and the GIF's size limit. The first and last frame of the range
 are previewed exactly as they will be written (the writers' own `FrameComposer`); the GIF's
@@ -91,7 +92,7 @@ class FramePreview(QWidget):
 
 
 class ExportDialog(QDialog):
-    """Export the frames of `snapshot` (those recorded when the dialog opened).
+    """Export the film of `snapshot` (its recorded frames and its step's samples, as of opening).
 
     `state` is "idle", "exporting", "written", "failed" or "cancelled" (tests wait on it);
     `status` shows the outcome: the written file, or the writer's one-line error.
@@ -100,7 +101,7 @@ class ExportDialog(QDialog):
     def __init__(self, snapshot: Snapshot, default_path: str | Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export the training as GIF / MP4")
-        self.frames, self.steps = snapshot.frames, snapshot.frame_steps
+        self.steps, self.frames = snapshot.film()
         self.loss_panel = _loss_panel(snapshot.series)
         self.state = "idle"
         self.job: ExportJob | None = None
@@ -192,9 +193,9 @@ class ExportDialog(QDialog):
     def _lay_out(self, n: int) -> None:
         layout = QVBoxLayout(self)
         if n:
-            summary = f"{n} frames recorded, steps {int(self.steps[0]):,} to {int(self.steps[-1]):,} (as of opening this dialog)."
+            summary = f"{n} frames, steps {int(self.steps[0]):,} to {int(self.steps[-1]):,} (as of opening this dialog)."
         else:
-            summary = "No frames recorded yet: the sample grid is recorded every run.record_every steps while training."
+            summary = "Nothing to export yet: the run has not trained a step."
         layout.addWidget(QLabel(summary))
         previews = QHBoxLayout()
         for preview, caption in ((self.first_preview, self.first_caption), (self.last_preview, self.last_caption)):

@@ -19,7 +19,7 @@ from ganstudio.gui.export.export_dialog import ExportDialog
 from ganstudio.gui.export.plot_export import export_plots
 from ganstudio.media import write_csv, write_png
 from ganstudio.record.history import csv_columns
-from ganstudio.render.scatter import render_points
+from ganstudio.render.scatter import plot_points
 from ganstudio.run.snapshot import Snapshot
 
 
@@ -56,7 +56,7 @@ class ExportMenu(QObject):
 
     # -- the entries, each taking a path ---------------------------------------------------------
     def open_export_dialog(self) -> ExportDialog | None:
-        """Open the Export dialog on the frames recorded so far (non-modal: training goes on)."""
+        """Open the Export dialog on the run's film so far (non-modal: training goes on)."""
         snap = self.window.snapshot
         if snap is None:
             return None
@@ -77,10 +77,12 @@ class ExportMenu(QObject):
 
     def save_grid_png(self, path: str | Path) -> Path:
         """The current sample grid of the weights the view shows (live, EMA or best so far; the
-        scatter for 2D data) as PNG."""
+        2D data's points in colour over the real ones, with axes, as `ganstudio sample` draws them) as PNG."""
         snap = self._snapshot()
-        image = render_points(snap.points, snap.real_points) if snap.grid is None else self.window.samples.grid_of(snap)[0]
-        return write_png(path, image)
+        if snap.grid is not None:
+            return write_png(path, self.window.samples.grid_of(snap)[0])
+        caption = f"{snap.config.data.dataset}, step {snap.step:,}"
+        return write_png(path, plot_points(snap.points, snap.real_points, snap.heatmap_extent, caption=caption))
 
     def export_history_csv(self, path: str | Path) -> Path:
         """The training history as CSV: a step column, then one column per history field."""
