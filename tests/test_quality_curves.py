@@ -26,7 +26,9 @@ def test_a_preset_is_best_for_the_budgets_where_its_fid_is_lowest():
 
 
 def test_the_summary_names_what_it_is_best_for_and_its_figures():
-    assert CURVES.summary("slow") == "Best for 5 minutes. FID after 20 s 90, 1 minute 6, 5 minutes 2 (real digits: 1.1; lower is better)"
+    assert CURVES.summary("slow") == (
+        "Best for 5 minutes. FID after 20 s 90, 1 minute 6, 5 minutes 2 (real digits: 1.1; lower is better)"
+    )
     assert CURVES.summary("unmeasured") == "FID after 1 minute 7 (real digits: 1.1; lower is better)"
     assert CURVES.summary("ring8") is None
     assert [budget_name(s) for s in (20, 90, 60, 900)] == ["20 s", "90 s", "1 minute", "15 minutes"]
