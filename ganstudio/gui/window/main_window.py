@@ -255,9 +255,11 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1500, 900)
             self.resizeDocks([self.controls_dock, self.samples_dock], [360, 440], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.runs_dock], [220], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # the plots get the full height; the runs are a tab beside the samples
+            self.tabifyDockWidget(self.samples_dock, self.runs_dock)
+            self.samples_dock.raise_()
 
     # -- commands -------------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -416,8 +418,7 @@ class MainWindow(QMainWindow):
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
         self.status.setText(
             f"step {snap.step:,}   epoch {snap.epoch}   {snap.steps_per_s:,.0f} steps/s   "
-            f"elapsed {_elapsed(snap.elapsed)}   frames {len(snap.frames)}"
-            + ("" if snap.paused else "   training…")
+            f"elapsed {_elapsed(snap.elapsed)}   frames {len(snap.frames)}" + ("" if snap.paused else "   training…")
         )
         if snap.message and snap.message != getattr(self, "_last_message", ""):
             self.show_banner(snap.message)
