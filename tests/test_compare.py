@@ -312,3 +312,26 @@ def test_gif_labels_wrap_after_their_commas_to_the_grids_width():
     layout = SideBySide(["optimizer.lr=0.001, training.loss=non_saturating", "run-b"], (100, 150))
     (y, x0, _, _), (_, x1, _, _) = layout.boxes
     assert y == 3 * LINE and x1 >= x0 + text_size("training.loss=non_saturating")[0]  # two label lines and a caption
+
+
+def test_runs_a_few_steps_apart_compare_without_a_note(runs, tmp_path):
+    longer = tmp_path / "base-41"
+    result = ganstudio("train", "--preset", "vanilla", *RUNS["base"][:-1], "41", "--seed", "1", "--out", str(longer))
+    assert result.returncode == 0, result.stderr
+    comparison = Comparison.load([runs["base"], longer])  # 40 and 41 steps: nothing that cannot be compared
+    assert [d.last_step for d in comparison.runs] == [40, 41] and comparison.notes == []
+    assert any(note.startswith("Runs of different lengths") for note in Comparison.load([runs["base"], runs["fast"]]).notes)
+
+
+def test_window_is_gan_studios_with_a_file_menu_and_grids_filling_their_panes(qtbot, window):
+    assert window.windowTitle() == "GAN Studio — compare 3 runs: base, fast, ring"
+    file_menu = window.layout().menuBar().actions()[0]
+    assert file_menu.text() == "&File"
+    assert [a.text() for a in file_menu.menu().actions() if not a.isSeparator()] == ["Export GIF…", "Export plots…", "Close"]
+    for grid in window.grids:
+        drawn = grid.pixels.mapFromScene(grid.pixels.item.sceneBoundingRect()).boundingRect()
+        room = grid.pixels.viewport().rect()
+        assert abs(drawn.width() - room.width()) <= 1 or abs(drawn.height() - room.height()) <= 1, (drawn, room)
+    assert window.close_action.shortcut().toString() == "Ctrl+W"
+    window.close_action.trigger()
+    assert not window.isVisible()

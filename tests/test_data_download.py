@@ -145,6 +145,7 @@ def test_server_error(server, cache, monkeypatch, full_size_files):
     with pytest.raises(OfflineError, match="HTTP 500") as caught:
         load_dataset("kmnist")
     assert "synthetic-digits" in str(caught.value) and str(cache / "kmnist") in str(caught.value)
+    assert caught.value.headline == "KMNIST could not be downloaded: no mirror served the file."
     assert leftovers(cache) == []
 
 
@@ -205,4 +206,13 @@ def test_no_mirror_reachable(cache, monkeypatch, tmp_path):
     message = str(caught.value)
     for part in (IMAGES, LABELS, str(tmp_path / "elsewhere" / "mnist"), "synthetic-digits"):
         assert part in message
+    assert caught.value.headline == "MNIST could not be downloaded: no mirror answered."
     assert leftovers(tmp_path / "elsewhere") == []
+
+
+def test_no_name_resolving_is_no_network(cache, monkeypatch):
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", "http://mirror.invalid/ http://other.invalid/")  # .invalid never resolves
+    with pytest.raises(OfflineError) as caught:
+        load_dataset("mnist")
+    assert caught.value.headline == "MNIST could not be downloaded: no network."
+    assert "mirror.invalid" in str(caught.value) and "other.invalid" in str(caught.value)

@@ -179,7 +179,6 @@ def assert_controls_show(window, config):
 def test_offline_dataset_offers_synthetic_digits(qtbot, tmp_path, monkeypatch):
     w = offline_window(qtbot, tmp_path, monkeypatch, RunConfig().with_values({**SMALL, "data.dataset": "mnist"}))
     qtbot.waitUntil(lambda: w.offline_box is not None and w.offline_box.isVisible(), timeout=15_000)
-    assert "train-images-idx3-ubyte.gz" in w.offline_box.text()
     click(qtbot, w.offline_use_synthetic)
     qtbot.waitUntil(lambda: w.snapshot is not None and w.snapshot.config.data.dataset == "synthetic-digits", timeout=10_000)
     w.close()
@@ -199,7 +198,10 @@ def test_first_launch_offline_shows_the_config_and_cancel_leaves_a_clear_way_out
     # After Cancel: no run, and the window says so instead of "starting…" forever.
     assert w.snapshot is None and w.no_run.isVisible() and not w.plots.isVisible()
     assert w.status.text() == "no run open"
-    assert "train-images-idx3-ubyte.gz" in w.no_run.reason.text()
+    assert w.no_run.reason.text() == "MNIST could not be downloaded: no mirror answered."
+    assert w.no_run.details.isHidden() and "train-images-idx3-ubyte.gz" in w.no_run.details.text()  # folded away
+    click(qtbot, w.no_run.details_button)
+    assert w.no_run.details.isVisible()
     assert not w.run_controls.start_button.isEnabled() and not w.controls.isEnabled()
     assert_controls_show(w, config)
     assert w.samples.grid_size.text() == "8 x 8" and not w.samples.isEnabled()
@@ -208,7 +210,7 @@ def test_first_launch_offline_shows_the_config_and_cancel_leaves_a_clear_way_out
     qtbot.waitUntil(lambda: w.snapshot is not None, timeout=15_000)
     assert w.snapshot.config == config.with_values({"data.dataset": "synthetic-digits"})
     assert w.plots.isVisible() and not w.no_run.isVisible() and w.controls.isEnabled()
-    assert w.status.text().startswith("step 0") and "synthetic-digits" in w.status.text()
+    assert w.status.text().startswith("step 0") and w.data_label.text() == "synthetic-digits, drawn by GAN Studio"
     click(qtbot, w.run_controls.start_button)
     qtbot.waitUntil(lambda: w.snapshot.step > 0, timeout=30_000)
     w.close()
@@ -285,3 +287,64 @@ def test_about_names_the_data_folder_the_window_was_given(qtbot, tmp_path):
     w = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL), data_dir=str(tmp_path / "datasets"))
     assert f"Datasets: {tmp_path / 'datasets'}" in w.help.show_about().text()
     w.close()
+
+
+def test_offline_dialog_is_one_sentence_with_the_details_folded_and_all_three_ways_on(qtbot, tmp_path, monkeypatch):
+    w = offline_window(qtbot, tmp_path, monkeypatch, RunConfig().with_values({**SMALL, "data.dataset": "mnist"}))
+    qtbot.waitUntil(lambda: w.offline_box is not None and w.offline_box.isVisible(), timeout=15_000)
+    box = w.offline_box
+    assert box.text() == "MNIST could not be downloaded: no mirror answered."  # the test's mirror refuses connections
+    assert "train-images-idx3-ubyte.gz" in box.detailedText() and "127.0.0.1" in box.detailedText()
+    assert "127.0.0.1" not in box.text() + box.informativeText()
+    assert [b.text() for b in (w.offline_use_synthetic, w.offline_choose_folder, w.offline_retry)] == [
+        "Use synthetic-digits",
+        "Choose a folder…",
+        "Try again",
+    ]
+    assert "127.0.0.1" not in w.no_run.reason.text()  # the page behind does not repeat the URLs
+    click(qtbot, w.offline_retry)  # still offline: asked again
+    qtbot.waitUntil(lambda: w.offline_box is not box and w.offline_box.isVisible(), timeout=15_000)
+    click(qtbot, w.offline_choose_folder)  # the folder dialog, answered with a folder holding MNIST
+    qtbot.waitUntil(lambda: w.folder_dialog is not None and w.folder_dialog.isVisible(), timeout=5_000)
+    mnist = write_idx_pair(tmp_path / "my-mnist", *random_digits(200))
+    answer_folder_dialog(w.folder_dialog, mnist)
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=15_000)
+    assert w.snapshot.config.data.dataset == "mnist"
+    w.close()
+
+
+def answer_folder_dialog(dialog, folder):
+    """Pick `folder` in an open folder dialog as a user would: select it, press Choose."""
+    dialog.selectFile(str(folder))
+    dialog.accept()
+
+
+def test_a_data_folder_chosen_once_is_used_at_the_next_start_and_shown_in_the_status_bar(qtbot, tmp_path, monkeypatch):
+    config = RunConfig().with_values({**SMALL, "data.dataset": "mnist"})
+    first = offline_window(qtbot, tmp_path, monkeypatch, config)
+    qtbot.waitUntil(lambda: first.offline_box is not None and first.offline_box.isVisible(), timeout=15_000)
+    click(qtbot, first.offline_cancel)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    first.use_data_folder(str(empty))  # no MNIST there: said at once, nothing remembered
+    assert first.no_run.reason.text().startswith(f"{empty}: no MNIST there")
+    mnist = write_idx_pair(tmp_path / "my-mnist", *random_digits(200))
+    first.use_data_folder(str(mnist))
+    qtbot.waitUntil(lambda: first.snapshot is not None, timeout=15_000)
+    assert first.data_label.toolTip() == f"mnist from {mnist}"
+    first.close()
+    # The next start, still offline, with the same settings file: no dialog, MNIST from that folder.
+    second = offline_window(qtbot, tmp_path, monkeypatch, config)
+    qtbot.waitUntil(lambda: second.snapshot is not None, timeout=15_000)
+    assert second.offline_box is None and second.snapshot.config.data.dataset == "mnist"
+    assert second.data_label.toolTip() == f"mnist from {mnist}"
+    # File > Choose the dataset folder… changes it: the run opens again on the other folder.
+    other = write_idx_pair(tmp_path / "other-mnist", *random_digits(100, seed=1))
+    assert second.data_folder_action.isEnabled()
+    second.data_folder_action.trigger()
+    qtbot.waitUntil(lambda: second.folder_dialog is not None and second.folder_dialog.isVisible(), timeout=5_000)
+    answer_folder_dialog(second.folder_dialog, other)
+    qtbot.waitUntil(lambda: second.data_label.toolTip() == f"mnist from {other}", timeout=15_000)
+    second.close()
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert settings.value("data_folders/mnist") == str(other)

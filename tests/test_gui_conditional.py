@@ -2,6 +2,7 @@
 dock's class picker chooses the rows, and the conditional switch waits for Apply to G and D."""
 
 import numpy as np
+from PySide6.QtCore import Qt
 
 from ganstudio.config.model import RunConfig
 from ganstudio.render import label_rows
@@ -78,3 +79,22 @@ def test_a_conditional_run_refuses_a_dataset_without_labels_in_the_banner(qtbot,
         )
         assert window.snapshot.config.data.dataset == "synthetic-digits"
         assert window.controls.editors["data.dataset"].currentText() == "synthetic-digits"
+
+
+def test_the_grid_box_reads_rows_by_columns_and_an_early_note_says_rows_differ_later(qtbot, tmp_path):
+    config = RunConfig().with_values({**SMALL_RUN, "training.conditional": True, "view.grid": 8})
+    with running_window(qtbot, tmp_path, config) as window:
+        samples = window.samples
+        assert samples.grid_size.text() == "10 x 8"  # ten rows, one per digit, of eight samples
+        assert samples.shown_grid.shape[0] == 10 * CELL + 1
+        assert samples.conditioning_note.isVisible() and "a few thousand steps" in samples.conditioning_note.text()
+        samples.grid_size.lineEdit().selectAll()
+        qtbot.keyClicks(samples.grid_size.lineEdit(), "10 x 6")  # the columns are what the box edits
+        qtbot.keyClick(samples.grid_size.lineEdit(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.snapshot.config.view.grid == 6, timeout=10_000)
+        assert samples.grid_size.text() == "10 x 6"
+        click(qtbot, samples.class_picker.boxes[3])
+        qtbot.waitUntil(lambda: samples.grid_size.text() == "1 x 6", timeout=10_000)
+    plain = RunConfig().with_values({**SMALL_RUN, "view.grid": 8})
+    with running_window(qtbot, tmp_path, plain) as window:
+        assert window.samples.grid_size.text() == "8 x 8" and not window.samples.conditioning_note.isVisible()

@@ -8,10 +8,12 @@ file failing its check, never leaves anything under the name a later run would t
 
 from __future__ import annotations
 
+import errno
 import http.client
 import os
 import re
 import secrets
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -51,6 +53,7 @@ def download(
     """
     dest = dest_dir / file_name
     failures: list[str] = []
+    errors: list[Exception] = []  # the network failures, for cause_of
     bad_copy = False
     for base in mirrors:
         url = base + file_name
@@ -63,6 +66,7 @@ def download(
             return dest
         except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: bad URL
             failures.append(f"{url}: {_reason(exc)}")
+            errors.append(exc)
         except DatasetError as exc:
             bad_copy = True
             failures.append(f"{exc} (from {url})")
@@ -71,7 +75,7 @@ def download(
     summary = "; ".join(failures) or "no mirror configured"
     if bad_copy:
         raise DatasetError(f"no mirror served a valid copy: {summary}")
-    raise OfflineError(f"{file_name}: download failed ({summary})")
+    raise OfflineError(f"{file_name}: download failed ({summary})", cause=cause_of(errors))
 
 
 def _temp_file(dest: Path) -> tuple[BinaryIO, Path]:
@@ -101,6 +105,24 @@ def _stream(url: str, out: BinaryIO, progress: Progress | None) -> None:
                 progress(done, total)
     if total is not None and done != total:
         raise OSError(f"connection closed after {done} of {total} bytes")
+
+
+# Failures that mean this computer reaches no network: no name resolves, no route.
+NO_NETWORK_ERRNOS = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN)
+
+
+def cause_of(errors: Sequence[Exception]) -> str:
+    """Why every mirror failed, in a few words: "no network" when no name resolved and no host
+    was reachable, "no mirror answered" when connections failed otherwise (refused, timed out),
+    else "no mirror served the file" (HTTP errors, bad URLs)."""
+    reasons = [exc.reason if isinstance(exc, urllib.error.URLError) else exc for exc in errors]
+    if not reasons:
+        return "no mirror is configured"
+    if all(isinstance(r, socket.gaierror) or getattr(r, "errno", None) in NO_NETWORK_ERRNOS for r in reasons):
+        return "no network"
+    if all(isinstance(r, OSError) for r in reasons):  # an HTTPError's reason is its text
+        return "no mirror answered"
+    return "no mirror served the file"
 
 
 def _reason(exc: Exception) -> str:

@@ -12,5 +12,12 @@ class OfflineError(DatasetError):
     """A dataset must be downloaded but no mirror delivered it (or downloading was not allowed).
 
     The message says which files to download, from where, into which folder, and mentions the
-    built-in ``synthetic-digits`` dataset, which needs no network.
+    built-in ``synthetic-digits`` dataset, which needs no network. ``headline`` is the one
+    sentence a dialog leads with ("MNIST could not be downloaded: no network."), the message
+    its details; ``cause`` is why the download failed, in a few words.
     """
+
+    def __init__(self, message: str, *, headline: str = "", cause: str = "") -> None:
+        super().__init__(message)
+        self.headline = headline or message
+        self.cause = cause

@@ -147,12 +147,12 @@ def load_family(
     missing = [spec for spec in (family.images, family.labels) if not _find(cache, spec)]
     mirrors = mirrors_from_env(family.mirrors)
     if not download_missing:
-        raise _offline(family, cache, mirrors, "downloading is turned off")
+        raise _offline(family, cache, mirrors, "downloading is turned off", f"{family.title} is not on this computer.")
     for spec in missing:
         try:
             download(spec.name, cache, mirrors, _strict_check(family, spec), progress)
         except OfflineError as exc:
-            raise _offline(family, cache, mirrors, str(exc)) from exc
+            raise _offline(family, cache, mirrors, str(exc), f"{family.title} could not be downloaded: {exc.cause}.") from exc
     return _read_pair(family, _find(cache, family.images), _find(cache, family.labels))
 
 
@@ -241,11 +241,14 @@ def _strict_check(family: Family, spec: IdxFile):
     return check
 
 
-def _offline(family: Family, cache: Path, mirrors: tuple[str, ...], reason: str) -> OfflineError:
+def _offline(family: Family, cache: Path, mirrors: tuple[str, ...], reason: str, headline: str) -> OfflineError:
+    """The error for a missing `family`: `headline` in one sentence, the message in full (the
+    mirrors' failures in `reason`, which files to put where, the offline dataset)."""
     where = f" from {mirrors[0]}" if mirrors else ""
     return OfflineError(
         f"{family.title} is not downloaded and could not be fetched: {reason}. "
         f"Download {family.images.name} and {family.labels.name}{where} "
         f"into {cache} (or any folder given as --data-dir or GANSTUDIO_DATA_DIR), "
-        f"or train on the built-in 'synthetic-digits' dataset, which needs no network."
+        f"or train on the built-in 'synthetic-digits' dataset, which needs no network.",
+        headline=headline,
     )

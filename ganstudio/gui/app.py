@@ -5,6 +5,7 @@ the app exits 130 or 143."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtCore import QTimer
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.gui.compare.compare_view import CompareWindow
+from ganstudio.gui.display import NO_DISPLAY_HINT, display_problem
 from ganstudio.gui.settings import app_settings, last_config
 from ganstudio.gui.theme import configure_pyqtgraph
 from ganstudio.gui.window.main_window import MainWindow
@@ -78,8 +80,15 @@ def run_app(
     runs_dir: str | None = None,
 ) -> int:
     """Open the first window (:func:`first_window`) and run the app until it closes; the exit
-    status is Qt's, or 130 / 143 when SIGINT / SIGTERM closed it."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    status is Qt's, or 130 / 143 when SIGINT / SIGTERM closed it, or 2 (one line said why)
+    when there is no display to open it on."""
+    app = QApplication.instance()
+    if app is None:
+        problem = display_problem(os.environ)
+        if problem:
+            print(f"ganstudio: error: {problem}; {NO_DISPLAY_HINT}", file=sys.stderr)
+            return 2
+        app = QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
     configure_pyqtgraph()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
 
@@ -47,8 +47,13 @@ class PixelGrid(QGraphicsView):
             self._fit()
 
     def _fit(self) -> None:
+        """Scale the image to fill the view's width or height (fitInView leaves a margin)."""
         if self.array is not None:
-            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+            height, width = self.array.shape
+            room = self.viewport().rect()
+            scale = min(room.width() / width, room.height() / height)
+            self.setTransform(QTransform.fromScale(scale, scale))
+            self.centerOn(self.item)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)

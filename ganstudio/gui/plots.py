@@ -64,6 +64,7 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
+TITLE_SIZE = "9pt"  # plot titles: six rows share the height, and the curves need it more
 GRID_COLOR = "#34373c"  # grid lines, opaque, a shade above the background
 
 
@@ -106,6 +107,43 @@ def show_opaque_grid(plot: pg.PlotItem) -> None:
         axis.setTickPen(pg.mkPen(GRID_COLOR))
         axis.setStyle(tickAlpha=255, maxTickLevel=0)
         axis.setZValue(plot.vb.zValue() - 1)
+
+
+def spaced_labels(texts: list, gap: float = 2.0) -> list:
+    """The tick labels of `texts` ((QRectF, flags, text) as pyqtgraph's AxisItem draws them, the
+    coarsest level first) that keep `gap` px clear of every label kept before them."""
+    kept: list = []
+    for spec in texts:
+        rect = spec[0].adjusted(-gap / 2, -gap / 2, gap / 2, gap / 2)
+        if not any(rect.intersects(other[0]) for other in kept):
+            kept.append(spec)
+    return kept
+
+
+class SpacedAxis(pg.AxisItem):
+    """An axis whose tick labels never overlap: pyqtgraph always labels every tick of the
+    coarsest level, so in a plot a few dozen pixels tall they pile up ("137.6" over "137.4");
+    here a label that would touch one already placed is left out."""
+
+    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph override)
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis, ticks, texts = specs
+        return axis, ticks, spaced_labels(texts)
+
+
+def spaced_axes() -> dict[str, SpacedAxis]:
+    """SpacedAxis items for a new PlotItem's left, bottom and right sides (pass as `axisItems`;
+    pyqtgraph shows every axis given: hide the right one until it is needed)."""
+    return {side: SpacedAxis(side) for side in ("left", "bottom", "right")}
+
+
+def keyed_title(title: str, series) -> str:
+    """`title` followed by a key of its curves in their colours ("Losses  ━ D loss  ━ G loss"):
+    the legend sits in the title row, off the data. series: ((field, label, colour), ...)."""
+    keys = "&nbsp;&nbsp;".join(f"<span style='color:{color}'>&#9473; {label}</span>" for _, label, color in series)
+    return f"{title}&nbsp;&nbsp;&nbsp;{keys}"
 
 
 def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
@@ -205,13 +243,11 @@ class PlotsPanel(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.cursors: list[pg.InfiniteLine] = []
         for name, title, series in PLOTS:
-            plot = self._add_plot(name, title)
+            plot = self._add_plot(name, keyed_title(title, series))
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            legend = plot.addLegend(offset=(-8, 4), labelTextSize="8pt", brush=translucent_background())
-            legend.setColumnCount(len(series))
-            for field, label, color in series:
-                self.curves[field] = plot.plot(name=label, pen=pg.mkPen(color, width=1))
+            for field, _, color in series:
+                self.curves[field] = plot.plot(pen=pg.mkPen(color, width=1))
         # Insight rows: what the samples are worth, every run.insight_every steps.
         self.insight_curves = {
             name: self._add_plot(name, title).plot(
@@ -250,7 +286,9 @@ class PlotsPanel(QWidget):
 
     def _add_plot(self, name: str, title: str) -> pg.PlotItem:
         """A new row sharing the step axis, with a hover cursor."""
-        plot = self.graphics.addPlot(row=len(self.plots), col=0, title=title)
+        plot = self.graphics.addPlot(row=len(self.plots), col=0, axisItems=spaced_axes())
+        plot.hideAxis("right")
+        plot.setTitle(title, size=TITLE_SIZE)
         show_opaque_grid(plot)
         if self.plots:
             plot.setXLink(next(iter(self.plots.values())))
@@ -271,7 +309,7 @@ class PlotsPanel(QWidget):
             if visible:
                 steps, values = series[name]
                 self.insight_curves[row].setData(steps, values)
-                self.plots[row].setTitle(label)
+                self.plots[row].setTitle(label, size=TITLE_SIZE)
         # Fixed scales, with room beyond both ends for the tick labels, which Qt drops when they
         # stick out: coverage 0..count; the high-quality share of 2D samples 0..100 %.
         if count:
@@ -293,7 +331,7 @@ class PlotsPanel(QWidget):
         steps, values = series[name]
         self.share_curve.setData(steps, values * (count / 100.0))
         plot.getAxis("right").setTicks([[(count * f, f"{f:.0%}") for f in (0.0, 0.5, 1.0)], []])
-        plot.setTitle(f"{INSIGHT_SERIES[kind][0][1]}; dashed: {title[0].lower()}{title[1:]}, right axis")
+        plot.setTitle(f"{INSIGHT_SERIES[kind][0][1]}; dashed: {title[0].lower()}{title[1:]}, right axis", size=TITLE_SIZE)
 
     def show_series(
         self, series: dict[str, tuple[np.ndarray, np.ndarray]], events: tuple[Event, ...], base_lrs: tuple[float, ...] = ()

@@ -1,17 +1,20 @@
-"""What the app remembers between launches (QSettings): window geometry, dock layout and the
-last config. The window and `ganstudio config --last` read it; this module needs only QtCore."""
+"""What the app remembers between launches (QSettings): window geometry, dock layout, the last
+config and the folder chosen for each dataset. The window and `ganstudio config --last` read
+it; this module needs only QtCore."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
 from ganstudio.config.model import ConfigError, RunConfig, from_toml
+from ganstudio.data.mnist import FAMILIES, on_disk
 
 LAST_CONFIG = "last_config"  # the TOML text of the config the window last opened or closed with
 # One spelling on disk: the settings live beside the data cache (~/.cache/ganstudio) and the runs
 # (~/.local/share/ganstudio) under the same name.
 SETTINGS_NAME = "ganstudio"
 OLD_SETTINGS_NAME = "GAN Studio"  # where the settings were kept before; read once, left in place
+DATA_FOLDERS = "data_folders"  # group: dataset name -> the folder the user chose for it
 
 
 def app_settings() -> QSettings:
@@ -42,3 +45,21 @@ def last_config(settings: QSettings) -> RunConfig | None:
         return from_toml(text, "saved settings")
     except ConfigError:
         return None
+
+
+def remember_data_folder(settings: QSettings, dataset: str, folder: str) -> None:
+    """Look for `dataset` in `folder` at the next launches too."""
+    settings.setValue(f"{DATA_FOLDERS}/{dataset}", folder)
+
+
+def remembered_data_folders(settings: QSettings) -> dict[str, str]:
+    """The folders chosen for MNIST-family datasets that still hold them (dataset name ->
+    folder): a folder emptied or moved since is forgotten, so nothing is downloaded into it."""
+    settings.beginGroup(DATA_FOLDERS)
+    try:
+        chosen = {name: settings.value(name) for name in settings.childKeys()}
+    finally:
+        settings.endGroup()
+    return {
+        name: folder for name, folder in chosen.items() if name in FAMILIES and isinstance(folder, str) and on_disk(name, folder)
+    }

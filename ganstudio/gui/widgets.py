@@ -43,16 +43,31 @@ class ScientificSpinBox(QDoubleSpinBox):
 
 
 class GridSideSpinBox(QSpinBox):
-    """The side n of an n x n sample grid, shown as "8 x 8"; typing "8" (or "8 x 8") sets 8."""
+    """The side n of an n x n sample grid, shown as "8 x 8"; typing "8" (or "8 x 8") sets 8.
+    A conditional run's grid has a row per class and n columns: after :meth:`set_rows` it reads
+    "10 x 8" (rows x columns) and edits the columns."""
+
+    rows: int | None = None
+
+    def set_rows(self, rows: int | None) -> None:
+        """The grid's fixed number of rows (a conditional run's classes), None for n x n."""
+        if rows != self.rows:
+            self.rows = rows
+            self.lineEdit().setText(self.textFromValue(self.value()))
 
     def textFromValue(self, value: int) -> str:
-        return f"{value} x {value}"
+        return f"{value if self.rows is None else self.rows} x {value}"
+
+    def _side(self, text: str) -> str:
+        """The part of `text` that is the side (the columns once rows are fixed)."""
+        parts = text.split("x")
+        return (parts[0] if self.rows is None or len(parts) == 1 else parts[-1]).strip()
 
     def valueFromText(self, text: str) -> int:
-        return int(text.split("x")[0])
+        return int(self._side(text))
 
     def validate(self, text: str, pos: int):
-        side = text.split("x")[0].strip()
+        side = self._side(text)
         if not side.isdigit():
             return QValidator.State.Intermediate, text, pos
         ok = self.minimum() <= int(side) <= self.maximum()

@@ -174,6 +174,11 @@ def export_gif(
     return write_gif(path, pictures, steps, fps=fps, scale=scale, label=True, max_mb=max_mb, progress=progress)
 
 
+# Runs of different lengths are noted only when the shorter ones stand still (past their ends)
+# over more than this share of the timeline: two 30 s runs some 70 steps apart compare as they are.
+LENGTHS_NOTED = 0.05
+
+
 def notes(runs: list[RunData]) -> list[str]:
     """What cannot be compared among `runs`, one plain sentence each (empty when all compares)."""
     out = [f"{d.name}: {d.problem}; nothing to plot or show." for d in runs if d.problem]
@@ -191,7 +196,7 @@ def notes(runs: list[RunData]) -> list[str]:
         listed = "; ".join(f"{name}: {_names(names)}" for name, names in datasets.items())
         out.append(f"Different datasets ({listed}): the quality figures are measured against different data.")
     ends = {d.last_step for d in usable}
-    if len(ends) > 1:
+    if len(ends) > 1 and max(ends) - min(ends) > LENGTHS_NOTED * max(ends):
         listed = ", ".join(f"{d.name} {d.last_step:,}" for d in usable)
         out.append(f"Runs of different lengths (last step: {listed}): past its end, a run shows its last frame.")
     strides = {d.stride for d in usable if len(d.frames)}

@@ -20,11 +20,13 @@ from ganstudio.gui.plots import (
     LEARNING_RATES,
     PLOTS,
     SMOOTHED,
+    TITLE_SIZE,
     nearest_index,
     scale_lr_axis,
     show_opaque_grid,
     smooth,
     smoothing_slider,
+    spaced_axes,
     translucent_background,
 )
 from ganstudio.gui.theme import configure_pyqtgraph
@@ -95,7 +97,9 @@ class ComparePlots(QWidget):
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
     def _add_row(self, name: str, title: str, series: tuple[tuple[str, str], ...]) -> None:
-        plot = self.graphics.addPlot(row=len(self.plots) + 1, col=0, title=title)
+        plot = self.graphics.addPlot(row=len(self.plots) + 1, col=0, axisItems=spaced_axes())
+        plot.hideAxis("right")
+        plot.setTitle(title, size=TITLE_SIZE)
         show_opaque_grid(plot)
         if self.plots:
             plot.setXLink(next(iter(self.plots.values())))

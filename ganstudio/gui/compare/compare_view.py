@@ -10,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenuBar,
     QPushButton,
     QSizePolicy,
     QSlider,
@@ -62,7 +64,7 @@ class CompareWindow(QWidget):
         self.setWindowFlag(Qt.WindowType.Window)
         self.comparison = Comparison.load([Path(f) for f in folders])
         runs = self.comparison.runs
-        self.setWindowTitle(f"Compare {len(runs)} runs: {', '.join(d.name for d in runs)}")
+        self.setWindowTitle(f"GAN Studio — compare {len(runs)} runs: {', '.join(d.name for d in runs)}")
         layout = QVBoxLayout(self)
         self.notes = QLabel("\n".join(self.comparison.notes))
         self.notes.setWordWrap(True)
@@ -74,9 +76,23 @@ class CompareWindow(QWidget):
         self.plots = ComparePlots(self.comparison)
         splitter.addWidget(self.plots)
         splitter.addWidget(self._grids_side())
+        layout.setMenuBar(self._menu_bar())
         self.resize(*WINDOW_SIZE)
         splitter.setSizes([WINDOW_SIZE[0] // 2] * 2)
         self._scrub(self.slider.value())
+
+    def _menu_bar(self) -> QMenuBar:
+        """File: the two exports (as the buttons) and Close (Ctrl+W)."""
+        bar = QMenuBar(self)
+        file_menu = bar.addMenu("&File")
+        self.gif_action = file_menu.addAction("Export GIF…", self.export_gif)
+        self.gif_action.setEnabled(self.gif_button.isEnabled())
+        self.plots_action = file_menu.addAction("Export plots…", self.export_plots)
+        file_menu.addSeparator()
+        self.close_action = file_menu.addAction("Close", self.close)
+        self.close_action.setShortcut(QKeySequence("Ctrl+W"))
+        self.addAction(self.close_action)
+        return bar
 
     def _grids_side(self) -> QWidget:
         """The runs' grids (in ceil(sqrt(n)) equal columns), the timeline and the exports."""

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +57,14 @@ def _latest(series: dict[str, tuple[Any, Any]], name: str) -> float | None:
     if name not in series or not len(series[name][1]) or not math.isfinite(float(series[name][1][-1])):
         return None
     return float(series[name][1][-1])
+
+
+def panel_button(text: str) -> QToolButton:
+    """A button sized to its text: the panel shares a tabbed dock with the samples, which the
+    user may narrow to 300 px, below four push buttons' minimum width."""
+    button = QToolButton()
+    button.setText(text)
+    return button
 
 
 class RunsPanel(QWidget):
@@ -104,16 +112,16 @@ class RunsPanel(QWidget):
         self.message.setStyleSheet("QLabel { color: #f0a080; }")
         self.message.setVisible(False)
 
-        self.open_button = QPushButton("Open")
+        self.open_button = panel_button("Open")
         self.open_button.setToolTip("Continue training the selected run in the window, in its own folder")
         self.open_button.clicked.connect(self.open_selected)
-        self.delete_button = QPushButton("Delete…")
+        self.delete_button = panel_button("Delete…")
         self.delete_button.setToolTip("Delete the selected runs' folders (asks first)")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.compare_button = QPushButton("Compare…")
+        self.compare_button = panel_button("Compare…")
         self.compare_button.setToolTip(f"Compare {COMPARE[0]} to {COMPARE[1]} selected runs side by side")
         self.compare_button.clicked.connect(self.compare_selected)
-        refresh = QPushButton("Refresh")
+        refresh = panel_button("Refresh")
         refresh.setToolTip(f"Read the runs folder again ({runs})")
         refresh.clicked.connect(self.refresh)
         buttons = QHBoxLayout()

@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
 from ganstudio.config.model import ConfigError, RunConfig, load_toml, to_toml
 from ganstudio.config.presets import load_preset, preset_names
 from ganstudio.config.quality import load_quality
+from ganstudio.data import OfflineError
+from ganstudio.data.mnist import FAMILIES
 from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.export.export_menu import ExportMenu
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.runs.runs_panel import RunsPanel
-from ganstudio.gui.settings import LAST_CONFIG, app_settings
+from ganstudio.gui.settings import LAST_CONFIG, app_settings, remember_data_folder, remembered_data_folders
 from ganstudio.gui.window.controls import ControlPanel
+from ganstudio.gui.window.data_folders import missing_from
 from ganstudio.gui.window.help_menu import HelpMenu
 from ganstudio.gui.window.insight_view import HistogramView, WarningsBox
 from ganstudio.gui.window.no_run import NoRunPanel
@@ -100,16 +103,19 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else app_settings()
         self.snapshot: Snapshot | None = None
         self._start_when_open = start
+        self._preset = preset  # the name the run being opened is kept under
         self._banner_until = 0.0
 
         runs = runs_folder(runs_dir)
-        self.host = WorkerHost(data_dir, self, runs_dir=runs, save_every=save_every)
+        chosen = {} if data_dir else remembered_data_folders(self.settings)  # --data-dir overrides them
+        self.host = WorkerHost(data_dir, self, runs_dir=runs, save_every=save_every, data_dirs=chosen)
         worker = self.host.worker
         worker.snapshot.connect(self.show_snapshot)
         worker.error.connect(self.show_error)
         worker.offline.connect(self._offline)
         worker.progress.connect(self._download_progress)
         worker.opened.connect(self._opened)
+        worker.data_source.connect(self._show_data_source)
         worker.saved.connect(lambda path: self.statusBar().showMessage(f"Checkpoint saved: {path}", 8000))
         worker.blas_threads.connect(self._show_blas_threads)
         worker.save_failed.connect(self._save_failed)
@@ -173,6 +179,9 @@ class MainWindow(QMainWindow):
 
         self.status = QLabel("")
         self.statusBar().addPermanentWidget(self.status)
+        self.data_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.data_label)
+        self.folder_dialog: QFileDialog | None = None
         self.progress_dialog: QProgressDialog | None = None
         self.offline_box: QMessageBox | None = None
         self._restore_layout()
@@ -205,6 +214,10 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             if shortcut is not None:
                 action.setShortcut(shortcut)
+        file_menu.addSeparator()
+        self.data_folder_action = file_menu.addAction("Choose the dataset folder…")
+        self.data_folder_action.setToolTip("Where this run's dataset (MNIST, Fashion-MNIST, KMNIST) is read from, from now on")
+        self.data_folder_action.triggered.connect(self.choose_data_folder)
         file_menu.addSeparator()
         self.exports = ExportMenu(self)
         self.exports.add_to(file_menu)
@@ -242,9 +255,11 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1500, 900)
             self.resizeDocks([self.controls_dock, self.samples_dock], [360, 440], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.runs_dock], [220], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # the plots get the full height; the runs are a tab beside the samples
+            self.tabifyDockWidget(self.samples_dock, self.runs_dock)
+            self.samples_dock.raise_()
 
     # -- commands -------------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -285,6 +300,8 @@ class MainWindow(QMainWindow):
         """Open a new run in the worker; the current one (if any) stays until the new one is
         open. Before the first run is open the controls show what is being opened."""
         self._opening = command
+        self._open_pending = True
+        self._preset = command.preset if isinstance(command, OpenRun) else "custom"
         if self.snapshot is None:
             if isinstance(command, OpenRun):
                 self.controls.show_config(command.config, {}, force=True)
@@ -315,16 +332,42 @@ class MainWindow(QMainWindow):
         config = wanted.config if wanted else (self.snapshot.config if self.snapshot else RunConfig())
         self.open_run(OpenRun(on_synthetic_digits(config), wanted.preset if wanted else "custom"))
 
+    def wanted_run(self) -> OpenRun | None:
+        """The run a dataset folder is chosen for: the one being opened (or that could not be
+        opened), else the open run, to be opened again as a new run."""
+        if self._open_pending or self.snapshot is None:
+            return self._opening if isinstance(self._opening, OpenRun) else None
+        return OpenRun(self.snapshot.config, self._preset)
+
     def choose_data_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder holding the dataset")
-        if folder:
-            self.use_data_folder(folder)
+        """Ask (window-modal) for the folder holding the wanted run's MNIST-family dataset."""
+        run = self.wanted_run()
+        dataset = run.config.data.dataset if run else ""
+        if dataset not in FAMILIES:
+            self.show_error(f"{dataset or 'this run'} is not read from a folder: only MNIST, Fashion-MNIST and KMNIST are")
+            return
+        self.folder_dialog = QFileDialog(self, f"Folder holding {FAMILIES[dataset].title}")
+        self.folder_dialog.setFileMode(QFileDialog.FileMode.Directory)
+        self.folder_dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        self.folder_dialog.fileSelected.connect(self.use_data_folder)
+        self.folder_dialog.open()
 
     def use_data_folder(self, folder: str) -> None:
-        """Look for datasets in `folder` from now on (as --data-dir) and try the last run again."""
-        self.submit(SetDataDir(folder))
+        """Read the wanted run's dataset (:meth:`wanted_run`) from `folder` from now on, and at
+        the next launches, and open that run on it. A folder without the dataset changes
+        nothing and says what it lacks."""
+        run = self.wanted_run()
+        if run is None or run.config.data.dataset not in FAMILIES:
+            return
+        dataset = run.config.data.dataset
+        problem = missing_from(dataset, folder)
+        if problem:
+            self.show_error(problem)
+            return
+        self.submit(SetDataDir(folder, dataset))
+        remember_data_folder(self.settings, dataset, folder)
         self.help.data_dir = folder
-        self.open_run(self._opening)
+        self.open_run(run)
 
     def load_preset(self, name: str) -> None:
         try:
@@ -375,8 +418,7 @@ class MainWindow(QMainWindow):
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
         self.status.setText(
             f"step {snap.step:,}   epoch {snap.epoch}   {snap.steps_per_s:,.0f} steps/s   "
-            f"elapsed {_elapsed(snap.elapsed)}   frames {len(snap.frames)}   {snap.config.data.dataset}"
-            + ("" if snap.paused else "   training…")
+            f"elapsed {_elapsed(snap.elapsed)}   frames {len(snap.frames)}" + ("" if snap.paused else "   training…")
         )
         if snap.message and snap.message != getattr(self, "_last_message", ""):
             self.show_banner(snap.message)
@@ -413,9 +455,10 @@ class MainWindow(QMainWindow):
             self.no_run.setVisible(False)
             self.plots.setVisible(True)
 
-    def _show_no_run(self, message: str) -> None:
-        """No run is open and the last one asked for could not be opened: why, and the ways out."""
-        self.no_run.show_reason(message)
+    def _show_no_run(self, message: str, details: str = "") -> None:
+        """No run is open and the last one asked for could not be opened: why (with `details`
+        folded away), and the ways out."""
+        self.no_run.show_reason(message, details)
         self.no_run.setVisible(True)
         self.plots.setVisible(False)
         self.status.setText("no run open")
@@ -442,8 +485,15 @@ class MainWindow(QMainWindow):
         if self.banner.isVisible() and time.monotonic() > self._banner_until:
             self.banner.setVisible(False)
 
+    def _show_data_source(self, source: str) -> None:
+        """`source`: where the open run's data came from (data_folders.data_source)."""
+        self.data_label.setText(source.replace(str(Path.home()), "~", 1))
+        self.data_label.setToolTip(source)
+
     def _opened(self, config: RunConfig) -> None:
         self._close_progress()
+        self._open_pending = False
+        self.data_folder_action.setEnabled(config.data.dataset in FAMILIES)
         self.settings.setValue(LAST_CONFIG, to_toml(config))
         self.plots.clear_markers()
         if self._start_when_open:
@@ -468,24 +518,30 @@ class MainWindow(QMainWindow):
             self.progress_dialog.close()
             self.progress_dialog = None
 
-    def _offline(self, message: str, config: RunConfig | None) -> None:
-        """A dataset to download could not be fetched: offer synthetic-digits in a dialog.
-        Cancel keeps the run that is open, or leaves the NoRunPanel when there is none."""
+    def _offline(self, error: OfflineError, config: RunConfig | None) -> None:
+        """A dataset to download could not be fetched: say so in one sentence (the mirrors and
+        files folded into the details) and offer the three ways on: synthetic-digits, a folder
+        holding the dataset, another try. Cancel keeps the run that is open, or leaves the
+        NoRunPanel when there is none."""
         self._close_progress()
         if self.snapshot is None:
-            self._show_no_run(message)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Dataset not available", message, parent=self)
-        box.setInformativeText("Train on synthetic-digits (drawn by GAN Studio, no download) instead?")
+            self._show_no_run(error.headline, str(error))
+        box = QMessageBox(QMessageBox.Icon.Warning, "Dataset not available", error.headline, parent=self)
+        box.setInformativeText(
+            "Train on synthetic-digits (drawn by GAN Studio, no download), choose a folder holding the dataset, or try again."
+        )
+        box.setDetailedText(str(error))
         self.offline_use_synthetic = box.addButton("Use synthetic-digits", QMessageBox.ButtonRole.AcceptRole)
+        self.offline_choose_folder = box.addButton("Choose a folder…", QMessageBox.ButtonRole.ActionRole)
+        self.offline_retry = box.addButton("Try again", QMessageBox.ButtonRole.ActionRole)
         self.offline_cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         base = config or (self.snapshot.config if self.snapshot else RunConfig())
-
-        def chosen(button) -> None:
-            if button is self.offline_use_synthetic:
-                preset = self._opening.preset if isinstance(self._opening, OpenRun) else "custom"
-                self.open_run(OpenRun(on_synthetic_digits(base), preset))
-
-        box.buttonClicked.connect(chosen)
+        ways = {
+            self.offline_use_synthetic: lambda: self.open_run(OpenRun(on_synthetic_digits(base), self._preset)),
+            self.offline_choose_folder: self.choose_data_folder,
+            self.offline_retry: lambda: self.open_run(self._opening),
+        }
+        box.buttonClicked.connect(lambda button: ways.get(button, lambda: None)())
         self.offline_box = box
         box.open()
 

@@ -5,7 +5,7 @@ and the ways out, one click each. The window decides what the buttons open."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 OTHER_WAYS = (
     "Or open a preset from the Presets menu (ring8 and grid25 need no download), a config "
@@ -31,8 +31,18 @@ class NoRunPanel(QWidget):
         self.reason = QLabel("")
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details = QLabel("")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setVisible(False)
+        self.details_button.toggled.connect(self.details.setVisible)
         layout.addWidget(self.title)
         layout.addWidget(self.reason)
+        layout.addWidget(self.details_button)
+        layout.addWidget(self.details)
         row = QHBoxLayout()
         self.synthetic_button = QPushButton("Train on synthetic-digits")
         self.synthetic_button.setToolTip("The same settings on GAN Studio's own handwriting-like digits: no download.")
@@ -54,6 +64,10 @@ class NoRunPanel(QWidget):
         layout.addWidget(other)
         layout.addStretch(2)
 
-    def show_reason(self, message: str) -> None:
-        """`message`: why the last attempt to open a run failed, as the user should read it."""
+    def show_reason(self, message: str, details: str = "") -> None:
+        """`message`: why the last attempt to open a run failed, as the user should read it;
+        `details` (the mirrors tried and their errors, ...) show on the Details button."""
         self.reason.setText(message)
+        self.details.setText(details)
+        self.details_button.setChecked(False)
+        self.details_button.setVisible(bool(details))

@@ -14,12 +14,19 @@ from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
 from ganstudio.gui.widgets import ClassPicker, GridSideSpinBox
 from ganstudio.render.scatter import Extent
-from ganstudio.run.snapshot import Snapshot
+from ganstudio.run.snapshot import Snapshot, grid_classes
 
 # D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
 # says real, dark where it cannot tell; dim, so the points stay readable.
 D_COLORS = pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(96, 44, 128), (30, 31, 34), (36, 112, 58)])
 LEGEND_2D = "Grey: real points. Orange: generated. Behind them, D's output: green where D says real, purple where it says fake."
+# A conditional G first learns digits and only then to tell classes apart: until a few thousand
+# steps in, its rows look alike, which reads as a bug unless said.
+CONDITIONING_STEPS = 3000
+CONDITIONING_NOTE = (
+    "One row per class, the same noise in every column. The rows look alike at first: "
+    "G learns to follow the class a few thousand steps in."
+)
 # Text keeps this far from the dock's edges (px): flush against the right edge, the last glyph
 # of a caption was cut off.
 TEXT_MARGIN = 4
@@ -71,6 +78,11 @@ class SampleView(QWidget):
         row.addStretch(1)
         self.class_row.setVisible(False)
         layout.addWidget(self.class_row)
+        self.conditioning_note = QLabel(CONDITIONING_NOTE)  # early in a conditional run
+        self.conditioning_note.setWordWrap(True)
+        self.conditioning_note.setContentsMargins(TEXT_MARGIN, 0, TEXT_MARGIN, 0)
+        self.conditioning_note.setVisible(False)
+        layout.addWidget(self.conditioning_note)
         self.pixels = PixelGrid()
         layout.addWidget(self.pixels, 1)
         self.graphics = pg.GraphicsLayoutWidget()  # the 2D view, shown instead of the grid
@@ -101,8 +113,11 @@ class SampleView(QWidget):
         self.use_ema.setEnabled(snap.ema_grid is not None and not (has_best and self.use_best.isChecked()))
         for widget in (self.grid_label, self.grid_size, self.use_ema, self.use_best):
             widget.setVisible(snap.grid is not None)
-        self.class_row.setVisible(snap.grid is not None and snap.config.training.conditional)
+        conditional = snap.grid is not None and snap.config.training.conditional
+        self.class_row.setVisible(conditional)
         self.class_picker.set_classes(snap.config.view.classes)
+        self.grid_size.set_rows(len(grid_classes(snap.config)) if conditional else None)
+        self.conditioning_note.setVisible(conditional and snap.step < CONDITIONING_STEPS)
         if snap.grid is not None:
             grid, caption = self.grid_of(snap)
             self._show_grid(grid)

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ganstudio.config.model import RunConfig
 from ganstudio.data import OfflineError
+from ganstudio.gui.window.data_folders import data_source
 from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import Outcome, plan
@@ -83,9 +84,10 @@ class StarRun:
 
 @dataclass(frozen=True)
 class SetDataDir:
-    """Look for (and download) MNIST-family datasets in `path` from now on, as --data-dir."""
+    """Look for (and download) the MNIST-family dataset `dataset` in `path` from now on."""
 
     path: str
+    dataset: str
 
 
 @dataclass(frozen=True)
@@ -99,18 +101,28 @@ class TrainingWorker(QObject):
 
     snapshot = Signal(object)  # ganstudio.run.session.Snapshot
     error = Signal(str)  # one-line message for the user
-    offline = Signal(str, object)  # message, the RunConfig that needed the download
+    offline = Signal(object, object)  # the OfflineError, the RunConfig that needed the download
     progress = Signal(int, int)  # download bytes done, total (0 when unknown)
     opened = Signal(object)  # the RunConfig of a newly opened run
+    data_source = Signal(str)  # where the newly opened run's data came from (data_folders.data_source)
     saved = Signal(str)  # path of a written checkpoint
     blas_threads = Signal(object)  # ganstudio.machine.thread_policy.Choice: the BLAS thread count changed, and why
     run_folder = Signal(object)  # the current run's folder (Path), None while it has none yet
     runs_changed = Signal()  # a run folder was written (a save, a rename, a star), other than a new one (run_folder)
     save_failed = Signal(str)  # the run could not be saved (said once until a save succeeds again)
 
-    def __init__(self, data_dir: str | None = None, runs_dir: Path | None = None, save_every: float = SAVE_EVERY) -> None:
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        runs_dir: Path | None = None,
+        save_every: float = SAVE_EVERY,
+        data_dirs: dict[str, str] | None = None,
+    ) -> None:
+        """`data_dir`: where MNIST-family datasets are looked for (None: the default cache);
+        `data_dirs`: folders chosen for single datasets (by name), which take precedence."""
         super().__init__()
         self.data_dir = data_dir
+        self.data_dirs = dict(data_dirs or {})
         self.keeper = RunKeeper(runs_folder(None if runs_dir is None else str(runs_dir)), save_every)
         self._preset = "custom"
         self._unsaved = False  # trained or changed since the last save
@@ -201,7 +213,7 @@ class TrainingWorker(QObject):
             try:
                 self._apply(command)
             except OfflineError as exc:
-                self.offline.emit(str(exc), getattr(command, "config", None))
+                self.offline.emit(exc, getattr(command, "config", None))
             except USER_ERRORS as exc:
                 self.error.emit(str(exc))
             except InterruptedError:  # a download cancelled because the window is closing
@@ -217,11 +229,11 @@ class TrainingWorker(QObject):
         self._unsaved = True
         match command:
             case OpenRun(config=config, preset=preset):
-                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress), preset)
+                self._open(self._new_session(config), preset)
             case OpenCheckpoint(path=path):
                 self._open_checkpoint(Path(path))
-            case SetDataDir(path=path):
-                self.data_dir = path
+            case SetDataDir(path=path, dataset=dataset):
+                self.data_dirs[dataset] = path
             case RenameRun(folder=folder, name=name):
                 rename_run(folder, name)
                 self.runs_changed.emit()
@@ -237,11 +249,16 @@ class TrainingWorker(QObject):
             case cmd.Reset(config=RunConfig() as config) if plan(session.config, config).new_data:
                 # A new dataset may need a download: build the new run before replacing the old one.
                 # Another dataset is another run in the library (the old one was saved above).
-                self._open(Session(config, data_dir=self.data_dir, progress=self._report_progress), self._preset)
+                self._open(self._new_session(config), self._preset)
             case _:
                 session.apply(command)
                 if isinstance(command, cmd.StepOnce):
                     self.keeper.trained()
+
+    def _new_session(self, config: RunConfig) -> Session:
+        """A new run of `config`, its dataset looked for in the folder chosen for it, if any."""
+        data_dir = self.data_dirs.get(config.data.dataset, self.data_dir)
+        return Session(config, data_dir=data_dir, progress=self._report_progress)
 
     def _edit(self, session: Session, command: cmd.SetParam) -> None:
         """An edit as the session's preview decides it: samples of another shape start a fresh
@@ -276,6 +293,7 @@ class TrainingWorker(QObject):
         self._preset = preset
         self.keeper.track(session, preset, origin, lock)
         self.run_folder.emit(self.keeper.folder)
+        self.data_source.emit(data_source(session.config, session.data_dir))
         self.opened.emit(session.config)
 
     def _fit_blas_threads(self, session: Session) -> None:
@@ -321,11 +339,12 @@ class WorkerHost(QObject):
         parent: QObject | None = None,
         runs_dir: Path | None = None,
         save_every: float = SAVE_EVERY,
+        data_dirs: dict[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("ganstudio-training")
-        self.worker = TrainingWorker(data_dir, runs_dir, save_every)
+        self.worker = TrainingWorker(data_dir, runs_dir, save_every, data_dirs)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
 
