@@ -5,6 +5,7 @@ own $XDG_CONFIG_HOME (Qt reads the settings folder once per process)."""
 import os
 import subprocess
 import sys
+import tomllib
 
 from ganstudio.config.model import to_toml
 from ganstudio.config.presets import load_preset
@@ -29,8 +30,7 @@ def last_lr(env):
     """The G learning rate `ganstudio config --last` prints."""
     result = subprocess.run([sys.executable, "-m", "ganstudio", "config", "--last"], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
-    section = result.stdout.split("[optimizer.g]", 1)[1]
-    return next(line.split("=")[1].strip() for line in section.splitlines() if line.startswith("lr ="))
+    return str(tomllib.loads(result.stdout)["optimizer"]["g"]["lr"])
 
 
 def test_settings_live_under_ganstudio_and_old_ones_are_found_once(tmp_path):
