@@ -24,7 +24,7 @@ from ganstudio.config.presets import load_preset
 from ganstudio.run.checkpoint import Checkpoint, load_session, save_checkpoint
 from ganstudio.run.session import Session
 
-SYNTHETIC = ["--set", "data.dataset=synthetic-digits"]  # the vanilla preset on data that needs no download
+SYNTHETIC = ["--preset", "vanilla", "--set", "data.dataset=synthetic-digits"]  # data that needs no download
 OUTPUTS = ("checkpoint.npz", "history.csv", "samples.png", "run.toml", "summary.json")
 STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGINT_IGNORED = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
@@ -192,6 +192,7 @@ def test_a_signal_during_the_dataset_download_exits_cleanly_and_leaves_no_partia
     thread.start()
     try:
         data = tmp_path / "data"
+        data.mkdir()  # a --data-dir must exist; the download goes into it
         env = environment(GANSTUDIO_MIRRORS=f"http://127.0.0.1:{server.server_address[1]}/")
         run = Training("--data-dir", str(data), "--steps", "5", "--out", str(tmp_path / "run"), env=env)
         assert started.wait(300), "the download never started"
