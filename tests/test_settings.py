@@ -5,6 +5,7 @@ own $XDG_CONFIG_HOME (Qt reads the settings folder once per process)."""
 import os
 import subprocess
 import sys
+
 import tomllib
 
 from ganstudio.config.model import to_toml
