@@ -87,7 +87,7 @@ def test_impossible_fractions_and_disagreeing_rounds_make_it_disturbed():
     assert disturbance(QUIET, [2e-3, 5e-3, 2e-3], 0.45, 0.05) == "rounds disagree: 200-500 steps/s"
 
 
-def test_the_table_says_disturbed_instead_of_showing_the_figures():
+def test_the_table_shows_a_busy_machines_figures_with_the_reason_and_no_figure_where_one_is_impossible():
     row = {
         "name": "seed-mlp",
         "batch": 64,
@@ -101,6 +101,7 @@ def test_the_table_says_disturbed_instead_of_showing_the_figures():
         "peak_fraction": 0.05,
         "disturbed": False,
         "disturbance": None,
+        "impossible": False,
     }
     bad = {
         **row,
@@ -112,8 +113,10 @@ def test_the_table_says_disturbed_instead_of_showing_the_figures():
         "roofline_fraction": 2.89,
         "disturbed": True,
         "disturbance": "roofline fraction 2.89 is above 1",
+        "impossible": True,
     }
-    lines = format_report({"cores": 2, "configs": [row, bad]}).splitlines()
+    busy = {**row, "name": "dcgan", "disturbed": True, "disturbance": "other programs used 0.6 cores during round 2 of 5"}
+    lines = format_report({"cores": 2, "configs": [row, bad, busy]}).splitlines()
     assert (
         lines[0]
         == "float32 matmul peak (2048^3): 60 GFLOP/s at 1 thread, 110 GFLOP/s at 2 threads; training data: mnist; 2 cores"
@@ -138,6 +141,8 @@ def test_the_table_says_disturbed_instead_of_showing_the_figures():
     ]
     assert lines[3].startswith("large-mlp") and "disturbed, no result: roofline fraction 2.89 is above 1 (2 threads)" in lines[3]
     assert "9.9" not in lines[3]
+    assert lines[4].split()[:6] == ["dcgan", "64", "512.3", "1.95", "0.45", "0.05"]  # a busy machine's figures, said so
+    assert lines[4].endswith("disturbed: other programs used 0.6 cores during round 2 of 5; rerun on an idle machine to compare")
 
 
 def test_the_window_comparison_is_disturbed_by_load_an_impossible_ratio_or_a_thread_change():

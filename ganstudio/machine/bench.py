@@ -8,9 +8,11 @@ those shapes. ``roofline_fraction = roofline_time / step_time``. The large-squar
 small products never reach the large-square rate on any BLAS, so that figure is lower.
 
 All three are timed at the BLAS thread count `train` would choose for the configuration
-(ganstudio.machine.thread_policy), fixed while measuring. A measurement is reported as disturbed, not
-as a result, when other programs kept a core busy during it (/proc/stat), when a fraction comes
-out above 1, or when its rounds disagree widely. Progress goes to stderr.
+(ganstudio.machine.thread_policy), fixed while measuring. A measurement is marked disturbed when
+other programs kept a core busy during it (/proc/stat) or its rounds disagree widely: its figures
+are printed with the reason, for a busy laptop still learns something from them. A fraction above
+1 is impossible (its timings saw different machines): that row is no result. Progress goes to
+stderr.
 """
 
 from __future__ import annotations
@@ -264,6 +266,7 @@ def bench_config(
         "peak_fraction": peak_fraction,
         "disturbed": disturbed is not None,
         "disturbance": disturbed,
+        "impossible": roofline_fraction > 1.0 or peak_fraction > 1.0,
     }
 
 
@@ -289,14 +292,15 @@ def format_report(result: dict) -> str:
     lines.append(f"{'config':<12}{'batch':>6}{'steps/s':>10}{'ms/step':>9}{'roofline':>10}{'of peak':>9}  BLAS")
     for row in rows:
         head = f"{row['name']:<12}{row['batch']:>6}"
-        if row["disturbed"]:
+        if row["impossible"]:
             lines.append(
                 f"{head}  disturbed, no result: {row['disturbance']} ({row['blas_threads_why']}); rerun on an idle machine"
             )
             continue
+        said = f"  disturbed: {row['disturbance']}; rerun on an idle machine to compare" if row["disturbed"] else ""
         lines.append(
             f"{head}{row['steps_per_s']:>10.1f}{row['ms_per_step']:>9.2f}"
-            f"{row['roofline_fraction']:>10.2f}{row['peak_fraction']:>9.2f}  {row['blas_threads_why']}"
+            f"{row['roofline_fraction']:>10.2f}{row['peak_fraction']:>9.2f}  {row['blas_threads_why']}{said}"
         )
     return "\n".join(lines)
 
