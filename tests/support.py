@@ -102,6 +102,11 @@ def go_offline(monkeypatch, tmp_path):
     monkeypatch.delenv("GANSTUDIO_DATA_DIR", raising=False)
 
 
+SMALL_CLI = [
+    *("--preset", "vanilla", "--set", "data.dataset=synthetic-digits"),
+    *("--set", "generator.hidden=32", "--set", "discriminator.hidden=32"),
+]  # `train` options for a run small enough for CLI tests, on data that needs no download
+
 SMALL_RUN = {
     "data.dataset": "synthetic-digits",
     "generator.hidden": "32",

@@ -19,7 +19,7 @@ from ganstudio.machine.cpuload import CpuSample, busy_seconds, cpu_sample, other
 from ganstudio.machine.thread_policy import Choice, Machine, ThreadPolicy, choose, thread_counts, time_thread_counts
 from ganstudio.run import commands as cmd
 
-from support import running_window
+from support import SMALL_CLI, running_window
 
 SMALL_NET = {1: 1.00e-3, 2: 0.96e-3}  # seconds per step: a 2nd thread gains 4%
 LARGE_NET = {1: 50e-3, 2: 30e-3}  # a 2nd thread gains 67%
@@ -309,17 +309,7 @@ def test_headless_training_adapts_between_steps_and_its_progress_line_says_why(t
     script = LoadArrives(LARGE_NET, after=10, others=0.9)
     monkeypatch.setattr(thread_policy, "MACHINE", script.machine())
     monkeypatch.delenv(blas.ENV, raising=False)
-    small = [
-        "--preset",
-        "vanilla",
-        "--set",
-        "data.dataset=synthetic-digits",
-        "--set",
-        "generator.hidden=32",
-        "--set",
-        "discriminator.hidden=32",
-    ]
-    assert main(["train", *small, "--steps", "30", "--out", str(tmp_path / "run")]) == 0
+    assert main(["train", *SMALL_CLI, "--steps", "30", "--out", str(tmp_path / "run")]) == 0
     progress = [line.strip() for line in capfd.readouterr().err.splitlines() if line.startswith("step ")]
     assert progress[0].endswith("  2 threads") and progress[-1].endswith("  1 thread: other programs use 0.9 core"), progress
     assert script.applied == [2, 1]

@@ -13,7 +13,7 @@ from ganstudio.media.compose import LABEL_STRIP, FrameComposer
 from ganstudio.render.scatter import AXIS_RGB, FAKE_RGB, REAL_RGB, TEXT_RGB
 from ganstudio.run.checkpoint import Checkpoint
 
-from support import go_offline, read_gif
+from support import SMALL_CLI, go_offline, read_gif
 
 
 def ganstudio(*args, cwd=None, **env):
@@ -28,16 +28,7 @@ def ganstudio(*args, cwd=None, **env):
     )
 
 
-SMALL = [
-    "--preset",
-    "vanilla",
-    "--set",
-    "data.dataset=synthetic-digits",
-    "--set",
-    "generator.hidden=32",
-    "--set",
-    "discriminator.hidden=32",
-]
+SMALL = SMALL_CLI
 
 
 def test_train_writes_checkpoint_history_and_grid_then_resumes_to_the_total(tmp_path):

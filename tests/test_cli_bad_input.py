@@ -13,7 +13,7 @@ from test_cli import ganstudio
 from ganstudio.cli.main import main
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session
 
-from support import read_gif
+from support import SMALL_CLI, read_gif
 
 
 def assert_one_line_error(result, words):
@@ -86,16 +86,7 @@ def test_a_network_too_large_for_the_machine_is_refused_before_any_allocation(tm
     assert not (tmp_path / "run").exists()
 
 
-SMALL = [
-    "--preset",
-    "vanilla",
-    "--set",
-    "data.dataset=synthetic-digits",
-    "--set",
-    "generator.hidden=32",
-    "--set",
-    "discriminator.hidden=32",
-]
+SMALL = SMALL_CLI
 
 
 def assert_argparse_error(capsys, argv, words):

@@ -16,16 +16,9 @@ import tomllib
 
 from ganstudio.run.checkpoint import Checkpoint
 
-SMALL = [
-    "--preset",
-    "vanilla",
-    "--set",
-    "data.dataset=synthetic-digits",
-    "--set",
-    "generator.hidden=32",
-    "--set",
-    "discriminator.hidden=32",
-]
+from support import SMALL_CLI
+
+SMALL = SMALL_CLI
 
 
 def ganstudio(*args, cwd=None, stdin=None, **env):

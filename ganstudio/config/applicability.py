@@ -1,6 +1,6 @@
 """Which settings a config uses: beta1 only for Adam, channels only for a conv network, a
 schedule's fields only for its kind. `ganstudio config` leaves the others out of the file it
-writes; the window's controls can hide them by the same rule."""
+writes, and the window's controls hide them by the same rule."""
 
 from __future__ import annotations
 

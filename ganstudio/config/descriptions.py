@@ -1,6 +1,6 @@
 """What each setting is, in one short phrase, by dotted key: the comments of the TOML that
-`ganstudio config` writes, and text the window's tooltips can use (they add when a change
-applies: live, at Apply, at Reset). One table, so the two cannot drift apart."""
+`ganstudio config` writes. The window's tooltips (gui/window/help_texts.py) are longer: they
+also say when a change applies (live, at Apply, at Reset)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""How a run's figures and dates read, wherever they are shown (`runs list`, `runs show`, the
-window's Runs panel): one rule per kind of number, so the command line and the window agree.
+"""How a run's figures and dates read on the command line (`runs list`, `runs show`; the window's
+Runs panel takes its classes cell from here): one rule per kind of number.
 
 FIDs have 2 decimals, counts are whole numbers with thousands separators, shares are percents,
 dates are local time to the minute, and what was not measured reads as the caller's `missing`.

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.config.applicability import applies
 from ganstudio.config.model import CHOICES, SECTIONS, RunConfig, field_kind, range_for
-from ganstudio.data import CLASS_NAMES
 from ganstudio.engine.network import describe
 from ganstudio.engine.optimizers import lr_in_effect
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
@@ -98,50 +98,15 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("Recording", ["view.grid", "run.record_every"]),
 ]
 
-OPTIMIZER_FIELDS = {"sgd": (), "momentum": ("momentum", "nesterov"), "rmsprop": ("rho", "eps"), "adam": ("beta1", "beta2", "eps")}
-SCHEDULE_FIELDS = {
-    "constant": (),
-    "step": ("unit", "gamma", "step_size"),
-    "exponential": ("unit", "gamma"),
-    "inverse_time": ("unit", "decay"),
-    "cosine": ("unit", "warmup", "total", "min_factor"),
-    "two_phase": ("unit", "boundary", "factor"),
-}
-
-
-CONV_FIELDS = ("channels", "kernel", "batch_norm", "spectral_norm")
-MLP_FIELDS = ("hidden", "dropout")
-
 
 def _visible(key: str, config: RunConfig) -> bool:
-    """Whether a control applies under the current choices (e.g. beta1 only for Adam, channels
-    only for a conv network); `config` includes the pending architecture edits."""
+    """Whether a control applies under the current choices (config.applicability: beta1 only for
+    Adam, channels only for a conv network); `config` includes the pending architecture edits. A
+    network's kind box is shown only where a conv net is possible (images) or already chosen."""
     section, _, name = key.rpartition(".")
-    if section in ("generator", "discriminator"):
-        kind = config.get(section + ".kind")
-        if name in CONV_FIELDS:
-            return kind == "conv"
-        if name in MLP_FIELDS:
-            return kind == "mlp"
-        if name == "kind":
-            return config.image_shape is not None or kind == "conv"  # 2D points have no conv nets
-    if section.startswith("optimizer."):
-        return name in ("kind", "lr") or name in OPTIMIZER_FIELDS[config.get(section + ".kind")]
-    if section == "schedule":
-        return name == "kind" or name in SCHEDULE_FIELDS[config.schedule.kind]
-    if name == "alpha":
-        return config.get(section + ".activation") in ("leaky_relu", "elu")
-    if name == "init_std":
-        return config.get(section + ".init") == "normal"
-    if key == "training.clip":
-        return config.training.loss == "wasserstein"
-    if key == "training.ema_decay":
-        return config.training.ema
-    if key in ("data.classes", "training.conditional"):
-        return config.data.dataset in CLASS_NAMES  # the labelled datasets
-    if key == "generator.output":
-        return config.image_shape is not None
-    return True
+    if section in ("generator", "discriminator") and name == "kind":
+        return config.image_shape is not None or config.get(key) == "conv"  # 2D points have no conv nets
+    return applies(key, config)
 
 
 def _network_of(key: str) -> str | None:
