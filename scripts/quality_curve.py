@@ -37,8 +37,7 @@ from ganstudio.config.model import load_toml, parse_assignment
 from ganstudio.config.presets import load_preset
 from ganstudio.data.idx import read_idx
 from ganstudio.insight.classifier import load_classifier
-from ganstudio.insight.coverage import COVERED_SHARE, recognised_shares
-from ganstudio.insight.frechet import feature_stats, frechet_distance
+from ganstudio.insight.coverage import CoverageMonitor
 from ganstudio.machine.blas import set_blas_threads
 from ganstudio.media.images import write_png
 from ganstudio.render.grid import make_grid
@@ -56,21 +55,17 @@ def test_digits(data_dir: Path) -> np.ndarray:
     sys.exit(f"quality_curve: no t10k-images-idx3-ubyte(.gz) in {data_dir}")
 
 
-class Scorer:
-    """FID against the test digits in the insight classifier's features, and classes covered."""
+def scorer(data_dir: Path, value_range: tuple[float, float]) -> CoverageMonitor:
+    """Insight's coverage monitor with MNIST's test digits as its reference: FID in the insight
+    classifier's features against them, and classes covered, of samples in `value_range`."""
+    lo, hi = value_range
+    return CoverageMonitor(load_classifier(), lo + test_digits(data_dir) * (hi - lo), value_range)
 
-    def __init__(self, data_dir: Path, train_x: np.ndarray, value_range: tuple[float, float]) -> None:
-        self.classifier = load_classifier()
-        self.value_range = value_range
-        self.test_stats = feature_stats(self.classifier.features(test_digits(data_dir), (0.0, 1.0)))
-        self.floor = self.fid(train_x[:N_SAMPLES])[0]
 
-    def fid(self, x: np.ndarray) -> tuple[float, int]:
-        """x: (n, 784) in the run's value range -> (FID against the test digits, classes covered)."""
-        x = np.nan_to_num(x, nan=0.0, posinf=1e6, neginf=-1e6)
-        probs, feats = self.classifier.classify(x, self.value_range)
-        covered = int((recognised_shares(probs) >= COVERED_SHARE).sum())
-        return frechet_distance(self.test_stats, feature_stats(feats)), covered
+def score(monitor: CoverageMonitor, x: np.ndarray) -> tuple[float, int]:
+    """x: (n, 784) samples -> (FID against the test digits, classes covered)."""
+    report = monitor.report(np.nan_to_num(x, nan=0.0, posinf=1e6, neginf=-1e6))
+    return report.fid, report.classes_covered
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -103,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
 
     session = Session(config, data_dir=str(args.data_dir))
     gan = session.gan
-    scorer = Scorer(args.data_dir, session.dataset.x, config.value_range)
+    monitor = scorer(args.data_dir, config.value_range)
+    floor = score(monitor, session.dataset.x[:N_SAMPLES])[0]
     z = np.random.default_rng(SAMPLE_SEED).standard_normal((N_SAMPLES, gan.latent_size)).astype(gan.dtype)
     labels = np.arange(N_SAMPLES) % 10 if gan.conditional else None
     start = time.perf_counter()
@@ -113,8 +109,8 @@ def main(argv: list[str] | None = None) -> None:
             if session.step() is None:
                 sys.exit(f"quality_curve: {label} diverged at step {session.step_count}: {session.message}")
         shown = gan.sample(z, use_ema=True, labels=labels)
-        fid, classes = scorer.fid(shown)
-        live_fid, live_classes = scorer.fid(gan.sample(z, labels=labels)) if gan.ema is not None else (fid, classes)
+        fid, classes = score(monitor, shown)
+        live_fid, live_classes = score(monitor, gan.sample(z, labels=labels)) if gan.ema is not None else (fid, classes)
         row = {
             "label": label,
             "seed": args.seed,
@@ -124,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
             "classes": classes,
             "live_fid": round(live_fid, 3),
             "live_classes": live_classes,
-            "floor": round(scorer.floor, 3),
+            "floor": round(floor, 3),
             "wall_s": round(time.perf_counter() - start, 1),
         }
         line = json.dumps(row)
