@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QStyle, QStyleOptionSpinBo
 
 from ganstudio.config import model as config_model
 from ganstudio.config.model import RunConfig
-from ganstudio.gui.runs.runs_panel import NAME, STAR, STEPS
+from ganstudio.gui.runs.runs_panel import CREATED, NAME, QUALITY, STAR, STEPS
 from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import Outcome
 from ganstudio.run.changelog import Change
@@ -265,6 +265,24 @@ def test_the_panel_lists_sorts_renames_and_stars(qtbot, tmp_path, library):
     qtbot.waitUntil(lambda: table(panel, STAR)[table(panel, NAME).index(folders[2].name)] == "★", timeout=5_000)
     click_star(folders[2])  # and off again
     qtbot.waitUntil(lambda: not read_run(folders[2]).starred, timeout=5_000)
+    window.close()
+
+
+def test_the_panel_writes_figures_and_dates_as_runs_list_prints_them(qtbot, tmp_path, library):
+    runs, folders = library
+    summary_path = folders[0] / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary.update(fid=15.781502723693848, classes_covered=10.0)  # as insight leaves them in summary.json
+    summary_path.write_text(json.dumps(summary))
+    window, panel = window_on(qtbot, tmp_path, runs)
+    row = table(panel, NAME).index(folders[0].name)
+    cells = [panel.proxy.index(row, column).data() for column in (CREATED, STEPS, QUALITY)]
+    listed = subprocess.run(
+        [sys.executable, "-m", "ganstudio", "runs", "list", "--runs-dir", str(runs)], capture_output=True, text=True, check=True
+    ).stdout
+    line = next(line for line in listed.splitlines() if folders[0].name in line)
+    assert cells[2] == "FID 15.78"
+    assert all(cell.removeprefix("FID ") in line for cell in cells), (cells, line)
     window.close()
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.run.snapshot import Snapshot
-from ganstudio.runs.formatting import classes_text
+from ganstudio.runs.formatting import classes_text, count_text, date_text, quality_text
 from ganstudio.runs.library import RunsError, delete_run, list_runs, row
 
 COLUMNS = ("★", "Name", "Preset", "Created", "Steps", "FID / modes", "Classes (recognisable)")
@@ -45,11 +45,8 @@ STARS = ("☆", "★")  # not starred, starred
 
 def quality(fid: float | None, modes: float | None) -> tuple[str, float]:
     """The FID-or-modes cell: its text and sort key (-1 when not measured)."""
-    if fid is not None:
-        return f"FID {fid:.1f}", float(fid)
-    if modes is not None:
-        return f"{modes:g} modes", float(modes)
-    return "–", -1.0
+    key = fid if fid is not None else modes if modes is not None else -1.0
+    return quality_text(fid, modes, "–"), float(key)
 
 
 def _latest(series: dict[str, tuple[Any, Any]], name: str) -> float | None:
@@ -168,8 +165,8 @@ class RunsPanel(QWidget):
             (STARS[r["starred"]], int(r["starred"])),
             (r["name"], r["name"].lower()),
             (r["preset"], r["preset"].lower()),
-            (r["created"].replace("T", " ").split("+")[0], r["created"]),
-            (f"{r['steps']:,}", int(r["steps"])),
+            (date_text(r["created"]), r["created"]),
+            (count_text(r["steps"]), int(r["steps"])),
             (text, key),
             (classes_text(classes, r["recognisable_share"], "–"), -1.0 if classes is None else float(classes)),
         )
