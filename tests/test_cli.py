@@ -239,7 +239,8 @@ def test_offline_mnist_names_the_files_and_the_fallback_spelled_as_typed(tmp_pat
     assert (
         "train-images-idx3-ubyte.gz" in result.stderr and str(tmp_path / "fresh-cache" / "ganstudio" / "mnist") in result.stderr
     )
-    assert result.stderr.rstrip().endswith("For synthetic-digits, add --set data.dataset=synthetic-digits.")
+    assert result.stderr.startswith("ganstudio: error: MNIST could not be downloaded: ")  # the one sentence first
+    assert result.stderr.rstrip().endswith("To train on synthetic-digits instead, add --set data.dataset=synthetic-digits.")
     fallback = result.stderr.rstrip().rsplit("add ", 1)[1].rstrip(".").split()  # what the user copies
     again = ganstudio("train", "--steps", "2", "--out", out, *fallback)
     assert again.returncode == 0, again.stderr

@@ -212,7 +212,7 @@ def test_first_launch_offline_shows_the_config_and_cancel_leaves_a_clear_way_out
     assert w.plots.isVisible() and not w.no_run.isVisible() and w.controls.isEnabled()
     assert w.status.text().startswith("step 0") and w.data_label.text() == "synthetic-digits, drawn by GAN Studio"
     click(qtbot, w.run_controls.start_button)
-    qtbot.waitUntil(lambda: w.snapshot.step > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: w.snapshot.step > 0, timeout=120_000)
     w.close()
 
 

@@ -123,7 +123,7 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Se
         try:
             return Session(config, data_dir=args.train_data_dir, progress=progress), label
         except OfflineError as exc:
-            raise OfflineError(f"{exc} For synthetic-digits, add {OFFLINE_FALLBACK}.") from None
+            raise OfflineError(f"{exc} To train on synthetic-digits instead, add {OFFLINE_FALLBACK}.") from None
     changes = [parse_assignment(a) for a in args.set]
     if args.seed is not None or any(key == "seed" for key, _ in changes):
         raise ConfigError(

@@ -242,13 +242,14 @@ def _strict_check(family: Family, spec: IdxFile):
 
 
 def _offline(family: Family, cache: Path, mirrors: tuple[str, ...], reason: str, headline: str) -> OfflineError:
-    """The error for a missing `family`: `headline` in one sentence, the message in full (the
-    mirrors' failures in `reason`, which files to put where, the offline dataset)."""
+    """The error for a missing `family`: `headline` in one sentence, and the message: the
+    headline, which files to put where, the offline dataset, then the mirrors' failures
+    (`reason`) as details."""
     where = f" from {mirrors[0]}" if mirrors else ""
     return OfflineError(
-        f"{family.title} is not downloaded and could not be fetched: {reason}. "
-        f"Download {family.images.name} and {family.labels.name}{where} "
+        f"{headline} Download {family.images.name} and {family.labels.name}{where} "
         f"into {cache} (or any folder given as --data-dir or GANSTUDIO_DATA_DIR), "
-        f"or train on the built-in 'synthetic-digits' dataset, which needs no network.",
+        f"or train on the built-in 'synthetic-digits' dataset, which needs no network. "
+        f"Details: {reason}.",
         headline=headline,
     )
