@@ -7,6 +7,7 @@ Three real runs, trained once for the module with `ganstudio train`: two on synt
 toy (shorter, recorded less often).
 """
 
+import json
 import xml.dom.minidom
 
 import numpy as np
@@ -27,6 +28,7 @@ from ganstudio.media.side_by_side import LINE, SideBySide, wrap
 from ganstudio.render.font import text_size
 from ganstudio.runs.compare import Comparison, gif_frames
 from ganstudio.runs.configdiff import labels
+from ganstudio.runs.formatting import figure_text
 from ganstudio.runs.library import RunsError
 
 from support import click, read_gif, shown
@@ -170,6 +172,20 @@ def test_compare_gif_shows_every_runs_grid_side_by_side_at_each_step(runs, tmp_p
     strips = frames[:, :LABEL_STRIP]  # "step N" above the panels
     assert all(not np.array_equal(a, b) for a, b in zip(strips[:-1], strips[1:]))
     assert frames[:, LABEL_STRIP:].std(axis=0).max() > 0
+
+
+def test_compare_prints_the_runs_figures_side_by_side_as_runs_show_writes_them(runs):
+    result = ganstudio("compare", str(runs["base"]), str(runs["ring"]))
+    assert result.returncode == 0, result.stderr
+    header, base, ring = result.stdout.splitlines()[2:5]
+    assert header.split()[:4] == ["run", "steps", "FID", "/"] and header.rstrip().endswith("time")
+    shown = {}
+    for name, line in (("base", base), ("ring", ring)):
+        summary = json.loads((runs[name] / "summary.json").read_text())
+        shown[name] = summary
+        assert line.startswith(name) and f" {summary['last_step']} " in line
+        assert figure_text("wall_time_s", summary["wall_time_s"]) in line
+    assert f"FID {shown['base']['fid']:.2f}" in base and f"{shown['ring']['modes_covered']:.0f} mode" in ring
 
 
 def test_compare_writes_the_plots_as_png_and_svg(runs, tmp_path):

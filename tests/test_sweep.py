@@ -76,6 +76,9 @@ def test_a_grid_sweep_trains_every_combination_as_tagged_runs_ranked_by_quality(
     table = result.stdout.splitlines()
     assert table[1].split()[:5] == ["rank", "run", "status", "optimizer.lr", "training.loss"]
     assert [line.split()[1] for line in table[2:6]] == [row["run"] for row in rows]
+    for line, row in zip(table[2:6], rows):  # figures written as `runs show` writes them
+        summary = read_summary(runs / row["run"])
+        assert f"{summary['wall_time_s']:.1f} s" in line and f"{summary['high_quality_share']:.0%}" in line, line
     assert table[6] == f"results: {runs / 'sweeps' / 'grid' / 'results.csv'}"
     # the library lists them, tagged; --sweep picks them out
     other = subprocess.run(

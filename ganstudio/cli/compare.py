@@ -9,7 +9,8 @@ import os
 
 from ganstudio.cli.options import add_gif_options, add_runs_dir, check_gif_options
 from ganstudio.runs.compare import Comparison, export_gif
-from ganstudio.runs.library import runs_folder
+from ganstudio.runs.formatting import aligned, classes_text, count_text, figure_text, quality_text
+from ganstudio.runs.library import read_summary, runs_folder
 from ganstudio.sweep.names import resolve
 
 
@@ -27,11 +28,34 @@ def add_parser(sub) -> None:
     compare.set_defaults(handler=run_compare)
 
 
+def figures_table(comparison: Comparison) -> str:
+    """The runs' figures side by side, written as `runs list` and `runs show` write them: steps,
+    quality (FID or modes), classes covered, the best FID and its step, training time; a figure
+    none of the runs has is left out."""
+    lines = [("run", "steps", "FID / modes", "classes (recognisable)", "best FID", "time")]
+    for data in comparison.runs:
+        r = read_summary(data.run.folder)
+        best = figure_text("best_fid", r.get("best_fid"), "-")
+        lines.append(
+            (
+                data.name,
+                count_text(data.last_step),
+                quality_text(r.get("fid"), r.get("modes_covered"), "-"),
+                classes_text(r.get("classes_covered"), r.get("recognisable_share"), "-"),
+                best if r.get("best_step") is None else f"{best} (step {count_text(r['best_step'])})",
+                figure_text("wall_time_s", r.get("wall_time_s"), "-"),
+            )
+        )
+    shown = [i for i in range(len(lines[0])) if i < 2 or any(line[i] != "-" for line in lines[1:])]
+    return aligned([[line[i] for i in shown] for line in lines])
+
+
 def run_compare(args) -> int:
     check_gif_options(args)
     comparison = Comparison.load(resolve(args.runs, runs_folder(args.runs_dir)))
     for data in comparison.runs:
         print(f"{data.name}: {data.label}")
+    print(figures_table(comparison))
     for note in comparison.notes:
         print(f"note: {note}")
     if args.gif:

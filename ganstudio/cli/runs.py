@@ -15,7 +15,7 @@ from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import keys, value_text
 from ganstudio.insight import coverage, modes
 from ganstudio.runs.configdiff import differing_keys
-from ganstudio.runs.formatting import classes_text, count_text, date_text, figure_text, quality_text
+from ganstudio.runs.formatting import aligned, classes_text, count_text, date_text, figure_text, quality_text
 from ganstudio.runs.library import (
     Run,
     RunsError,
@@ -109,9 +109,7 @@ def _list(runs, as_json: bool, sweep: str | None = None) -> int:
         folder = (os.path.basename(r["folder"]),) if folders else ()
         cells = (r["name"], *folder, r["preset"], *tag, date_text(r["created"]), count_text(r["steps"]), quality, classes)
         table.append(("*" if r["starred"] else "", *cells))
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    for line in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    print(aligned(table))
     if any(r["fid"] is not None or r["modes_covered"] is not None for r in rows):
         print(MEASURED_HOW)
     return 0
@@ -144,10 +142,7 @@ def _diff(a: Run, b: Run) -> None:
     if not rows:
         print(f"{a.name} and {b.name} start from the same config")
     else:
-        table = [("key", a.name, b.name), *rows]
-        widths = [max(len(line[i]) for line in table) for i in range(3)]
-        for line in table:
-            print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+        print(aligned([("key", a.name, b.name), *rows]))
     if len(a.changes) or len(b.changes):
         print(f"change logs: {a.name} has {len(a.changes)} changes, {b.name} has {len(b.changes)}")
 

@@ -2,17 +2,20 @@
 Runs panel takes its classes cell from here): one rule per kind of number.
 
 FIDs have 2 decimals, counts are whole numbers with thousands separators, shares are percents,
-dates are local time to the minute, and what was not measured reads as the caller's `missing`.
+dates are local time to the minute, and what was not measured reads as the caller's `missing`;
+tables are aligned text columns (`aligned`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 COUNTS = ("last_step", "steps", "classes_covered", "modes_covered", "best_step")
 SHARES = ("recognisable_share", "high_quality_share")
 FIDS = ("fid", "best_fid")
+FIGURES = (*COUNTS, *SHARES, *FIDS, "wall_time_s", "steps_per_s")  # the names figure_text formats
 
 
 def fid_text(fid: float) -> str:
@@ -61,7 +64,7 @@ def quality_text(fid: float | None, modes: float | None, missing: str) -> str:
     if fid is not None:
         return f"FID {fid_text(fid)}"
     if modes is not None:
-        return f"{count_text(modes)} modes"
+        return f"{count_text(modes)} mode" + ("" if round(modes) == 1 else "s")
     return missing
 
 
@@ -71,3 +74,9 @@ def classes_text(classes: float | None, recognisable_share: float | None, missin
     if classes is None:
         return missing
     return count_text(classes) + ("" if recognisable_share is None else f" ({share_text(recognisable_share)})")
+
+
+def aligned(lines: Sequence[Sequence[str]]) -> str:
+    """Rows of cells (the header first) as text columns, two spaces apart, left-aligned."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)

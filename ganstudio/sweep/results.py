@@ -20,6 +20,7 @@ from typing import Any
 from ganstudio.config.model import RunConfig
 from ganstudio.data import TOY_NAMES
 from ganstudio.files.atomic import atomic_file
+from ganstudio.runs.formatting import FIGURES, aligned, figure_text
 from ganstudio.sweep.manifest import RESULTS, Entry, Manifest
 
 
@@ -108,14 +109,17 @@ def table(manifest: Manifest, rows: list[Row], figure: Figure, runs: Path) -> st
     lines = [header]
     for rank, row in enumerate(rows, 1):
         cells = _cells(rank, row, header, runs)
-        lines.append([_text(cells[c]) for c in header])
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
+        lines.append([_text(c, cells[c]) for c in header])
+    return aligned(lines)
 
 
-def _text(value: Any) -> str:
+def _text(column: str, value: Any) -> str:
+    """A cell as `runs show` writes the figure `column` (counts whole, shares as percents, FIDs
+    with 2 decimals, seconds with 1); other numbers with 4 significant digits."""
     if value is None:
         return "-"
+    if column in FIGURES:
+        return figure_text(column, value)
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
