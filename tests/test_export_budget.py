@@ -1,15 +1,16 @@
 """GIF size limits on a real recording, read back frame by frame: the limit is met, frames decode
-within the error the plan states, gray levels give way before frames do, and a limit that cannot
-be met is one clear error."""
+within the error the plan states, gray levels give way down to 31 before frames do, and a limit
+that cannot be met is one clear error."""
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ganstudio.config.model import RunConfig
 from ganstudio.files.atomic import WriteError
 from ganstudio.media import plan_gif, upscale, write_gif
 from ganstudio.media.compose import FrameComposer
-from ganstudio.media.gif_budget import GRAY_LEVELS, thinned, to_bytes
+from ganstudio.media.gif_budget import GRAY_LEVELS, THIN_BELOW, thinned, to_bytes
 from ganstudio.media.gif_encoder import GifEncoder, GrayPalette
 from ganstudio.run.session import Session
 
@@ -87,7 +88,32 @@ def test_a_limit_takes_the_most_gray_levels_that_fit(tmp_path, recording):
     )
 
 
-def test_frames_are_thinned_only_when_the_fewest_gray_levels_do_not_fit(tmp_path, recording):
+def test_frames_are_thinned_before_the_gray_levels_drop_below_31(tmp_path, recording):
+    """A limit between what 15 and 31 levels take with every frame keeps at least 31 levels and
+    every other frame or fewer, the last frame the run's last; the GIF read back uses more grays
+    than 15 levels could show."""
+    frames, steps = recording
+    sizes = {levels: actual_size(frames, steps, levels) for levels in (31, 15)}
+    limit = round((sizes[31] * sizes[15]) ** 0.5 / 1e6, 3)
+    result = write_gif(tmp_path / "thin.gif", frames, steps, label=True, max_mb=limit)
+    plan = result.plan
+    assert result.size == result.path.stat().st_size <= limit * 1e6
+    assert plan.levels >= THIN_BELOW == 31 and plan.stride >= 2
+    check_frames(result, frames, steps)
+    got, _, _ = read_gif(result.path)
+    assert len(np.unique(got)) > 15
+
+
+def test_fewer_than_31_gray_levels_only_when_the_first_and_last_frame_do_not_fit(tmp_path, recording):
+    frames, steps = recording
+    two_frames = actual_size(frames, steps, THIN_BELOW, stride=FRAMES - 1)
+    limit = 0.9 * two_frames / 1e6
+    result = write_gif(tmp_path / "two.gif", frames, steps, label=True, max_mb=limit)
+    assert result.size <= limit * 1e6 and result.plan.levels < THIN_BELOW and list(result.plan.keep) == [0, FRAMES - 1]
+    check_frames(result, frames, steps)
+
+
+def test_frames_are_thinned_evenly_keeping_the_last(tmp_path, recording):
     frames, steps = recording
     fewest = actual_size(frames, steps, GRAY_LEVELS[-1])
     limit = 0.6 * fewest / 1e6
@@ -121,6 +147,24 @@ def test_the_estimate_is_close_to_the_real_size(recording):
     for plan in plans:
         size = actual_size(frames, steps, plan.levels, plan.stride)
         assert abs(plan.estimate - size) <= 0.1 * size
+
+
+def test_a_changed_rectangle_with_scattered_still_pixels_costs_no_more_than_written_opaque(tmp_path):
+    """Transparent "unchanged" pixels scattered among changed ones break LZW's strings: such a
+    frame is stored opaque when that is shorter, and decodes to the same picture."""
+    rng = np.random.default_rng(0)
+    first = np.where(rng.random((64, 64)) < 0.3, 100, 0).astype(np.uint8)
+    second = np.full((64, 64), 100, np.uint8)  # 70% of the pixels changed, the still 30% scattered
+    encoder = GifEncoder(FrameComposer([first, second], scale=2))
+    palette = GrayPalette(63)
+    indices = Image.fromarray(palette.indices(second)).resize((128, 128), Image.Resampling.NEAREST)
+    opaque = len(indices.tobytes("gif", "L", palette.bits))
+    control, descriptor, code_size, terminator = 8, 10, 1, 1
+    assert encoder.frame_size(palette, 1, 0) <= control + descriptor + code_size + opaque + terminator
+    data, _ = encoder.encode(63, np.arange(2))
+    (tmp_path / "scattered.gif").write_bytes(data)
+    got, _, _ = read_gif(tmp_path / "scattered.gif")
+    assert np.array_equal(got[1], upscale(palette.grays[palette.indices(second)], 2))
 
 
 @pytest.mark.parametrize("levels", GRAY_LEVELS)

@@ -1,13 +1,16 @@
-"""Fitting a GIF into a size budget: fewer gray levels first, fewer frames last.
+"""Fitting a GIF into a size budget: fewer gray levels down to `THIN_BELOW`, then fewer frames.
 
-Two knobs, in this order. Gray levels (`GRAY_LEVELS`: 256 = exact, then fewer, each pixel
-rounded to the nearest) cost a bounded error per pixel. Thinning (every 2nd, 3rd, ... frame,
-the last frame always kept too, so the kept frames stay evenly spaced in training steps and
-the film keeps an even pace) costs whole moments of the run, so it is the last resort: the
-plan is the most gray levels that fit with every frame; when even the fewest do not fit, the
-smallest stride at which the fewest levels fit, and at that stride again the most levels that
-fit. Size falls with fewer levels and with a larger stride, so each choice is a bisection
-over estimates. An estimate encodes the first frame and `SAMPLES` later ones (the middles of
+Two knobs. Gray levels (`GRAY_LEVELS`: 256 = exact, then fewer, each pixel rounded to the
+nearest) cost a bounded error per pixel. Thinning (every 2nd, 3rd, ... frame, the last frame
+always kept too, so the kept frames stay evenly spaced in training steps and the film keeps an
+even pace) costs moments of the run. Down to `THIN_BELOW` levels (each pixel within 4) the
+grays lose nothing the eye sees in a sample grid; below it they band visibly, and they save
+little: LZW pays for the samples' own texture, so 15 levels are only ~25% smaller than 31. So
+the plan is the most gray levels down to `THIN_BELOW` that fit with every frame; else the
+smallest stride at which `THIN_BELOW` levels fit, and at that stride again the most levels that
+fit; only when even the first and last frame do not fit, fewer levels than `THIN_BELOW`. Size
+falls with fewer levels and with a larger stride, so each choice is a bisection over
+estimates. An estimate encodes the first frame and `SAMPLES` later ones (the middles of
 equal strata, each against the kept frame before it), which lands within a few percent of the
 real size. The writer checks the real size; after a miss, the next candidates are planned
 with the estimates scaled by the miss (and `MISS_MARGIN`).
@@ -28,6 +31,7 @@ DEFAULT_MAX_MB = 10.0  # the size limit `ganstudio train --gif` and the Export d
 # Each pixel within 0, 1, 2, 4, 6, 9, 13 and 21 gray values of the original. Below 256, the
 # levels plus the "unchanged" index fill (or nearly fill) 2**k palette entries.
 GRAY_LEVELS = (256, 127, 63, 31, 23, 15, 11, 7)
+THIN_BELOW = 31  # frames are thinned before the gray levels drop below this
 SAMPLES = 12  # later frames encoded per estimate
 MISS_MARGIN = 1.02  # after a file came out over its estimate, plan 2% smaller still
 
@@ -97,18 +101,24 @@ class GifPlanner:
         return round(self._estimate(len(GRAY_LEVELS) - 1, self.max_stride) * self._correction)
 
     def _first_fitting(self, stride: int, rung: int) -> GifPlan | None:
-        """The first plan, from `rung` at `stride` on, whose estimate fits."""
-        fewest = len(GRAY_LEVELS) - 1
-        rung = _first_true(lambda r: self._fits(r, stride), rung, fewest + 1)
-        if rung > fewest:
-            low, high = stride + 1, stride + 1  # gallop (strides 2, 3, 5, 9, ...), then bisect
-            while high <= self.max_stride and not self._fits(fewest, high):
-                low, high = high + 1, 2 * high - 1
-            stride = _first_true(lambda s: self._fits(fewest, s), low, min(high, self.max_stride + 1))
-            if stride > self.max_stride:
-                return None
-            rung = _first_true(lambda r: self._fits(r, stride), 0, fewest)
-        return self._plan(rung, stride)
+        """The first plan, from `rung` at `stride` on, whose estimate fits: the levels down to
+        `THIN_BELOW` at `stride`, then larger strides, then fewer levels at the largest stride."""
+        floor = max(rung, GRAY_LEVELS.index(THIN_BELOW))
+        rung = _first_true(lambda r: self._fits(r, stride), rung, floor + 1)
+        if rung <= floor:
+            return self._plan(rung, stride)
+        stride = self._smallest_stride(floor, stride + 1)
+        if stride <= self.max_stride:
+            return self._plan(_first_true(lambda r: self._fits(r, stride), 0, floor), stride)
+        rung = _first_true(lambda r: self._fits(r, self.max_stride), floor + 1, len(GRAY_LEVELS))
+        return self._plan(rung, self.max_stride) if rung < len(GRAY_LEVELS) else None
+
+    def _smallest_stride(self, rung: int, low: int) -> int:
+        """The smallest stride from `low` on at which `rung` fits; above max_stride when none does."""
+        high = low  # gallop (low, 2 low - 1, ...), then bisect
+        while high <= self.max_stride and not self._fits(rung, high):
+            low, high = high + 1, 2 * high - 1
+        return _first_true(lambda s: self._fits(rung, s), low, min(high, self.max_stride + 1))
 
     def _fits(self, rung: int, stride: int) -> bool:
         return self._estimate(rung, stride) * self._correction <= self.max_bytes

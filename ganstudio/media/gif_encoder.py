@@ -8,9 +8,12 @@ size, which Pillow's own saver always sets to 8 bits).
 
 Every frame is kept. After the first, only the rectangle that changed is stored ("do not
 dispose", so the previous frame shows through), and an unchanged frame is a 1x1 patch. With
-fewer than 256 gray levels the palette has a spare index meaning "unchanged" (transparent):
-inside the rectangle, pixels equal to the previous frame's are written as that index, so the
-still parts of a frame cost almost nothing, and the code size shrinks with the palette.
+fewer than 256 gray levels the palette has a spare index meaning "unchanged" (transparent), and
+the rectangle is written both ways, keeping the shorter: with that index where its pixels equal
+the previous frame's (cheap when still areas are large), or opaque (cheaper when the unchanged
+pixels are scattered among changed ones: a transparent pixel here and there breaks the strings
+LZW has learned, and costs more than repeating the gray it stands for). The code size shrinks
+with the palette.
 """
 
 from __future__ import annotations
@@ -124,23 +127,30 @@ class GifEncoder:
         frame, previous: palette indices, uint8 of the native shape.
         """
         y0 = x0 = 0
-        patch = frame
+        patches = [frame]
         if previous is not None:
             changed = frame != previous
             rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
             if not rows.size:
-                patch = frame[:1, :1] if palette.unchanged is None else np.full((1, 1), palette.unchanged, np.uint8)
+                patches = [frame[:1, :1] if palette.unchanged is None else np.full((1, 1), palette.unchanged, np.uint8)]
             else:
                 y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-                patch = frame[y0:y1, x0:x1]
+                patches = [frame[y0:y1, x0:x1]]
                 if palette.unchanged is not None:
-                    patch = np.where(changed[y0:y1, x0:x1], patch, np.uint8(palette.unchanged))
+                    patches.append(np.where(changed[y0:y1, x0:x1], patches[0], np.uint8(palette.unchanged)))
         scale = self.composer.scale
-        image = Image.fromarray(np.ascontiguousarray(patch))
-        width, height = image.width * scale, image.height * scale
-        if scale > 1:
-            image = image.resize((width, height), Image.Resampling.NEAREST)
+        height, width = (side * scale for side in patches[0].shape)
+        data = min((self._lzw(patch, palette.bits) for patch in patches), key=len)
         transparent = palette.unchanged is not None
         control = b"!\xf9\x04" + struct.pack("<BHBB", 1 << 2 | transparent, delay_cs, palette.unchanged or 0, 0)
         descriptor = b"," + struct.pack("<HHHHBB", x0 * scale, y0 * scale, width, height, 0, palette.bits)
-        return control + descriptor + image.tobytes("gif", "L", palette.bits) + b"\x00"
+        return control + descriptor + data + b"\x00"
+
+    def _lzw(self, patch: np.ndarray, bits: int) -> bytes:
+        """The LZW data (255-byte sub-blocks, no terminator) of `patch` (palette indices, uint8
+        (h, w)) enlarged `scale` times, nearest neighbour, with `bits`-bit codes."""
+        image = Image.fromarray(np.ascontiguousarray(patch))
+        scale = self.composer.scale
+        if scale > 1:
+            image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+        return image.tobytes("gif", "L", bits)
