@@ -8,8 +8,8 @@ tables are aligned text columns (`aligned`).
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 COUNTS = ("last_step", "steps", "classes_covered", "modes_covered", "best_step")
