@@ -9,7 +9,15 @@ from ganstudio.engine.latent import lerp, slerp, stop_positions, walk_path
 from ganstudio.run.session import Session
 from ganstudio.run.snapshot import grid_samples, render_grid
 from ganstudio.run.state import build_gan, fixed_noise
-from ganstudio.run.walk import cell_endpoints, class_endpoints, class_row, grid_cells, walk_samples, walk_strip
+from ganstudio.run.walk import (
+    cell_class_endpoints,
+    cell_endpoints,
+    class_endpoints,
+    class_row,
+    grid_cells,
+    walk_samples,
+    walk_strip,
+)
 
 SMALL = {"data.dataset": "synthetic-digits", "generator.hidden": [16], "discriminator.hidden": [16], "run.insight_every": 0}
 
@@ -117,7 +125,8 @@ def test_a_class_walk_moves_the_class_code_from_one_class_to_the_other_at_the_sa
     cfg = config(**{"training.conditional": True, "data.classes": [3, 5, 8], "view.grid": 4})
     gan = build_gan(cfg, np.random.default_rng(0))
     noise = fixed_noise(cfg)
-    ends = class_endpoints(cfg, noise[2], [3, 8], column=2)
+    ends = cell_class_endpoints(cfg, 6, [3, 8])  # cell 6: row 1 (class 5), column 2
+    np.testing.assert_array_equal(ends.noise, noise[[2, 2]])
     assert ends.cells == (2, 10)  # row 0 (class 3) and row 2 (class 8) of column 2
     samples = walk_samples(gan, cfg, ends, 11)
     grid = grid_samples(gan, cfg, noise, 4)

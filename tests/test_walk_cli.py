@@ -94,7 +94,7 @@ def test_a_conditional_walk_turns_one_cell_from_one_class_into_another(condition
     cond = str(conditional_run)
     result = ganstudio("walk", cond, "--classes", "3,8", "--cells", "2", "--frames", "12", "--gif", str(gif), "--gif-scale", "1")
     assert result.returncode == 0, result.stderr
-    assert "through classes 3, 8 at the noise of cell 2 (grid column 2)" in result.stdout
+    assert "through classes 3, 8 at the noise of cell 2;" in result.stdout
     frames, _, _ = read_gif(gif)
     np.testing.assert_array_equal(frames[0], grid_cell(conditional_run, 2))  # row 0: class 3
     np.testing.assert_array_equal(frames[-1], grid_cell(conditional_run, 18))  # row 2: class 8, the same column

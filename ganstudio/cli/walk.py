@@ -29,6 +29,7 @@ from ganstudio.run.checkpoint import Checkpoint
 from ganstudio.run.walk import (
     MAX_STOPS,
     Endpoints,
+    cell_class_endpoints,
     cell_endpoints,
     class_endpoints,
     frame_shape,
@@ -122,17 +123,14 @@ def class_walk(args, config: RunConfig) -> tuple[Endpoints, str]:
     """`--classes`: one noise vector (of the one --cells cell, of --seed, else of cell 0) through
     the classes; with a description for the output."""
     classes = walked_classes(args.classes, config)
+    names = ", ".join(map(str, classes))
     if args.seed is not None:
         noise = random_endpoints(config, args.seed, 1).noise[0]
-        return class_endpoints(
-            config, noise, classes
-        ), f"classes {', '.join(map(str, classes))} at random noise of seed {args.seed}"
+        return class_endpoints(config, noise, classes), f"classes {names} at random noise of seed {args.seed}"
     cells = cell_list(args.cells or (0,), config)
     if len(cells) != 1:
         raise ConfigError(f"--cells {','.join(map(str, cells))}: --classes walks one noise vector; give one cell")
-    column = cells[0] % config.view.grid
-    ends = class_endpoints(config, cell_endpoints(config, cells).noise[0], classes, column)
-    return ends, f"classes {', '.join(map(str, classes))} at the noise of cell {cells[0]} (grid column {column})"
+    return cell_class_endpoints(config, cells[0], classes), f"classes {names} at the noise of cell {cells[0]}"
 
 
 def endpoints(args, config: RunConfig) -> tuple[Endpoints, str]:
@@ -159,8 +157,7 @@ def check_pictures(args, config: RunConfig, ends: Endpoints) -> int | None:
         raise ConfigError(
             f"--frames {args.frames}: a walk through {len(ends)} endpoints stops at each, so it needs {len(ends)} frames or more"
         )
-    too_large = oversize(frame_shape(config), args.gif_scale)
-    if (args.gif or args.mp4) and too_large:
+    if (args.gif or args.mp4) and (too_large := oversize(frame_shape(config), args.gif_scale)):
         raise ConfigError(f"--gif-scale {args.gif_scale}: {too_large}")
     return png_scale(strip_shape(config, args.frames), args.scale) if args.png else None
 

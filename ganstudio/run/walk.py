@@ -83,6 +83,13 @@ def class_endpoints(config: RunConfig, noise: np.ndarray, classes: Sequence[int]
     return Endpoints(np.tile(np.asarray(noise, np.float32), (len(classes), 1)), np.asarray(classes, np.int64), cells)
 
 
+def cell_class_endpoints(config: RunConfig, cell: int, classes: Sequence[int]) -> Endpoints:
+    """The noise of grid cell `cell` walked through `classes` (a conditional run: the noise of
+    the cell's column, so each class with a row in the grid starts or ends on that row's cell)."""
+    noise = cell_endpoints(config, [cell]).noise[0]
+    return class_endpoints(config, noise, classes, column=cell % config.view.grid)
+
+
 def walk_samples(
     gan: GAN,
     config: RunConfig,
