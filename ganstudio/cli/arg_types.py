@@ -78,6 +78,15 @@ seed = whole_number(0, MAX_SEED)
 scale = count(MAX_SCALE)
 
 
+def cell_numbers(text: str) -> tuple[int, ...]:
+    """argparse type: grid cell numbers separated by commas ("3,17,40"), each 0 or more; whether
+    they are inside the run's grid is checked once the run is read."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isascii() and part.isdigit() for part in parts):  # no sign, no fraction, no empty part
+        raise argparse.ArgumentTypeError(f"must be cell numbers separated by commas, such as 3,17,40, not {text!r}")
+    return tuple(int(part) for part in parts)
+
+
 def existing_folder(text: str) -> str:
     """argparse type: a folder that exists (`~` expanded for the check), returned as given. A
     mistyped --data-dir is a mistake, not a new place to download a dataset into."""

@@ -1,4 +1,5 @@
-"""Options that several subcommands share: the runs folder, and how a GIF is written."""
+"""Options that several subcommands share: the runs folder, which weights to draw from, classes of a
+conditional run, and how a GIF is written."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 
 from ganstudio.cli import arg_types
 from ganstudio.cli.arg_types import megabytes, positive_float
-from ganstudio.config.model import ConfigError
+from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.media.gif import MAX_FPS
 
 
@@ -24,15 +25,72 @@ def add_runs_dir(parser, on_verb: bool = False) -> None:
     )
 
 
-def add_gif_options(parser: argparse.ArgumentParser) -> None:
-    """--fps, --gif-scale and --gif-max-mb: how a GIF is written (train --gif, compare --gif)."""
+WEIGHTS = ("best", "last")
+
+
+BEST_WHEN_KEPT = "best when the run keeps them and --no-ema is not given, else last"
+
+
+def add_weights_options(parser: argparse.ArgumentParser, default: str | None = None, said: str = BEST_WHEN_KEPT) -> None:
+    """--no-ema and --weights: which of a run's generator weights to draw from (sample, walk).
+    `default`: "last", or None for the best weights when kept (see cli.sample.chosen_best);
+    `said`: the default in words, for --help."""
+    parser.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
+    parser.add_argument(
+        "--weights",
+        choices=WEIGHTS,
+        default=default,
+        help=f"best: the weights of the run's best FID so far; last: its latest weights (default: {said})",
+    )
+
+
+def run_classes(config: RunConfig) -> tuple[int, ...]:
+    """The classes a run trains on: data.classes, else every class of its dataset."""
+    return config.data.classes or tuple(range(config.n_classes))
+
+
+def class_numbers(given: list[str], option: str) -> list[int]:
+    """The classes in `given` (each a class number or a comma list), in order; ConfigError naming
+    `option` for a part that is not a number."""
+    classes = []
+    for text in given:
+        for part in text.replace(",", " ").split():
+            try:
+                classes.append(int(part))
+            except ValueError:
+                raise ConfigError(f"{option} {part!r}: not a class number") from None
+    return classes
+
+
+def require_conditional(config: RunConfig, option: str) -> None:
+    """ConfigError naming `option` (which asks for classes) unless the run is conditional."""
+    if not config.training.conditional:
+        raise ConfigError(
+            f"{option}: this run is not conditional (training.conditional = false): its generator cannot be asked for a class"
+        )
+
+
+def checked_classes(classes: list[int], config: RunConfig, option: str) -> list[int]:
+    """`classes`, once checked to be classes of a conditional run; ConfigError naming `option`
+    for an unconditional run or a class the run does not have."""
+    require_conditional(config, option)
+    missing = sorted(set(classes) - set(run_classes(config)))
+    if missing:
+        have = ", ".join(map(str, run_classes(config)))
+        raise ConfigError(f"{option} {', '.join(map(str, missing))}: the run has no such class; its classes are {have}")
+    return classes
+
+
+def add_gif_options(parser: argparse.ArgumentParser, scale: int = 2) -> None:
+    """--fps, --gif-scale (default `scale`) and --gif-max-mb: how a GIF is written (train --gif,
+    compare --gif, walk --gif)."""
     parser.add_argument("--fps", type=positive_float, default=10.0, help="frames per second of the GIF (default 10, at most 50)")
     parser.add_argument(
         "--gif-scale",
         type=arg_types.scale,
-        default=2,
+        default=scale,
         metavar="N",
-        help="enlarge the GIF's pixels N times, nearest neighbour (default 2)",
+        help=f"enlarge the GIF's pixels N times, nearest neighbour (default {scale})",
     )
     parser.add_argument(
         "--gif-max-mb",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.cli import arg_types
-from ganstudio.cli.options import add_runs_dir
+from ganstudio.cli.options import add_runs_dir, add_weights_options, checked_classes, class_numbers, run_classes
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.data.load import load_dataset
@@ -43,13 +43,7 @@ def add_parser(sub) -> None:
         help="with a .png: enlarge its pixels N times, nearest neighbour (default 3)",
     )
     sample.add_argument("--seed", type=arg_types.seed, default=0, help="noise seed (default 0)")
-    sample.add_argument("--no-ema", action="store_true", help="use G's live weights even when the run keeps an EMA")
-    sample.add_argument(
-        "--weights",
-        choices=WEIGHTS,
-        help="best: the weights of the run's best FID so far; last: its latest weights "
-        "(default: best when the run keeps them and --no-ema is not given, else last)",
-    )
+    add_weights_options(sample)
     sample.add_argument(
         "--class",
         dest="classes",
@@ -72,7 +66,6 @@ def add_parser(sub) -> None:
     sample.set_defaults(handler=run_sample)
 
 
-WEIGHTS = ("best", "last")
 PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
 PNG_MAX_SIDE = 16_384
 SAMPLING_TIMING_ROWS = 256  # the thread count is chosen by timing G on at most this many rows
@@ -91,25 +84,9 @@ def asked_classes(given: list[str] | None, config: RunConfig) -> tuple[int, ...]
     """The classes `--class` asks for (each value a class or a comma list), sorted; for a
     conditional run without `--class` every class of the run; None for an unconditional run.
     ConfigError for `--class` with an unconditional run or a class the run does not have."""
-    run_classes = config.data.classes or tuple(range(config.n_classes))
     if not given:
-        return run_classes if config.training.conditional else None
-    if not config.training.conditional:
-        raise ConfigError(
-            "--class: this run is not conditional (training.conditional = false): its generator cannot be asked for a class"
-        )
-    classes = set()
-    for text in given:
-        for part in text.replace(",", " ").split():
-            try:
-                classes.add(int(part))
-            except ValueError:
-                raise ConfigError(f"--class {part!r}: not a class number") from None
-    missing = sorted(classes - set(run_classes))
-    if missing:
-        have = ", ".join(map(str, run_classes))
-        raise ConfigError(f"--class {', '.join(map(str, missing))}: the run has no such class; its classes are {have}")
-    return tuple(sorted(classes))
+        return run_classes(config) if config.training.conditional else None
+    return tuple(sorted(set(checked_classes(class_numbers(given, "--class"), config, "--class"))))
 
 
 def labels_for(classes: tuple[int, ...] | None, n: int) -> np.ndarray | None:

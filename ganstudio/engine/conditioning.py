@@ -81,6 +81,12 @@ def generator_input(z: np.ndarray, labels: np.ndarray, n_classes: int, out: np.n
     return out
 
 
+def code_input(z: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """z (B, latent), codes (B, K) -> G's input (B, latent + K): the noise, then a class code
+    given as numbers (a one-hot row, or a blend of one-hot rows between two classes)."""
+    return np.concatenate([z, codes.astype(z.dtype, copy=False)], axis=1)
+
+
 def discriminator_input(
     x: np.ndarray, labels: np.ndarray, n_classes: int, layout: Layout = "flat", out: np.ndarray | None = None
 ) -> np.ndarray:

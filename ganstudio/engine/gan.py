@@ -25,6 +25,7 @@ import numpy as np
 from ganstudio.engine.conditioning import (
     Conditioning,
     balanced_labels,
+    code_input,
     discriminator_input,
     discriminator_input_size,
     draw_labels,
@@ -306,10 +307,26 @@ class GAN:
         labels = self._labels_needed(labels)
         if self.conditional:
             z = generator_input(np.asarray(z, self.dtype), labels, self.n_classes)
+        return self._draw(z, use_ema, weights)
+
+    def sample_codes(
+        self, z: np.ndarray, codes: np.ndarray, use_ema: bool = False, weights: GeneratorWeights | None = None
+    ) -> np.ndarray:
+        """A conditional G's samples for class codes given directly: z (n, latent_size), codes
+        (n, n_classes) rows of one-hot codes or blends of them (a walk from one class to
+        another) -> (n, data_size) new array; weights as for :meth:`sample`, which this equals
+        for one-hot rows."""
+        if not self.conditional:
+            raise ValueError("class codes need a conditional GAN")
+        return self._draw(code_input(np.asarray(z, self.dtype), np.asarray(codes, self.dtype)), use_ema, weights)
+
+    def _draw(self, g_input: np.ndarray, use_ema: bool, weights: GeneratorWeights | None) -> np.ndarray:
+        """G's output (n, data_size) for its whole input (n, input_size), from `weights` if
+        given, else from the EMA weights if asked and kept, else from the live ones."""
         w = weights if weights is not None else self.sampling_weights(use_ema)
         if w.statistics is None:
-            return self.generator.predict(z, w.params)
-        return self.generator.predict(z, w.params, w.statistics)
+            return self.generator.predict(g_input, w.params)
+        return self.generator.predict(g_input, w.params, w.statistics)
 
     def sampling_weights(self, use_ema: bool = False) -> GeneratorWeights:
         """The weights :meth:`sample` draws from with `use_ema` (the live arrays, not copies):

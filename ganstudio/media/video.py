@@ -23,6 +23,16 @@ MACRO_BLOCK = 16
 MISSING_FFMPEG = "MP4 export needs the optional extra: pip install 'ganstudio[mp4]'"
 
 
+def ffmpeg() -> ModuleType:
+    """The imageio_ffmpeg module; WriteError with the install hint when it is not installed
+    (callers may ask before any work)."""
+    try:
+        import imageio_ffmpeg
+    except ImportError as exc:
+        raise WriteError(MISSING_FFMPEG) from exc
+    return imageio_ffmpeg
+
+
 def write_mp4(
     path: str | os.PathLike[str],
     frames: Sequence[np.ndarray],
@@ -42,10 +52,7 @@ def write_mp4(
     rounded up to multiples of 16. Raises WriteError when imageio-ffmpeg is not installed,
     when ffmpeg fails, or on any I/O failure; the file appears complete or not at all.
     """
-    try:
-        import imageio_ffmpeg
-    except ImportError as exc:
-        raise WriteError(MISSING_FFMPEG) from exc
+    imageio_ffmpeg = ffmpeg()
     if not fps > 0:
         raise ValueError(f"fps must be > 0, got {fps}")
     composer = FrameComposer(

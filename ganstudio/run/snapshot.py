@@ -14,7 +14,7 @@ import numpy as np
 
 from ganstudio.config.model import RunConfig
 from ganstudio.data import CLASS_NAMES
-from ganstudio.engine.gan import GeneratorWeights
+from ganstudio.engine.gan import GAN, GeneratorWeights
 from ganstudio.insight.best import BestWeights
 from ganstudio.insight.heatmap import d_heatmap, view_extent
 from ganstudio.insight.report import insight_kind
@@ -116,13 +116,32 @@ def render_grid(
     side = side or state.config.view.grid
     config = state.config
     shape, value_range = config.image_shape, config.value_range
+    grid = make_grid(
+        grid_samples(state.gan, config, state.fixed_noise, side, use_ema, weights), shape, ncols=side, value_range=value_range
+    )
     if not state.gan.conditional:
-        return make_grid(fixed_samples(state, side * side, use_ema, weights), shape, ncols=side, value_range=value_range)
-    classes = grid_classes(config)
-    noise = np.tile(state.fixed_noise[:side], (len(classes), 1))  # (rows * side, latent)
-    samples = state.gan.sample(noise, use_ema, labels=np.repeat(np.asarray(classes, np.int64), side), weights=weights)
+        return grid
     names = CLASS_NAMES[config.data.dataset]
-    return label_rows(make_grid(samples, shape, ncols=side, value_range=value_range), [names[c] for c in classes], shape[0])
+    return label_rows(grid, [names[c] for c in grid_classes(config)], shape[0])
+
+
+def grid_samples(
+    gan: GAN,
+    config: RunConfig,
+    noise: np.ndarray,
+    side: int,
+    use_ema: bool = False,
+    weights: GeneratorWeights | None = None,
+) -> np.ndarray:
+    """(cells, D): the samples of a `side`-wide grid of the fixed noise batch `noise` (n, latent),
+    cell by cell, row by row, drawn in one batch (from `weights` if given, else as
+    ``GAN.sample`` with `use_ema` draws): side x side cells, or for a conditional run one row of
+    `side` per class of :func:`grid_classes`, each row from the same `side` noise vectors."""
+    if not gan.conditional:
+        return gan.sample(noise[: side * side], use_ema, weights=weights)
+    classes = grid_classes(config)
+    tiled = np.tile(noise[:side], (len(classes), 1))  # (rows * side, latent)
+    return gan.sample(tiled, use_ema, labels=np.repeat(np.asarray(classes, np.int64), side), weights=weights)
 
 
 def render_samples(state: RunState) -> np.ndarray:

@@ -3,7 +3,8 @@
 - :func:`output_folder`: `--out` if given; with `--resume`, the checkpoint's own folder; else
   None: a new run folder in the runs folder (ganstudio.runs.library).
 - :func:`check_writable`: the output folder (or the nearest existing folder above it, which it
-  will be created in) and the GIF's folder must take a new file. Probed by creating one and
+  will be created in) and the GIF's folder must take a new file (:func:`check_file_target`, for
+  any output file). Probed by creating one and
   removing it: permission bits do not tell (root writes into read-only folders; a read-only
   mount refuses everyone).
 - :func:`refuse_another_run`: a folder holding another run's outputs is not written into
@@ -47,13 +48,19 @@ def check_writable(out: Path, gif: str | None, option: str = "--out") -> None:
         existing = next(p for p in out.parents if p.exists())
         _probe(existing, option, out, creating=True)
     if gif is not None:
-        path = Path(gif)
-        if path.is_dir():
-            raise ConfigError(f"--gif {gif}: that is a folder; give a file name such as {path / 'run.gif'}")
-        folder = path.parent
-        if not folder.exists():
-            raise ConfigError(f"--gif {gif}: the folder {folder} does not exist")
-        _probe(folder, "--gif", path)
+        check_file_target(gif, "--gif", "run.gif")
+
+
+def check_file_target(given: str, option: str, example: str) -> None:
+    """ConfigError naming `option` unless the file `given` can be created in its existing folder
+    (`example`: a file name to suggest when `given` is a folder)."""
+    path = Path(given)
+    if path.is_dir():
+        raise ConfigError(f"{option} {given}: that is a folder; give a file name such as {path / example}")
+    folder = path.parent
+    if not folder.exists():
+        raise ConfigError(f"{option} {given}: the folder {folder} does not exist")
+    _probe(folder, option, path)
 
 
 def _probe(folder: Path, option: str, given: Path, creating: bool = False) -> None:
