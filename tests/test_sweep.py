@@ -239,6 +239,47 @@ def test_a_sweep_on_a_local_ray_instance_with_early_stopping(tmp_path):
     assert result.stdout.splitlines()[0].startswith("sweep ray: 2 runs ranked by quality")
 
 
+RAYS_OWN = ["Started a local Ray instance", "╭", "tensorboard --logdir", "Traceback"]  # found in ray.log
+
+
+def test_a_ray_sweep_shows_its_own_progress_and_table_with_rays_output_in_its_log(tmp_path):
+    """`--ray local` prints what a local sweep prints: the progress lines, the ranked table, a
+    failed run as one line with its reason and where Ray's log is; Ray's banners, Tune's boxed
+    tables, its TensorBoard hint and the trial's traceback go to RUNS/sweeps/NAME/ray.log.
+    The failing run: one whose checkpoint got damaged, resumed by a rerun of a local sweep."""
+    pytest.importorskip("ray.tune", reason=RAY_MISSING)
+    runs = tmp_path / "runs"
+    command = [*TOY, "--grid", "optimizer.lr=1e-4,1e-3", "--steps", "40", "--name", "quiet", "--runs-dir", str(runs)]
+    assert sweep(*command, "--workers", "2").returncode == 0
+    manifest = runs / "sweeps" / "quiet" / "sweep.json"
+    plan = json.loads(manifest.read_text())
+    for run in plan["runs"]:
+        run["status"] = "planned"  # as when the sweep was stopped: a rerun resumes both runs
+    manifest.write_text(json.dumps(plan))
+    (runs / "quiet-01" / "checkpoint.npz").write_bytes(b"damaged")
+
+    result = sweep(*command, "--ray", "local", "--workers", "2")
+    log = runs / "sweeps" / "quiet" / "ray.log"
+    assert result.returncode == 1, result.stderr
+    ranked = result.stdout.splitlines()
+    assert ranked[0].startswith("sweep quiet: 2 runs ranked by quality") and ranked[1].startswith("rank  run")
+    assert [line.split()[1:3] for line in ranked[2:4]] == [["quiet-02", "finished"], ["quiet-01", "failed"]]
+    assert ranked[4:] == [f"results: {runs / 'sweeps' / 'quiet' / 'results.csv'}"]
+    said = result.stderr.splitlines()
+    assert said[1:3] == [f"Ray's own output goes to {log}", "sweep quiet: starting a local Ray instance"]
+    assert any(line.startswith("quiet-02 finished at step 40") for line in said)
+    failed = [line for line in said if "quiet-01 failed" in line]
+    assert failed == [
+        f"quiet-01 failed: {runs / 'quiet-01' / 'checkpoint.npz'}: not a GAN Studio checkpoint, or a damaged one "
+        f"(expected an .npz archive); Ray's log: {log}"
+    ]
+    assert said[-1].startswith("sweep quiet: 2/2 done")
+    shown, logged = result.stdout + result.stderr, log.read_text()
+    for text in RAYS_OWN:
+        assert text not in shown and text in logged, text
+    assert "Tune" not in shown and "Ray cluster" not in shown and "RunFailed: " in logged
+
+
 def without_ray(tmp_path):
     """The environment of a Python where `import ray` fails, as where Ray is not installed."""
     blocker = tmp_path / "blocker" / "ray"
@@ -257,12 +298,15 @@ def test_without_ray_the_ray_option_says_how_to_install_it(tmp_path):
 def test_without_ray_the_ray_sweep_test_skips_saying_how_to_install_it(tmp_path):
     """The test extra leaves Ray out: a developer without it sees the Ray test skipped with the
     command that installs it, and the rest of the suite passes."""
-    test = f"{__file__}::test_a_sweep_on_a_local_ray_instance_with_early_stopping"
-    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", test]
+    tests = [
+        f"{__file__}::test_a_sweep_on_a_local_ray_instance_with_early_stopping",
+        f"{__file__}::test_a_ray_sweep_shows_its_own_progress_and_table_with_rays_output_in_its_log",
+    ]
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *tests]
     result = subprocess.run(command, capture_output=True, text=True, env=without_ray(tmp_path), cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stdout
     skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
-    assert len(skipped) == 1 and skipped[0].endswith(RAY_MISSING), result.stdout
+    assert len(skipped) == 2 and all(line.endswith(RAY_MISSING) for line in skipped), result.stdout
 
 
 def test_a_value_repeated_in_a_grid_is_trained_once_and_said():

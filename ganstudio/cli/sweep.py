@@ -22,6 +22,7 @@ from ganstudio.config.model import ConfigError, RunConfig, parse_assignment
 from ganstudio.config.presets import DEFAULT_PRESET, starting_config
 from ganstudio.data import load_dataset
 from ganstudio.machine.blas import cores
+from ganstudio.machine.console import output_to
 from ganstudio.machine.progress_line import ProgressLine, download_progress
 from ganstudio.machine.stop_signals import exit_status, signal_name
 from ganstudio.runs.folder import check_writable
@@ -267,14 +268,21 @@ def _reached(summary: dict[str, Any], length: dict[str, Any]) -> bool:
 def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: Progress) -> int | None:
     """Train `tasks` with Ray Tune; SIGINT when Tune returned before every trial ended (Ctrl-C:
     Tune catches it, stops its trials and returns as if done), else None."""
-    from ganstudio.sweep.ray_tune import run_ray
+    from ganstudio.sweep.ray_tune import LOG, run_ray
 
     length = manifest.length
+    log = manifest.folder / LOG
     ended: set[int] = set()
+    sweep.line.message(f"Ray's own output goes to {log}")
+    where = "starting a local Ray instance" if args.ray == "local" else f"connecting to the Ray cluster at {args.ray}"
+    sweep.line.show(f"sweep {manifest.name}: {where}", force=True)  # until the first trial starts
 
     def done(task: Task, outcome: Outcome) -> None:
-        """A trial's end: finished if its run folder reached the sweep's length, else stopped by ASHA."""
-        if outcome.status != "failed":
+        """A trial's end: finished if its run folder reached the sweep's length, else stopped by
+        ASHA; a failed one's message says where Ray's log (with the trial's traceback) is."""
+        if outcome.status == "failed":
+            outcome = Outcome(task.index, "failed", outcome.step, f"{outcome.message}; Ray's log: {log}")
+        else:
             summary = _summary(Path(task.folder))
             early = args.early_stop and outcome.status != "stopped"
             status = "finished" if _reached(summary, length) else "early-stopped" if early else "stopped"
@@ -282,19 +290,20 @@ def _on_ray(args, tasks: list[Task], manifest: Manifest, figure: Figure, sweep: 
         ended.add(task.index)
         sweep.done(task, outcome)
 
-    run_ray(
-        tasks,
-        args.ray,
-        figure,
-        early_stop=args.early_stop,
-        storage=manifest.folder / "ray",
-        local_cpus=args.workers or cores(),
-        max_t=length.get("steps") or length["seconds"],
-        time_attr="step" if "steps" in length else "time_total_s",
-        on_start=sweep.started,
-        on_done=done,
-        on_status=sweep.status,
-    )
+    with output_to(log) as terminal, sweep.line.writing_to(terminal):
+        run_ray(
+            tasks,
+            args.ray,
+            figure,
+            early_stop=args.early_stop,
+            storage=manifest.folder / "ray",
+            local_cpus=args.workers or cores(),
+            max_t=length.get("steps") or length["seconds"],
+            time_attr="step" if "steps" in length else "time_total_s",
+            on_start=sweep.started,
+            on_done=done,
+            on_status=sweep.status,
+        )
     unended = [task for task in tasks if task.index not in ended]
     for task in unended:  # trials Tune stopped on Ctrl-C: they end no other way
         if task.index in sweep.started_at:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
+from typing import TextIO
 
 LOG_INTERVAL = 5.0  # seconds between progress lines when stderr is not a terminal (a log file)
 LINE_WIDTH = 100  # a progress line is padded to this width so that it covers the one before
@@ -33,6 +36,16 @@ class ProgressLine:
         """A line of its own, above the progress line."""
         self.stream.write(("\r" + text.ljust(LINE_WIDTH) + "\n") if self._tty else text + "\n")
         self.stream.flush()
+
+    @contextlib.contextmanager
+    def writing_to(self, stream: TextIO) -> Iterator[None]:
+        """Write to `stream` meanwhile: the same terminal through another file descriptor, while
+        descriptor 2 goes elsewhere (ganstudio.machine.console.output_to)."""
+        before, self.stream = self.stream, stream
+        try:
+            yield
+        finally:
+            self.stream = before
 
     def interrupt(self) -> None:
         """End the line where it stands, so that an error message starts a line of its own."""

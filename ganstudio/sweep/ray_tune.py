@@ -10,14 +10,18 @@ insight measures it (every run.insight_every steps), writing its run folder firs
 that Tune stops keeps a run folder of the step it was judged at. ``--early-stop`` adds Tune's
 ASHA scheduler on that figure (time: steps, or training seconds with --seconds; the first rung
 at a quarter of the run, halving at each rung): configs that fall behind are stopped.
+
+Ray writes its own console output (start-up lines, Tune's tables and hints, trial errors, the
+trials' output it forwards) to this process's stdout and stderr; the sweep sends both to
+``sweeps/NAME/ray.log`` meanwhile (ganstudio.machine.console), so the terminal shows only the
+sweep's own progress and ranked table.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import sys
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +31,12 @@ from ganstudio.sweep.results import Figure
 from ganstudio.sweep.worker import Outcome, Task, run_one
 
 INSTALL_HINT = '--ray needs Ray Tune, which is not installed: pip install "ganstudio[ray]"'
+LOG = "ray.log"  # in the sweep's folder: Ray's and Tune's console output
+
+
+class RunFailed(RuntimeError):
+    """A trial's run failed as a local worker's run fails (its message says why, in the user's
+    terms); Tune marks the trial as errored."""
 
 
 def check_ray() -> None:
@@ -61,7 +71,7 @@ def _trial(config: dict, tasks: dict[int, Task], figure: Figure) -> None:
 
     outcome = run_one(task, lambda: False, report)
     if outcome.status == "failed":
-        raise RuntimeError(outcome.message)
+        raise RunFailed(outcome.message)
 
 
 def run_ray(
@@ -88,9 +98,9 @@ def run_ray(
     from ray.tune.schedulers import ASHAScheduler
 
     if address == "local":
-        ray.init(num_cpus=local_cpus, include_dashboard=False, configure_logging=False)
+        ray.init(num_cpus=local_cpus, include_dashboard=False)
     else:
-        ray.init(address=address, include_dashboard=False, configure_logging=False)
+        ray.init(address=address, include_dashboard=False)
     try:
         scheduler = None
         if early_stop:
@@ -105,12 +115,11 @@ def run_ray(
             run_config=tune.RunConfig(
                 name="tune",
                 storage_path=str(storage),
-                verbose=0,
+                verbose=1,
                 callbacks=[_callback(tune, by_index, on_start, on_done, on_status)],
             ),
         )
-        with contextlib.redirect_stdout(sys.stderr):  # Tune's own report; stdout keeps the sweep's table
-            tuner.fit()
+        tuner.fit()
     finally:
         ray.shutdown()
 
@@ -120,6 +129,12 @@ def _callback(tune, tasks: dict[int, Task], on_start, on_done, on_status):
     running: dict[int, int] = {}
 
     class Reporter(tune.Callback):
+        def __reduce__(self):
+            # Tune pickles its run config, callbacks included, for its own restore (tuner.pkl),
+            # which a sweep never uses (it resumes from the run folders): a bare Callback stands
+            # in for the sweep's reporting, which holds the terminal and cannot be pickled.
+            return tune.Callback, ()
+
         def on_trial_start(self, iteration, trials, trial, **info):
             running[trial.config["index"]] = 0
             on_start(tasks[trial.config["index"]])
@@ -133,8 +148,7 @@ def _callback(tune, tasks: dict[int, Task], on_start, on_done, on_status):
             self._ended(trial, "ended", "")
 
         def on_trial_error(self, iteration, trials, trial, **info):
-            error = trial.get_error()
-            self._ended(trial, "failed", str(error).strip().splitlines()[-1] if error else "the trial failed")
+            self._ended(trial, "failed", _error_line(trial))
 
         def _ended(self, trial, status: str, message: str) -> None:
             index = trial.config["index"]
@@ -142,3 +156,20 @@ def _callback(tune, tasks: dict[int, Task], on_start, on_done, on_status):
             on_done(tasks[index], Outcome(index, status, step, message))
 
     return Reporter()
+
+
+def _error_line(trial) -> str:
+    """What made a trial fail, in one line: a RunFailed's message, else the exception's type and
+    the last line of its message. Read from the error Tune has just pickled on this machine
+    (`trial.get_error()` reads the copy in the storage folder, which Tune writes later)."""
+    path = trial.pickled_error_file
+    try:
+        with open(path, "rb") as fh:
+            error = pickle.load(fh)
+    except Exception:  # none written (a lost worker), or it does not unpickle here: Tune's log has it
+        return "the trial failed"
+    cause = getattr(error, "cause", None) or error  # a RayTaskError wraps what the trial raised
+    if isinstance(cause, RunFailed):
+        return str(cause)
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[-1]}" if lines else type(cause).__name__
