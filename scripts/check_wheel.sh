@@ -21,19 +21,24 @@ test -s run/checkpoint.npz
 echo "== sample --report (the shipped classifier)"
 "$bin/ganstudio" sample run/checkpoint.npz --report | tee report.txt
 grep -q "classes covered" report.txt
-echo "== the window's Presets menu"
+echo "== the window's Presets menu and its icon"
 "$bin/python" - <<'PY'
 from PySide6.QtWidgets import QApplication
 
-from ganstudio.gui.window.main_window import MainWindow
 from ganstudio.config.presets import load_preset, preset_names
+from ganstudio.config.shipped import ICON_SIZES
+from ganstudio.gui.icon import app_icon
+from ganstudio.gui.window.main_window import MainWindow
 
 app = QApplication([])
 window = MainWindow(load_preset("vanilla").with_values({"data.dataset": "synthetic-digits"}))
 menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Presets")
 shown = sorted(a.text() for a in menu.actions())
 assert shown == preset_names() and "recommended" in shown and "vanilla" in shown, shown
+sizes = sorted(size.width() for size in app_icon().availableSizes())
+assert sizes == sorted(ICON_SIZES) and not window.windowIcon().isNull(), sizes
 window.close()
 print("presets:", ", ".join(shown))
+print("icon sizes:", sizes)
 PY
 echo "wheel check passed"

@@ -20,9 +20,8 @@ from test_runs_cli import SMALL, ganstudio
 from ganstudio.cli.main import build_parser
 from ganstudio.config.model import RunConfig
 from ganstudio.gui.app import first_window
-from ganstudio.gui.compare.compare_plots import COLORS
 from ganstudio.gui.compare.compare_view import CompareWindow
-from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.gui.theme import DARK, configure_pyqtgraph, current_theme
 from ganstudio.media.compose import LABEL_STRIP
 from ganstudio.media.side_by_side import LINE, SideBySide, wrap
 from ganstudio.render.font import text_size
@@ -199,7 +198,7 @@ def test_compare_writes_the_plots_as_png_and_svg(runs, tmp_path):
     assert document.documentElement.tagName == "svg"
     text = svg.read_text()
     assert "Losses" in text and "Modes covered" in text and "Classes covered" in text
-    assert COLORS[0] in text.lower() and COLORS[1] in text.lower()  # each run's colour
+    assert DARK.runs[0] in text.lower() and DARK.runs[1] in text.lower()  # each run's colour, drawn dark
 
 
 @pytest.mark.parametrize(
@@ -231,10 +230,11 @@ def window(qtbot, runs):
 
 def test_window_overlays_one_curve_per_run_in_its_colour_with_the_legend(window):
     plots, runs = window.plots, window.comparison.runs
+    colors = current_theme().runs  # each run's colour in the theme in effect
     for name in ("loss", "dout", "lr", "grad"):  # two series each, solid and dashed
         colours = [curve.opts["pen"].color().name() for curve in plots.curves[name]]
-        assert colours == [COLORS[0]] * 2 + [COLORS[1]] * 2 + [COLORS[2]] * 2
-    for name, colours in (("classes_covered", COLORS[:2]), ("fid", COLORS[:2]), ("modes_covered", COLORS[2:3])):
+        assert colours == [colors[0]] * 2 + [colors[1]] * 2 + [colors[2]] * 2
+    for name, colours in (("classes_covered", colors[:2]), ("fid", colors[:2]), ("modes_covered", colors[2:3])):
         assert [curve.opts["pen"].color().name() for curve in plots.curves[name]] == list(colours)
     steps, values = plots.curves["grad"][0].getData()
     assert np.array_equal(steps, runs[0].series["g_grad_norm"][0]) and np.allclose(values, runs[0].series["g_grad_norm"][1])

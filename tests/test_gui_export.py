@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ganstudio.config.model import RunConfig
 from ganstudio.config.presets import load_preset
+from ganstudio.gui.theme import current_theme
 from ganstudio.media import LossPanel
 from ganstudio.media.compose import LABEL_STRIP, FrameComposer
 from ganstudio.media.video import MISSING_FFMPEG
@@ -255,7 +256,7 @@ def test_size_limit_is_estimated_as_options_change_and_met_by_the_export(qtbot, 
     dialog.max_mb.setValue(0.01)  # not even two frames fit: one clear message, and the export says why
     qtbot.waitUntil(lambda: not dialog.estimating, timeout=10_000)
     assert dialog.plan is None and dialog.estimate.text().startswith("cannot fit in 0.01 MB")
-    assert "ff8a80" in dialog.estimate.styleSheet()
+    assert current_theme().error_text in dialog.estimate.styleSheet()
     dialog.path.setText(str(tmp_path / "tiny.gif"))
     click(qtbot, dialog.export_button)
     qtbot.waitUntil(lambda: dialog.state != "exporting", timeout=30_000)
@@ -319,7 +320,7 @@ def test_a_failing_export_shows_one_clear_error_and_leaves_no_file(qtbot, window
     assert dialog.state == "failed"
     reason = "No such file or directory" if where == "missing folder" else "Not a directory"
     assert dialog.status.text() == f"Could not write {str(target)!r}: {reason}"
-    assert "ff8a80" in dialog.status.styleSheet()  # shown as an error
+    assert current_theme().error_text in dialog.status.styleSheet()  # shown as an error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "settings.ini"]
     assert dialog.export_button.isEnabled() and dialog.options.isEnabled()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ganstudio.config.model import tomllib
 from ganstudio.config.presets import load_preset, preset_names
+from ganstudio.config.shipped import ICON_SIZES, icon_png
 from ganstudio.insight.classifier import load_classifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,11 +31,12 @@ def test_every_resource_file_is_package_data():
     assert [f for f in data if not any(fnmatch(f, g) for g in globs)] == []
 
 
-def test_presets_and_classifier_load_from_the_package_wherever_it_is_run(tmp_path, monkeypatch):
+def test_presets_classifier_and_icon_load_from_the_package_wherever_it_is_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing is found relative to the working folder
     assert preset_names() == sorted(p.stem for p in (ROOT / "resources" / "presets").glob("*.toml"))
     assert load_preset("vanilla").generator.hidden == (128,)
     assert load_classifier().accuracy > 0.97
+    assert [icon_png(size).read_bytes()[:8] for size in ICON_SIZES] == [b"\x89PNG\r\n\x1a\n"] * len(ICON_SIZES)
 
 
 def test_the_test_extra_leaves_ray_out_and_ci_installs_it_before_the_readmes_test_command():

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ganstudio.config.presets import DEFAULT_PRESET, load_preset
 from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.display import NO_DISPLAY_HINT, display_problem
-from ganstudio.gui.settings import app_settings, last_config
-from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.gui.icon import app_icon
+from ganstudio.gui.settings import THEME_CHOICES, THEME_ENV, app_settings, last_config, theme_choice
+from ganstudio.gui.theme import apply_theme
 from ganstudio.gui.window.main_window import MainWindow
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.runs.library import runs_folder
@@ -58,18 +59,30 @@ def first_window(
     compare: list[str] | None = None,
     runs_dir: str | None = None,
     settings=None,
+    theme: str | None = None,
 ) -> QWidget:
     """The window the app opens: the compare view of the runs `compare` names (folders or names
     in the runs folder), else the main window with `preset` (else the last config, else the
     default preset), keeping its runs in `runs_dir` (else $GANSTUDIO_RUNS_DIR, else the user
-    data folder). RunsError for runs that cannot be compared."""
-    if compare:
-        return CompareWindow(resolve(compare, runs_folder(runs_dir)))
+    data folder). RunsError for runs that cannot be compared. Both open in `theme` (one of
+    THEME_CHOICES), else the one `settings` (else the user's) keep."""
     settings = settings or app_settings()
+    apply_theme(theme or theme_choice(settings))
+    if compare:
+        return CompareWindow(resolve(compare, runs_folder(runs_dir)), settings=settings)
     last = None if preset else last_config(settings)
     config = last or load_preset(preset or DEFAULT_PRESET)
     label = "custom" if last else preset or DEFAULT_PRESET
     return MainWindow(config, data_dir=data_dir, settings=settings, start=start, preset=label, runs_dir=runs_dir)
+
+
+def theme_from(environ) -> str | None:
+    """The theme $GANSTUDIO_THEME asks for (None when unset); ValueError, in one line, for a
+    value that is not one of THEME_CHOICES."""
+    value = environ.get(THEME_ENV, "").strip().lower()
+    if value and value not in THEME_CHOICES:
+        raise ValueError(f"{THEME_ENV}={environ[THEME_ENV]!r}: choose {', '.join(THEME_CHOICES)}")
+    return value or None
 
 
 def run_app(
@@ -81,7 +94,12 @@ def run_app(
 ) -> int:
     """Open the first window (:func:`first_window`) and run the app until it closes; the exit
     status is Qt's, or 130 / 143 when SIGINT / SIGTERM closed it, or 2 (one line said why)
-    when there is no display to open it on."""
+    when there is no display to open it on or $GANSTUDIO_THEME names no theme."""
+    try:
+        theme = theme_from(os.environ)
+    except ValueError as exc:
+        print(f"ganstudio: error: {exc}", file=sys.stderr)
+        return 2
     app = QApplication.instance()
     if app is None:
         problem = display_problem(os.environ)
@@ -91,12 +109,12 @@ def run_app(
         app = QApplication(sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("GAN Studio")
-    configure_pyqtgraph()
+    app.setWindowIcon(app_icon())  # the dialogs' too
     configure_threads()
     with StopSignals() as stops:
         stops.defer()
         watch = close_on_stop_signal(app, stops)
-        window = first_window(preset, data_dir, start, compare, runs_dir)
+        window = first_window(preset, data_dir, start, compare, runs_dir, theme=theme)
         if stops.signum is None:
             window.show()
             status = app.exec()

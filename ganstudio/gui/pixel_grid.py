@@ -10,15 +10,16 @@ costs only the uint8 -> QPixmap conversion (figures: docs/DESIGN.md, "Painting b
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap, QTransform
+from PySide6.QtGui import QColor, QImage, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+
+from ganstudio.gui.theme import Theme, follow_theme
 
 
 class PixelGrid(QGraphicsView):
     """Shows one uint8 (H, W) image at the largest size that fits, aspect kept, pixels square
-    and sharp. ``array`` is the image shown (None before the first)."""
+    and sharp, on the plots' background. ``array`` is the image shown (None before the first)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -26,13 +27,16 @@ class PixelGrid(QGraphicsView):
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.TransformationMode.FastTransformation)
         self.scene().addItem(self.item)
-        self.setBackgroundBrush(pg.mkBrush(pg.getConfigOption("background")))  # the plots' (gui/app.py)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setInteractive(False)
         self.setMinimumSize(120, 120)
         self.array: np.ndarray | None = None
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        self.setBackgroundBrush(QColor(theme.plot_background))
 
     def show_array(self, image: np.ndarray) -> None:
         """image: uint8 (H, W), 0 black to 255 white."""

@@ -9,23 +9,24 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from ganstudio.gui.theme import Theme, follow_theme, style_plot, translucent
 from ganstudio.record.history import Event, EventKind
 
+# (row name, title, ((field, label, colour role), ...)); the roles are keys of Theme.curves
 PLOTS = (
-    ("loss", "Losses", (("d_loss", "D loss", "#ff8a65"), ("g_loss", "G loss", "#4fc3f7"))),
-    ("dout", "Mean D output", (("d_real", "D(x)", "#aed581"), ("d_fake", "D(G(z))", "#ba68c8"))),
-    ("lr", "Learning rates", (("lr_g", "G lr", "#4fc3f7"), ("lr_d", "D lr", "#ff8a65"))),
-    ("grad", "Gradient norms", (("g_grad_norm", "G", "#4fc3f7"), ("d_grad_norm", "D", "#ff8a65"))),
+    ("loss", "Losses", (("d_loss", "D loss", "D"), ("g_loss", "G loss", "G"))),
+    ("dout", "Mean D output", (("d_real", "D(x)", "real"), ("d_fake", "D(G(z))", "fake"))),
+    ("lr", "Learning rates", (("lr_g", "G lr", "G"), ("lr_d", "D lr", "D"))),
+    ("grad", "Gradient norms", (("g_grad_norm", "G", "G"), ("d_grad_norm", "D", "D"))),
 )
 SMOOTHED = ("d_loss", "g_loss", "d_real", "d_fake")
 LEARNING_RATES = ("lr_g", "lr_d")  # on a log axis
 # Marker labels take these heights in turn (fractions of the plot's height from the bottom), so
 # that labels of changes made close together stand one under another instead of on top.
 MARKER_LABEL_HEIGHTS = (0.96, 0.72, 0.48)
-INSIGHT_PLOTS = (("coverage", "Coverage", "#aed581"), ("quality", "Quality", "#ffd54f"))
+INSIGHT_PLOTS = (("coverage", "Coverage", "coverage"), ("quality", "Quality", "quality"))  # (row, title, colour role)
 # insight kind -> ((coverage series, title), (quality series, title))
 INSIGHT_SERIES = {
     "digits": (("classes_covered", "Classes covered (of 10)"), ("fid", "FID (classifier features; lower is better)")),
@@ -65,7 +66,6 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
 
 
 TITLE_SIZE = "9pt"  # plot titles: six rows share the height, and the curves need it more
-GRID_COLOR = "#34373c"  # grid lines, opaque, a shade above the background
 
 
 class PaintMeter:
@@ -95,8 +95,8 @@ class MeteredPlotWidget(PaintMeter, pg.PlotWidget):
     """A PlotWidget that meters its painting (PaintMeter)."""
 
 
-def show_opaque_grid(plot: pg.PlotItem) -> None:
-    """Grid lines at the major ticks in an opaque dark colour, behind the curves. pyqtgraph
+def show_opaque_grid(plot: pg.PlotItem, theme: Theme) -> None:
+    """Grid lines at the major ticks in `theme`'s opaque grid colour, behind the curves. pyqtgraph
     draws the grid as the axes' tick lines: translucent ones take Qt's slow blending path (about
     30x the opaque cost, docs/DESIGN.md), and the axes repaint with every plot refresh. Opaque
     lines must stay under the curves (the axes sit above the view by default) and leave out the
@@ -104,7 +104,7 @@ def show_opaque_grid(plot: pg.PlotItem) -> None:
     plot.showGrid(x=True, y=True, alpha=1.0)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setTickPen(pg.mkPen(GRID_COLOR))
+        axis.setTickPen(pg.mkPen(theme.grid))
         axis.setStyle(tickAlpha=255, maxTickLevel=0)
         axis.setZValue(plot.vb.zValue() - 1)
 
@@ -139,10 +139,10 @@ def spaced_axes() -> dict[str, SpacedAxis]:
     return {side: SpacedAxis(side) for side in ("left", "bottom", "right")}
 
 
-def keyed_title(title: str, series) -> str:
+def keyed_title(title: str, series, theme: Theme) -> str:
     """`title` followed by a key of its curves in their colours ("Losses  ━ D loss  ━ G loss"):
-    the legend sits in the title row, off the data. series: ((field, label, colour), ...)."""
-    keys = "&nbsp;&nbsp;".join(f"<span style='color:{color}'>&#9473; {label}</span>" for _, label, color in series)
+    the legend sits in the title row, off the data. series: ((field, label, colour role), ...)."""
+    keys = "&nbsp;&nbsp;".join(f"<span style='color:{theme.curves[role]}'>&#9473; {label}</span>" for _, label, role in series)
     return f"{title}&nbsp;&nbsp;&nbsp;{keys}"
 
 
@@ -168,14 +168,6 @@ def event_labels(events: tuple[Event, ...]) -> list[tuple[int, str]]:
             label = e.label
         out.append((e.step, label))
     return out
-
-
-def translucent_background() -> QColor:
-    """The plots' background at 80% opacity: behind legends and marker labels, so that their
-    text stays readable over the curves."""
-    color = pg.mkColor(pg.getConfigOption("background"))
-    color.setAlpha(200)
-    return color
 
 
 def lr_axis(low: float, high: float) -> tuple[float, float, list[tuple[float, str]]]:
@@ -242,26 +234,16 @@ class PlotsPanel(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.cursors: list[pg.InfiniteLine] = []
-        for name, title, series in PLOTS:
-            plot = self._add_plot(name, keyed_title(title, series))
+        for name, title, _ in PLOTS:
+            plot = self._add_plot(name, title)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            for field, _, color in series:
-                self.curves[field] = plot.plot(pen=pg.mkPen(color, width=1))
+        self.curves = {field: self.plots[name].plot() for name, _, series in PLOTS for field, _, _ in series}
         # Insight rows: what the samples are worth, every run.insight_every steps.
         self.insight_curves = {
-            name: self._add_plot(name, title).plot(
-                pen=pg.mkPen(color, width=1), symbol="o", symbolSize=4, symbolPen=None, symbolBrush=color
-            )
-            for name, title, color in INSIGHT_PLOTS
+            name: self._add_plot(name, title).plot(symbol="o", symbolSize=4, symbolPen=None) for name, title, _ in INSIGHT_PLOTS
         }
-        self.share_curve = self.plots["coverage"].plot(  # a symbol too: the first measurement is a single point
-            pen=pg.mkPen("#aed581", width=1, style=Qt.PenStyle.DashLine),
-            symbol="t",
-            symbolSize=5,
-            symbolPen=None,
-            symbolBrush="#aed581",
-        )
+        self.share_curve = self.plots["coverage"].plot(symbol="t", symbolSize=5, symbolPen=None)  # a point shows the first
         last = list(self.plots)[-1]
         self.plots[last].setLabel("bottom", "step")
         for name in list(self.plots)[:-1]:
@@ -274,25 +256,42 @@ class PlotsPanel(QWidget):
         self.plots["lr"].setLogMode(y=True)
         self.plots["lr"].getAxis("left").setTicks([[], []])  # no labels until an lr is known (show_lr_axis)
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
-        self.frame_cursor = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen("#f0f0f0", width=1.5),
-            label="frame",
-            labelOpts={"position": 0.06, "color": "#f0f0f0"},
-        )
+        self.frame_cursor = pg.InfiniteLine(angle=90, movable=False, label="frame", labelOpts={"position": 0.06})
         self.frame_cursor.setVisible(False)
         self.plots["loss"].addItem(self.frame_cursor, ignoreBounds=True)
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        """Draw everything in `theme`'s colours: background, axes, grids, titles, curves, cursors, markers."""
+        self.theme = theme
+        self.graphics.setBackground(theme.plot_background)
+        for plot in self.plots.values():
+            style_plot(plot, theme)
+            show_opaque_grid(plot, theme)
+        for name, title, series in PLOTS:
+            self.plots[name].setTitle(keyed_title(title, series, theme), size=TITLE_SIZE)
+            for field, _, role in series:
+                self.curves[field].setPen(pg.mkPen(theme.curves[role], width=1))
+        for name, _, role in INSIGHT_PLOTS:
+            self.insight_curves[name].setPen(pg.mkPen(theme.curves[role], width=1))
+            self.insight_curves[name].setSymbolBrush(theme.curves[role])
+        share = theme.curves["coverage"]
+        self.share_curve.setPen(pg.mkPen(share, width=1, style=Qt.PenStyle.DashLine))
+        self.share_curve.setSymbolBrush(share)
+        for cursor in self.cursors:
+            cursor.setPen(pg.mkPen(theme.hover_cursor, style=Qt.PenStyle.DotLine))
+        self.frame_cursor.setPen(pg.mkPen(theme.frame_cursor, width=1.5))
+        self.frame_cursor.label.setColor(theme.frame_cursor)
+        self._show_events(self._events)
 
     def _add_plot(self, name: str, title: str) -> pg.PlotItem:
         """A new row sharing the step axis, with a hover cursor."""
         plot = self.graphics.addPlot(row=len(self.plots), col=0, axisItems=spaced_axes())
         plot.hideAxis("right")
         plot.setTitle(title, size=TITLE_SIZE)
-        show_opaque_grid(plot)
         if self.plots:
             plot.setXLink(next(iter(self.plots.values())))
-        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine))
+        cursor = pg.InfiniteLine(angle=90, movable=False)
         cursor.setVisible(False)
         plot.addItem(cursor, ignoreBounds=True)
         self.cursors.append(cursor)
@@ -385,7 +384,8 @@ class PlotsPanel(QWidget):
         for plot, line in self.markers:
             plot.removeItem(line)
         self.markers = []
-        label_fill = translucent_background()
+        label_fill = translucent(self.theme.plot_background)
+        marker = self.theme.marker
         for index, (step, label) in enumerate(event_labels(events)):
             height = MARKER_LABEL_HEIGHTS[index % len(MARKER_LABEL_HEIGHTS)]
             for name, plot in self.plots.items():
@@ -394,11 +394,11 @@ class PlotsPanel(QWidget):
                     pos=step,
                     angle=90,
                     movable=False,
-                    pen=pg.mkPen("#e0a030", width=1, style=Qt.PenStyle.DashLine),
+                    pen=pg.mkPen(marker, width=1, style=Qt.PenStyle.DashLine),
                     label=label if labelled else None,
                     # Level text near the top, right of the marker, or left of it when the marker is in
                     # the right half of the view (pyqtgraph picks the anchor): never clipped.
-                    labelOpts={"position": height, "color": "#e0a030", "anchors": [(0, 0), (1, 0)], "fill": label_fill},
+                    labelOpts={"position": height, "color": marker, "anchors": [(0, 0), (1, 0)], "fill": label_fill},
                 )
                 if labelled:
                     line.label.textItem.document().setDocumentMargin(1)  # 15 px tall, not 22

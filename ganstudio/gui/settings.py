@@ -1,5 +1,5 @@
 """What the app remembers between launches (QSettings): window geometry, dock layout, the last
-config and the folder chosen for each dataset. The window and `ganstudio config --last` read
+config, the folder chosen for each dataset and the theme. The window and `ganstudio config --last` read
 it; this module needs only QtCore."""
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ LAST_CONFIG = "last_config"  # the TOML text of the config the window last opene
 SETTINGS_NAME = "ganstudio"
 OLD_SETTINGS_NAME = "GAN Studio"  # where the settings were kept before; read once, left in place
 DATA_FOLDERS = "data_folders"  # group: dataset name -> the folder the user chose for it
+THEME = "theme"  # the look chosen in View > Theme, one of THEME_CHOICES
+THEME_CHOICES = ("system", "light", "dark")  # "system" follows the desktop (gui/theme.py)
+THEME_ENV = "GANSTUDIO_THEME"  # a theme for one launch, over the one remembered
 
 
 def app_settings() -> QSettings:
@@ -63,3 +66,14 @@ def remembered_data_folders(settings: QSettings) -> dict[str, str]:
     return {
         name: folder for name, folder in chosen.items() if name in FAMILIES and isinstance(folder, str) and on_disk(name, folder)
     }
+
+
+def theme_choice(settings: QSettings) -> str:
+    """The theme chosen in View > Theme ("system" until one is, or for a value not understood)."""
+    choice = settings.value(THEME)
+    return choice if choice in THEME_CHOICES else "system"
+
+
+def remember_theme(settings: QSettings, choice: str) -> None:
+    """Open the next launches with `choice` (one of THEME_CHOICES)."""
+    settings.setValue(THEME, choice)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLineEdit, QSpinBox, QWidget
 
 from ganstudio.config.model import ALL_CLASSES
+from ganstudio.gui.theme import current_theme
 
 
 class ScientificSpinBox(QDoubleSpinBox):
@@ -110,7 +111,7 @@ class IntListEdit(QLineEdit):
         return values
 
     def _mark_valid(self, ok: bool, message: str = "") -> None:
-        self.setStyleSheet("" if ok else "QLineEdit { background: #5a1f1f; }")
+        self.setStyleSheet("" if ok else f"QLineEdit {{ background: {current_theme().invalid_background}; }}")
         super().setToolTip(self._help if ok else f"{message}\n\n{self._help}")
 
     def _commit(self) -> None:

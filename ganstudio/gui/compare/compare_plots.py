@@ -27,13 +27,10 @@ from ganstudio.gui.plots import (
     smooth,
     smoothing_slider,
     spaced_axes,
-    translucent_background,
 )
-from ganstudio.gui.theme import configure_pyqtgraph
+from ganstudio.gui.theme import DARK, Theme, apply_theme, follow_theme, style_plot, translucent
 from ganstudio.runs.compare import Comparison
 
-# One colour per run (up to MAX_RUNS), distinct on the dark background.
-COLORS = ("#4fc3f7", "#ff8a65", "#aed581", "#ba68c8", "#ffd54f", "#f06292", "#4db6ac", "#e0e0e0")
 # The two series of a group: the first solid, the second dashed (the run's colour says which run).
 STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
 PLOTS_SIZE = (1000, 1150)  # width, height of the headless picture (render_plots)
@@ -55,8 +52,9 @@ def plot_rows(comparison: Comparison) -> list[tuple[str, str, tuple[tuple[str, s
 
 
 class ComparePlots(QWidget):
-    """The runs' curves. plots: {row name: PlotItem}; curves: {row name: [PlotDataItem]} in run
-    order (a run without the row's series has none there); legend: one entry per run, its label."""
+    """The runs' curves, each run in its colour of the theme (Theme.runs). plots: {row name:
+    PlotItem}; curves: {row name: [PlotDataItem]} in run order (a run without the row's series
+    has none there); legend: one entry per run, its label."""
 
     def __init__(self, comparison: Comparison, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,11 +72,12 @@ class ComparePlots(QWidget):
         layout.addLayout(bar)
         self.graphics = pg.GraphicsLayoutWidget()
         layout.addWidget(self.graphics, 1)
-        self.legend = pg.LegendItem(colCount=min(len(comparison.runs), 2), labelTextSize="9pt", brush=translucent_background())
+        self.legend = pg.LegendItem(colCount=min(len(comparison.runs), 2), labelTextSize="9pt")
         self.graphics.addItem(self.legend, row=0, col=0)
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, list[pg.PlotDataItem]] = {}
         self._drawn: list[tuple[pg.PlotDataItem, str, tuple[np.ndarray, np.ndarray]]] = []  # (curve, field, series)
+        self._runs_of: dict[pg.PlotDataItem, tuple[int, Qt.PenStyle, bool]] = {}  # curve -> (run, style, insight)
         self.cursors: list[pg.InfiniteLine] = []
         self._fields: dict[str, tuple[tuple[str, str], ...]] = {}  # {row name: ((field, label), ...)}
         for name, title, series in plot_rows(comparison):
@@ -90,17 +89,37 @@ class ComparePlots(QWidget):
         for name in list(self.plots)[:-1]:
             self.plots[name].hideAxis("bottom")
         list(self.plots.values())[-1].setLabel("bottom", "step")
-        for i, data in enumerate(comparison.runs):
-            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(COLORS[i], width=2)), data.label)
+        self.legend_samples = [pg.PlotDataItem() for _ in comparison.runs]
+        for sample, data in zip(self.legend_samples, comparison.runs):
+            self.legend.addItem(sample, data.label)
         self.smoothing.valueChanged.connect(lambda _: self._draw())
         self._draw()
         self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        """Draw everything in `theme`'s colours: background, axes, grids, legend, curves, cursors."""
+        self.graphics.setBackground(theme.plot_background)
+        self.legend.setBrush(translucent(theme.plot_background))
+        self.legend.setLabelTextColor(theme.plot_foreground)
+        for _, label in self.legend.items:
+            label.setText(label.text)  # pyqtgraph keeps the new colour for the next text set
+        for sample, color in zip(self.legend_samples, theme.runs):
+            sample.setPen(pg.mkPen(color, width=2))
+        for plot in self.plots.values():
+            style_plot(plot, theme)
+            show_opaque_grid(plot, theme)
+        for curve, (run, style, insight) in self._runs_of.items():
+            curve.setPen(pg.mkPen(theme.runs[run], width=1, style=style))
+            if insight:
+                curve.setSymbolBrush(theme.runs[run])
+        for cursor in self.cursors:
+            cursor.setPen(pg.mkPen(theme.frame_cursor, width=1))
 
     def _add_row(self, name: str, title: str, series: tuple[tuple[str, str], ...]) -> None:
         plot = self.graphics.addPlot(row=len(self.plots) + 1, col=0, axisItems=spaced_axes())
         plot.hideAxis("right")
         plot.setTitle(title, size=TITLE_SIZE)
-        show_opaque_grid(plot)
         if self.plots:
             plot.setXLink(next(iter(self.plots.values())))
         insight = name not in {row for row, _, _ in PLOTS}
@@ -109,12 +128,12 @@ class ComparePlots(QWidget):
             for (field, _), style in zip(series, STYLES):
                 if field not in data.series:
                     continue
-                pen = pg.mkPen(COLORS[i], width=1, style=style)
-                symbol = {"symbol": "o", "symbolSize": 4, "symbolPen": None, "symbolBrush": COLORS[i]} if insight else {}
-                curve = plot.plot(pen=pen, **symbol)
+                symbol = {"symbol": "o", "symbolSize": 4, "symbolPen": None} if insight else {}
+                curve = plot.plot(**symbol)
+                self._runs_of[curve] = (i, style, insight)
                 self.curves[name].append(curve)
                 self._drawn.append((curve, field, data.series[field]))
-        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#f0f0f0", width=1))
+        cursor = pg.InfiniteLine(angle=90, movable=False)
         cursor.setVisible(False)
         plot.addItem(cursor, ignoreBounds=True)
         self.cursors.append(cursor)
@@ -168,9 +187,10 @@ class ComparePlots(QWidget):
 
 def render_plots(comparison: Comparison, paths: list[str | Path], size: tuple[int, int] = PLOTS_SIZE) -> list[Path]:
     """Write the overlaid plots of `comparison` to each of `paths` (.svg as SVG, else PNG), drawn
-    by ComparePlots at `size` (width, height) without showing a window; returns the paths."""
+    by ComparePlots at `size` (width, height) in the dark theme without showing a window;
+    returns the paths."""
     app = QApplication.instance() or QApplication(["ganstudio"])
-    configure_pyqtgraph()
+    apply_theme(DARK.name)
     previous = qInstallMessageHandler(_quiet_offscreen)
     plots = ComparePlots(comparison)
     plots.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,26 +26,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganstudio.gui.compare.compare_plots import COLORS, ComparePlots
+from ganstudio.gui.compare.compare_plots import ComparePlots
 from ganstudio.gui.export.plot_export import export_plots
+from ganstudio.gui.icon import app_icon
 from ganstudio.gui.pixel_grid import PixelGrid
+from ganstudio.gui.theme import Theme, follow_theme, theme_menu
 from ganstudio.media.gif_budget import DEFAULT_MAX_MB
 from ganstudio.run.user_errors import USER_ERRORS
 from ganstudio.runs.compare import Comparison, export_gif
 
-NOTE_COLOR = "#e0a030"  # the plots' marker colour: what to read with care
-WINDOW_SIZE = (1500, 950)
+WINDOW_SIZE = QSize(1500, 900)  # at most: a smaller screen gets a window that fits it (fitted_size)
+SCREEN_MARGIN = QSize(40, 80)  # room left on the screen for the desktop's panels and the title bar
+
+
+def fitted_size(wanted: QSize, screen: QSize) -> QSize:
+    """`wanted`, shrunk to fit a screen whose free area is `screen` (less SCREEN_MARGIN)."""
+    return wanted.boundedTo(screen - SCREEN_MARGIN)
 
 
 class RunGrid(QWidget):
-    """One run's sample grid under its label (in the run's colour) and a caption."""
+    """One run's sample grid under its label (in run number `run`'s colour) and a caption."""
 
-    def __init__(self, label: str, color: str, parent: QWidget | None = None) -> None:
+    def __init__(self, label: str, run: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        self.run = run
         self.label = QLabel(label)
-        self.label.setStyleSheet(f"color: {color}; font-weight: bold;")
         self.label.setWordWrap(True)
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long labels wrap, not widen
         self.caption = QLabel("")
@@ -53,22 +60,27 @@ class RunGrid(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.caption)
         layout.addWidget(self.pixels, 1)
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        self.label.setStyleSheet(f"color: {theme.runs[self.run]}; font-weight: bold;")
 
 
 class CompareWindow(QWidget):
     """A window comparing the runs in `folders` (2 to 8 run folders; RunsError otherwise, or
-    for a run whose run.toml cannot be read). slider: the timeline over `comparison.steps`."""
+    for a run whose run.toml cannot be read). slider: the timeline over `comparison.steps`.
+    `settings` keep a theme chosen in its View menu (None: the user's)."""
 
-    def __init__(self, folders: list[Path], parent: QWidget | None = None) -> None:
+    def __init__(self, folders: list[Path], parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window)
+        self.setWindowIcon(app_icon())
         self.comparison = Comparison.load([Path(f) for f in folders])
         runs = self.comparison.runs
         self.setWindowTitle(f"GAN Studio — compare {len(runs)} runs: {', '.join(d.name for d in runs)}")
         layout = QVBoxLayout(self)
         self.notes = QLabel("\n".join(self.comparison.notes))
         self.notes.setWordWrap(True)
-        self.notes.setStyleSheet(f"color: {NOTE_COLOR};")
         self.notes.setVisible(bool(self.comparison.notes))
         layout.addWidget(self.notes)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -76,13 +88,18 @@ class CompareWindow(QWidget):
         self.plots = ComparePlots(self.comparison)
         splitter.addWidget(self.plots)
         splitter.addWidget(self._grids_side())
-        layout.setMenuBar(self._menu_bar())
-        self.resize(*WINDOW_SIZE)
-        splitter.setSizes([WINDOW_SIZE[0] // 2] * 2)
+        layout.setMenuBar(self._menu_bar(settings))
+        size = fitted_size(WINDOW_SIZE, self.screen().availableGeometry().size())
+        self.resize(size)
+        splitter.setSizes([size.width() // 2] * 2)
         self._scrub(self.slider.value())
+        follow_theme(self.restyle)
 
-    def _menu_bar(self) -> QMenuBar:
-        """File: the two exports (as the buttons) and Close (Ctrl+W)."""
+    def restyle(self, theme: Theme) -> None:
+        self.notes.setStyleSheet(f"color: {theme.marker};")  # the plots' marker colour: what to read with care
+
+    def _menu_bar(self, settings: QSettings | None) -> QMenuBar:
+        """File: the two exports (as the buttons) and Close (Ctrl+W); View: the theme."""
         bar = QMenuBar(self)
         file_menu = bar.addMenu("&File")
         self.gif_action = file_menu.addAction("Export GIF…", self.export_gif)
@@ -92,6 +109,7 @@ class CompareWindow(QWidget):
         self.close_action = file_menu.addAction("Close", self.close)
         self.close_action.setShortcut(QKeySequence("Ctrl+W"))
         self.addAction(self.close_action)
+        bar.addMenu("&View").addMenu(theme_menu(self, settings))
         return bar
 
     def _grids_side(self) -> QWidget:
@@ -102,7 +120,7 @@ class CompareWindow(QWidget):
         runs = self.comparison.runs
         columns = math.ceil(math.sqrt(len(runs)))
         grids = QGridLayout()
-        self.grids = [RunGrid(d.label, COLORS[i]) for i, d in enumerate(runs)]
+        self.grids = [RunGrid(d.label, i) for i, d in enumerate(runs)]
         for i, grid in enumerate(self.grids):
             grids.addWidget(grid, i // columns, i % columns)
         for column in range(columns):

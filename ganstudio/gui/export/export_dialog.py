@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganstudio.gui.export.export_job import ExportJob, Progress
+from ganstudio.gui.theme import current_theme, error_style
 from ganstudio.media import GifPlan, LossPanel, plan_gif, write_gif, write_mp4
 from ganstudio.media.compose import FrameComposer
 from ganstudio.media.gif import MAX_FPS
@@ -48,8 +49,6 @@ from ganstudio.run.snapshot import Snapshot
 
 SUFFIXES = {"GIF": ".gif", "MP4": ".mp4"}
 PREVIEW_MIN = (320, 180)  # the smallest preview box, in pixels; previews grow with the dialog
-PREVIEW_BACKGROUND = QColor("#111214")
-ERROR_STYLE = "QLabel { color: #ff8a80; }"
 ESTIMATE_DELAY_MS = 150  # estimate once the options have stood still this long
 
 
@@ -84,7 +83,7 @@ class FramePreview(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), PREVIEW_BACKGROUND)
+        painter.fillRect(self.rect(), QColor(current_theme().plot_background))  # as the sample grid's pane
         if self.image is not None:
             target = self.target()
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, target.width() < self.image.width())
@@ -337,7 +336,7 @@ class ExportDialog(QDialog):
 
     def _set_estimate(self, text: str, error: bool = False) -> None:
         self.estimate.setText(text)
-        self.estimate.setStyleSheet(ERROR_STYLE if error else "")
+        self.estimate.setStyleSheet(error_style() if error else "")
 
     def _format_changed(self, name: str) -> None:
         path = Path(self.path.text())
@@ -421,7 +420,7 @@ class ExportDialog(QDialog):
 
     def _show_status(self, message: str, error: bool = False) -> None:
         self.status.setText(message)
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        self.status.setStyleSheet(error_style() if error else "")
 
     def done(self, result: int) -> None:
         """Closing the dialog cancels a running export and waits for its thread (and an estimate's)."""

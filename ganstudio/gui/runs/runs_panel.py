@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ganstudio.gui.theme import current_theme, error_style
 from ganstudio.run.snapshot import Snapshot
 from ganstudio.runs.formatting import classes_text, count_text, date_text, quality_text
 from ganstudio.runs.library import RunsError, delete_run, list_runs, row
@@ -39,7 +40,6 @@ FOLDER = Qt.ItemDataRole.UserRole + 1  # on the name cell: the run folder (Path)
 SORT = Qt.ItemDataRole.UserRole + 2  # what a column sorts by (numbers as numbers; not measured first)
 COMPARE = (2, 8)  # how many runs the compare view takes
 LIVE_INTERVAL = 3.0  # seconds between updates of the current run's row from its snapshots
-CURRENT = QColor(46, 160, 67, 70)  # a see-through green: readable on light and dark palettes
 STARS = ("☆", "★")  # not starred, starred
 
 
@@ -106,7 +106,6 @@ class RunsPanel(QWidget):
         self.message = QLabel("")  # problems reading the library, refusals
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setStyleSheet("QLabel { color: #f0a080; }")
         self.message.setVisible(False)
 
         self.open_button = panel_button("Open")
@@ -200,7 +199,7 @@ class RunsPanel(QWidget):
             for c in range(len(COLUMNS)):
                 item = self.model.item(r, c)
                 item.setFont(bold if is_current else QFont())
-                item.setBackground(QBrush(CURRENT) if is_current else QBrush())
+                item.setBackground(QBrush(QColor(*current_theme().current_run)) if is_current else QBrush())
             if is_current:
                 self.model.item(r, PRESET).setToolTip("training in this window")
         self._filling = False
@@ -259,6 +258,7 @@ class RunsPanel(QWidget):
         self.compare_button.setEnabled(COMPARE[0] <= len(chosen) <= COMPARE[1])
 
     def show_message(self, text: str) -> None:
+        self.message.setStyleSheet(error_style())
         self.message.setText(text)
         self.message.setVisible(bool(text))
 

@@ -32,6 +32,7 @@ from ganstudio.config.applicability import applies
 from ganstudio.config.model import CHOICES, SECTIONS, RunConfig, field_kind, range_for
 from ganstudio.engine.network import describe
 from ganstudio.engine.optimizers import lr_in_effect
+from ganstudio.gui.theme import Theme, follow_theme, style_plot
 from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, is_close
 from ganstudio.gui.window.edit_gestures import EditCoalescer
 from ganstudio.gui.window.help_texts import help_for
@@ -145,6 +146,16 @@ class ControlPanel(QScrollArea):
             layout.addWidget(self._group(title, keys))
         layout.addStretch(1)
         self.setWidget(body)
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        """The schedule's preview plot and the "pending" notes in `theme`'s colours."""
+        self.lr_plot.setBackground(theme.plot_background)
+        style_plot(self.lr_plot.getPlotItem(), theme)
+        self.lr_curve_g.setPen(pg.mkPen(theme.curves["G"], width=1.5))
+        self.lr_curve_d.setPen(pg.mkPen(theme.curves["D"], width=1.5, style=Qt.PenStyle.DashLine))
+        for pending in self.pending_labels.values():
+            pending.setStyleSheet(f"color: {theme.marker};")
 
     # -- building -----------------------------------------------------------------------------
     def _group(self, title: str, keys: list[str]) -> QGroupBox:
@@ -186,7 +197,6 @@ class ControlPanel(QScrollArea):
                 self.layer_tables[network] = table
             row = QHBoxLayout()
             pending = QLabel("")
-            pending.setStyleSheet("color: #e0a030;")
             button = QPushButton(text)
             button.setToolTip(tip)
             button.setEnabled(False)
@@ -203,8 +213,8 @@ class ControlPanel(QScrollArea):
             self.lr_plot.hideButtons()
             self.lr_plot.getPlotItem().setLabel("bottom", "step")
             self.lr_plot.setToolTip("The learning rates the schedule implies (G solid, D dashed).")
-            self.lr_curve_g = self.lr_plot.plot(pen=pg.mkPen("#4fc3f7", width=1.5))
-            self.lr_curve_d = self.lr_plot.plot(pen=pg.mkPen("#ff8a65", width=1.5, style=Qt.PenStyle.DashLine))
+            self.lr_curve_g = self.lr_plot.plot()  # solid
+            self.lr_curve_d = self.lr_plot.plot()  # dashed
             form.addRow(self.lr_plot)
         return box
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ganstudio.gui.plots import MeteredPlotWidget
+from ganstudio.gui.theme import Theme, follow_theme, label_style, style_plot
 from ganstudio.insight.coverage import RECOGNISABLE_PROBABILITY
 from ganstudio.insight.warnings import TrainingWarning
 from ganstudio.run.snapshot import Snapshot
@@ -64,16 +65,23 @@ class HistogramView(QWidget):
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setYRange(0, 0.5)
-        self.plot.addLine(y=0.05, pen=pg.mkPen("#e0a030", style=Qt.PenStyle.DashLine))
+        self.covered_line = self.plot.addLine(y=0.05)
         self.plot.setToolTip(
             "Share of all generated samples the classifier recognises as each digit (top probability >= "
             f"{RECOGNISABLE_PROBABILITY:g}), or "
             "high-quality samples per mode (2D); dashed: the 5% that counts as covered."
         )
-        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.8, brush="#4fc3f7")
+        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.8)
         self.plot.addItem(self.bars)
         layout.addWidget(self.plot)
         self._shown: np.ndarray | None = None
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        self.plot.setBackground(theme.plot_background)
+        style_plot(self.plot.getPlotItem(), theme)
+        self.covered_line.setPen(pg.mkPen(theme.marker, style=Qt.PenStyle.DashLine))
+        self.bars.setOpts(brush=theme.bar)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self.summary.setText(snap.insight_error or describe(snap))
@@ -97,8 +105,11 @@ class WarningsBox(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setVisible(False)
-        self.setStyleSheet("QLabel { background: #5c4515; color: #fff3d6; padding: 6px; border-radius: 3px; }")
         self._shown: tuple[TrainingWarning, ...] = ()
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        self.setStyleSheet(label_style(*theme.warning_box))
 
     def show_warnings(self, warnings: tuple[TrainingWarning, ...]) -> None:
         if warnings == self._shown:

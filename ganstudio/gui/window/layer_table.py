@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ganstudio.engine.convnet import LayerRow
+from ganstudio.gui.theme import current_theme
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -48,5 +49,5 @@ class LayerTable(QLabel):
 
     def show_error(self, message: str) -> None:
         self.rows, self.error = [], message
-        self.setText(f"<span style='color: #e05050;'>{escape(message)}</span>")
+        self.setText(f"<span style='color: {current_theme().error_text};'>{escape(message)}</span>")
         self.setToolTip(message)

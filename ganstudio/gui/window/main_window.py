@@ -28,9 +28,11 @@ from ganstudio.data import OfflineError
 from ganstudio.data.mnist import FAMILIES
 from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.export.export_menu import ExportMenu
+from ganstudio.gui.icon import app_icon
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.runs.runs_panel import RunsPanel
 from ganstudio.gui.settings import LAST_CONFIG, app_settings, remember_data_folder, remembered_data_folders
+from ganstudio.gui.theme import Theme, follow_theme, label_style, theme_menu
 from ganstudio.gui.window.controls import ControlPanel
 from ganstudio.gui.window.data_folders import missing_from
 from ganstudio.gui.window.help_menu import HelpMenu
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         seconds between the run's saves while training."""
         super().__init__()
         self.setWindowTitle("GAN Studio — see and steer GAN training")
+        self.setWindowIcon(app_icon())
         self.settings = settings if settings is not None else app_settings()
         self.snapshot: Snapshot | None = None
         self._start_when_open = start
@@ -124,7 +127,6 @@ class MainWindow(QMainWindow):
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
-        self.banner.setStyleSheet("QLabel { background: #6b2b1f; color: white; padding: 6px; border-radius: 3px; }")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -193,6 +195,10 @@ class MainWindow(QMainWindow):
         self._plotted: Snapshot | None = None
         self._plot_timer = QTimer(self, interval=PLOT_INTERVAL_MS[0], timeout=self._refresh_plots)
         self._plot_timer.start()
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        self.banner.setStyleSheet(label_style(*theme.banner))
 
     # -- layout ---------------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -237,6 +243,9 @@ class MainWindow(QMainWindow):
         view.addAction(self.controls_dock.toggleViewAction())
         view.addAction(self.samples_dock.toggleViewAction())
         view.addAction(self.runs_dock.toggleViewAction())
+        view.addSeparator()
+        self.theme_menu = theme_menu(self, self.settings)
+        view.addMenu(self.theme_menu)
         runs = self.menuBar().addMenu("&Runs")
         for text, slot in (
             ("Open selected run", self.runs_panel.open_selected),
@@ -317,7 +326,7 @@ class MainWindow(QMainWindow):
         """Open a compare view of the run folders selected in the Runs panel (as saved on disk:
         the current run as of its last save)."""
         try:
-            view = CompareWindow(folders)
+            view = CompareWindow(folders, settings=self.settings)
         except USER_ERRORS as error:
             self.show_error(str(error))
             return

@@ -12,13 +12,18 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from ganstudio.config.model import range_for
 from ganstudio.engine.losses import PROBABILISTIC
 from ganstudio.gui.pixel_grid import PixelGrid
+from ganstudio.gui.theme import Theme, follow_theme, style_plot
 from ganstudio.gui.widgets import ClassPicker, GridSideSpinBox
 from ganstudio.render.scatter import Extent
 from ganstudio.run.snapshot import Snapshot, grid_classes
 
-# D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where it
-# says real, dark where it cannot tell; dim, so the points stay readable.
-D_COLORS = pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(96, 44, 128), (30, 31, 34), (36, 112, 58)])
+
+def d_colors(theme: Theme) -> pg.ColorMap:
+    """D's output behind 2D points, as GAN Lab colours it: purple where D says fake, green where
+    it says real, the plot background where it cannot tell; faint, so the points stay readable."""
+    return pg.ColorMap(pos=[0.0, 0.5, 1.0], color=list(theme.heatmap))
+
+
 LEGEND_2D = "Grey: real points. Orange: generated. Behind them, D's output: green where D says real, purple where it says fake."
 # A conditional G first learns digits and only then to tell classes apart: until a few thousand
 # steps in, its rows look alike, which reads as a bug unless said.
@@ -95,6 +100,17 @@ class SampleView(QWidget):
         layout.addWidget(self.legend)
         self.plot = None  # created on first 2D snapshot
         self._quiet = False
+        follow_theme(self.restyle)
+
+    def restyle(self, theme: Theme) -> None:
+        """The 2D view in `theme`'s colours (the grid's pane follows by itself)."""
+        self.theme = theme
+        self.graphics.setBackground(theme.plot_background)
+        if self.plot is not None:
+            style_plot(self.plot, theme)
+            self.heatmap.setLookupTable(d_colors(theme).getLookupTable(nPts=256))
+            self.real_scatter.setBrush(pg.mkBrush(*theme.real_points))
+            self.fake_scatter.setBrush(pg.mkBrush(*theme.fake_points))
 
     def _grid_edited(self, side: int) -> None:
         if not self._quiet:
@@ -163,12 +179,12 @@ class SampleView(QWidget):
             self.plot.setAspectLocked(True)
             self.plot.showGrid(x=True, y=True, alpha=0.15)
             self.heatmap = pg.ImageItem(axisOrder="row-major")
-            self.heatmap.setLookupTable(D_COLORS.getLookupTable(nPts=256))
             self.plot.addItem(self.heatmap)
-            self.real_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(170, 170, 170, 140))
-            self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(255, 152, 0, 220))
+            self.real_scatter = pg.ScatterPlotItem(size=3, pen=None)
+            self.fake_scatter = pg.ScatterPlotItem(size=3, pen=None)
             self.plot.addItem(self.real_scatter)
             self.plot.addItem(self.fake_scatter)
+            self.restyle(self.theme)
             self.plot.setRange(xRange=extent[:2], yRange=extent[2:], padding=0)
         self.pixels.setVisible(False)
         self.graphics.setVisible(True)
