@@ -1,5 +1,5 @@
 """The `ganstudio` command: the GUI by default, or `train`, `sample`, `walk`, `bench`, `config`, `runs`, `compare`
-and `sweep` headless.
+and `sweep` headless, and `desktop` to add the app to the desktop's launcher.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
@@ -12,12 +12,12 @@ import argparse
 import sys
 
 from ganstudio import __version__
-from ganstudio.cli import arg_types, bench, compare, config, runs, sample, sweep, train, walk
+from ganstudio.cli import arg_types, bench, compare, config, desktop, runs, sample, sweep, train, walk
 from ganstudio.machine.blas import fixed_threads, set_blas_threads
 from ganstudio.machine.stop_signals import Interrupted, exit_status
 from ganstudio.run.user_errors import USER_ERRORS
 
-SUBCOMMANDS = (train, sample, walk, bench, config, runs, compare, sweep)  # each adds its parser, whose `handler` runs it
+SUBCOMMANDS = (train, sample, walk, bench, config, runs, compare, sweep, desktop)  # each adds its parser, whose `handler` runs it
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the compare view of these runs (2 to 8: folders, or names in the runs folder)",
     )
     parser.set_defaults(handler=run_window)
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,walk,bench,config,runs,compare,sweep}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,walk,bench,config,runs,compare,sweep,desktop}")
     for subcommand in SUBCOMMANDS:
         subcommand.add_parser(sub)
     return parser

@@ -18,6 +18,7 @@ from ganstudio.gui.icon import app_icon
 from ganstudio.gui.settings import THEME_CHOICES, THEME_ENV, app_settings, last_config, theme_choice
 from ganstudio.gui.theme import apply_theme
 from ganstudio.gui.window.main_window import MainWindow
+from ganstudio.machine.desktop import APP_NAME, DESKTOP_ID
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.runs.library import runs_folder
 from ganstudio.sweep.names import resolve
@@ -107,8 +108,9 @@ def run_app(
             print(f"ganstudio: error: {problem}; {NO_DISPLAY_HINT}", file=sys.stderr)
             return 2
         app = QApplication(sys.argv[:1])
-    app.setApplicationName("GAN Studio")
-    app.setOrganizationName("GAN Studio")
+    app.setApplicationName(APP_NAME)  # the windows' X11 class: the launcher entry's StartupWMClass
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_ID)  # the Wayland app id: the launcher entry's file name
     app.setWindowIcon(app_icon())  # the dialogs' too
     configure_threads()
     with StopSignals() as stops:
