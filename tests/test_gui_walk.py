@@ -59,7 +59,8 @@ def test_picked_cells_walk_between_them_and_the_walk_exports_as_a_gif(qtbot, tmp
         images = strip_images(walk)
         np.testing.assert_array_equal(images[0], shown_cell(window, 1))
         np.testing.assert_array_equal(images[-1], shown_cell(window, 14))
-        assert walk.request.weights == window.samples.weights_shown(window.snapshot) and panel.strip.isVisible() and np.array_equal(panel.strip.array, walk.strip)
+        assert walk.request.weights == window.samples.weights_shown(window.snapshot)
+        assert panel.strip.isVisible() and np.array_equal(panel.strip.array, walk.strip)
 
         panel.stops.setValue(5)
         walk = wait_for_walk(qtbot, window, 5)
