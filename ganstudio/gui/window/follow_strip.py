@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 from ganstudio.render import GridLayout, upscale
 
 ICON_SCALE = 2  # a 28 x 28 digit as a 56 x 56 px icon, nearest neighbour
-ROWS_SHOWN = 2  # the strip's height, in rows of icons; more rows scroll
 
 
 def gray_pixmap(image: np.ndarray) -> QPixmap:
@@ -28,15 +27,17 @@ def gray_pixmap(image: np.ndarray) -> QPixmap:
 
 
 class FollowStrip(QListWidget):
-    """The cell's images at the recorded frames, oldest first, wrapped into rows; `steps` and
-    `images` (uint8 (h, w) each) are what it shows, `skipped` the frames of another grid size."""
+    """The cell's images at the recorded frames, oldest first, in one row that scrolls sideways
+    (and keeps the newest in view while it is); `steps` and `images` (uint8 (h, w) each) are
+    what it shows, `skipped` the frames of another grid size."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(True)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setWrapping(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # a steady height
         self.setMovement(QListView.Movement.Static)
         self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.setUniformItemSizes(True)
@@ -59,6 +60,8 @@ class FollowStrip(QListWidget):
             self.clear()
             self.steps, self.images, self.skipped = [], [], 0
             self._size_icons(layout)
+        bar = self.horizontalScrollBar()
+        at_newest = bar.value() == bar.maximum()
         for step, frame in zip(steps[start:], frames[start:]):
             if frame.shape != layout.shape:
                 self.skipped += 1
@@ -71,6 +74,8 @@ class FollowStrip(QListWidget):
             self.steps.append(step)
             self.images.append(image)
         self._shown = (cell, layout, steps)
+        if at_newest:
+            self.scrollToItem(self.item(self.count() - 1)) if self.count() else None
 
     def forget(self) -> None:
         """Show nothing."""
@@ -78,8 +83,9 @@ class FollowStrip(QListWidget):
         self.steps, self.images, self.skipped, self._shown = [], [], 0, None
 
     def _size_icons(self, layout: GridLayout) -> None:
-        """Icons of the grid's images enlarged ICON_SCALE times; ROWS_SHOWN rows of them tall."""
+        """Icons of the grid's images enlarged ICON_SCALE times; one row of them (and its scroll
+        bar) tall."""
         h, w = layout.image
         self.setIconSize(QSize(w * ICON_SCALE, h * ICON_SCALE))
         row = h * ICON_SCALE + self.fontMetrics().height() + 4 * self.spacing() + 6
-        self.setFixedHeight(ROWS_SHOWN * row + 2 * self.frameWidth() + 4)
+        self.setFixedHeight(row + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth())
