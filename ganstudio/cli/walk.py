@@ -27,6 +27,7 @@ from ganstudio.media.gif import oversize
 from ganstudio.media.video import ffmpeg
 from ganstudio.run.checkpoint import Checkpoint
 from ganstudio.run.walk import (
+    GIF_SCALE,
     MAX_STOPS,
     Endpoints,
     cell_class_endpoints,
@@ -44,7 +45,6 @@ from ganstudio.runs.folder import check_file_target
 from ganstudio.runs.library import run_checkpoint, runs_folder
 
 DEFAULT_FRAMES = 60
-GIF_SCALE = 4  # a walk's frame is one 30 x 30 px digit: 120 px at this enlargement
 OUTPUTS = (("gif", "walk.gif"), ("mp4", "walk.mp4"), ("png", "walk.png"))  # (option, example file name)
 
 

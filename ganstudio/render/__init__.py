@@ -5,11 +5,12 @@ drawn here; ganstudio.media writes them to files.
 """
 
 from ganstudio.render.font import draw_text, text_size
-from ganstudio.render.grid import label_rows, make_grid, upscale
+from ganstudio.render.grid import GridLayout, label_rows, make_grid, upscale
 from ganstudio.render.scatter import Extent, plot_points, render_points, square_extent
 
 __all__ = [
     "Extent",
+    "GridLayout",
     "draw_text",
     "label_rows",
     "make_grid",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,3 +76,42 @@ def label_rows(grid: np.ndarray, labels: list[str], cell_height: int, pad: int =
         top = pad + i * (cell_height + pad) + (cell_height - text_h) // 2
         draw_text(column, text, width - pad - text_size(text)[0], top, background=pad_value)
     return np.concatenate([column, grid], axis=1)
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """Where the cells of a grid :func:`make_grid` drew lie in its picture: `rows` x `cols`
+    cells of `image` (h, w) pixels, each behind a `pad` px separator, the grid starting `left` px
+    from the picture's left edge (the label column :func:`label_rows` adds). Cells are numbered
+    from 0, row by row from the top left."""
+
+    image: tuple[int, int]
+    rows: int
+    cols: int
+    left: int = 0
+    pad: int = 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(height, width) of the whole picture."""
+        h, w = self.image
+        return self.rows * (h + self.pad) + self.pad, self.left + self.cols * (w + self.pad) + self.pad
+
+    def origin(self, cell: int) -> tuple[int, int]:
+        """(top, left) pixel of cell `cell`'s image (inside its separators)."""
+        row, col = divmod(cell, self.cols)
+        h, w = self.image
+        return self.pad + row * (h + self.pad), self.left + self.pad + col * (w + self.pad)
+
+    def cell_at(self, x: float, y: float) -> int | None:
+        """The cell whose image or top-left separators hold the picture's point (x, y), None
+        outside the cells (the label column, the right and bottom border)."""
+        h, w = self.image
+        col, row = math.floor((x - self.left) / (w + self.pad)), math.floor(y / (h + self.pad))
+        return row * self.cols + col if 0 <= col < self.cols and 0 <= row < self.rows else None
+
+    def crop(self, picture: np.ndarray, cell: int) -> np.ndarray:
+        """uint8 (h, w): the image of cell `cell` in `picture` (of this layout's shape)."""
+        top, left = self.origin(cell)
+        h, w = self.image
+        return picture[top : top + h, left : left + w]

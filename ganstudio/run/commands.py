@@ -82,3 +82,18 @@ class StopCondition:
 @dataclass(frozen=True)
 class SetStopCondition:
     condition: StopCondition
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Ask for a latent walk of G: a question, answered with its images, that changes nothing.
+    Through the sample grid's cells `cells` in order with `stops` stops in all; or, with
+    `classes` (a conditional run), the noise of the one cell in `cells` through those classes,
+    one stop each. Drawn from the weights the grid shows: `weights` is "best", "ema" or "live",
+    each falling back as the grid does (best kept, else EMA kept, else live). No cells: no walk
+    is wanted any more."""
+
+    cells: tuple[int, ...] = ()
+    stops: int = 2
+    classes: tuple[int, ...] | None = None
+    weights: str = "ema"

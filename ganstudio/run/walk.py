@@ -23,11 +23,14 @@ from ganstudio.config.model import RunConfig
 from ganstudio.engine.conditioning import draw_labels, one_hot
 from ganstudio.engine.gan import GAN, GeneratorWeights
 from ganstudio.engine.latent import endpoint_stops, lerp, slerp, walk_path
-from ganstudio.render import make_grid
+from ganstudio.render import GridLayout, make_grid
+from ganstudio.run.commands import Walk
 from ganstudio.run.snapshot import grid_classes, grid_samples
-from ganstudio.run.state import fixed_noise
+from ganstudio.run.state import RunState, fixed_noise
 
 MAX_STOPS = 64  # stops of one walk in total: a strip of 64 digits is 1,857 px wide before enlarging
+GIF_SCALE = 4  # a walk's frame is one 30 x 30 px digit: 120 px at this enlargement
+FPS = 10.0  # frames a second of a walk's animation in the window and its export (walk --fps's default)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,20 @@ class Endpoints:
 
     def __len__(self) -> int:
         return len(self.noise)
+
+
+def grid_layout(config: RunConfig, shape: tuple[int, int]) -> GridLayout | None:
+    """Where the cells of `config`'s sample grid lie in a picture of `shape` (height, width): its
+    view.grid columns, one row per class of a conditional run's grid (right of the row labels);
+    None when a picture of that shape is not this grid (another grid size, a 2D run)."""
+    if config.image_shape is None:
+        return None
+    side = config.view.grid
+    rows = len(grid_classes(config)) if config.training.conditional else side
+    bare = GridLayout(config.image_shape, rows, side)
+    left = shape[1] - bare.shape[1]
+    fits = shape[0] == bare.shape[0] and (left == 0 or (left > 0 and config.training.conditional))
+    return GridLayout(config.image_shape, rows, side, left) if fits else None
 
 
 def grid_cells(config: RunConfig) -> int:
@@ -143,3 +160,47 @@ def frame_shape(config: RunConfig) -> tuple[int, int]:
 def strip_shape(config: RunConfig, stops: int) -> tuple[int, int]:
     """(height, width) of the strip of a walk of `stops` stops (an image run): a blank strip's."""
     return walk_strip(np.zeros((stops, config.data_size), np.float32), config).shape
+
+
+@dataclass(frozen=True)
+class WalkImages:
+    """A walk drawn for a :class:`~ganstudio.run.commands.Walk` request: at `step`, from the
+    weights `weights` names ("EMA", "live", "best so far (step N)"); strip uint8 (h + 2,
+    n (w + 1) + 1) of its n stops (walk_strip) and frames, one uint8 (h + 2, w + 2) per stop
+    (walk_frames)."""
+
+    request: Walk
+    step: int
+    weights: str
+    strip: np.ndarray
+    frames: tuple[np.ndarray, ...]
+
+
+def draw_walk(state: RunState, request: Walk) -> WalkImages:
+    """The walk `request` asks for, of the run `state` as it is; ValueError (a sentence) for a
+    request its grid cannot answer (a 2D run, a cell outside the grid, too few stops)."""
+    config = state.config
+    if config.image_shape is None:
+        raise ValueError("a 2D run draws points, not images: it has no latent walk")
+    if request.classes is not None:
+        ends = cell_class_endpoints(config, request.cells[0], request.classes)
+        stops = len(ends)
+    else:
+        ends, stops = cell_endpoints(config, request.cells), request.stops
+    if not 2 <= len(ends) <= stops <= MAX_STOPS:
+        raise ValueError(f"a walk through {len(ends)} endpoints needs 2 to {MAX_STOPS} stops, and one at each: {stops} asked")
+    use_ema, weights, described = chosen_weights(state, request.weights)
+    samples = walk_samples(state.gan, config, ends, stops, use_ema, weights)
+    frames = tuple(walk_frames(samples, config))
+    return WalkImages(request, state.step, described, walk_strip(samples, config), frames)
+
+
+def chosen_weights(state: RunState, choice: str) -> tuple[bool, GeneratorWeights | None, str]:
+    """(use_ema, weights, in words): the weights `choice` ("best", "ema", "live") names, falling
+    back as the sample grid does: the best so far when kept, else the EMA's when kept, else live."""
+    best = state.insight.best
+    if choice == "best" and best is not None:
+        return False, best.weights, f"best so far (step {best.step:,})"
+    if choice in ("best", "ema") and state.gan.ema is not None:
+        return True, None, "EMA"
+    return False, None, "live"

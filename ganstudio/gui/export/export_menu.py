@@ -1,5 +1,5 @@
-"""The File menu's export entries: GIF/MP4 (the Export dialog), the sample grid as PNG, the
-history as CSV, the plots as PNG or SVG.
+"""The File menu's export entries: GIF/MP4 (the Export dialog), the latent walk under the grid as
+GIF/MP4, the sample grid as PNG, the history as CSV, the plots as PNG or SVG.
 
 Each entry asks for a file name, then calls a method that takes the path (tests call those
 directly) and reports the outcome in the window's status bar, or an error in its banner.
@@ -17,16 +17,18 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 from ganstudio.files.atomic import WriteError
 from ganstudio.gui.export.export_dialog import ExportDialog
 from ganstudio.gui.export.plot_export import export_plots
-from ganstudio.media import write_csv, write_png
+from ganstudio.media import write_csv, write_gif, write_mp4, write_png
+from ganstudio.media.gif_budget import DEFAULT_MAX_MB
 from ganstudio.record.history import csv_columns
 from ganstudio.render.scatter import plot_points
 from ganstudio.run.snapshot import Snapshot
+from ganstudio.run.walk import FPS, GIF_SCALE
 
 
 class ExportMenu(QObject):
     """Export actions of `window`, a MainWindow: it reads `window.snapshot` (the last one
     shown), the weights `window.samples` shows and `window.plots.graphics`, and reports through
-    `window.statusBar()` and `window.show_error`."""
+    `window.statusBar()` and `window.show_error`; the walk it exports is `window.walk.walk`."""
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
@@ -34,9 +36,10 @@ class ExportMenu(QObject):
         self.dialog: ExportDialog | None = None
 
     def add_to(self, menu: QMenu) -> None:
-        """Add the four entries to `menu`."""
+        """Add the five entries to `menu`."""
         for text, slot in (
             ("Export GIF/MP4…", self.open_export_dialog),
+            ("Export latent walk as GIF/MP4…", self.ask_walk_export),
             (
                 "Save sample grid as PNG…",
                 lambda: self._ask_and_write("Save sample grid", "samples.png", "PNG image (*.png)", self.save_grid_png),
@@ -83,6 +86,21 @@ class ExportMenu(QObject):
             return write_png(path, self.window.samples.grid_of(snap)[0])
         caption = f"{snap.config.data.dataset}, step {snap.step:,}"
         return write_png(path, plot_points(snap.points, snap.real_points, snap.heatmap_extent, caption=caption))
+
+    def ask_walk_export(self) -> None:
+        """Ask for a file name and write the latent walk shown under the grid there."""
+        self._ask_and_write("Export latent walk", "walk.gif", "GIF animation (*.gif);;MP4 video (*.mp4)", self.export_walk)
+
+    def export_walk(self, path: str | Path) -> Path:
+        """The latent walk shown under the grid (each stop a frame) as an MP4 for a .mp4 name,
+        else a GIF, as `ganstudio walk` writes them: FPS frames a second, enlarged GIF_SCALE
+        times, the GIF within the size limit of `train --gif`."""
+        walk = self.window.walk.walk
+        if walk is None:
+            raise WriteError("No latent walk to export: Ctrl-click two cells of the sample grid first.")
+        if Path(path).suffix.lower() == ".mp4":
+            return write_mp4(path, walk.frames, fps=FPS, scale=GIF_SCALE)
+        return write_gif(path, walk.frames, fps=FPS, scale=GIF_SCALE, max_mb=DEFAULT_MAX_MB).path
 
     def export_history_csv(self, path: str | Path) -> Path:
         """The training history as CSV: a step column, then one column per history field."""

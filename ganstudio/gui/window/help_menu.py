@@ -25,6 +25,8 @@ SHORTCUTS = (
     ("Drag / wheel", "on the plots: pan / zoom the step axis (all plots follow)"),
     ("Right-click", "on a plot: its menu (auto-range, log axes, export)"),
     ("Hover", "on the plots: the exact values at that step, above the plots"),
+    ("Click / Ctrl-click", "on the sample grid: follow a cell / pick cells for a latent walk"),
+    ("Esc", "in the Samples dock: drop the picked cells"),
 )
 
 

@@ -41,6 +41,7 @@ from ganstudio.gui.window.no_run import NoRunPanel
 from ganstudio.gui.window.run_controls import RunControls
 from ganstudio.gui.window.samples import SampleView
 from ganstudio.gui.window.timeline import Timeline
+from ganstudio.gui.window.walk_panel import WalkPanel
 from ganstudio.gui.window.worker import OpenCheckpoint, OpenRun, RenameRun, SaveCheckpoint, SetDataDir, StarRun, WorkerHost
 from ganstudio.machine.thread_policy import Choice
 from ganstudio.run import commands as cmd
@@ -152,11 +153,22 @@ class MainWindow(QMainWindow):
         for choice in (self.samples.use_ema, self.samples.use_best):
             choice.toggled.connect(lambda _: self.snapshot and self.timeline.show_snapshot(self.snapshot))
         self.timeline = Timeline(self.samples, self.plots)
+        self.walk = WalkPanel(self.samples)
+        self.walk.request.connect(self.submit)
+        worker.walked.connect(self.walk.show_walk)
+        worker.walk_refused.connect(self.walk.refuse_walk)
         samples_panel = QWidget()
         samples_layout = QVBoxLayout(samples_panel)
         samples_layout.setContentsMargins(0, 0, 0, 0)
         samples_layout.addWidget(self.samples, 1)
+        samples_layout.addWidget(self.walk)
         samples_layout.addWidget(self.timeline)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Escape),
+            samples_panel,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            activated=self.walk.clear,
+        )
         self.histogram = HistogramView()
         samples_layout.addWidget(self.histogram)
         self.samples_dock = self._dock("Samples", "samples", samples_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -178,6 +190,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.toggle_pause)
         self._build_menus()
+        self.walk.export_requested.connect(self.exports.ask_walk_export)
 
         self.status = QLabel("")
         self.statusBar().addPermanentWidget(self.status)
@@ -422,6 +435,7 @@ class MainWindow(QMainWindow):
         if snap.paused:
             self._refresh_plots()
         self.timeline.show_snapshot(snap)
+        self.walk.show_snapshot(snap)
         self.runs_panel.show_snapshot(snap)
         self.warnings.show_warnings(snap.warnings)
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)

@@ -1,21 +1,24 @@
 """The sample view: the fixed-noise grid of G's samples (crisp nearest-neighbour scaling, painted
 by Qt without Python: gui/pixel_grid.py), or for 2D data a scatter of real vs generated points
-over D's output (pyqtgraph)."""
+over D's output (pyqtgraph). A click or a context-menu request on the grid names its cell, and
+the cells picked for a latent walk are outlined and numbered on it (gui/window/walk_panel.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ganstudio.config.model import range_for
 from ganstudio.engine.losses import PROBABILISTIC
-from ganstudio.gui.pixel_grid import PixelGrid
+from ganstudio.gui.pixel_grid import Mark, PixelGrid
 from ganstudio.gui.theme import Theme, follow_theme, style_plot
 from ganstudio.gui.widgets import ClassPicker, GridSideSpinBox
+from ganstudio.render import GridLayout
 from ganstudio.render.scatter import Extent
 from ganstudio.run.snapshot import Snapshot, grid_classes
+from ganstudio.run.walk import grid_layout
 
 
 def d_colors(theme: Theme) -> pg.ColorMap:
@@ -39,10 +42,14 @@ TEXT_MARGIN = 4
 
 class SampleView(QWidget):
     """Signals: grid_changed(side) when the user picks another grid size; classes_changed(value)
-    when the user picks the classes a conditional run's grid shows (a tuple, or "all")."""
+    when the user picks the classes a conditional run's grid shows (a tuple, or "all");
+    cell_clicked(cell, adding) on a left click on a cell of the grid shown, adding when Ctrl or
+    Shift was held; cell_menu(cell, global QPoint) on a context-menu request on a cell."""
 
     grid_changed = Signal(int)
     classes_changed = Signal(object)
+    cell_clicked = Signal(int, bool)
+    cell_menu = Signal(int, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +96,9 @@ class SampleView(QWidget):
         self.conditioning_note.setVisible(False)
         layout.addWidget(self.conditioning_note)
         self.pixels = PixelGrid()
+        self.pixels.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # so Esc after a click reaches the dock
+        self.pixels.clicked.connect(self._clicked)
+        self.pixels.menu_requested.connect(self._menu_requested)
         layout.addWidget(self.pixels, 1)
         self.graphics = pg.GraphicsLayoutWidget()  # the 2D view, shown instead of the grid
         self.graphics.setVisible(False)
@@ -99,6 +109,8 @@ class SampleView(QWidget):
         self.legend.setVisible(False)
         layout.addWidget(self.legend)
         self.plot = None  # created on first 2D snapshot
+        self.config = None  # the RunConfig of the latest snapshot
+        self._marked: list[tuple[int, str]] = []  # the (cell, label) pairs outlined on the grid
         self._quiet = False
         follow_theme(self.restyle)
 
@@ -123,6 +135,7 @@ class SampleView(QWidget):
         self._quiet = False
 
     def show_snapshot(self, snap: Snapshot) -> None:
+        self.config = snap.config
         self.show_grid_side(snap.config.view.grid)
         has_best = snap.best_grid is not None
         self.use_best.setEnabled(has_best)
@@ -143,14 +156,23 @@ class SampleView(QWidget):
             self._show_points(snap.real_points, snap.points, snap.heatmap, snap.heatmap_extent, levels)
             self.caption.setText(f"step {snap.step:,}")
 
-    def grid_of(self, snap: Snapshot) -> tuple[np.ndarray, str]:
-        """The uint8 (H, W) grid of `snap` (an image run's) that the choices above ask for, and its
-        caption: the best weights so far when chosen and kept, else the EMA's when chosen and
-        kept, else the live weights'."""
+    def weights_shown(self, snap: Snapshot) -> str:
+        """Whose grid of `snap` the choices above show: "best" (the best weights so far) when
+        chosen and kept, else "ema" when chosen and kept, else "live"."""
         if snap.best_grid is not None and self.use_best.isChecked():
-            return snap.best_grid, f"best so far: step {snap.best_step:,}, FID {snap.best_fid:.2f}"
+            return "best"
         if snap.ema_grid is not None and self.use_ema.isChecked():
-            return snap.ema_grid, f"step {snap.step:,} (EMA)"
+            return "ema"
+        return "live"
+
+    def grid_of(self, snap: Snapshot) -> tuple[np.ndarray, str]:
+        """The uint8 (H, W) grid of `snap` (an image run's) that the choices above ask for
+        (:meth:`weights_shown`), and its caption."""
+        match self.weights_shown(snap):
+            case "best":
+                return snap.best_grid, f"best so far: step {snap.best_step:,}, FID {snap.best_fid:.2f}"
+            case "ema":
+                return snap.ema_grid, f"step {snap.step:,} (EMA)"
         return snap.grid, f"step {snap.step:,}"
 
     def show_frame(self, frame: np.ndarray, step: int) -> None:
@@ -163,11 +185,52 @@ class SampleView(QWidget):
         """The uint8 (H, W) sample grid on screen (the last one shown)."""
         return self.pixels.array
 
+    def cell_layout(self) -> GridLayout | None:
+        """Where the cells of the grid on screen lie in its picture; None when none is shown (a
+        2D run, a recorded frame of another grid size)."""
+        if self.config is None or self.pixels.array is None:
+            return None
+        return grid_layout(self.config, self.pixels.array.shape)
+
+    def show_marks(self, picked: list[int], followed: int | None) -> None:
+        """Outline the `picked` cells numbered 1, 2, ... in order, and the `followed` cell."""
+        cells = [(cell, str(i + 1)) for i, cell in enumerate(picked)]
+        if followed is not None and followed not in picked:
+            cells.append((followed, ""))
+        self._marked = cells
+        self.pixels.set_marks(self._marks(cells))
+
+    def _marks(self, cells: list[tuple[int, str]]) -> list[Mark]:
+        """The outline of each (cell, label) around its image in the grid on screen."""
+        layout = self.cell_layout()
+        if layout is None:
+            return []
+        h, w = layout.image
+        return [(left, top, w, h, label) for cell, label in cells for top, left in [layout.origin(cell)]]
+
+    def _cell_at(self, x: float, y: float) -> int | None:
+        layout = self.cell_layout()
+        return None if layout is None else layout.cell_at(x, y)
+
+    def _clicked(self, x: float, y: float, modifiers) -> None:
+        cell = self._cell_at(x, y)
+        if cell is not None:
+            adding = bool(modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
+            self.cell_clicked.emit(cell, adding)
+
+    def _menu_requested(self, x: float, y: float, at) -> None:
+        cell = self._cell_at(x, y)
+        if cell is not None:
+            self.cell_menu.emit(cell, at)
+
     def _show_grid(self, grid: np.ndarray) -> None:
         self.graphics.setVisible(False)
         self.legend.setVisible(False)
         self.pixels.setVisible(True)
+        reshaped = self.pixels.array is None or self.pixels.array.shape != grid.shape
         self.pixels.show_array(grid)
+        if reshaped:  # the cells moved (or left the picture)
+            self.pixels.set_marks(self._marks(self._marked))
 
     def _show_points(self, real: np.ndarray, fake: np.ndarray, heatmap: np.ndarray, extent: Extent, levels) -> None:
         """GAN Lab's view: real (m, 2) and generated (n, 2) points over D's output on the plane

@@ -31,6 +31,7 @@ from ganstudio.run.change_plan import Outcome, plan
 from ganstudio.run.checkpoint import load_session, save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.run.user_errors import USER_ERRORS
+from ganstudio.run.walk import draw_walk
 from ganstudio.runs.headless import SAVE_EVERY
 from ganstudio.runs.keeper import RunKeeper
 from ganstudio.runs.layout import RUN_TOML
@@ -42,13 +43,16 @@ from ganstudio.runs.library import RunsError, read_run, rename_run, runs_folder,
 SNAPSHOT_INTERVAL = 1.0 / 10.0
 SNAPSHOT_BUDGET = 0.03  # and at most ~3% of the training thread's time goes into making them
 PROGRESS_INTERVAL = 0.1
+# A latent walk asked for is drawn at once, then again while training at most once a second, and
+# less often when drawing it is expensive (the walk redraws the whole grid for exact endpoints).
+WALK_INTERVAL = 1.0
 
 
-def snapshot_interval(cost: float) -> float:
-    """Seconds between snapshots when making one took `cost` seconds: 1/10 s, or longer when
-    snapshots are expensive (a large G renders two sample grids) so that they never take more
-    than SNAPSHOT_BUDGET of the training thread."""
-    return max(SNAPSHOT_INTERVAL, cost / SNAPSHOT_BUDGET)
+def snapshot_interval(cost: float, least: float = SNAPSHOT_INTERVAL) -> float:
+    """Seconds between snapshots (or walks) when making one took `cost` seconds: `least`, or
+    longer when they are expensive (a large G renders two sample grids) so that they never take
+    more than SNAPSHOT_BUDGET of the training thread."""
+    return max(least, cost / SNAPSHOT_BUDGET)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class TrainingWorker(QObject):
     run_folder = Signal(object)  # the current run's folder (Path), None while it has none yet
     runs_changed = Signal()  # a run folder was written (a save, a rename, a star), other than a new one (run_folder)
     save_failed = Signal(str)  # the run could not be saved (said once until a save succeeds again)
+    walked = Signal(object)  # ganstudio.run.walk.WalkImages: the latent walk asked for (cmd.Walk)
+    walk_refused = Signal(str)  # why the walk asked for cannot be drawn (one sentence)
 
     def __init__(
         self,
@@ -138,6 +144,10 @@ class TrainingWorker(QObject):
         self.blas = ThreadPolicy()  # the BLAS thread count in use and why; chosen per run, re-checked between steps
         self._blas_workload: tuple | None = None  # (G spec, D spec, batch size, d_steps) the count was chosen for
         self._blas_stale = False  # a command was applied since: the step may have changed shape
+        self._walk: cmd.Walk | None = None  # the latent walk the window shows, drawn with the snapshots
+        self._walk_due = False  # asked for and not drawn yet
+        self._last_walk = 0.0
+        self.walk_every = WALK_INTERVAL  # seconds between redrawing it while training
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -209,7 +219,12 @@ class TrainingWorker(QObject):
                 command = self._commands.get_nowait()
             except queue.Empty:
                 return
+            if isinstance(command, cmd.Walk):  # a question: the run is unchanged
+                self._walk, self._walk_due = (command, True) if command.cells else (None, False)
+                self._dirty = True
+                continue
             self._dirty = self._blas_stale = True
+            self._walk_due = self._walk is not None  # the command may have changed G
             try:
                 self._apply(command)
             except OfflineError as exc:
@@ -328,6 +343,28 @@ class TrainingWorker(QObject):
         snap = self._session.snapshot()
         self.snapshot_every = snapshot_interval(time.perf_counter() - start)
         self.snapshot.emit(snap)
+        if self._walk is not None and (self._walk_due or (not snap.paused and now - self._last_walk >= self.walk_every)):
+            self._emit_walk(self._session, self._walk)
+
+    def _emit_walk(self, session: Session, request: cmd.Walk) -> None:
+        """Draw the walk `request` asks for from the weights of the snapshot just sent (so its
+        endpoints are that grid's cells) and send it, or why it cannot be drawn."""
+        self._walk_due = False
+        start = time.perf_counter()
+        try:
+            walk = draw_walk(session.state, request)
+        except ValueError as exc:  # the grid changed under the request (another size, a reset)
+            self._walk = None
+            self.walk_refused.emit(str(exc))
+            return
+        except Exception as exc:  # a bug must not kill the thread
+            traceback.print_exc()
+            self._walk = None
+            self.walk_refused.emit(f"Internal error drawing the walk ({exc!r}).")
+            return
+        self._last_walk = time.monotonic()
+        self.walk_every = snapshot_interval(time.perf_counter() - start, WALK_INTERVAL)
+        self.walked.emit(walk)
 
 
 class WorkerHost(QObject):
