@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, QSize
 from PySide6.QtGui import QColor, QPalette, QTextCursor
@@ -16,8 +17,9 @@ from ganstudio.config.shipped import ICON_SIZES
 from ganstudio.gui.app import first_window
 from ganstudio.gui.compare.compare_view import CompareWindow, fitted_size
 from ganstudio.gui.icon import app_icon
+from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.settings import THEME_ENV
-from ganstudio.gui.theme import apply_theme, luminance
+from ganstudio.gui.theme import DARK, apply_theme, luminance
 
 from support import SMALL_CLI, SMALL_RUN, open_window, shown
 
@@ -151,3 +153,15 @@ def test_a_theme_env_value_not_understood_is_one_line_and_exit_2(tmp_path):
     result = subprocess.run([sys.executable, "-m", "ganstudio"], capture_output=True, text=True, env=env)
     assert result.returncode == 2, result.stderr
     assert result.stderr == f"ganstudio: error: {THEME_ENV}='blue': choose system, light, dark\n"
+
+
+def test_every_grid_line_of_the_plots_is_in_the_grid_colour_the_right_axis_too(qtbot):
+    apply_theme("dark")
+    panel = shown(qtbot, PlotsPanel(), 700, 600)
+    steps = np.arange(3) * 500
+    series = {"classes_covered": (steps, np.array([4.0, 6, 7])), "fid": (steps, np.array([50.0, 30, 20]))}
+    panel.show_insight("digits", {**series, "recognisable": (steps, np.array([40.0, 60, 75]))}, 10)
+    assert panel.plots["coverage"].getAxis("right").isVisible()  # the recognisable share's scale
+    for name, plot in panel.plots.items():
+        for side in ("left", "bottom", "right"):
+            assert plot.getAxis(side).tickPen().color().name() == DARK.grid, (name, side)  # not bright lines over the data

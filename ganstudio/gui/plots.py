@@ -102,7 +102,7 @@ def show_opaque_grid(plot: pg.PlotItem, theme: Theme) -> None:
     lines must stay under the curves (the axes sit above the view by default) and leave out the
     minor levels, which would be as bright as the major ones without translucency."""
     plot.showGrid(x=True, y=True, alpha=1.0)
-    for name in ("left", "bottom"):
+    for name in ("left", "bottom", "right"):  # a right axis (a second scale) draws its grid lines too
         axis = plot.getAxis(name)
         axis.setTickPen(pg.mkPen(theme.grid))
         axis.setStyle(tickAlpha=255, maxTickLevel=0)

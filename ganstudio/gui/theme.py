@@ -217,9 +217,9 @@ def apply_theme(choice: str) -> Theme:
 
 
 def _follow_desktop() -> None:
-    """The desktop switched between light and dark: follow it if the user chose "system"."""
+    """The desktop switched between light and dark: follow it if the user chose "system" (with
+    the desktop's own palette where it matches the new scheme, else the theme's)."""
     if _current.choice == "system":
-        _current.native = (_current.native[0], QPalette(QGuiApplication.palette()))
         apply_theme("system")
 
 
