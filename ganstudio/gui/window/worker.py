@@ -271,6 +271,7 @@ class TrainingWorker(QObject):
                     self.keeper.trained()
 
     def _export_generator(self, session: Session, command: ExportGenerator) -> None:
+        """Write `session`'s generator as `command` asks, then say where and which weights (`exported`)."""
         best = session.insight.best if command.best else None
         weights, used = drawn_weights(session.gan, best, command.ema, session.step_count)
         description = f"GAN Studio generator; weights: {used}"
