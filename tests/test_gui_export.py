@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import imageio.v3 as iio
 import numpy as np
+import onnxruntime
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
@@ -17,9 +18,12 @@ from ganstudio.config.presets import load_preset
 from ganstudio.gui.theme import current_theme
 from ganstudio.media import LossPanel
 from ganstudio.media.compose import LABEL_STRIP, FrameComposer
+from ganstudio.media.onnx_export import MISSING_ONNX
 from ganstudio.media.video import MISSING_FFMPEG
 from ganstudio.record.history import FIELDS
+from ganstudio.render import make_grid
 from ganstudio.render.scatter import AXIS_RGB, FAKE_RGB, REAL_RGB, TEXT_RGB, plot_points
+from ganstudio.run.state import fixed_noise
 
 from support import SMALL_RUN, click, read_gif, running_window
 
@@ -424,3 +428,25 @@ def test_menu_entries_ask_for_a_file_and_report(qtbot, window, tmp_path, monkeyp
     menu_action(window, "Save sample grid as PNG…").trigger()
     assert window.banner.isVisible() and "No such file or directory" in window.banner.text()
     assert not (tmp_path / "missing").exists()
+
+
+def test_export_generator_writes_the_generator_the_sample_view_shows_as_onnx(qtbot, window, tmp_path, monkeypatch):
+    snap = train_and_pause(qtbot, window, 2)
+    path = tmp_path / "generator.onnx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "ONNX model (*.onnx)")))
+    menu_action(window, "Export generator…").trigger()
+    qtbot.waitUntil(lambda: "Generator exported" in window.statusBar().currentMessage(), timeout=10_000)
+    assert f"{path}, weights: last, step {snap.step:,}" in window.statusBar().currentMessage()
+    config, side = snap.config, snap.config.view.grid
+    runtime = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    images = runtime.run(["images"], {"z": fixed_noise(config)[: side * side]})[0]
+    grid = make_grid(images.reshape(side * side, -1), config.image_shape, ncols=side, value_range=config.value_range)
+    shown = window.samples.grid_of(snap)[0]
+    assert np.abs(grid.astype(int) - shown).max() <= 1  # the same samples, but for rounding to gray levels
+
+
+def test_export_generator_without_the_onnx_extra_says_how_to_install_it(qtbot, window, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import fails as if not installed
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: pytest.fail("no file is asked for")))
+    menu_action(window, "Export generator…").trigger()
+    assert window.banner.isVisible() and window.banner.text() == MISSING_ONNX

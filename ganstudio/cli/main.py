@@ -1,5 +1,5 @@
-"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `walk`, `bench`, `config`, `runs`, `compare`
-and `sweep` headless, and `desktop` to add the app to the desktop's launcher.
+"""The `ganstudio` command: the GUI by default, or `train`, `sample`, `walk`, `export-onnx`, `bench`, `config`, `runs`,
+`compare` and `sweep` headless, and `desktop` to add the app to the desktop's launcher.
 
 A user's mistake (bad preset, bad --set, unreadable checkpoint, dataset problem, unwritable
 output) ends with one line on stderr and exit status 2, never a traceback. SIGINT and SIGTERM end
@@ -12,12 +12,13 @@ import argparse
 import sys
 
 from ganstudio import __version__
-from ganstudio.cli import arg_types, bench, compare, config, desktop, runs, sample, sweep, train, walk
+from ganstudio.cli import arg_types, bench, compare, config, desktop, export_onnx, runs, sample, sweep, train, walk
 from ganstudio.machine.blas import fixed_threads, set_blas_threads
 from ganstudio.machine.stop_signals import Interrupted, exit_status
 from ganstudio.run.user_errors import USER_ERRORS
 
-SUBCOMMANDS = (train, sample, walk, bench, config, runs, compare, sweep, desktop)  # each adds its parser, whose `handler` runs it
+# Each adds its parser, whose `handler` runs it.
+SUBCOMMANDS = (train, sample, walk, export_onnx, bench, config, runs, compare, sweep, desktop)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the compare view of these runs (2 to 8: folders, or names in the runs folder)",
     )
     parser.set_defaults(handler=run_window)
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,walk,bench,config,runs,compare,sweep,desktop}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,walk,export-onnx,bench,config,runs,compare,sweep,desktop}")
     for subcommand in SUBCOMMANDS:
         subcommand.add_parser(sub)
     return parser

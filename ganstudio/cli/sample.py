@@ -18,7 +18,7 @@ from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.files.atomic import atomic_file
 from ganstudio.insight import coverage
-from ganstudio.insight.best import BestWeights
+from ganstudio.insight.best import BestWeights, drawn_weights
 from ganstudio.insight.heatmap import view_extent
 from ganstudio.insight.report import reads_digits, report_without_data
 from ganstudio.machine.thread_policy import ThreadPolicy
@@ -120,9 +120,7 @@ def chosen_best(args, best: BestWeights | None) -> BestWeights | None:
 def weights_text(best: BestWeights | None, step: int, gan: GAN, no_ema: bool) -> str:
     """Which weights were drawn from, for the output: "best, step 3,000 (FID 12.34, EMA weights)"
     or "last, step 3,050 (live weights)"."""
-    if best is not None:
-        return f"best, {best.describe()}"
-    return f"last, step {step:,} ({'EMA' if gan.ema is not None and not no_ema else 'live'} weights)"
+    return drawn_weights(gan, best, not no_ema, step)[1]
 
 
 def draw(gan: GAN, z: np.ndarray, labels: np.ndarray | None, best: BestWeights | None, no_ema: bool) -> np.ndarray:

@@ -115,7 +115,7 @@ class _Kernel(WeightBias):
         if flat is None:
             w = self.w.reshape(self._matrix)
             return self.sn.weight(w) if self.sn is not None else w
-        w = self._block.unflatten(flat)[self._w_index].reshape(self._matrix)
+        w = self.weight_and_bias(flat)[0].reshape(self._matrix)
         return self.sn.predict_weight(w) if self.sn is not None else w
 
     def _weight_grad(self, dw_used: np.ndarray) -> None:
@@ -127,7 +127,7 @@ class _Kernel(WeightBias):
             self.sn.backward(self.w.reshape(self._matrix), dw_used, dw)
 
     def _bias(self, flat: np.ndarray | None) -> np.ndarray:
-        return self.b if flat is None else self._block.unflatten(flat)[self._b_index]
+        return self.b if flat is None else self.weight_and_bias(flat)[1]
 
     def _bias_grad(self, dy2: np.ndarray) -> None:
         np.dot(self._pool.ones(dy2.shape[0]), dy2, out=self._block.view(self._b_index)[1])

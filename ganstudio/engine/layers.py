@@ -28,6 +28,12 @@ class WeightBias:
     def b(self) -> np.ndarray:
         return self._block.view(self._b_index)[0]
 
+    def weight_and_bias(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(W, b) of the weights in `flat` (n_params,), laid out like the block: views of the
+        shapes the layer stores (e.g. the live weights or their EMA)."""
+        views = self._block.unflatten(flat)
+        return views[self._w_index], views[self._b_index]
+
 
 class Dense(WeightBias):
     """y = x @ W + b with W: (in_features, out_features), b: (out_features,).
@@ -85,10 +91,9 @@ class Dense(WeightBias):
         """Forward without touching the training caches, with weights taken from `flat` (a
         (n_params,) array laid out like the block: the live weights or e.g. their EMA).
         Returns a fresh (batch, out_features) array."""
-        views = self._block.unflatten(flat)
-        w = views[self._w_index]
+        w, b = self.weight_and_bias(flat)
         out = x @ (w if self.sn is None else self.sn.predict_weight(w))
-        out += views[self._b_index]
+        out += b
         return out
 
     def backward(self, dy: np.ndarray, need_dx: bool, need_param_grads: bool) -> np.ndarray | None:

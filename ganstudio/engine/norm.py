@@ -171,15 +171,20 @@ class BatchNorm:
     def predict(self, x: np.ndarray, flat: np.ndarray, statistics: np.ndarray | None = None) -> np.ndarray:
         """Inference with the parameters in `flat` (the block's layout) and the running
         statistics, or those in `statistics` (the buffer block's layout); a new array."""
-        views = self._block.unflatten(flat)
-        gamma, beta = views[self._gamma], views[self._beta]
-        stats = self._buffers.unflatten(self._buffers.values if statistics is None else statistics)
-        mean, var = stats[self._mean], stats[self._var]
+        gamma, beta, mean, var = self.inference_terms(flat, statistics)
         scale = gamma / np.sqrt(var + self.eps)
         out = x - mean
         out *= scale
         out += beta
         return out
+
+    def inference_terms(self, flat: np.ndarray, statistics: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """(gamma, beta, mean, variance), each (C,): the parameters in `flat` (the block's
+        layout) and the running statistics, or those in `statistics` (the buffer block's layout).
+        Inference computes gamma (x - mean) / sqrt(variance + eps) + beta."""
+        views = self._block.unflatten(flat)
+        stats = self._buffers.unflatten(self._buffers.values if statistics is None else statistics)
+        return views[self._gamma], views[self._beta], stats[self._mean], stats[self._var]
 
     def measure(self, x: np.ndarray, statistics: np.ndarray) -> None:
         """Write x's per-channel mean and unbiased variance (x: (..., C), every axis but the last

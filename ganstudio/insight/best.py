@@ -67,3 +67,14 @@ class BestWeights:
         statistics = np.asarray(d["statistics"], np.float32) if "statistics" in d else None
         weights = GeneratorWeights(np.asarray(d["params"], np.float32), statistics)
         return cls(int(d["step"]), float(d["fid"]), weights, bool(d["ema"]))
+
+
+def drawn_weights(gan: GAN, best: BestWeights | None, use_ema: bool, step: int) -> tuple[GeneratorWeights, str]:
+    """The generator weights to draw from: `best` when given, else the EMA's (with their standing
+    statistics) when `use_ema` and the GAN keeps an EMA, else the live ones; with their words for
+    an output line: "best, step 3,000 (FID 12.34, EMA weights)" or "last, step 3,050 (live
+    weights)", `step` being the run's."""
+    if best is not None:
+        return best.weights, f"best, {best.describe()}"
+    ema = use_ema and gan.ema is not None
+    return gan.sampling_weights(ema), f"last, step {step:,} ({'EMA' if ema else 'live'} weights)"

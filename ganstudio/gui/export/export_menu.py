@@ -1,5 +1,5 @@
 """The File menu's export entries: GIF/MP4 (the Export dialog), the latent walk under the grid as
-GIF/MP4, the sample grid as PNG, the history as CSV, the plots as PNG or SVG.
+GIF/MP4, the sample grid as PNG, the history as CSV, the plots as PNG or SVG, the generator as ONNX.
 
 Each entry asks for a file name, then calls a method that takes the path (tests call those
 directly) and reports the outcome in the window's status bar, or an error in its banner.
@@ -17,23 +17,30 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 from ganstudio.files.atomic import WriteError
 from ganstudio.gui.export.export_dialog import ExportDialog
 from ganstudio.gui.export.plot_export import export_plots
+from ganstudio.gui.window.worker import ExportGenerator
 from ganstudio.media import write_csv, write_gif, write_mp4, write_png
 from ganstudio.media.gif_budget import DEFAULT_MAX_MB
+from ganstudio.media.onnx_export import onnx_module
 from ganstudio.record.history import csv_columns
 from ganstudio.render.scatter import plot_points
 from ganstudio.run.snapshot import Snapshot
 from ganstudio.run.walk import FPS, GIF_SCALE
 
+ONNX_FILTER = "ONNX model (*.onnx)"
+
 
 class ExportMenu(QObject):
     """Export actions of `window`, a MainWindow: it reads `window.snapshot` (the last one
     shown), the weights `window.samples` shows and `window.plots.graphics`, and reports through
-    `window.statusBar()` and `window.show_error`; the walk it exports is `window.walk.walk`."""
+    `window.statusBar()` and `window.show_error`; the walk it exports is `window.walk.walk`. The
+    generator's weights stay in the training thread: its export is a command to
+    `window.host.worker`, which reports back."""
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.dialog: ExportDialog | None = None
+        window.host.worker.exported.connect(lambda text: window.statusBar().showMessage(f"Generator exported: {text}", 8000))
 
     def add_to(self, menu: QMenu) -> None:
         """Add the five entries to `menu`."""
@@ -54,6 +61,7 @@ class ExportMenu(QObject):
                     "Export plots", "plots.png", "PNG image (*.png);;SVG drawing (*.svg)", self.export_plots
                 ),
             ),
+            ("Export generator…", self.ask_export_generator),
         ):
             menu.addAction(text).triggered.connect(slot)
 
@@ -109,6 +117,23 @@ class ExportMenu(QObject):
     def export_plots(self, path: str | Path) -> Path:
         """The plots (all six rows) as one picture: SVG for a .svg name, else PNG."""
         return export_plots(self.window.plots.graphics.ci, path)
+
+    def ask_export_generator(self) -> None:
+        """Ask for an .onnx file (a missing onnx extra is said first), then export the generator."""
+        try:
+            onnx_module()
+        except WriteError as exc:
+            self.window.show_error(str(exc))
+            return
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export generator", str(Path.home() / "generator.onnx"), ONNX_FILTER)
+        if path:
+            self.export_generator(path)
+
+    def export_generator(self, path: str | Path) -> None:
+        """Have the training thread write the generator of the weights the sample view shows (best
+        so far, EMA or live) as an ONNX model; it reports in the status bar, or in the banner."""
+        samples = self.window.samples
+        self.window.submit(ExportGenerator(str(path), samples.use_best.isChecked(), samples.use_ema.isChecked()))
 
     # -- helpers --------------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:

@@ -25,7 +25,9 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from ganstudio.config.model import RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.gui.window.data_folders import data_source
+from ganstudio.insight.best import drawn_weights
 from ganstudio.machine.thread_policy import ThreadPolicy
+from ganstudio.media.onnx_export import write_generator_onnx
 from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import Outcome, plan
 from ganstudio.run.checkpoint import load_session, save_checkpoint
@@ -99,6 +101,16 @@ class SaveCheckpoint:
     path: str
 
 
+@dataclass(frozen=True)
+class ExportGenerator:
+    """Write the generator as an ONNX model to `path`: the best weights when `best` and the run
+    keeps them, else the EMA's when `ema` and kept, else the live ones (the sample view's choice)."""
+
+    path: str
+    best: bool
+    ema: bool
+
+
 class TrainingWorker(QObject):
     """Lives in its own QThread. The GUI calls :meth:`submit` (thread-safe) and listens to the
     signals; it never touches the session."""
@@ -110,6 +122,7 @@ class TrainingWorker(QObject):
     opened = Signal(object)  # the RunConfig of a newly opened run
     data_source = Signal(str)  # where the newly opened run's data came from (data_folders.data_source)
     saved = Signal(str)  # path of a written checkpoint
+    exported = Signal(str)  # an exported generator: its path and weights, in words
     blas_threads = Signal(object)  # ganstudio.machine.thread_policy.Choice: the BLAS thread count changed, and why
     run_folder = Signal(object)  # the current run's folder (Path), None while it has none yet
     runs_changed = Signal()  # a run folder was written (a save, a rename, a star), other than a new one (run_folder)
@@ -259,6 +272,8 @@ class TrainingWorker(QObject):
                 return
             case SaveCheckpoint(path=path):
                 self.saved.emit(str(save_checkpoint(session, path)))
+            case ExportGenerator():
+                self._export_generator(session, command)
             case cmd.SetParam():
                 self._edit(session, command)
             case cmd.Reset(config=RunConfig() as config) if plan(session.config, config).new_data:
@@ -269,6 +284,14 @@ class TrainingWorker(QObject):
                 session.apply(command)
                 if isinstance(command, cmd.StepOnce):
                     self.keeper.trained()
+
+    def _export_generator(self, session: Session, command: ExportGenerator) -> None:
+        """Write `session`'s generator as `command` asks, then say where and which weights (`exported`)."""
+        best = session.insight.best if command.best else None
+        weights, used = drawn_weights(session.gan, best, command.ema, session.step_count)
+        description = f"GAN Studio generator; weights: {used}"
+        path = write_generator_onnx(command.path, session.gan, weights, session.config.image_shape, description)
+        self.exported.emit(f"{path}, weights: {used}")
 
     def _new_session(self, config: RunConfig) -> Session:
         """A new run of `config`, its dataset looked for in the folder chosen for it, if any."""
