@@ -71,10 +71,10 @@ def test_memorisation_ratio_of_copies_new_digits_and_noise(digits):
     assert real.ratio == pytest.approx(1.0) and len(real.held_out) == n
     noise = probe.report(np.random.default_rng(0).uniform(-1, 1, (n, 784)).astype(np.float32))
     assert noise.ratio > 1.5
-    assert "memorisation: 1.00" in real.line() and f"{n} samples over {n} held-out" in real.line()
+    assert "memorisation: 1.00" in real.lines()[0] and f"{n} samples over {n} held-out" in real.lines()[0]
 
 
 def test_memorisation_without_held_out_images_says_why(digits):
     report = MemorisationProbe(NeighbourIndex(digits.x), None, "the folder has 12 images").report(digits.x[:20])
     assert math.isnan(report.ratio) and len(report.samples) == 20
-    assert report.line() == "memorisation: n/a (no held-out real images: the folder has 12 images)"
+    assert report.lines() == ["memorisation: n/a (no held-out real images: the folder has 12 images)"]
