@@ -3,7 +3,9 @@
 synthetic digits (60,000 drawn, which takes a minute).
 
 - nearest training images of one cell among the 60,000, in pixels (target 50 ms) and in the
-  classifier's features (building that index, once, is timed apart);
+  classifier's features (building that index, once, is timed apart), with the BLAS threads
+  as they are and with one: one query is a memory-bound matrix-vector product, which a second
+  OpenBLAS thread slows down when the other core is busy;
 - the memorisation figure for 1,000 samples: their nearest training images, and the same for
   1,000 held-out digits (measured once per run), target 2 s;
 - precision/recall/density/coverage of 5,000 samples against 5,000 held-out digits in the
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ganstudio.data import load_dataset
 from ganstudio.data.mnist import on_disk
@@ -68,6 +71,9 @@ def main() -> None:
     timed("nearest 5 training images of one cell, pixels", 0.05, args.repeats, lambda: search.nearest(cell, 5))
     timed("feature index of the training set (once per run)", None, 1, search.feature_index)
     timed("nearest 5 training images of one cell, features", 0.05, args.repeats, lambda: search.nearest(cell, 5, "features"))
+    with threadpool_limits(1):
+        timed("the same, pixels, 1 BLAS thread", 0.05, args.repeats, lambda: search.nearest(cell, 5))
+        timed("the same, features, 1 BLAS thread", 0.05, args.repeats, lambda: search.nearest(cell, 5, "features"))
 
     samples, reference = held[:1000], held[1000:2000]
     probe = MemorisationProbe(NeighbourIndex(dataset.x), reference)
