@@ -2,7 +2,8 @@
 training set for the few tests that need MNIST itself.
 
 - ``digits_dir``: a folder in MNIST's own format (``train-images-idx3-ubyte.gz`` and
-  ``train-labels-idx1-ubyte.gz``) holding ``DIGITS`` synthetic digits, written by the tests.
+  ``train-labels-idx1-ubyte.gz``) holding ``DIGITS`` synthetic digits, written by the tests, and
+  a test split (``t10k-*``) of ``HELD_OUT_DIGITS`` others, the runs' held-out digits.
   Loading it as ``mnist`` with ``data_dir=digits_dir`` runs the real MNIST loading code, so every
   test of training, resume and insight runs in any clone, offline, with no download.
 - ``mnist_dir``: the folder holding the real MNIST training set, found as the app finds it
@@ -34,6 +35,7 @@ atexit.register(shutil.rmtree, os.environ["GANSTUDIO_RUNS_DIR"], ignore_errors=T
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 DIGITS = 1000  # images in the digits_dir fixture (100 of each class)
 DIGITS_SEED = 0
+HELD_OUT_DIGITS = 1000  # the digits_dir fixture's test split (drawn with seed DIGITS_SEED + 1)
 MNIST = FAMILIES["mnist"]
 
 
@@ -45,11 +47,18 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def digits_dir(tmp_path_factory) -> Path:
-    """A flat MNIST-format folder of DIGITS synthetic digits (seed DIGITS_SEED): images (N, 28, 28)
-    uint8 and labels (N,) uint8, gzipped under MNIST's standard names. Tests only read it."""
+    """A flat MNIST-format folder of DIGITS synthetic digits (seed DIGITS_SEED) and a test split of
+    HELD_OUT_DIGITS others: images (N, 28, 28) uint8 and labels (N,) uint8, gzipped under MNIST's
+    standard names. Tests only read it."""
     folder = tmp_path_factory.mktemp("digits")
     images, labels = generate_digits(DIGITS, np.random.default_rng(DIGITS_SEED))
-    for spec, array in ((MNIST.images, images), (MNIST.labels, labels.astype(np.uint8))):
+    test_images, test_labels = generate_digits(HELD_OUT_DIGITS, np.random.default_rng(DIGITS_SEED + 1))
+    for spec, array in (
+        (MNIST.images, images),
+        (MNIST.labels, labels.astype(np.uint8)),
+        (MNIST.test_images, test_images),
+        (MNIST.test_labels, test_labels.astype(np.uint8)),
+    ):
         (folder / spec.name).write_bytes(gzip.compress(encode_idx(array), mtime=0))
     return folder
 

@@ -77,3 +77,14 @@ def test_no_qt_import():
     code = "import sys, ganstudio.data; print(sorted(m for m in sys.modules if 'PySide' in m or 'Qt' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["synthetic-digits", "ring8"])
+def test_generated_datasets_hold_out_fresh_draws(name):
+    dataset = data.load_dataset(name, seed=3, size=500)
+    assert dataset.held_out is not None and dataset.held_out.shape[1] == dataset.x.shape[1]
+    assert len(dataset.held_out) >= 2000 and dataset.held_out_note == ""
+    training = {row.tobytes() for row in dataset.x}
+    assert not any(row.tobytes() in training for row in dataset.held_out)
+    again = data.load_dataset(name, seed=3, size=500)
+    np.testing.assert_array_equal(again.held_out, dataset.held_out)  # the same seed holds out the same draws

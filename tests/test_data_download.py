@@ -17,6 +17,7 @@ from ganstudio.data.download import mirrors_from_env
 from ganstudio.data.idx import encode_idx
 
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
+TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -62,15 +63,19 @@ def cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def full_size_files():
-    """A structurally exact training set (60,000 x 28 x 28 and 60,000 labels), gzipped;
-    mostly zeros, so it compresses fast."""
-    images = np.zeros((60000, 28, 28), np.uint8)
-    images[:, 14, 14] = np.arange(60000) % 256
-    labels = (np.arange(60000) % 10).astype(np.uint8)
-    return {
-        IMAGES: gzip.compress(encode_idx(images), compresslevel=1),
-        LABELS: gzip.compress(encode_idx(labels), compresslevel=1),
-    }
+    """A structurally exact training set (60,000 x 28 x 28 and 60,000 labels) and test set
+    (10,000), gzipped; mostly zeros, so they compress fast."""
+    files = {}
+    for (images_name, labels_name), n in (((IMAGES, LABELS), 60000), ((TEST_IMAGES, TEST_LABELS), 10000)):
+        images = np.zeros((n, 28, 28), np.uint8)
+        images[:, 14, 14] = np.arange(n) % 256
+        files[images_name] = gzip.compress(encode_idx(images), compresslevel=1)
+        files[labels_name] = gzip.compress(encode_idx((np.arange(n) % 10).astype(np.uint8)), compresslevel=1)
+    return files
+
+
+def training_files(files):
+    return {name: files[name] for name in (IMAGES, LABELS)}
 
 
 def serve(server, prefix, files, behaviour=None, status=200):
@@ -100,24 +105,45 @@ def test_download_then_cache_hit(server, cache, monkeypatch, full_size_files):
     dataset = load_dataset("fashion-mnist", progress=lambda done, total: calls.append((done, total)))
     assert dataset.x.shape == (60000, 784)
     assert dataset.labels[:12].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
-    assert leftovers(cache) == [IMAGES, LABELS]
-    assert server.requests == [f"/fashion/{IMAGES}", f"/fashion/{LABELS}"]
+    assert dataset.held_out.shape == (10000, 784) and dataset.held_out_note == ""
+    assert leftovers(cache) == sorted([TEST_IMAGES, TEST_LABELS, IMAGES, LABELS])
+    assert server.requests == [f"/fashion/{name}" for name in (IMAGES, LABELS, TEST_IMAGES, TEST_LABELS)]
     # Progress: starts at 0 with the announced size, ends at the size, for each file.
-    sizes = [len(full_size_files[IMAGES]), len(full_size_files[LABELS])]
+    sizes = [len(full_size_files[IMAGES]), len(full_size_files[TEST_LABELS])]
     assert calls[0] == (0, sizes[0]) and (sizes[0], sizes[0]) in calls and calls[-1] == (sizes[1], sizes[1])
 
     again = load_dataset("fashion-mnist", classes=[4])
-    assert len(server.requests) == 2  # served from the cache
-    assert len(again) == 6000
+    assert len(server.requests) == 4  # served from the cache
+    assert len(again) == 6000 and len(again.held_out) == 1000
+
+
+def test_a_test_set_no_mirror_serves_leaves_training_whole(server, cache, monkeypatch, full_size_files):
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "train-only", training_files(full_size_files)))
+    dataset = load_dataset("kmnist")
+    assert len(dataset) == 60000 and dataset.held_out is None
+    assert dataset.held_out_note == "KMNIST's test set could not be downloaded (no mirror served the file)"
+    assert leftovers(cache) == [IMAGES, LABELS]
 
 
 @pytest.mark.real_mnist("its byte-exact files, served as a download")
 def test_real_mnist_download_is_verified_by_checksum(server, cache, monkeypatch, mnist_dir):
-    files = {name: (mnist_dir / name).read_bytes() for name in (IMAGES, LABELS)}
+    files = {name: (mnist_dir / name).read_bytes() for name in (IMAGES, LABELS, TEST_IMAGES, TEST_LABELS)}
     monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "mnist", files))
     dataset = load_dataset("mnist", classes=[0])
-    assert len(dataset) == 5923
+    assert len(dataset) == 5923 and len(dataset.held_out) == 980  # MNIST's test set has 980 zeros
     assert (cache / "mnist" / IMAGES).read_bytes() == files[IMAGES]
+    assert (cache / "mnist" / TEST_IMAGES).read_bytes() == files[TEST_IMAGES]
+
+
+@pytest.mark.real_mnist("its training set, served beside a test set that is not MNIST's")
+def test_a_test_set_failing_its_checksum_is_not_kept(server, cache, monkeypatch, mnist_dir, full_size_files):
+    files = {name: (mnist_dir / name).read_bytes() for name in (IMAGES, LABELS)}
+    fake_test = {name: full_size_files[name] for name in (TEST_IMAGES, TEST_LABELS)}  # right shape, not MNIST's
+    monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "mnist", files | fake_test))
+    dataset = load_dataset("mnist")
+    assert len(dataset) == 60000 and dataset.held_out is None
+    assert f"{TEST_IMAGES}: checksum mismatch" in dataset.held_out_note
+    assert leftovers(cache) == [IMAGES, LABELS]
 
 
 def test_checksum_mismatch_leaves_nothing(server, cache, monkeypatch, full_size_files):
@@ -163,14 +189,9 @@ def test_next_mirror_after_a_failure(server, cache, monkeypatch, full_size_files
     monkeypatch.setenv("GANSTUDIO_MIRRORS", f"{bad} {missing},{good}")
     assert len(load_dataset("kmnist", size=10)) == 10
     assert server.requests == [
-        f"/drop/{IMAGES}",
-        f"/nothing-here/{IMAGES}",
-        f"/good/{IMAGES}",
-        f"/drop/{LABELS}",
-        f"/nothing-here/{LABELS}",
-        f"/good/{LABELS}",
+        f"/{prefix}/{name}" for name in (IMAGES, LABELS, TEST_IMAGES, TEST_LABELS) for prefix in ("drop", "nothing-here", "good")
     ]
-    assert leftovers(cache) == [IMAGES, LABELS]
+    assert leftovers(cache) == sorted([TEST_IMAGES, TEST_LABELS, IMAGES, LABELS])
 
 
 def test_only_missing_files_are_fetched(server, cache, monkeypatch, full_size_files):
@@ -178,7 +199,7 @@ def test_only_missing_files_are_fetched(server, cache, monkeypatch, full_size_fi
     (cache / "fashion-mnist" / IMAGES).write_bytes(full_size_files[IMAGES])
     monkeypatch.setenv("GANSTUDIO_MIRRORS", serve(server, "f", full_size_files))
     load_dataset("fashion-mnist", size=5)
-    assert server.requests == [f"/f/{LABELS}"]
+    assert server.requests == [f"/f/{LABELS}", f"/f/{TEST_IMAGES}", f"/f/{TEST_LABELS}"]
 
 
 def test_cancel_from_the_progress_callback(server, cache, monkeypatch, full_size_files):

@@ -1,11 +1,13 @@
 """Image folders: any PNG/JPEG images, to grayscale, centre-cropped and resized."""
 
+from pathlib import Path
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
 
 from ganstudio.data import DatasetError, load_dataset
-from ganstudio.data.folder import load_folder, read_gray
+from ganstudio.data.folder import HOLD_OUT_FROM, is_held_out, load_folder, read_gray
 
 
 def test_png_and_jpeg_grayscale_resized(tmp_path):
@@ -45,7 +47,7 @@ def test_centre_crop_subfolders_hidden_files_and_size(tmp_path):
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "x.png").write_bytes(b"junk")
     (tmp_path / "._wide.png").write_bytes(b"resource fork junk")
-    images = load_folder(tmp_path, 16)
+    images = load_folder(tmp_path, 16).train
     assert images.shape == (1, 16, 16) and images.min() >= 250
 
 
@@ -73,3 +75,37 @@ def test_folder_has_no_classes(tmp_path):
     iio.imwrite(tmp_path / "a.png", np.zeros((5, 5), np.uint8))
     with pytest.raises(DatasetError, match="folder: this dataset has no labels"):
         load_dataset("folder", folder=tmp_path, classes=[1])
+
+
+def write_numbered_images(folder, names, first=0):
+    """A 6 x 6 PNG per name, each a different gray level (first + its index), so images tell their file."""
+    for i, name in enumerate(names):
+        iio.imwrite(folder / name, np.full((6, 6), first + i, np.uint8))
+
+
+def levels(x):
+    return set(x[:, 0].round().astype(int).tolist())
+
+
+def test_a_tenth_of_a_folder_is_held_out_by_file_name(tmp_path):
+    names = [f"img{i:03d}.png" for i in range(200)]
+    write_numbered_images(tmp_path, names)
+    dataset = load_dataset("folder", folder=tmp_path, image_size=6, value_range=(0.0, 255.0))
+    held = {i for i, name in enumerate(names) if is_held_out(Path(name))}
+    assert 10 <= len(held) <= 30  # about a tenth
+    assert levels(dataset.held_out) == held and levels(dataset.x).isdisjoint(held)  # training never sees them
+    assert len(dataset) + len(held) == 200
+
+    write_numbered_images(tmp_path, [f"more{i:03d}.png" for i in range(50)], first=200)
+    again = load_dataset("folder", folder=tmp_path, image_size=6, value_range=(0.0, 255.0))
+    assert levels(again.held_out) & set(range(200)) == held  # each old file kept its side
+
+
+def test_a_small_folder_holds_nothing_out_and_says_why(tmp_path):
+    write_numbered_images(tmp_path, [f"img{i:03d}.png" for i in range(HOLD_OUT_FROM - 1)])
+    dataset = load_dataset("folder", folder=tmp_path, image_size=6)
+    assert len(dataset) == HOLD_OUT_FROM - 1 and dataset.held_out is None
+    assert (
+        dataset.held_out_note
+        == f"{tmp_path} has {HOLD_OUT_FROM - 1} images; from {HOLD_OUT_FROM} on, a tenth is held out from training"
+    )

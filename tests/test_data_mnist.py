@@ -8,12 +8,14 @@ import pytest
 
 from ganstudio.data import DatasetError, OfflineError, default_data_dir, load_dataset
 from ganstudio.data.idx import read_payload
-from ganstudio.data.mnist import load_family
+from ganstudio.data.mnist import FAMILIES, load_family, load_held_out
 
 from support import random_digits as small_family
 from support import write_idx_pair as write_pair
 
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
+TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
+MNIST = FAMILIES["mnist"]
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +70,35 @@ def test_real_mnist_digit_subsets(mnist_dir):
     assert some.x.min() == 0.0 and some.x.max() == 1.0
 
 
+@pytest.mark.real_mnist("its test set's MD5 checksums and class counts")
+def test_real_mnist_test_set_is_the_held_out_set(mnist_dir):
+    assert hashlib.md5(read_payload(mnist_dir / TEST_IMAGES)).hexdigest() == MNIST.test_images.md5
+    assert hashlib.md5(read_payload(mnist_dir / TEST_LABELS)).hexdigest() == MNIST.test_labels.md5
+    images, labels = load_held_out("mnist", mnist_dir, download_missing=False)
+    assert images.shape == (10000, 28, 28)
+    assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    threes = load_dataset("mnist", data_dir=mnist_dir, classes=[3], value_range=(0, 1), download=False)
+    assert threes.held_out.shape == (1010, 784) and threes.held_out_note == ""
+    np.testing.assert_allclose(threes.held_out[0], images[labels == 3][0].ravel() / 255.0, atol=1e-6)
+
+
 # --- layouts and formats ------------------------------------------------------------------
+
+
+def test_the_test_split_beside_the_training_set_is_held_out(digits_dir):
+    dataset = load_dataset("mnist", data_dir=digits_dir, classes=[1, 7], download=False)
+    assert dataset.held_out.shape == (200, 784)  # the fixture's 1,000 test digits: 100 of each class
+    training = {row.tobytes() for row in dataset.x}
+    assert not any(row.tobytes() in training for row in dataset.held_out)
+
+
+def test_a_test_split_missing_from_a_users_folder_is_named_not_fetched(tmp_path):
+    images, labels = small_family()
+    write_pair(tmp_path, images, labels)
+    dataset = load_dataset("mnist", data_dir=tmp_path)  # downloads allowed: the training set is there
+    assert len(dataset) == len(images) and dataset.held_out is None
+    assert dataset.held_out_note == f"MNIST's test set ({TEST_IMAGES} and {TEST_LABELS}) is not in {tmp_path}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [IMAGES, LABELS]
 
 
 def test_flat_folder_raw_files_and_cache_layout(tmp_path):
@@ -108,6 +138,7 @@ def test_keras_npz(tmp_path):
     dataset = load_dataset("mnist", data_dir=tmp_path, download=False)
     assert dataset.labels.tolist() == labels.tolist()
     np.testing.assert_allclose(dataset.x[7], images[7].ravel() / 127.5 - 1.0, atol=1e-6)
+    np.testing.assert_allclose(dataset.held_out, images[:5].reshape(5, -1) / 127.5 - 1.0, atol=1e-6)
 
 
 def test_npz_without_training_arrays(tmp_path):

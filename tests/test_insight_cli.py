@@ -29,6 +29,31 @@ def test_sample_report_prints_coverage_and_fid_of_an_mnist_checkpoint(digits_dir
     recognisable = next(line for line in lines if line.startswith("recognisable: "))
     assert re.fullmatch(r"recognisable: \d+\.\d% of samples", recognisable)
     assert len(shares) == 10 and abs(sum(shares) - float(recognisable.split()[1][:-1])) < 0.6  # each share rounded to 0.1%
+    for name in ("precision", "recall", "density", "coverage (prdc)"):
+        assert re.fullmatch(rf"{re.escape(name)}: \d+\.\d{{3}}", next(line for line in lines if line.startswith(name + ":")))
+    assert "prdc measured on: 1,000 samples against 1,000 held-out real ones, k = 5" in lines
+    memorisation = next(line for line in lines if line.startswith("memorisation: "))
+    assert re.match(r"memorisation: \d+\.\d\d \(.*1,000 samples over 1,000 held-out real images", memorisation)
+    assert re.fullmatch(r"nearest training image: samples median .*, held-out real images median .*", lines[-1])
+
+
+def test_a_run_without_held_out_digits_says_so_once(tmp_path):
+    data = write_idx_pair(tmp_path / "train-only", *random_digits(300))  # no t10k files beside them
+    out = tmp_path / "run"
+    small = ["--set", "generator.hidden=16", "--set", "discriminator.hidden=16", "--set", "data.batch_size=32"]
+    small += ["--set", "run.insight_every=10"]
+    trained = ganstudio("train", "--data-dir", str(data), *small, "--steps", "30", "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    missing = f"MNIST's test set (t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz) is not in {data}"
+    assert trained.stderr.count("not measured") == 1
+    assert (
+        f"ganstudio: precision, recall, density and coverage not measured: no held-out real samples: {missing}" in trained.stderr
+    )
+    result = ganstudio("sample", str(out / "checkpoint.npz"), "--report", "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"precision, recall, density, coverage and memorisation: n/a (no held-out real images: {missing})"
+    assert re.match(r"fid: \d", next(line for line in lines if line.startswith("fid: ")))  # the rest is measured
 
 
 def test_sample_report_without_mnist_prints_what_needs_no_data_and_says_the_fid_needs_it(tmp_path, monkeypatch):
@@ -45,6 +70,7 @@ def test_sample_report_without_mnist_prints_what_needs_no_data_and_says_the_fid_
     assert len(re.findall(r"\d:\d+\.\d%", next(line for line in lines if line.startswith("histogram: ")))) == 10
     assert any(re.fullmatch(r"mean confidence: 0\.\d+", line) for line in lines)
     assert "fid: n/a (needs the training data)" in lines and "diversity: n/a (needs the training data)" in lines
+    assert "precision, recall, density, coverage and memorisation: n/a (needs the training data)" in lines
     why = result.stderr.strip()
     assert why.startswith("ganstudio: fid and diversity not computed: their reference is the run's training images")
     assert "MNIST is not on this computer" in why and why.endswith("with --data-dir DIR.")

@@ -46,7 +46,14 @@ def test_a_generator_drawing_one_digit_gets_the_collapse_warning(digits_dir, tmp
     assert snap.insight_kind == "digits"
     steps, covered = snap.insight_series["classes_covered"]
     assert steps.tolist() == [600, 1200, 1800] and covered.tolist() == [1, 1, 1]
-    assert set(snap.insight_series) == {"classes_covered", "recognisable", "fid", "mean_confidence", "diversity"}
+    assert set(snap.insight_series) == {"classes_covered", "recognisable", "fid", "mean_confidence", "diversity"} | {
+        "precision",
+        "recall",
+        "density",
+        "prdc_coverage",
+    }
+    _, recall = snap.insight_series["recall"]
+    assert recall.tolist() == [0.0, 0.0, 0.0]  # one image whatever the noise: no held-out digit is in its (empty) ball
     assert snap.histogram[label] == 1.0
     # D learns to reject the one digit too: a frozen G is also overpowered.
     assert ("mode_collapse", 1800) in [(w.kind, w.since) for w in snap.warnings]
@@ -111,7 +118,16 @@ def test_a_2d_snapshot_carries_mode_figures_and_the_heatmap_of_d():
         session.step()
     snap = session.snapshot()
     assert snap.insight_kind == "modes"
-    assert set(snap.insight_series) == {"modes_covered", "high_quality", "diversity"}
+    assert set(snap.insight_series) == {
+        "modes_covered",
+        "high_quality",
+        "diversity",
+        "precision",
+        "recall",
+        "density",
+        "prdc_coverage",
+    }
+    assert all(0.0 <= snap.insight_series[name][1][-1] <= 1.0 for name in ("precision", "recall", "prdc_coverage"))
     assert snap.histogram.shape == (8,)
     assert snap.heatmap_extent == (-1.5, 1.5, -1.5, 1.5)
     assert snap.heatmap.shape == (64, 64) and snap.heatmap.dtype == np.float32

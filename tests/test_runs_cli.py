@@ -359,3 +359,17 @@ def test_a_run_folder_copied_beside_its_original_lists_apart_and_its_name_is_ref
         )
     shown = ganstudio("runs", "--runs-dir", str(runs), "show", str(runs / "a-backup"))
     assert shown.returncode == 0 and shown.stdout.startswith(f"run: a ({runs / 'a-backup'})")
+
+
+def test_precision_recall_density_and_coverage_reach_summary_list_and_show(tmp_path):
+    runs = tmp_path / "runs"
+    result = ganstudio("train", *SMALL, "--set", "run.insight_every=10", "--steps", "20", "--out", str(runs / "a"))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((runs / "a" / "summary.json").read_text())
+    names = ("precision", "recall", "density", "prdc_coverage")
+    assert all(isinstance(summary[name], float) and summary[name] >= 0.0 for name in names), summary
+    assert summary["classes_covered"] is not None  # the classes covered keep their name beside prdc_coverage
+    (row,) = json.loads(ganstudio("runs", "--runs-dir", str(runs), "list", "--json").stdout)
+    assert {name: row[name] for name in names} == {name: summary[name] for name in names}
+    shown = ganstudio("runs", "--runs-dir", str(runs), "show", "a").stdout
+    assert f"  recall: {summary['recall']}" in shown.splitlines()

@@ -14,6 +14,7 @@ from typing import Any
 from ganstudio.cli.options import add_runs_dir
 from ganstudio.config.model import keys, value_text
 from ganstudio.insight import coverage, modes
+from ganstudio.insight.tracker import PRDC_SERIES
 from ganstudio.runs.configdiff import differing_keys
 from ganstudio.runs.formatting import aligned, classes_text, count_text, date_text, figure_text, quality_text
 from ganstudio.runs.library import (
@@ -127,7 +128,7 @@ def _show(run: Run, summary: dict[str, Any]) -> None:
     print(f"preset: {run.preset}   created: {date_text(run.created)}   GAN Studio {run.version}")
     print("figures:")
     figures = ("last_step", "wall_time_s", "steps_per_s", "classes_covered", "recognisable_share", "fid")
-    for name in (*figures, "modes_covered", "high_quality_share"):
+    for name in (*figures, "modes_covered", "high_quality_share", *PRDC_SERIES):
         print(f"  {name}: {figure_text(name, summary.get(name))}")
     print(f"changes ({len(run.changes)}):" if run.changes else "changes: none")
     for change in run.changes:

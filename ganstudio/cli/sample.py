@@ -20,7 +20,7 @@ from ganstudio.files.atomic import atomic_file
 from ganstudio.insight import coverage
 from ganstudio.insight.best import BestWeights, drawn_weights
 from ganstudio.insight.heatmap import view_extent
-from ganstudio.insight.report import reads_digits, report_without_data
+from ganstudio.insight.report import HELD_OUT_FIGURES, NEEDS_DATA, reads_digits, report_without_data
 from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.media import write_png
 from ganstudio.render import make_grid, plot_points, upscale
@@ -142,7 +142,8 @@ def print_report(args, best: BestWeights | None) -> None:
     choose_sampling_threads(session.gan, probe.n_samples)
     z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
     asked = labels_for(asked_classes(args.classes, session.config), probe.n_samples)
-    report = probe.report(draw(session.gan, z, asked, best, args.no_ema), asked)
+    samples = draw(session.gan, z, asked, best, args.no_ema)
+    report = probe.report(samples, asked)
     print(f"step: {session.step_count}")
     print(f"weights: {weights_text(best, session.step_count, session.gan, args.no_ema)}")
     print(f"dataset: {session.config.data.dataset}")
@@ -150,6 +151,7 @@ def print_report(args, best: BestWeights | None) -> None:
     if probe.coverage is not None:
         print(f"fid reference: the run's first {min(coverage.REAL_SAMPLES, len(session.dataset.x)):,} training images")
     print("\n".join(report.lines()))
+    print("\n".join(probe.held_out_lines(report, samples)))
 
 
 def print_report_without_data(args, best: BestWeights | None, offline: OfflineError) -> None:
@@ -169,6 +171,7 @@ def print_report_without_data(args, best: BestWeights | None, offline: OfflineEr
     print(f"dataset: {config.data.dataset}")
     print(f"samples drawn: {n:,} (noise seed {args.seed})")
     print("\n".join(report.lines()))
+    print(f"{HELD_OUT_FIGURES}: {NEEDS_DATA}")
     family = FAMILIES[config.data.dataset]
     what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
     print(

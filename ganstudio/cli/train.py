@@ -228,6 +228,8 @@ def _train(
         print(f"ganstudio: {session.message}", file=sys.stderr)
     if session.insight.error:
         print(f"ganstudio: {session.insight.error}", file=sys.stderr)
+    elif session.insight.unmeasured:
+        print(f"ganstudio: {session.insight.unmeasured}", file=sys.stderr)
     for what, path in write_outputs(
         session, out, args.gif, run=run, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
     ):

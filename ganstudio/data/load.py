@@ -10,8 +10,8 @@ import numpy as np
 from .dataset import Dataset
 from .errors import DatasetError
 from .folder import load_folder
-from .images import image_dataset
-from .mnist import FAMILIES, load_family
+from .images import HeldOut, image_dataset
+from .mnist import FAMILIES, load_family, load_held_out
 from .synthetic_digits import generate_digits
 from .toys import TOY_NAMES, sample_toy, toy_spec
 
@@ -19,6 +19,10 @@ from .toys import TOY_NAMES, sample_toy, toy_spec
 DATASET_NAMES = (*FAMILIES, "synthetic-digits", *TOY_NAMES, "folder")
 DIGIT_DATASETS = ("mnist", "synthetic-digits")  # handwritten digits 0-9: what the shipped classifier reads
 DEFAULT_SIZES = {"synthetic-digits": 10_000, **{name: 20_000 for name in TOY_NAMES}}
+# Held-out samples of the generated datasets: fresh draws from a stream of their own, so they are
+# never training samples. Enough for insight's reference (1,000 digits, 2,500 points) twice over.
+HELD_OUT_DRAWS = {"synthetic-digits": 2_000, **{name: 5_000 for name in TOY_NAMES}}
+HELD_OUT_STREAM = 1  # the held-out draws' generator is seeded by (seed, HELD_OUT_STREAM)
 
 # Class names of the labelled datasets, for pickers and legends.
 CLASS_NAMES: dict[str, tuple[str, ...]] = {
@@ -58,6 +62,11 @@ def load_dataset(
         size: number of samples: how many synthetic digits (default 10,000) or toy points
             (default 20,000) to draw; for MNIST-family and folders, keep only the first ``size``.
 
+    The dataset's held-out samples (see :class:`Dataset`) are the MNIST family's test split, a
+    folder's held-out tenth (:mod:`ganstudio.data.folder`), or ``HELD_OUT_DRAWS`` fresh draws of
+    synthetic-digits or a toy. A held-out set that cannot be had leaves ``held_out`` None and
+    says why in ``held_out_note``; it never fails the load.
+
     Raises:
         DatasetError: unknown name, bad arguments, missing or malformed files, empty subset.
         OfflineError: an MNIST-family dataset is missing and could not be downloaded.
@@ -67,22 +76,26 @@ def load_dataset(
     if size is not None and size < 1:
         raise DatasetError(f"{name}: size must be at least 1, got {size}")
     rng = np.random.default_rng(seed)
+    held_rng = np.random.default_rng((seed, HELD_OUT_STREAM))
     if name in TOY_NAMES:
         if classes is not None:
             raise DatasetError(f"{name}: a 2D toy has no classes to select")
         modes, std = toy_spec(name)
         x = sample_toy(name, size or DEFAULT_SIZES[name], rng)
-        return Dataset(name, x, None, None, modes, std)
+        return Dataset(name, x, None, None, modes, std, held_out=sample_toy(name, HELD_OUT_DRAWS[name], held_rng))
     if image_size < 1:
         raise DatasetError(f"{name}: image size must be at least 1, got {image_size}")
     if name in FAMILIES:
         images, labels = load_family(name, data_dir, download_missing=download, progress=progress)
+        held_out = family_held_out(name, data_dir, download, progress)
     elif name == "synthetic-digits":
         images, labels = generate_digits(size or DEFAULT_SIZES[name], rng)
+        held_out = HeldOut(*generate_digits(HELD_OUT_DRAWS[name], held_rng))
     else:
         if folder is None:
             raise DatasetError("folder: no image folder given")
-        images, labels = load_folder(folder, image_size), None
+        split = load_folder(folder, image_size)
+        images, labels, held_out = split.train, None, HeldOut(split.held_out, None, split.held_out_note)
     return image_dataset(
         name,
         images,
@@ -91,4 +104,15 @@ def load_dataset(
         value_range=value_range,
         image_size=image_size,
         size=size,
+        held_out=held_out,
     )
+
+
+def family_held_out(
+    name: str, data_dir: str | Path | None, download: bool, progress: Callable[[int, int | None], None] | None
+) -> HeldOut:
+    """The MNIST-family member's test split as held-out images, or none and why."""
+    try:
+        return HeldOut(*load_held_out(name, data_dir, download_missing=download, progress=progress))
+    except DatasetError as exc:
+        return HeldOut(None, None, str(exc))

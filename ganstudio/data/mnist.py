@@ -9,7 +9,11 @@ Where the files are looked for, under a root folder (``data_dir``, else
 2. the cache layout, ``<root>/<dataset name>/`` holding the same names.
 
 If neither has the pair, the missing files are downloaded into ``<root>/<dataset name>/``.
-Only the training split (60,000 images) is used and downloaded.
+
+The test split (``t10k-*``, 10,000 images) is the run's held-out set, never trained on: it is
+looked for beside the training set (or in a Keras archive's ``x_test``/``y_test``), then in the
+cache, and downloaded into the cache when the training set is there too. A user's own folder
+is never written to: a test split missing there is named, not fetched (:func:`load_held_out`).
 
 Loading checks structure (IDX magic numbers, shapes, matching counts, labels 0-9); downloads are
 checked strictly before they enter the cache: the decompressed payload's MD5 where a reliable one
@@ -34,6 +38,7 @@ from .idx import parse_idx, read_idx, read_payload
 
 DATA_DIR_ENV = "GANSTUDIO_DATA_DIR"
 N_TRAIN = 60_000
+N_TEST = 10_000
 
 
 @dataclass(frozen=True)
@@ -55,13 +60,19 @@ class Family:
     mirrors: tuple[str, ...]
     images: IdxFile
     labels: IdxFile
+    test_images: IdxFile
+    test_labels: IdxFile
     class_names: tuple[str, ...]
 
 
-def _files(images_md5: str | None = None, labels_md5: str | None = None) -> dict:
+def _files(md5s: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)) -> dict:
+    """The four IdxFiles of a family; `md5s`: of the training images, training labels, test
+    images and test labels, in that order."""
     return {
-        "images": IdxFile("train-images-idx3-ubyte.gz", (N_TRAIN, 28, 28), images_md5),
-        "labels": IdxFile("train-labels-idx1-ubyte.gz", (N_TRAIN,), labels_md5),
+        "images": IdxFile("train-images-idx3-ubyte.gz", (N_TRAIN, 28, 28), md5s[0]),
+        "labels": IdxFile("train-labels-idx1-ubyte.gz", (N_TRAIN,), md5s[1]),
+        "test_images": IdxFile("t10k-images-idx3-ubyte.gz", (N_TEST, 28, 28), md5s[2]),
+        "test_labels": IdxFile("t10k-labels-idx1-ubyte.gz", (N_TEST,), md5s[3]),
     }
 
 
@@ -77,7 +88,14 @@ FAMILIES: dict[str, Family] = {
                 "http://yann.lecun.com/exdb/mnist/",
             ),
             class_names=tuple("0123456789"),
-            **_files("6bbc9ace898e44ae57da46a324031adb", "a25bea736e30d166cdddb491f175f624"),
+            **_files(
+                (
+                    "6bbc9ace898e44ae57da46a324031adb",
+                    "a25bea736e30d166cdddb491f175f624",
+                    "2646ac647ad5339dbf082846283269ea",
+                    "27ae3e4e09519cfbb04c329615203637",
+                )
+            ),
         ),
         Family(
             "fashion-mnist",
@@ -156,6 +174,46 @@ def load_family(
     return _read_pair(family, _find(cache, family.images), _find(cache, family.labels))
 
 
+def load_held_out(
+    name: str,
+    data_dir: str | Path | None = None,
+    *,
+    download_missing: bool = True,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The test split of family member ``name``, whose training set :func:`load_family` found:
+    images ``(M, h, w)`` uint8, labels ``(M,)``.
+
+    Looked for beside the training files (a Keras archive's ``x_test``/``y_test``), then in the
+    cache ``<data_dir>/<name>/``; downloaded there only when the training set is in the cache
+    too and ``download_missing``. Raises :class:`DatasetError` (:class:`OfflineError` for a
+    failed download) saying which files are missing where.
+    """
+    family = FAMILIES[name]
+    root = data_root(data_dir)
+    cache = root / family.name
+    found = local_source(family, root)
+    if isinstance(found, Path):
+        return _read_npz(family, found, "test")
+    specs = (family.test_images, family.test_labels)
+    training_folder = cache if found is None else found[0].parent
+    for folder in dict.fromkeys((training_folder, cache)):
+        pair = [_find(folder, spec) for spec in specs]
+        if all(pair):
+            return _read_pair(family, *pair)
+    files = f"{family.test_images.name} and {family.test_labels.name}"
+    if training_folder != cache or not download_missing:
+        raise DatasetError(f"{family.title}'s test set ({files}) is not in {training_folder}")
+    mirrors = mirrors_from_env(family.mirrors)
+    for spec in specs:
+        if not _find(cache, spec):
+            try:
+                download(spec.name, cache, mirrors, _strict_check(family, spec), progress)
+            except OfflineError as exc:
+                raise OfflineError(f"{family.title}'s test set could not be downloaded ({exc.cause or exc})") from exc
+    return _read_pair(family, *(_find(cache, spec) for spec in specs))
+
+
 def on_disk(name: str, data_dir: str | Path | None = None) -> bool:
     """Whether family member ``name``'s training set is in ``data_dir`` (as :func:`load_family`
     looks for it), so that loading it needs no download. Reads no file."""
@@ -195,14 +253,14 @@ def _read_pair(family: Family, images_path: Path, labels_path: Path) -> tuple[np
     return images, labels
 
 
-def _read_npz(family: Family, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """``x_train`` and ``y_train`` of a Keras-style ``.npz``."""
+def _read_npz(family: Family, path: Path, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """``x_<split>`` and ``y_<split>`` of a Keras-style ``.npz`` (split: "train" or "test")."""
     try:
         with np.load(path, allow_pickle=False) as archive:
-            missing = sorted({"x_train", "y_train"} - set(archive.files))
+            missing = sorted({f"x_{split}", f"y_{split}"} - set(archive.files))
             if missing:
                 raise DatasetError(f"{path}: not a Keras-style archive (no {' or '.join(missing)})")
-            images, labels = archive["x_train"], archive["y_train"]
+            images, labels = archive[f"x_{split}"], archive[f"y_{split}"]
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DatasetError(f"{path}: cannot read the archive ({exc})") from exc
     _check_pair(family, images, labels, str(path))

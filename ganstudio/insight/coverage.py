@@ -65,7 +65,11 @@ class CoverageMonitor:
     def report(self, samples: np.ndarray, asked: np.ndarray | None = None) -> CoverageReport:
         """samples: (n, 784), n >= 2, in the monitor's value range; asked: the (n,) classes a
         conditional generator was asked for, for the class accuracy."""
-        probs, feats = self.classifier.classify(samples, self.value_range)
+        return self.report_classified(*self.classifier.classify(samples, self.value_range), asked)
+
+    def report_classified(self, probs: np.ndarray, feats: np.ndarray, asked: np.ndarray | None = None) -> CoverageReport:
+        """The report of samples the classifier has read: probs (n, 10) and feats (n, f), n >= 2,
+        its outputs for them (so other figures can reuse the features); asked as for :meth:`report`."""
         predicted = probs.argmax(axis=1)
         histogram = recognised_shares(probs)
         per_class, accuracy = (None, math.nan) if asked is None else class_accuracy(predicted, asked)

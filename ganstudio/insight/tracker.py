@@ -28,9 +28,10 @@ from ganstudio.insight.report import InsightReport, Probe
 from ganstudio.insight.warnings import Diagnoser, TrainingWarning
 from ganstudio.record.history import History
 
+PRDC_SERIES = ("precision", "recall", "density", "prdc_coverage")  # prdc_coverage: not the classes covered
 SERIES = {
-    "digits": ("classes_covered", "recognisable", "fid", "mean_confidence", "diversity"),
-    "modes": ("modes_covered", "high_quality", "diversity"),
+    "digits": ("classes_covered", "recognisable", "fid", "mean_confidence", "diversity", *PRDC_SERIES),
+    "modes": ("modes_covered", "high_quality", "diversity", *PRDC_SERIES),
     None: ("diversity",),
 }
 CONDITIONAL_SERIES = ("class_accuracy",)  # digits runs that are conditional: the share read as the class asked for
@@ -50,6 +51,8 @@ def report_values(report: InsightReport) -> dict[str, float]:
         )
     if report.modes is not None:
         values.update(modes_covered=report.modes.modes_covered, high_quality=100.0 * report.modes.high_quality)
+    if report.prdc is not None:
+        values.update(report.prdc.values())
     return values
 
 
@@ -86,6 +89,13 @@ class InsightTracker:
         if p is None or p.dataset is not dataset or p.value_range != value_range:
             p = self._probe = Probe(dataset, value_range)
         return p
+
+    @property
+    def unmeasured(self) -> str:
+        """Why this run's precision, recall, density and coverage are NaN, in one line ("" when
+        they are measured, or before the first check)."""
+        p = self._probe
+        return "" if p is None or not p.prdc_note else f"precision, recall, density and coverage not measured: {p.prdc_note}"
 
     @property
     def warnings(self) -> tuple[TrainingWarning, ...]:

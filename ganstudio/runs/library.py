@@ -36,6 +36,7 @@ import tomli_w
 from ganstudio import __version__
 from ganstudio.config.model import ConfigError, RunConfig, from_dict, parse_toml, read_toml_text, to_dict
 from ganstudio.files.atomic import atomic_file
+from ganstudio.insight.tracker import PRDC_SERIES
 from ganstudio.run.changelog import Change, check_sample_shapes, parse, split_log
 from ganstudio.runs.layout import CHECKPOINT, RUN_TOML, SUMMARY
 from ganstudio.runs.lock import writer
@@ -185,9 +186,10 @@ def summary(run: Run, session) -> dict[str, Any]:
     elapsed, steps = session.elapsed, session.step_count
     latest = {
         name: _latest(session.insight.values.get(name))
-        for name in ("classes_covered", "recognisable", "fid", "modes_covered", "high_quality", "class_accuracy")
+        for name in ("classes_covered", "recognisable", "fid", "modes_covered", "high_quality", "class_accuracy", *PRDC_SERIES)
     }
     share, recognisable = latest.pop("high_quality"), latest.pop("recognisable")
+    latest |= {name: None if latest[name] is None else round(latest[name], 4) for name in PRDC_SERIES}
     best = session.insight.best
     return {
         "name": run.name,
@@ -383,5 +385,6 @@ def row(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
         "modes_covered": summary.get("modes_covered"),
         "classes_covered": summary.get("classes_covered"),
         "recognisable_share": summary.get("recognisable_share"),
+        **{name: summary.get(name) for name in PRDC_SERIES},
         "starred": run.starred,
     }
