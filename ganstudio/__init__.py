@@ -5,9 +5,7 @@ From Python: ``run = ganstudio.new_run("recommended")``, ``run.train(steps=2000)
 ganstudio`` stays light: no NumPy, no Qt until a name is used.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # type checkers take it as true; typing is not imported for it
 
 __version__ = "0.1.0"
 
