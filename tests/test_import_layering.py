@@ -22,6 +22,7 @@ ORDER = [
     "run",
     "runs",
     "sweep",
+    "api",
     "gui",
     "cli",
 ]

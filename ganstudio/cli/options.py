@@ -9,6 +9,7 @@ from ganstudio.cli import arg_types
 from ganstudio.cli.arg_types import megabytes, positive_float
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.media.gif import MAX_FPS
+from ganstudio.run.sampling import run_classes
 
 
 def add_runs_dir(parser, on_verb: bool = False) -> None:
@@ -42,11 +43,6 @@ def add_weights_options(parser: argparse.ArgumentParser, default: str | None = N
         default=default,
         help=f"best: the weights of the run's best FID so far; last: its latest weights (default: {said})",
     )
-
-
-def run_classes(config: RunConfig) -> tuple[int, ...]:
-    """The classes a run trains on: data.classes, else every class of its dataset."""
-    return config.data.classes or tuple(range(config.n_classes))
 
 
 def class_numbers(given: list[str], option: str) -> list[int]:

@@ -9,22 +9,31 @@ from pathlib import Path
 import numpy as np
 
 from ganstudio.cli import arg_types
-from ganstudio.cli.options import add_runs_dir, add_weights_options, checked_classes, class_numbers, run_classes
+from ganstudio.cli.options import add_runs_dir, add_weights_options, checked_classes, class_numbers
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.data.load import load_dataset
 from ganstudio.data.mnist import FAMILIES
-from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.files.atomic import atomic_file
 from ganstudio.insight import coverage
-from ganstudio.insight.best import BestWeights, drawn_weights
+from ganstudio.insight.best import BestWeights
 from ganstudio.insight.heatmap import view_extent
 from ganstudio.insight.report import HELD_OUT_FIGURES, NEEDS_DATA, reads_digits, report_without_data
-from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.media import write_png
 from ganstudio.render import make_grid, plot_points, upscale
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError, load_session
+from ganstudio.run.sampling import (
+    SampleReport,
+    as_images,
+    choose_sampling_threads,
+    draw,
+    labels_for,
+    noise,
+    run_classes,
+    sample_report,
+    weights_text,
+)
 from ganstudio.run.state import POINTS_2D, section
 from ganstudio.runs.library import run_checkpoint, runs_folder
 
@@ -68,16 +77,6 @@ def add_parser(sub) -> None:
 
 PNG_SCALE = 3  # `sample -o x.png` enlarges its pixels 3 times by default: a 64-sample grid is 699 x 699 px
 PNG_MAX_SIDE = 16_384
-SAMPLING_TIMING_ROWS = 256  # the thread count is chosen by timing G on at most this many rows
-
-
-def choose_sampling_threads(gan: GAN, n: int) -> None:
-    """BLAS threads for drawing n samples, by the thread policy (timing G on up to
-    SAMPLING_TIMING_ROWS rows)."""
-    rows = min(n, SAMPLING_TIMING_ROWS)
-    z = np.zeros((rows, gan.latent_size), np.float32)
-    labels = np.zeros(rows, np.int64) if gan.conditional else None
-    ThreadPolicy().start(lambda: lambda: gan.sample(z, labels=labels))
 
 
 def asked_classes(given: list[str] | None, config: RunConfig) -> tuple[int, ...] | None:
@@ -87,11 +86,6 @@ def asked_classes(given: list[str] | None, config: RunConfig) -> tuple[int, ...]
     if not given:
         return run_classes(config) if config.training.conditional else None
     return tuple(sorted(set(checked_classes(class_numbers(given, "--class"), config, "--class"))))
-
-
-def labels_for(classes: tuple[int, ...] | None, n: int) -> np.ndarray | None:
-    """(n,) labels asking for `classes` equally often, grouped by class (None: unconditional)."""
-    return None if classes is None else np.sort(balanced_labels(classes, n))
 
 
 def saved_best(ckpt: Checkpoint) -> BestWeights | None:
@@ -117,19 +111,6 @@ def chosen_best(args, best: BestWeights | None) -> BestWeights | None:
     return best
 
 
-def weights_text(best: BestWeights | None, step: int, gan: GAN, no_ema: bool) -> str:
-    """Which weights were drawn from, for the output: "best, step 3,000 (FID 12.34, EMA weights)"
-    or "last, step 3,050 (live weights)"."""
-    return drawn_weights(gan, best, not no_ema, step)[1]
-
-
-def draw(gan: GAN, z: np.ndarray, labels: np.ndarray | None, best: BestWeights | None, no_ema: bool) -> np.ndarray:
-    """(n, data_size) samples of noise z (n, latent) from the `best` weights, or the last ones."""
-    if best is None:
-        return gan.sample(z, use_ema=not no_ema, labels=labels)
-    return gan.sample(z, labels=labels, weights=best.weights)
-
-
 def print_report(args, best: BestWeights | None) -> None:
     """`sample --report`: the insight figures of the checkpoint's generator (its `best` weights,
     or the last ones) on fresh noise."""
@@ -138,20 +119,7 @@ def print_report(args, best: BestWeights | None) -> None:
     except OfflineError as exc:
         print_report_without_data(args, best, exc)
         return
-    probe = session.insight.probe(session.dataset, session.config.value_range)
-    choose_sampling_threads(session.gan, probe.n_samples)
-    z = np.random.default_rng(args.seed).standard_normal((probe.n_samples, session.gan.latent_size), dtype=np.float32)
-    asked = labels_for(asked_classes(args.classes, session.config), probe.n_samples)
-    samples = draw(session.gan, z, asked, best, args.no_ema)
-    report = probe.report(samples, asked)
-    print(f"step: {session.step_count}")
-    print(f"weights: {weights_text(best, session.step_count, session.gan, args.no_ema)}")
-    print(f"dataset: {session.config.data.dataset}")
-    print(f"samples drawn: {probe.n_samples:,} (noise seed {args.seed})")
-    if probe.coverage is not None:
-        print(f"fid reference: the run's first {min(coverage.REAL_SAMPLES, len(session.dataset.x)):,} training images")
-    print("\n".join(report.lines()))
-    print("\n".join(probe.held_out_lines(report, samples)))
+    print(sample_report(session, args.seed, asked_classes(args.classes, session.config), best, args.no_ema))
 
 
 def print_report_without_data(args, best: BestWeights | None, offline: OfflineError) -> None:
@@ -161,17 +129,14 @@ def print_report_without_data(args, best: BestWeights | None, offline: OfflineEr
     config = ckpt.config
     digits = reads_digits(config.data.dataset, config.image_shape)
     n = coverage.REPORT_SAMPLES
-    z = np.random.default_rng(args.seed).standard_normal((n, config.generator.latent_size), dtype=np.float32)
     asked = labels_for(asked_classes(args.classes, config), n)
     gan = checkpoint_gan(ckpt, best)
     choose_sampling_threads(gan, n)
-    report = report_without_data(draw(gan, z, asked, best, args.no_ema), digits, config.value_range, asked)
-    print(f"step: {ckpt.step}")
-    print(f"weights: {weights_text(best, ckpt.step, gan, args.no_ema)}")
-    print(f"dataset: {config.data.dataset}")
-    print(f"samples drawn: {n:,} (noise seed {args.seed})")
-    print("\n".join(report.lines()))
-    print(f"{HELD_OUT_FIGURES}: {NEEDS_DATA}")
+    samples = draw(gan, noise(args.seed, n, config.generator.latent_size), asked, best, args.no_ema)
+    report = report_without_data(samples, digits, config.value_range, asked)
+    weights = weights_text(best, ckpt.step, gan, args.no_ema)
+    held_out = (f"{HELD_OUT_FIGURES}: {NEEDS_DATA}",)
+    print(SampleReport(ckpt.step, weights, config.data.dataset, n, args.seed, None, report, held_out))
     family = FAMILIES[config.data.dataset]
     what = "fid and diversity not computed: their reference is" if digits else "diversity not computed: its reference is"
     print(
@@ -230,8 +195,7 @@ def run_sample(args) -> int:
     labels = labels_for(asked_classes(args.classes, config), args.n)
     gan = checkpoint_gan(ckpt, best)
     choose_sampling_threads(gan, args.n)
-    z = np.random.default_rng(args.seed).standard_normal((args.n, config.generator.latent_size), dtype=np.float32)
-    samples = draw(gan, z, labels, best, args.no_ema)
+    samples = draw(gan, noise(args.seed, args.n, config.generator.latent_size), labels, best, args.no_ema)
     output = Path(args.output)
     shape = config.image_shape
     if output.suffix.lower() == ".png":
@@ -244,13 +208,8 @@ def run_sample(args) -> int:
         write_png(output, image)
         output = f"{output} ({image.shape[1]} x {image.shape[0]} px)"
     elif output.suffix.lower() == ".npy":
-        if shape is None:
-            array = samples.astype(np.float32)
-        else:
-            low, high = config.value_range
-            array = np.clip(np.rint((samples - low) / (high - low) * 255.0), 0, 255).astype(np.uint8).reshape(args.n, *shape)
         with atomic_file(output) as fh:
-            np.save(fh, array)
+            np.save(fh, as_images(samples, config))
     else:
         raise ConfigError(f"-o {output}: use a .npy or .png file name")
     print(f"samples: {output}, weights: {weights_text(best, ckpt.step, gan, args.no_ema)}")

@@ -14,7 +14,6 @@ from ganstudio.data import OfflineError
 from ganstudio.machine.progress_line import ProgressLine, download_progress
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
 from ganstudio.run import commands as cmd
-from ganstudio.run.change_plan import apply_order, plan
 from ganstudio.run.changelog import replay
 from ganstudio.run.checkpoint import load_session
 from ganstudio.run.session import Session
@@ -136,10 +135,8 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Se
         changes.append(("run.record_every", str(args.gif_every)))
     for key, value in changes:
         session.apply(cmd.SetParam(key, value))
-    p = plan(session.config, session.config.with_values(session.pending))
-    for network in apply_order(p.rebuild, p.changed):
-        session.apply(cmd.Rebuild(network))  # as Apply in the window: that network starts afresh
-        line.message(f"ganstudio: {session.history.events[-1].label} (a new, untrained network; the other keeps its weights)")
+    for label in session.apply_pending():  # as Apply in the window: that network starts afresh
+        line.message(f"ganstudio: {label} (a new, untrained network; the other keeps its weights)")
     return session, "resumed" if origin is None else origin.preset
 
 

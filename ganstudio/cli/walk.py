@@ -20,12 +20,13 @@ from ganstudio.cli.options import (
     require_conditional,
     run_classes,
 )
-from ganstudio.cli.sample import checkpoint_gan, choose_sampling_threads, chosen_best, png_scale, saved_best, weights_text
+from ganstudio.cli.sample import checkpoint_gan, chosen_best, png_scale, saved_best
 from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.media import upscale, write_gif, write_mp4, write_png
 from ganstudio.media.gif import oversize
 from ganstudio.media.video import ffmpeg
 from ganstudio.run.checkpoint import Checkpoint
+from ganstudio.run.sampling import choose_sampling_threads, weights_text
 from ganstudio.run.walk import (
     GIF_SCALE,
     MAX_STOPS,

@@ -332,11 +332,12 @@ def _targets(key: str) -> list[str]:
     return candidates
 
 
-def unknown_setting(key: str) -> str:
+def unknown_setting(key: str, names: list[str] | None = None) -> str:
     """The refusal of the unknown setting `key`, naming the settings spelled closest to it
-    ("did you mean optimizer.lr?") rather than all of them."""
+    ("did you mean optimizer.lr?") rather than all of them; `names`: the names it may have meant
+    (default: every dotted key)."""
     shared = [f"optimizer.{f.name}" for f in fields(OptimizerSpec)]  # what optimizer.<field> sets for both
-    close = _closest(key, [*shared, *keys(), *RENAMED])
+    close = _closest(key, names or [*shared, *keys(), *RENAMED])
     hint = f"did you mean {' or '.join(close)}?" if close else "`ganstudio config` prints every setting"
     return f"unknown setting {key!r}; {hint}"
 

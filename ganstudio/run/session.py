@@ -26,7 +26,7 @@ from ganstudio.data import BatchIterator, Dataset, load_dataset
 from ganstudio.engine.gan import StepMetrics
 from ganstudio.record.history import FIELDS, EventKind
 from ganstudio.run import commands as cmd
-from ganstudio.run.change_plan import BOTH, ChangePlan, Outcome, Preview, applies, plan, preview
+from ganstudio.run.change_plan import BOTH, ChangePlan, Outcome, Preview, applies, apply_order, plan, preview
 from ganstudio.run.changelog import Change, changed_settings, setting
 from ganstudio.run.memory import check_memory
 from ganstudio.run.snapshot import BestGrid, Snapshot, render_samples, take_snapshot
@@ -295,6 +295,17 @@ class Session:
                 self.stop = cmd.StopCondition(at_step=c.at_step, after_seconds=after)
             case _:
                 raise TypeError(f"unknown command {command!r}")
+
+    def apply_pending(self) -> list[str]:
+        """Apply every architecture edit waiting for Apply, as the window's Apply buttons would:
+        one Rebuild per network that needs one (both when a shared setting changed), each network
+        rebuilt afresh while the other keeps its weights. Returns each rebuild's marker label."""
+        p = plan(self.config, self.config.with_values(self.pending))
+        labels = []
+        for network in apply_order(p.rebuild, p.changed):
+            self.apply(cmd.Rebuild(network))
+            labels.append(self.history.events[-1].label)
+        return labels
 
     def _record(self, change: Change) -> None:
         """Journal `change`, show its plot markers and move the guard's restore point after it: a

@@ -76,6 +76,33 @@ def new_run_folder(runs: Path, label: str) -> Path:
     raise RunsError(f"runs folder {runs}: too many runs named {stem}")
 
 
+def check_new_name(name: str, runs: Path) -> None:
+    """RunsError unless `name` can name a new run in `runs`: a plain folder name (no path, no
+    leading dot, which marks GAN Studio's own files) that no run folder or run.toml there has,
+    so the name finds this run alone."""
+    if not name.strip() or name != name.strip() or os.sep in name or name.startswith("."):
+        raise RunsError(f"run name {name!r}: give a plain folder name (no '{os.sep}', no leading dot or spaces)")
+    taken = runs_named(name, runs)
+    if taken or (runs / name).exists():
+        where = taken[0] if taken else runs / name
+        raise RunsError(f"run name {name!r}: {where} already has it; continue that run, or choose another name")
+
+
+def named_run_folder(runs: Path, name: str) -> Path:
+    """Create and return the new, empty run folder `runs`/`name` (see :func:`check_new_name`);
+    RunsError when it exists by now or cannot be made."""
+    check_new_name(name, runs)
+    folder = runs / name
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except FileExistsError:
+        raise RunsError(f"run name {name!r}: {folder} already exists; choose another name") from None
+    except OSError as exc:
+        raise RunsError(f"runs folder {runs}: cannot create a run folder in it ({exc.strerror or exc})") from None
+    return folder
+
+
 @dataclass
 class Run:
     """A run folder's run.toml, read or about to be written. `changes`: the log (a session
