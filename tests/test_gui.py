@@ -1,6 +1,7 @@
 """The desktop app driven through its real widgets (pytest-qt, offscreen)."""
 
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ from ganstudio.config.model import RunConfig
 from ganstudio.config.presets import load_preset
 from ganstudio.gui.theme import configure_pyqtgraph
 from ganstudio.gui.window.main_window import MainWindow
-from ganstudio.gui.window.worker import SNAPSHOT_INTERVAL, snapshot_interval
+from ganstudio.gui.window.worker import SNAPSHOT_INTERVAL, SNAPSHOT_MAX_INTERVAL, snapshot_interval
+from ganstudio.run.session import Session
 
 from support import SMALL_RUN, click, go_offline, open_window, random_digits, running_window, write_idx_pair
 
@@ -260,6 +262,24 @@ def test_expensive_snapshots_are_spaced_out_so_painting_never_slows_training(qtb
         qtbot.waitUntil(lambda: worker.steps_done > 20, timeout=30_000)
         assert worker.snapshot_every > SNAPSHOT_INTERVAL
     assert snapshot_interval(0.0) == SNAPSHOT_INTERVAL
+
+
+def test_a_slow_first_snapshot_does_not_silence_the_window(qtbot, tmp_path, monkeypatch):
+    # The first snapshot can take seconds (compiled kernels loading, the EMA generator's batch-norm
+    # statistics); the window must still show training within seconds, not after a minute.
+    real_snapshot, calls = Session.snapshot, []
+
+    def slow_first(session):
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(2.0)
+        return real_snapshot(session)
+
+    monkeypatch.setattr(Session, "snapshot", slow_first)
+    with running_window(qtbot, tmp_path, RunConfig().with_values(SMALL)) as window:
+        assert snapshot_interval(2.0) <= SNAPSHOT_MAX_INTERVAL
+        click(qtbot, window.run_controls.start_button)
+        qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.step > 0, timeout=30_000)
 
 
 def test_help_menu_lists_the_real_shortcuts_and_about_gives_versions(qtbot, window):

@@ -44,6 +44,10 @@ from ganstudio.runs.library import RunsError, read_run, rename_run, runs_folder,
 # anyway (the figures: docs/DESIGN.md, "Painting budget").
 SNAPSHOT_INTERVAL = 1.0 / 10.0
 SNAPSHOT_BUDGET = 0.03  # and at most ~3% of the training thread's time goes into making them
+# ... but never less than one every 2 s: a window that shows nothing new for longer looks stuck,
+# and one slow snapshot (the first, which loads compiled kernels and measures the EMA generator's
+# batch-norm statistics: up to ~2 s on a busy machine) must not silence the window for a minute.
+SNAPSHOT_MAX_INTERVAL = 2.0
 PROGRESS_INTERVAL = 0.1
 # A latent walk asked for is drawn at once, then again while training at most once a second, and
 # less often when drawing it is expensive (the walk redraws the whole grid for exact endpoints).
@@ -52,9 +56,9 @@ WALK_INTERVAL = 1.0
 
 def snapshot_interval(cost: float, least: float = SNAPSHOT_INTERVAL) -> float:
     """Seconds between snapshots (or walks) when making one took `cost` seconds: `least`, or
-    longer when they are expensive (a large G renders two sample grids) so that they never take
-    more than SNAPSHOT_BUDGET of the training thread."""
-    return max(least, cost / SNAPSHOT_BUDGET)
+    longer when they are expensive (a large G renders two sample grids) so that they take no
+    more than SNAPSHOT_BUDGET of the training thread, up to SNAPSHOT_MAX_INTERVAL."""
+    return min(max(least, cost / SNAPSHOT_BUDGET), max(least, SNAPSHOT_MAX_INTERVAL))
 
 
 @dataclass(frozen=True)
