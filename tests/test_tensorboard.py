@@ -57,7 +57,7 @@ def logged(folder):
                 scalars.setdefault(value.tag, {})[event.step] = value.simple_value
             elif value.HasField("image"):
                 assert value.tag == "samples"
-                images[event.step] = np.asarray(Image.open(io.BytesIO(value.image.encoded_image_string)))[..., 0]
+                images[event.step] = np.asarray(Image.open(io.BytesIO(value.image.encoded_image_string)).convert("L"))
             elif value.metadata.plugin_data.plugin_name == "text":
                 texts.append((value.tag, event.step, value.tensor.string_val[0].decode()))
     return scalars, images, sorted(texts)
