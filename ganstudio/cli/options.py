@@ -1,9 +1,10 @@
 """Options that several subcommands share: the runs folder, which weights to draw from, classes of a
-conditional run, and how a GIF is written."""
+conditional run, how a GIF is written, and where TensorBoard logs go."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ganstudio.cli import arg_types
 from ganstudio.cli.arg_types import megabytes, positive_float
@@ -101,3 +102,18 @@ def check_gif_options(args) -> None:
     """ConfigError for a --fps or --gif-scale that write_gif would refuse (train and compare)."""
     if not 0 < args.fps <= MAX_FPS or args.gif_scale < 1:
         raise ConfigError(f"--fps must be in (0, {MAX_FPS:g}] and --gif-scale at least 1 (got {args.fps:g} and {args.gif_scale})")
+
+
+def add_tensorboard_option(parser, help: str) -> None:
+    """--tensorboard DIR (train, runs export): the folder of TensorBoard logs, one sub-folder per run."""
+    parser.add_argument("--tensorboard", metavar="DIR", help=help)
+
+
+def check_tensorboard(folder: str) -> None:
+    """ConfigError, before any work, unless tensorboardX is installed and `folder` (or the nearest
+    existing folder above it) takes a new file."""
+    from ganstudio.media.tensorboard import check_tensorboardx
+    from ganstudio.runs.folder import check_writable
+
+    check_tensorboardx()
+    check_writable(Path(folder), None, option="--tensorboard")

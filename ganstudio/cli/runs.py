@@ -1,7 +1,8 @@
-"""`ganstudio runs`: list, show, diff, star and delete the runs in the runs folder.
+"""`ganstudio runs`: list, show, diff, star, export and delete the runs in the runs folder.
 
-RUN is a run folder's path or a run's name in the runs folder. A run that cannot be read is one
-line on stderr naming its file; `list` still lists the others.
+RUN is a run folder's path or a run's name in the runs folder (`export` also takes a sweep's name:
+its runs). A run that cannot be read is one line on stderr naming its file; `list` still lists
+the others, and `export` exports the others.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from ganstudio.cli.options import add_runs_dir
+from ganstudio.cli.options import add_runs_dir, add_tensorboard_option, check_tensorboard
 from ganstudio.config.model import keys, value_text
 from ganstudio.insight import coverage, modes
 from ganstudio.insight.tracker import PRDC_SERIES
@@ -30,13 +32,14 @@ from ganstudio.runs.library import (
     runs_folder,
     set_starred,
 )
+from ganstudio.sweep.names import named_folders
 
 
 def add_parser(sub) -> None:
     """The `runs` subcommand on `sub`, the `ganstudio` parser's subparsers."""
     parser = sub.add_parser("runs", help="list, show, compare the settings of, and delete kept runs")
     add_runs_dir(parser)
-    verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,star,rm}", required=True)
+    verbs = parser.add_subparsers(dest="runs_command", metavar="{list,show,diff,star,export,rm}", required=True)
     listing = verbs.add_parser(
         "list", help="a table of the runs: name, preset, created, steps, FID or modes, classes covered, star"
     )
@@ -50,10 +53,13 @@ def add_parser(sub) -> None:
     star = verbs.add_parser("star", help="star a run (a mark that `runs list` shows), or --off to unstar it")
     star.add_argument("run", metavar="RUN")
     star.add_argument("--off", action="store_true", help="remove the star")
+    export = verbs.add_parser("export", help="write runs (or a sweep's runs) as TensorBoard logs")
+    export.add_argument("run", metavar="RUN", nargs="+", help="a run, or a sweep's name for all its runs")
+    add_tensorboard_option(export, "the TensorBoard folder: one log per run in DIR/RUN (required)")
     rm = verbs.add_parser("rm", help="delete a run folder (asks first)")
     rm.add_argument("run", metavar="RUN")
     rm.add_argument("--yes", action="store_true", help="do not ask")
-    for verb in (listing, show, diff, star, rm):
+    for verb in (listing, show, diff, star, export, rm):
         add_runs_dir(verb, on_verb=True)
     parser.set_defaults(handler=run_runs)
 
@@ -70,6 +76,8 @@ def _run(args) -> int:
     runs = runs_folder(args.runs_dir)
     if args.runs_command == "list":
         return _list(runs, args.runs_json, args.runs_sweep)
+    if args.runs_command == "export":
+        return _export(args.run, runs, args.tensorboard)
     folder = find_run(args.run, runs)
     if args.runs_command == "show":
         _show(read_run(folder), read_summary(folder))
@@ -146,6 +154,24 @@ def _diff(a: Run, b: Run) -> None:
         print(aligned([("key", a.name, b.name), *rows]))
     if len(a.changes) or len(b.changes):
         print(f"change logs: {a.name} has {len(a.changes)} changes, {b.name} has {len(b.changes)}")
+
+
+def _export(names: list[str], runs, tensorboard: str | None) -> int:
+    """`runs export --tensorboard DIR`: every named run (a sweep's name: its runs) as a log in
+    DIR; a run that cannot be exported is one line, the others go on (exit 2 when any failed)."""
+    if not tensorboard:
+        raise RunsError("runs export: give the folder to write into with --tensorboard DIR")
+    check_tensorboard(tensorboard)
+    from ganstudio.runs.tensorboard import export_run  # the runs library loads no exporter until asked
+
+    failed = 0
+    for folder in named_folders(names, runs):
+        try:
+            print(f"{folder.name}: {export_run(folder, Path(tensorboard))}")
+        except RunsError as exc:
+            print(f"ganstudio: {exc}", file=sys.stderr)
+            failed += 1
+    return 2 if failed else 0
 
 
 def _remove(folder, yes: bool) -> int:

@@ -7,12 +7,13 @@ from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 from ganstudio.cli import arg_types
-from ganstudio.cli.options import add_gif_options, add_runs_dir, check_gif_options
+from ganstudio.cli.options import add_gif_options, add_runs_dir, add_tensorboard_option, check_gif_options, check_tensorboard
 from ganstudio.config.model import ConfigError, RunConfig, parse_assignment
 from ganstudio.config.presets import DEFAULT_PRESET, starting_config
 from ganstudio.data import OfflineError
 from ganstudio.machine.progress_line import ProgressLine, download_progress
 from ganstudio.machine.stop_signals import StopSignals, exit_status, signal_name
+from ganstudio.record.history import Event
 from ganstudio.run import commands as cmd
 from ganstudio.run.changelog import replay
 from ganstudio.run.checkpoint import load_session
@@ -22,6 +23,7 @@ from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
 from ganstudio.runs.layout import RUN_TOML
 from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, run_checkpoint, runs_folder
 from ganstudio.runs.lock import FolderLock
+from ganstudio.runs.tensorboard import live_log
 
 
 def add_parser(sub) -> None:
@@ -68,6 +70,9 @@ def add_parser(sub) -> None:
         "--gif-every", type=arg_types.record_every, metavar="N", help="record the sample grid every N steps (run.record_every)"
     )
     add_gif_options(train)
+    add_tensorboard_option(
+        train, "also log the run for TensorBoard in DIR/RUN: scalars, sample grids, changes, warnings, hyperparameters"
+    )
     train.set_defaults(handler=run_train)
 
 
@@ -101,9 +106,10 @@ def _origin(args) -> Run | None:
     return None
 
 
-def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Session, str]:
-    """The session to train and the preset its run records (that of the run replayed, the
-    starting config's for a new run, "resumed" for a checkpoint without a run.toml)."""
+def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Session, str, tuple[Event, ...]]:
+    """The session to train, the preset its run records (that of the run replayed, the
+    starting config's for a new run, "resumed" for a checkpoint without a run.toml) and the
+    events it had when loaded (a resumed run's, logged by the process that trained them)."""
     progress = download_progress(line)
     if args.replay:
         if args.set or args.seed is not None or args.seconds is not None:
@@ -116,11 +122,11 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Se
                 f"--replay {args.replay}: this run's log starts at step {origin.start_step} "
                 "(resumed from a checkpoint without a run.toml); its beginning cannot be replayed"
             )
-        return Session(origin.config, data_dir=args.train_data_dir, progress=progress), origin.preset
+        return Session(origin.config, data_dir=args.train_data_dir, progress=progress), origin.preset, ()
     if not args.resume:
         config, label = _config_from_args(args)
         try:
-            return Session(config, data_dir=args.train_data_dir, progress=progress), label
+            return Session(config, data_dir=args.train_data_dir, progress=progress), label, ()
         except OfflineError as exc:
             raise OfflineError(f"{exc} To train on synthetic-digits instead, add {OFFLINE_FALLBACK}.") from None
     changes = [parse_assignment(a) for a in args.set]
@@ -129,6 +135,7 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Se
             "--seed: a resumed run keeps its seed (its data order and noise come from it); start a new run to change it"
         )
     session = load_session(args.resume, data_dir=args.train_data_dir, progress=progress)
+    loaded_events = tuple(session.history.events)
     if origin is not None:
         session.changes.entries = origin.changes  # the resumed run's own log goes on
     if args.gif_every is not None:
@@ -137,7 +144,7 @@ def _session_from_args(args, line: ProgressLine, origin: Run | None) -> tuple[Se
         session.apply(cmd.SetParam(key, value))
     for label in session.apply_pending():  # as Apply in the window: that network starts afresh
         line.message(f"ganstudio: {label} (a new, untrained network; the other keeps its weights)")
-    return session, "resumed" if origin is None else origin.preset
+    return session, "resumed" if origin is None else origin.preset, loaded_events
 
 
 def _target_step(args, origin: Run | None) -> int | None:
@@ -172,6 +179,8 @@ def run_train(args) -> int:
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
         runs = runs_folder(args.runs_dir)
         check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
+        if args.tensorboard:
+            check_tensorboard(args.tensorboard)
         locked = out is not None and out.is_dir()
         if locked:  # another writer is refused before anything is loaded; --force does not overrule it
             held.enter_context(FolderLock(out))
@@ -179,14 +188,14 @@ def run_train(args) -> int:
             refuse_another_run(out, args.resume, given=args.out is not None)
         line = ProgressLine()
         origin = _origin(args)
-        session, label = _session_from_args(args, line, origin)
+        session, label, logged = _session_from_args(args, line, origin)
         target = _target_step(args, origin)
         if args.gif:
             check_gif(session, args.gif_scale, target)
         out, made = _run_folder(args, out, runs, label)
         try:
             with nullcontext() if locked else FolderLock(out):  # released before an empty folder is removed
-                diverged = _train(args, session, out, origin, label, target, signals, line)
+                diverged = _train(args, session, out, origin, label, target, signals, line, logged)
         except BaseException:
             line.interrupt()
             remove_created(made)
@@ -197,10 +206,19 @@ def run_train(args) -> int:
 
 
 def _train(
-    args, session: Session, out: Path, origin: Run | None, label: str, target: int | None, signals: StopSignals, line
+    args,
+    session: Session,
+    out: Path,
+    origin: Run | None,
+    label: str,
+    target: int | None,
+    signals: StopSignals,
+    line,
+    logged: tuple[Event, ...],
 ) -> bool:
     """Train `session` into `out` to step `target` (None: for --seconds) and write its outputs;
-    returns whether it diverged. `label`: the preset a run that does not continue `origin` records."""
+    returns whether it diverged. `label`: the preset a run that does not continue `origin` records;
+    `logged`: the events a TensorBoard log of an earlier process already holds."""
     if args.replay:
         run = Run.new(out, label, origin.config)
     elif origin is not None:
@@ -208,7 +226,8 @@ def _train(
     else:
         run = Run.new(out, label, session.config, start_step=session.step_count)
     signals.defer()
-    headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line)
+    tensorboard = live_log(session, Path(args.tensorboard), run.name, logged) if args.tensorboard else None
+    headless = HeadlessRun(session, run, should_stop=lambda: signals.signum is not None, line=line, tensorboard=tensorboard)
     if args.replay:
         replay(session, origin.changes, target, headless.step, source=str(args.replay), limit=args.steps)
     else:
@@ -231,4 +250,7 @@ def _train(
         session, out, args.gif, run=run, fps=args.fps, scale=args.gif_scale, max_mb=args.gif_max_mb or None
     ):
         print(f"{what}: {path}")
+    if tensorboard is not None:
+        headless.close_log()
+        print(f"tensorboard: {tensorboard.folder}")
     return diverged

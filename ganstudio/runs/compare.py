@@ -22,7 +22,7 @@ from ganstudio.media.gif import GifResult, write_gif
 from ganstudio.media.gif_budget import thinned
 from ganstudio.media.side_by_side import SideBySide
 from ganstudio.record.frames import FrameRecorder
-from ganstudio.record.history import History
+from ganstudio.record.history import Event, History
 from ganstudio.run.checkpoint import Checkpoint, CheckpointError
 from ganstudio.run.state import section
 from ganstudio.runs.configdiff import SEPARATOR, labels
@@ -40,8 +40,8 @@ Series = dict[str, tuple[np.ndarray, np.ndarray]]  # {name: (steps (m,) int64, v
 class RunData:
     """One compared run. series: its history fields (ganstudio.record.history.FIELDS) and its insight
     series (those of `kind`), each (steps, values); frame_steps: int64 (n,) of its recorded
-    frames, uint8 (H, W) each; stride: the steps between recordings now (0 without a checkpoint);
-    problem: why it has no data ("" when it has)."""
+    frames, uint8 (H, W) each; events: its history's events (changes, warnings); stride: the steps
+    between recordings now (0 without a checkpoint); problem: why it has no data ("" when it has)."""
 
     run: Run
     label: str = ""
@@ -49,6 +49,7 @@ class RunData:
     series: Series = field(default_factory=dict)
     frame_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     frames: list[np.ndarray] = field(default_factory=list)
+    events: tuple[Event, ...] = ()
     stride: int = 0
     last_step: int = 0
     problem: str = ""
@@ -93,6 +94,7 @@ def load_run(folder: Path) -> RunData:
         return data
     data.series = {**history.all_series(), **insight.series(data.kind)}
     data.frame_steps, data.frames = recorder.snapshot()
+    data.events = tuple(history.events)
     data.stride = recorder.stride
     data.last_step = max(ckpt.step, run.last_step)
     return data

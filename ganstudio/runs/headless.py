@@ -5,6 +5,8 @@
 rewrites the run folder every :data:`SAVE_EVERY` seconds (so a crash loses at most that much),
 checks `should_stop()` only between whole steps (so a stopped run holds a state it really had)
 and calls `after_step(run)` (the HeadlessRun) after each step (a sweep's progress and Ray's reports).
+With a TensorBoard log it feeds the log every :data:`LOG_EVERY` seconds (what is new since the last
+feed, in one batch) and closes it with the run's figures (:meth:`HeadlessRun.close_log`).
 :func:`write_outputs` writes the run folder: checkpoint, history CSV, sample grid, run.toml and
 summary.json.
 """
@@ -21,15 +23,18 @@ from ganstudio.machine.thread_policy import ThreadPolicy
 from ganstudio.media import write_csv, write_gif, write_png
 from ganstudio.media.compose import FrameComposer
 from ganstudio.media.gif import oversize
+from ganstudio.media.tensorboard import TensorBoardLog
 from ganstudio.record.frames import film_to
 from ganstudio.run import commands as cmd
 from ganstudio.run.checkpoint import save_checkpoint
 from ganstudio.run.session import Session
 from ganstudio.run.snapshot import render_samples
 from ganstudio.runs.layout import CHECKPOINT, HISTORY, SAMPLES
-from ganstudio.runs.library import Run
+from ganstudio.runs.library import Run, summary
+from ganstudio.runs.tensorboard import feed
 
 SAVE_EVERY = 60.0  # seconds between the run folder's updates while training (a crash loses at most this)
+LOG_EVERY = 2.0  # seconds between feeds of a TensorBoard log: batches of rows, never a write per step
 
 
 class HeadlessRun:
@@ -37,7 +42,8 @@ class HeadlessRun:
 
     should_stop: asked between whole steps (a stop signal arrived, the sweep was stopped);
     line: the progress line and warnings (None: silent, as in a sweep's worker);
-    after_step(self): called after every step (None: nothing)."""
+    after_step(self): called after every step (None: nothing);
+    tensorboard: the run's TensorBoard log, fed while training (None: no log)."""
 
     def __init__(
         self,
@@ -47,13 +53,15 @@ class HeadlessRun:
         should_stop: Callable[[], bool],
         line: ProgressLine | None = None,
         after_step: Callable[[HeadlessRun], None] | None = None,
+        tensorboard: TensorBoardLog | None = None,
     ) -> None:
         self.session, self.run, self.line = session, run, line
+        self.tensorboard = tensorboard
         self.should_stop, self.after_step = should_stop, after_step
         self.threads = ThreadPolicy()
         self.threads.start(lambda: session.gan.twin_step(session.batches.batch_size))
         self._reported = {(w.kind, w.since) for w in session.insight.warnings}
-        self._last_save = time.monotonic()
+        self._last_save = self._last_log = time.monotonic()
 
     def train(self, steps: int | None = None, seconds: float | None = None) -> None:
         """Step until the session reaches step `steps` or has trained `seconds` more seconds
@@ -79,8 +87,12 @@ class HeadlessRun:
         self.threads.update()
         if self.line is not None:
             self._show()
-        if time.monotonic() - self._last_save >= SAVE_EVERY:
+        now = time.monotonic()
+        if now - self._last_save >= SAVE_EVERY:
             self.save()
+        if self.tensorboard is not None and now - self._last_log >= LOG_EVERY:
+            feed(self.tensorboard, session)
+            self._last_log = now
         if self.after_step is not None:
             self.after_step(self)
         return not self.should_stop()
@@ -89,6 +101,13 @@ class HeadlessRun:
         """Write the run folder now (checkpoint, history, samples, run.toml, summary.json)."""
         write_outputs(self.session, self.run.folder, None, run=self.run)
         self._last_save = time.monotonic()
+
+    def close_log(self) -> None:
+        """Write the rest of the TensorBoard log (if any): what is new, the starting config
+        as hyperparameters with the run's figures now as their metrics; then close it."""
+        if self.tensorboard is not None:
+            feed(self.tensorboard, self.session)
+            self.tensorboard.close(self.run.config, summary(self.run, self.session))
 
     def _show(self) -> None:
         session, line = self.session, self.line

@@ -18,9 +18,14 @@ def resolve(names: list[str], runs: Path) -> list[Path]:
     is none of these, or unless MIN_RUNS to MAX_RUNS runs result."""
     if len(names) > MAX_RUNS:
         check_count(len(names))  # before any lookup
-    folders = [folder for name in names for folder in _named(name, runs)]
+    folders = named_folders(names, runs)
     check_count(len(folders))
     return folders
+
+
+def named_folders(names: list[str], runs: Path) -> list[Path]:
+    """The run folders `names` name, as :func:`resolve` finds them, however many."""
+    return [folder for name in names for folder in _named(name, runs)]
 
 
 def _named(name: str, runs: Path) -> list[Path]:
