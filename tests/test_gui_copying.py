@@ -3,6 +3,8 @@ images (the grid's context menu), the memorisation figure (Insight > Is it copyi
 fidelity / diversity plot row, and what a 2D run offers instead. Real windows on small runs of
 synthetic digits, whose held-out digits are fresh draws."""
 
+import shutil
+
 import numpy as np
 import pytest
 from test_gui_walk import shown_cell
@@ -10,12 +12,13 @@ from test_gui_walk import shown_cell
 from ganstudio.config.model import RunConfig
 from ganstudio.config.presets import load_preset
 from ganstudio.data import load_dataset
+from ganstudio.data.mnist import FAMILIES
 from ganstudio.gui.plots import PRDC_CURVES
 from ganstudio.insight.coverage import REPORT_SAMPLES
 from ganstudio.insight.report import Probe
 from ganstudio.render import make_grid
 
-from support import SMALL_RUN, click, running_window
+from support import SMALL_RUN, click, open_window, running_window
 
 CONFIG = RunConfig().with_values(SMALL_RUN)
 
@@ -68,9 +71,26 @@ def test_the_memorisation_figure_overlays_samples_and_held_out_images_with_the_h
             assert len(edges) == len(shares) + 1 and np.isclose(shares.sum(), 100.0)
         assert dialog.answer.report.ratio == expected.ratio
         title = dialog.plot.getPlotItem().titleLabel.text
-        assert f"median ratio {expected.ratio:.2f}" in title
+        assert f"Median ratio {expected.ratio:.2f}" in title
         assert "1,000 samples" in title and "1,000 held-out real images" in title
         assert "well below 1" in dialog.meaning.text() and f"{expected.ratio:.2f}" in dialog.meaning.text()
+
+
+def test_without_held_out_images_the_figure_says_so_in_one_line(qtbot, tmp_path, digits_dir):
+    train_only = tmp_path / "mnist-without-t10k"  # MNIST's training files alone: no test split to hold out
+    train_only.mkdir()
+    for spec in (FAMILIES["mnist"].images, FAMILIES["mnist"].labels):
+        shutil.copy(digits_dir / spec.name, train_only / spec.name)
+    config = CONFIG.with_values({"data.dataset": "mnist"})
+    window = open_window(qtbot, tmp_path, config, data_dir=str(train_only))
+    window.copying_action.trigger()
+    dialog = window.copying
+    qtbot.waitUntil(lambda: dialog.answer is not None, timeout=60_000)
+    assert dialog.meaning.text().startswith("No ratio: no held-out real images") and "\n" not in dialog.meaning.text()
+    assert dialog.curves["samples"].isVisible() and dialog.counts["samples"].sum() == REPORT_SAMPLES
+    assert not dialog.curves["held_out"].isVisible() and "held_out" not in dialog.counts
+    assert dialog.plot.getPlotItem().titleLabel.text.startswith("No held-out real images")
+    window.close()
 
 
 def test_the_fidelity_row_draws_the_trackers_precision_recall_density_and_coverage(qtbot, tmp_path):

@@ -140,6 +140,7 @@ class CopyingDialog(QDialog):
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "pixel distance to the nearest training image")
         self.plot.setLabel("left", "share of each set (%)")
+        self.plot.getPlotItem().setContentsMargins(0, 0, 12, 0)  # room for the last tick label of the distances
         self.curves = {name: self.plot.plot(stepMode="center", fillLevel=0) for name in ("samples", "held_out")}
         layout.addWidget(self.plot, 1)
         self.meaning = QLabel("")
@@ -173,6 +174,8 @@ class CopyingDialog(QDialog):
             f"Measuring… {REPORT_SAMPLES:,} samples and as many held-out real images, each against every "
             "training image (a few seconds; training waits meanwhile)."
         )
+        self.plot.setTitle("Measuring…", size="10pt")
+        self.meaning.setText("")
         self.progress.setVisible(True)
         self.again.setEnabled(False)
         self.request.emit(self.asked)
@@ -216,9 +219,9 @@ class CopyingDialog(QDialog):
     def _title(self, answer: CopyingFigure) -> None:
         """The ratio of the medians and the histograms' key, in their colours."""
         report, curves = answer.report, self.theme.curves
-        ratio = f"median ratio {report.ratio:.2f}" if math.isfinite(report.ratio) else "no held-out real images"
+        ratio = f"Median ratio {report.ratio:.2f}" if math.isfinite(report.ratio) else "No held-out real images"
         keys = [("fake", f"{len(report.samples):,} samples")]
         if len(report.held_out):
             keys.append(("real", f"{len(report.held_out):,} held-out real images"))
         key = "&nbsp;&nbsp;".join(f"<span style='color:{curves[role]}'>&#9632; {text}</span>" for role, text in keys)
-        self.plot.setTitle(f"Distance to the nearest training image: {ratio}&nbsp;&nbsp;&nbsp;{key}", size="10pt")
+        self.plot.setTitle(f"{ratio}&nbsp;&nbsp;&nbsp;{key}", size="10pt")
