@@ -81,8 +81,14 @@ def test_without_held_out_images_the_figure_says_so_in_one_line(qtbot, tmp_path,
     train_only.mkdir()
     for spec in (FAMILIES["mnist"].images, FAMILIES["mnist"].labels):
         shutil.copy(digits_dir / spec.name, train_only / spec.name)
-    config = CONFIG.with_values({"data.dataset": "mnist"})
+    config = CONFIG.with_values({"data.dataset": "mnist", "run.insight_every": 10})
     window = open_window(qtbot, tmp_path, config, data_dir=str(train_only))
+    click(qtbot, window.run_controls.start_button)
+    qtbot.waitUntil(lambda: len(window.snapshot.insight_series["precision"][0]) >= 1, timeout=30_000)
+    click(qtbot, window.run_controls.pause_button)
+    fidelity = window.plots.plots["fidelity"]  # the row says why instead of drawing NaNs
+    qtbot.waitUntil(lambda: "not measured: no held-out real samples" in fidelity.titleLabel.text, timeout=10_000)
+    assert fidelity.isVisible()
     window.copying_action.trigger()
     dialog = window.copying
     qtbot.waitUntil(lambda: dialog.answer is not None, timeout=60_000)

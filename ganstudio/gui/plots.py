@@ -359,9 +359,11 @@ class PlotsPanel(QWidget):
         top = 1.0
         for field, curve in self.prdc_curves.items():
             steps, values = series[field]
-            curve.setData(steps, values)
             if np.isfinite(values).any():
+                curve.setData(steps, values)
                 top = max(top, float(np.nanmax(values)))
+            else:  # not measured (no held-out data): the title says why
+                curve.setData([], [])
         plot.setYRange(-0.1 * top, 1.1 * top, padding=0)
         if note != self._prdc_note:
             self._prdc_note = note
