@@ -192,6 +192,19 @@ def test_without_proc_stat_the_timing_alone_decides():
     assert policy.update() is None
 
 
+def test_a_memory_bound_search_runs_on_one_thread_and_the_count_in_use_comes_back():
+    script = ScriptedMachine(LARGE_NET)
+    policy = started(script)
+    assert script.applied == [2]
+    with policy.at_most(1):
+        assert script.applied == [2, 1]
+    assert script.applied == [2, 1, 2] and policy.choice == Choice(2)
+    fixed = ScriptedMachine(LARGE_NET, fixed=2)
+    with started(fixed).at_most(1):  # GANSTUDIO_BLAS_THREADS decides everywhere
+        pass
+    assert fixed.applied == [2]
+
+
 # -- the thin readers of the real machine ------------------------------------------------------------
 STAT = """cpu  400 0 100 1000 50 0 0 0 0 0
 cpu0 300 0 50 400 25 0 0 0 0 0

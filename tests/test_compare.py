@@ -13,7 +13,7 @@ import xml.dom.minidom
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog
 from test_runs_cli import SMALL, ganstudio
 
@@ -243,6 +243,22 @@ def test_window_overlays_one_curve_per_run_in_its_colour_with_the_legend(window)
         "data.dataset=ring8"
     ]
     assert window.notes.isVisible() and "Different kinds of data" in window.notes.text()
+
+
+def test_precision_recall_density_and_coverage_overlay_every_run_beside_the_other_figures(window):
+    plots, runs = window.plots, window.comparison.runs
+    colors = current_theme().runs
+    for row, fields in (("precision", ("precision", "recall")), ("density", ("density", "prdc_coverage"))):
+        assert plots.plots[row].isVisible()
+        curves = plots.curves[row]  # each run: the first field solid, the second dashed, in the run's colour
+        assert [curve.opts["pen"].color().name() for curve in curves] == [c for c in colors[:3] for _ in fields]
+        assert [curve.opts["pen"].style() for curve in curves] == [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine] * 3
+        for curve, (data, field) in zip(curves, [(d, f) for d in runs for f in fields]):
+            steps, values = curve.getData()
+            np.testing.assert_array_equal(steps, data.series[field][0])
+            np.testing.assert_array_equal(values, data.series[field][1])
+        assert all(np.isfinite(data.series[fields[0]][1]).any() for data in runs)  # measured, digits and ring8 alike
+    assert plots.plots["precision"].titleLabel.text == "Precision and recall (precision solid, recall dashed)"
 
 
 def test_smoothing_smooths_the_losses_as_in_the_main_plots(window):

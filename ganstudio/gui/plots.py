@@ -35,6 +35,20 @@ INSIGHT_SERIES = {
 }
 # insight kind -> (series, title): a percent drawn dashed on the coverage row, read on a right axis
 INSIGHT_SHARES = {"digits": ("recognisable", "Recognisable samples (%)")}
+# The fidelity / diversity row, between coverage and quality (digits and 2D toys with held-out
+# data, insight/prdc.py): ((series, label, colour role), ...), keyed in the row's title.
+PRDC_TITLE = "Fidelity / diversity"
+PRDC_CURVES = (
+    ("precision", "precision", "precision"),
+    ("recall", "recall", "recall"),
+    ("density", "density", "density"),
+    ("prdc_coverage", "coverage", "prdc_coverage"),
+)
+
+
+def insight_curve(plot: pg.PlotItem) -> pg.PlotDataItem:
+    """A curve of insight figures on `plot`: a dot at each check (a single check shows)."""
+    return plot.plot(symbol="o", symbolSize=4, symbolPen=None)
 
 
 def nearest_index(steps: np.ndarray, step: float) -> int:
@@ -209,8 +223,9 @@ def smoothing_slider() -> QSlider:
 
 
 class PlotsPanel(QWidget):
-    """Six stacked plots sharing the step axis: the four of PLOTS (losses, D output, learning
-    rates, gradient norms) and the two insight rows of INSIGHT_PLOTS (coverage, quality)."""
+    """Seven stacked plots sharing the step axis: the four of PLOTS (losses, D output, learning
+    rates, gradient norms) and the insight rows: coverage, fidelity / diversity (PRDC_CURVES),
+    quality (INSIGHT_PLOTS)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,9 +255,13 @@ class PlotsPanel(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
         self.curves = {field: self.plots[name].plot() for name, _, series in PLOTS for field, _, _ in series}
         # Insight rows: what the samples are worth, every run.insight_every steps.
-        self.insight_curves = {
-            name: self._add_plot(name, title).plot(symbol="o", symbolSize=4, symbolPen=None) for name, title, _ in INSIGHT_PLOTS
-        }
+        (coverage, coverage_title, _), (quality, quality_title, _) = INSIGHT_PLOTS
+        self.insight_curves = {coverage: insight_curve(self._add_plot(coverage, coverage_title))}
+        fidelity = self._add_plot("fidelity", PRDC_TITLE)
+        fidelity.setVisible(False)  # until a run that measures them shows it (show_insight)
+        self.prdc_curves = {field: insight_curve(fidelity) for field, _, _ in PRDC_CURVES}
+        self._prdc_note = ""  # why the four figures are not measured ("" when they are)
+        self.insight_curves[quality] = insight_curve(self._add_plot(quality, quality_title))
         self.share_curve = self.plots["coverage"].plot(symbol="t", symbolSize=5, symbolPen=None)  # a point shows the first
         last = list(self.plots)[-1]
         self.plots[last].setLabel("bottom", "step")
@@ -275,6 +294,10 @@ class PlotsPanel(QWidget):
         for name, _, role in INSIGHT_PLOTS:
             self.insight_curves[name].setPen(pg.mkPen(theme.curves[role], width=1))
             self.insight_curves[name].setSymbolBrush(theme.curves[role])
+        for field, _, role in PRDC_CURVES:
+            self.prdc_curves[field].setPen(pg.mkPen(theme.curves[role], width=1))
+            self.prdc_curves[field].setSymbolBrush(theme.curves[role])
+        self._title_prdc()
         share = theme.curves["coverage"]
         self.share_curve.setPen(pg.mkPen(share, width=1, style=Qt.PenStyle.DashLine))
         self.share_curve.setSymbolBrush(share)
@@ -298,10 +321,18 @@ class PlotsPanel(QWidget):
         self.plots[name] = plot
         return plot
 
-    def show_insight(self, kind: str | None, series: dict[str, tuple[np.ndarray, np.ndarray]], count: int | None = None) -> None:
-        """Coverage and quality over time from a snapshot's insight series (see INSIGHT_SERIES).
-        count: how many classes (digits) or modes (2D) there are to cover, the coverage axis's
-        top (0 to count, whole numbers), None before the first report."""
+    def show_insight(
+        self,
+        kind: str | None,
+        series: dict[str, tuple[np.ndarray, np.ndarray]],
+        count: int | None = None,
+        prdc_note: str = "",
+    ) -> None:
+        """Coverage, fidelity / diversity and quality over time from a snapshot's insight series
+        (see INSIGHT_SERIES, PRDC_CURVES). count: how many classes (digits) or modes (2D) there
+        are to cover, the coverage axis's top (0 to count, whole numbers), None before the first
+        report; prdc_note: why precision and recall are not measured ("" when they are)."""
+        self._show_prdc(series, prdc_note)
         for row, (name, label) in zip(("coverage", "quality"), INSIGHT_SERIES.get(kind, INSIGHT_SERIES[None])):
             visible = name in series
             self.plots[row].setVisible(visible)
@@ -316,6 +347,32 @@ class PlotsPanel(QWidget):
         if kind == "modes":
             self.plots["quality"].setYRange(-12, 112, padding=0)
         self._show_share(kind, series, count)
+
+    def _show_prdc(self, series: dict[str, tuple[np.ndarray, np.ndarray]], note: str) -> None:
+        """Precision, recall, density and coverage (steps (m,), values (m,) each) on one row, 0 to
+        at least 1 (density can pass 1); the row is hidden for data they are not measured for."""
+        plot = self.plots["fidelity"]
+        shown = all(field in series for field, _, _ in PRDC_CURVES)
+        plot.setVisible(shown)
+        if not shown:
+            return
+        top = 1.0
+        for field, curve in self.prdc_curves.items():
+            steps, values = series[field]
+            if np.isfinite(values).any():
+                curve.setData(steps, values)
+                top = max(top, float(np.nanmax(values)))
+            else:  # not measured (no held-out data): the title says why
+                curve.setData([], [])
+        plot.setYRange(-0.1 * top, 1.1 * top, padding=0)
+        if note != self._prdc_note:
+            self._prdc_note = note
+            self._title_prdc()
+
+    def _title_prdc(self) -> None:
+        """The fidelity row's title: its curves' key, or why they are not measured."""
+        title = f"{PRDC_TITLE}: {self._prdc_note}" if self._prdc_note else keyed_title(PRDC_TITLE, PRDC_CURVES, self.theme)
+        self.plots["fidelity"].setTitle(title, size=TITLE_SIZE)
 
     def _show_share(self, kind: str | None, series: dict[str, tuple[np.ndarray, np.ndarray]], count: int | None) -> None:
         """The kind's percent series of INSIGHT_SHARES (steps (m,), values (m,) in 0..100) dashed on

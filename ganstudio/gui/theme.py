@@ -27,7 +27,8 @@ THEMED_STYLE = "Fusion"  # the Qt style that draws with any palette it is given
 class Theme:
     """Every colour of one look, as "#rrggbb" (or (r, g, b[, a]) where pyqtgraph takes a tuple).
 
-    curves: the plots' series by role ("D", "G", "real", "fake", "coverage", "quality");
+    curves: the plots' series by role ("D", "G", "real", "fake", "coverage", "quality", and the
+    fidelity/diversity row's "precision", "recall", "density", "prdc_coverage");
     runs: one colour per compared run (8); heatmap: D's output behind 2D points, (fake, unsure,
     real) as (r, g, b)."""
 
@@ -86,7 +87,18 @@ DARK = Theme(
     real_points=(170, 170, 170, 140),
     fake_points=(255, 152, 0, 220),
     heatmap=((96, 44, 128), (30, 31, 34), (36, 112, 58)),
-    curves={"D": "#ff8a65", "G": "#4fc3f7", "real": "#aed581", "fake": "#ba68c8", "coverage": "#aed581", "quality": "#ffd54f"},
+    curves={
+        "D": "#ff8a65",
+        "G": "#4fc3f7",
+        "real": "#aed581",
+        "fake": "#ba68c8",
+        "coverage": "#aed581",
+        "quality": "#ffd54f",
+        "precision": "#4fc3f7",
+        "recall": "#ff8a65",
+        "density": "#ba68c8",
+        "prdc_coverage": "#aed581",
+    },
     runs=("#4fc3f7", "#ff8a65", "#aed581", "#ba68c8", "#ffd54f", "#f06292", "#4db6ac", "#e0e0e0"),
 )
 
@@ -115,7 +127,18 @@ LIGHT = Theme(
     real_points=(110, 110, 110, 150),
     fake_points=(230, 110, 0, 230),
     heatmap=((196, 160, 220), (255, 255, 255), (160, 214, 170)),
-    curves={"D": "#e64a19", "G": "#0277bd", "real": "#558b2f", "fake": "#8e24aa", "coverage": "#558b2f", "quality": "#c77c00"},
+    curves={
+        "D": "#e64a19",
+        "G": "#0277bd",
+        "real": "#558b2f",
+        "fake": "#8e24aa",
+        "coverage": "#558b2f",
+        "quality": "#c77c00",
+        "precision": "#0277bd",
+        "recall": "#e64a19",
+        "density": "#8e24aa",
+        "prdc_coverage": "#558b2f",
+    },
     runs=("#0277bd", "#e64a19", "#558b2f", "#8e24aa", "#c77c00", "#c2185b", "#00897b", "#616161"),
 )
 THEMES = {theme.name: theme for theme in (LIGHT, DARK)}

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ganstudio.machine.blas import ENV, cores, fixed_threads, set_blas_threads
+from ganstudio.machine.blas import ENV, blas_threads_now, cores, fixed_threads, set_blas_threads
 from ganstudio.machine.cpuload import CpuSample, cpu_sample, others_busy
 
 MIN_GAIN = 0.15  # more threads must make the step at least this much faster to be used
@@ -141,6 +142,7 @@ class Machine:
     clock: Callable[[], float] = time.monotonic  # the clock of CpuSample.wall
     time_counts: Callable[[Probe, list[int]], dict[int, float]] = time_thread_counts
     apply: Callable[[int], None] = set_blas_threads
+    threads_now: Callable[[], int] = blas_threads_now  # the library's count (before the policy set one)
 
 
 MACHINE = Machine()  # this machine; a test may put a scripted one here
@@ -191,6 +193,23 @@ class ThreadPolicy:
         before = self.choice.threads
         choice = self._set(choose(self._fixed, self._cores, others, self.times, before))
         return choice if choice.threads != before else None
+
+    @contextmanager
+    def at_most(self, threads: int) -> Iterator[None]:
+        """Run the block with at most `threads` BLAS threads, then go back to the count in use:
+        for work whose products are memory-bound (one query against many points), where a
+        second thread only waits for memory and, on a busy machine, for its preempted core.
+        GANSTUDIO_BLAS_THREADS still decides when set."""
+        m = self.machine
+        before = self._applied if self._applied is not None else m.threads_now()
+        lower = m.fixed() is None and threads < before
+        if lower:
+            m.apply(threads)
+        try:
+            yield
+        finally:
+            if lower:
+                m.apply(before)
 
     def _measure(self) -> float | None:
         """Time the workload at each count; keep the timings (each count's fastest so far) unless

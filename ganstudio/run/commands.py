@@ -97,3 +97,24 @@ class Walk:
     stops: int = 2
     classes: tuple[int, ...] | None = None
     weights: str = "ema"
+
+
+@dataclass(frozen=True)
+class FindNearest:
+    """Ask for the `k` training images nearest to cell `cell` of the sample grid (in pixels and,
+    for digits, in the insight classifier's features): a question, answered with the images,
+    that changes nothing. The cell is drawn from the weights the grid shows (`weights`, as in
+    :class:`Walk`)."""
+
+    cell: int
+    k: int = 5
+    weights: str = "ema"
+
+
+@dataclass(frozen=True)
+class MeasureCopying:
+    """Ask for the memorisation figure of the weights the grid shows (`weights`, as in
+    :class:`Walk`): each sample's distance to its nearest training image against the same for
+    held-out real images. A question that changes nothing."""
+
+    weights: str = "ema"

@@ -42,12 +42,14 @@ class Snapshot:
     "digits" (MNIST, synthetic-digits), "modes" (2D toys) or None (other datasets: diversity
     only); insight_series: {name: (steps (k,) int64, values (k,) float32)} with classes_covered,
     recognisable (percent), fid, mean_confidence, diversity (digits) or modes_covered,
-    high_quality (percent), diversity (2D) or diversity alone; histogram: the latest report's
+    high_quality (percent), diversity (2D) or diversity alone, and for digits and 2D precision,
+    recall, density and prdc_coverage; histogram: the latest report's
     float32 shares of all samples, (10,) recognisable samples per digit or (K,) high-quality
     samples per mode, None before the first report; class_accuracy:
     for a conditional digits run, the latest report's (10,) share of each asked-for class's
     samples the classifier assigns to it (NaN for classes not asked for), else None; warnings: the
-    active TrainingWarnings; insight_error: why insight is off for this run ("" while it works).
+    active TrainingWarnings; insight_error: why insight is off for this run ("" while it works);
+    prdc_note: why precision, recall, density and coverage are not measured ("" when they are).
     heatmap: for 2D data, D's output on a (64, 64) grid over
     heatmap_extent (x_min, x_max, y_min, y_max), row 0 at y_min (see insight.heatmap.d_heatmap).
     """
@@ -79,6 +81,7 @@ class Snapshot:
     class_accuracy: np.ndarray | None
     warnings: tuple[TrainingWarning, ...]
     insight_error: str
+    prdc_note: str
     heatmap: np.ndarray | None
     heatmap_extent: tuple[float, float, float, float] | None
 
@@ -213,6 +216,7 @@ def take_snapshot(
         class_accuracy=None if state.insight.class_accuracy is None else state.insight.class_accuracy.copy(),
         warnings=state.insight.warnings,
         insight_error=state.insight.error,
+        prdc_note=state.insight.unmeasured,
         heatmap=d_heatmap(state.gan, extent) if is_2d else None,
         heatmap_extent=extent,
     )

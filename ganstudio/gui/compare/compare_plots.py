@@ -19,6 +19,7 @@ from ganstudio.gui.plots import (
     INSIGHT_SHARES,
     LEARNING_RATES,
     PLOTS,
+    PRDC_CURVES,
     SMOOTHED,
     TITLE_SIZE,
     nearest_index,
@@ -38,17 +39,26 @@ PLOTS_SIZE = (1000, 1150)  # width, height of the headless picture (render_plots
 
 def plot_rows(comparison: Comparison) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
     """(name, title, ((field, label), ...)) of every plot row: PLOTS, then the insight rows of
-    each kind of data among the runs (INSIGHT_SERIES, then INSIGHT_SHARES)."""
-    rows = []
-    for name, title, series in PLOTS:
-        key = ", ".join(f"{label} {style}" for (_, label, _), style in zip(series, ("solid", "dashed")))
-        rows.append((name, f"{title} ({key})", tuple((field, label) for field, label, _ in series)))
+    each kind of data among the runs (INSIGHT_SERIES, then INSIGHT_SHARES), then, when a run
+    has them, precision with recall and density with coverage (PRDC_CURVES, two a row)."""
+    rows = [paired_row(name, title, series) for name, title, series in PLOTS]
     for kind in comparison.kinds:
         rows += [(field, title, ((field, title),)) for field, title in INSIGHT_SERIES[kind] if field]
         if kind in INSIGHT_SHARES:
             field, title = INSIGHT_SHARES[kind]
             rows.append((field, title, ((field, title),)))
+    if any(field in data.series for data in comparison.runs for field, _, _ in PRDC_CURVES):
+        for pair in (PRDC_CURVES[:2], PRDC_CURVES[2:]):
+            title = " and ".join(label for _, label, _ in pair)
+            rows.append(paired_row(pair[0][0], title[0].upper() + title[1:], pair))
     return rows
+
+
+def paired_row(name: str, title: str, series) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """A row of two series (((field, label, colour role), ...)), the first solid, the second
+    dashed, as the title says: ("loss", "Losses (D loss solid, G loss dashed)", ...)."""
+    key = ", ".join(f"{label} {style}" for (_, label, _), style in zip(series, ("solid", "dashed")))
+    return name, f"{title} ({key})", tuple((field, label) for field, label, _ in series)
 
 
 class ComparePlots(QWidget):

@@ -4,7 +4,8 @@ the step of each under it, growing as the recorder adds frames.
 The images are cut out of the recorder's frames (record/frames.py, the grids the timeline
 scrubs), so each is that cell exactly as it was recorded: the same noise, one digit being
 learned. Frames recorded at another grid size hold the cell elsewhere, or not at all; they are
-left out and the caption says how many.
+left out and the caption says how many. Its row of captioned images (ImageRow) also shows a
+cell's nearest training images (gui/window/copying.py).
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ def gray_pixmap(image: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(QImage(image.data, w, h, w, QImage.Format.Format_Grayscale8))
 
 
-class FollowStrip(QListWidget):
-    """The cell's images at the recorded frames, oldest first, in one row that scrolls sideways
-    (and keeps the newest in view while it is); `steps` and `images` (uint8 (h, w) each) are
-    what it shows, `skipped` the frames of another grid size."""
+class ImageRow(QListWidget):
+    """Small grayscale images in one row that scrolls sideways, each enlarged ICON_SCALE times
+    with a caption under it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,8 +42,33 @@ class FollowStrip(QListWidget):
         self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.setUniformItemSizes(True)
         self.setSpacing(2)
+        self.images: list[np.ndarray] = []  # the images shown, in order
+
+    def add_image(self, image: np.ndarray, caption: str, tooltip: str = "") -> None:
+        """Add uint8 (h, w) `image` at the row's end, `caption` under it."""
+        item = QListWidgetItem(QIcon(gray_pixmap(upscale(image, ICON_SCALE))), caption)
+        item.setToolTip(tooltip or caption)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.addItem(item)
+        self.images.append(image)
+
+    def size_icons(self, image: tuple[int, int], caption_lines: int = 1) -> None:
+        """Icons of (h, w) images enlarged ICON_SCALE times; one row of them, `caption_lines`
+        of text under each, and the scroll bar tall."""
+        h, w = image
+        self.setIconSize(QSize(w * ICON_SCALE, h * ICON_SCALE))
+        row = h * ICON_SCALE + caption_lines * self.fontMetrics().height() + 4 * self.spacing() + 6
+        self.setFixedHeight(row + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth())
+
+
+class FollowStrip(ImageRow):
+    """The cell's images at the recorded frames, oldest first, in one row that scrolls sideways
+    (and keeps the newest in view while it is); `steps` and `images` (uint8 (h, w) each) are
+    what it shows, `skipped` the frames of another grid size."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.steps: list[int] = []
-        self.images: list[np.ndarray] = []
         self.skipped = 0
         self._shown: tuple[int, GridLayout, tuple[int, ...]] | None = None  # (cell, layout, steps of the frames read)
 
@@ -59,7 +84,7 @@ class FollowStrip(QListWidget):
             start = 0
             self.clear()
             self.steps, self.images, self.skipped = [], [], 0
-            self._size_icons(layout)
+            self.size_icons(layout.image)
         bar = self.horizontalScrollBar()
         at_newest = bar.value() == bar.maximum()
         for step, frame in zip(steps[start:], frames[start:]):
@@ -67,12 +92,8 @@ class FollowStrip(QListWidget):
                 self.skipped += 1
                 continue
             image = layout.crop(frame, cell)
-            item = QListWidgetItem(QIcon(gray_pixmap(upscale(image, ICON_SCALE))), f"{step:,}")
-            item.setToolTip(f"step {step:,}")
-            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
-            self.addItem(item)
+            self.add_image(image, f"{step:,}", f"step {step:,}")
             self.steps.append(step)
-            self.images.append(image)
         self._shown = (cell, layout, steps)
         if at_newest:
             self.scrollToItem(self.item(self.count() - 1)) if self.count() else None
@@ -81,11 +102,3 @@ class FollowStrip(QListWidget):
         """Show nothing."""
         self.clear()
         self.steps, self.images, self.skipped, self._shown = [], [], 0, None
-
-    def _size_icons(self, layout: GridLayout) -> None:
-        """Icons of the grid's images enlarged ICON_SCALE times; one row of them (and its scroll
-        bar) tall."""
-        h, w = layout.image
-        self.setIconSize(QSize(w * ICON_SCALE, h * ICON_SCALE))
-        row = h * ICON_SCALE + self.fontMetrics().height() + 4 * self.spacing() + 6
-        self.setFixedHeight(row + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth())

@@ -26,6 +26,7 @@ SHORTCUTS = (
     ("Right-click", "on a plot: its menu (auto-range, log axes, export)"),
     ("Hover", "on the plots: the exact values at that step, above the plots"),
     ("Click / Ctrl-click", "on the sample grid: follow a cell / pick cells for a latent walk"),
+    ("Right-click", "on the sample grid: a cell's menu (follow, walk, nearest training images)"),
     ("Esc", "in the Samples dock: drop the picked cells"),
 )
 

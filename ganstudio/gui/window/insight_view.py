@@ -30,14 +30,22 @@ def describe(snap: Snapshot) -> str:
             f"classes covered {latest['classes_covered']:.0f}/10{recognisable_text(latest)}   FID {latest['fid']:.1f}   "
             f"confidence {latest['mean_confidence']:.2f}   diversity {latest['diversity']:.2f}"
             + (f"   class accuracy {accuracy:.0%}" if np.isfinite(accuracy) else "")
+            + precision_text(latest)
         )
     if snap.insight_kind == "modes":
         modes = len(snap.histogram) if snap.histogram is not None else 0
         return (
             f"modes covered {latest['modes_covered']:.0f}/{modes}   high-quality {latest['high_quality']:.0f}%   "
-            f"diversity {latest['diversity']:.2f}"
+            f"diversity {latest['diversity']:.2f}" + precision_text(latest)
         )
     return f"diversity {latest['diversity']:.2f}"
+
+
+def precision_text(latest: dict[str, float]) -> str:
+    """ "   precision 0.71  recall 0.45" after the other figures; empty where they are not
+    measured (no held-out data; NaN)."""
+    precision, recall = latest.get("precision", np.nan), latest.get("recall", np.nan)
+    return f"   precision {precision:.2f}  recall {recall:.2f}" if np.isfinite(precision) else ""
 
 
 def recognisable_text(latest: dict[str, float]) -> str:

@@ -34,6 +34,7 @@ from ganstudio.gui.runs.runs_panel import RunsPanel
 from ganstudio.gui.settings import LAST_CONFIG, app_settings, remember_data_folder, remembered_data_folders
 from ganstudio.gui.theme import Theme, follow_theme, label_style, theme_menu
 from ganstudio.gui.window.controls import ControlPanel
+from ganstudio.gui.window.copying import CopyingDialog, NearestDialog, copying_reason
 from ganstudio.gui.window.data_folders import missing_from
 from ganstudio.gui.window.help_menu import HelpMenu
 from ganstudio.gui.window.insight_view import HistogramView, WarningsBox
@@ -157,6 +158,13 @@ class MainWindow(QMainWindow):
         self.walk.request.connect(self.submit)
         worker.walked.connect(self.walk.show_walk)
         worker.walk_refused.connect(self.walk.refuse_walk)
+        self.nearest = NearestDialog(self)
+        self.copying = CopyingDialog(self)
+        for dialog, answered in ((self.nearest, worker.nearest_found), (self.copying, worker.copying_measured)):
+            dialog.request.connect(self.submit)
+            answered.connect(dialog.show_answer)
+            worker.question_refused.connect(dialog.refuse)
+        self.walk.nearest_requested.connect(self.ask_nearest)
         samples_panel = QWidget()
         samples_layout = QVBoxLayout(samples_panel)
         samples_layout.setContentsMargins(0, 0, 0, 0)
@@ -259,6 +267,11 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self.theme_menu = theme_menu(self, self.settings)
         view.addMenu(self.theme_menu)
+        insight = self.menuBar().addMenu("&Insight")
+        insight.setToolTipsVisible(True)
+        self.copying_action = insight.addAction("Is it copying?…", self.ask_copying)
+        self._copying_reason: str | None = None  # why the action is disabled, as last shown
+        self._show_copying_action(None)
         runs = self.menuBar().addMenu("&Runs")
         for text, slot in (
             ("Open selected run", self.runs_panel.open_selected),
@@ -317,6 +330,29 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return
         self.submit(cmd.Reset(new))
+
+    def ask_nearest(self, cell: int) -> None:
+        """Show `cell`'s nearest training images, drawn from the weights the grid shows."""
+        if self.snapshot is not None:
+            self.nearest.ask(cell, self.samples.weights_shown(self.snapshot))
+
+    def ask_copying(self) -> None:
+        """Show the memorisation figure of the weights the grid shows."""
+        if self.snapshot is not None:
+            self.copying.ask(self.samples.weights_shown(self.snapshot))
+
+    def _show_copying_action(self, snap: Snapshot | None) -> None:
+        """Insight > Is it copying? acts on image runs; disabled with the reason otherwise."""
+        reason = copying_reason(None if snap is None else snap.config)
+        if reason == self._copying_reason:
+            return
+        self._copying_reason = reason
+        self.copying_action.setEnabled(not reason)
+        self.copying_action.setToolTip(
+            f"Not for this run: {reason}."
+            if reason
+            else "How far G's samples lie from their nearest training images, against held-out real images."
+        )
 
     def open_run(self, command: OpenRun | OpenCheckpoint) -> None:
         """Open a new run in the worker; the current one (if any) stays until the new one is
@@ -436,6 +472,7 @@ class MainWindow(QMainWindow):
             self._refresh_plots()
         self.timeline.show_snapshot(snap)
         self.walk.show_snapshot(snap)
+        self._show_copying_action(snap)
         self.runs_panel.show_snapshot(snap)
         self.warnings.show_warnings(snap.warnings)
         self.run_controls.show_state(snap.paused, snap.step, snap.can_revert)
@@ -456,7 +493,8 @@ class MainWindow(QMainWindow):
         self._plotted = snap
         start = time.perf_counter()
         self.plots.show_series(snap.series, snap.events, base_lrs(snap.config))
-        self.plots.show_insight(snap.insight_kind, snap.insight_series, None if snap.histogram is None else len(snap.histogram))
+        count = None if snap.histogram is None else len(snap.histogram)
+        self.plots.show_insight(snap.insight_kind, snap.insight_series, count, snap.prdc_note)
         self.histogram.show_snapshot(snap)
         self.plots.settle_ranges()
         # This refresh's data handling plus the painting since the last one (the view repaints

@@ -53,7 +53,8 @@ class StripView(PixelGrid):
 class WalkPanel(QWidget):
     """The walk's controls, its strip (or animation) and the followed cell's strip, for the cells
     picked on `samples`. Signals: request(cmd.Walk) whenever the walk wanted changes (no cells:
-    none); export_requested() for the Export button (the File menu's entry does the writing).
+    none); export_requested() for the Export button (the File menu's entry does the writing);
+    nearest_requested(cell) for the cell menu's "Nearest training images".
 
     `picks` are the picked cells in order, `followed` the cell followed through training,
     `class_row_of` the cell whose noise is shown as every class (a conditional run), `walk` the
@@ -61,6 +62,7 @@ class WalkPanel(QWidget):
 
     request = Signal(object)
     export_requested = Signal()
+    nearest_requested = Signal(int)  # a cell whose nearest training images are asked for (its context menu)
 
     def __init__(self, samples: SampleView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,6 +161,8 @@ class WalkPanel(QWidget):
         config = self._snapshot.config if self._snapshot else None
         if config is not None and config.training.conditional:
             self.menu.addAction("This noise as every class", lambda: self.show_class_row(cell))
+        self.menu.addSeparator()
+        self.menu.addAction("Nearest training images", lambda: self.nearest_requested.emit(cell))
         self.menu.addSeparator()
         self.menu.addAction("Clear the picks", self.clear)
         if at is not None:

@@ -31,6 +31,7 @@ from ganstudio.media.onnx_export import write_generator_onnx
 from ganstudio.run import commands as cmd
 from ganstudio.run.change_plan import Outcome, plan
 from ganstudio.run.checkpoint import load_session, save_checkpoint
+from ganstudio.run.copying import find_nearest, measure_copying, prepare_search
 from ganstudio.run.session import Session
 from ganstudio.run.user_errors import USER_ERRORS
 from ganstudio.run.walk import draw_walk
@@ -52,6 +53,7 @@ PROGRESS_INTERVAL = 0.1
 # A latent walk asked for is drawn at once, then again while training at most once a second, and
 # less often when drawing it is expensive (the walk redraws the whole grid for exact endpoints).
 WALK_INTERVAL = 1.0
+QUESTIONS = (cmd.FindNearest, cmd.MeasureCopying)  # commands that ask about G and change nothing
 
 
 def snapshot_interval(cost: float, least: float = SNAPSHOT_INTERVAL) -> float:
@@ -133,6 +135,9 @@ class TrainingWorker(QObject):
     save_failed = Signal(str)  # the run could not be saved (said once until a save succeeds again)
     walked = Signal(object)  # ganstudio.run.walk.WalkImages: the latent walk asked for (cmd.Walk)
     walk_refused = Signal(str)  # why the walk asked for cannot be drawn (one sentence)
+    nearest_found = Signal(object)  # ganstudio.run.copying.NearestImages: the answer to a cmd.FindNearest
+    copying_measured = Signal(object)  # ganstudio.run.copying.CopyingFigure: the answer to a cmd.MeasureCopying
+    question_refused = Signal(object, str)  # a cmd.FindNearest or cmd.MeasureCopying that cannot be answered, and why
 
     def __init__(
         self,
@@ -165,6 +170,7 @@ class TrainingWorker(QObject):
         self._walk_due = False  # asked for and not drawn yet
         self._last_walk = 0.0
         self.walk_every = WALK_INTERVAL  # seconds between redrawing it while training
+        self._questions: dict[type, Any] = {}  # the latest FindNearest and MeasureCopying not answered yet
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -183,6 +189,7 @@ class TrainingWorker(QObject):
         try:
             while not self._stop:
                 self._drain()
+                self._answer_questions()
                 session = self._session
                 if session is None or session.paused:
                     if self._unsaved:  # paused (by Pause, a stop condition, divergence) or edited while paused
@@ -240,6 +247,9 @@ class TrainingWorker(QObject):
                 self._walk, self._walk_due = (command, True) if command.cells else (None, False)
                 self._dirty = True
                 continue
+            if isinstance(command, QUESTIONS):  # the run is unchanged; only the latest of each kind is answered
+                self._questions[type(command)] = command
+                continue
             self._dirty = self._blas_stale = True
             self._walk_due = self._walk is not None  # the command may have changed G
             try:
@@ -253,6 +263,36 @@ class TrainingWorker(QObject):
             except Exception as exc:  # a bug must not kill the thread
                 traceback.print_exc()
                 self.error.emit(f"Internal error applying {type(command).__name__} ({exc!r}).")
+
+    def _answer_questions(self) -> None:
+        """Answer the questions about the generator asked since the last gap between steps, from
+        the weights as they are now (the window shows the answer beside the step it is of)."""
+        questions, self._questions = self._questions, {}
+        for question in questions.values():
+            try:
+                self._answer(question)
+            except ValueError as exc:  # the run cannot answer it (a 2D run, a cell outside the grid)
+                self.question_refused.emit(question, str(exc))
+            except Exception as exc:  # a bug must not kill the thread
+                traceback.print_exc()
+                self.question_refused.emit(question, f"Internal error answering {type(question).__name__} ({exc!r}).")
+
+    def _answer(self, question: cmd.FindNearest | cmd.MeasureCopying) -> None:
+        """One cell's search is a memory-bound product per space: on one BLAS thread (a second
+        one only waits, and on a busy machine waits for its preempted core); the indexes it reads
+        are built before, at the run's count. The memorisation figure is compute-bound products:
+        at the run's count."""
+        session = self._session
+        if session is None:
+            raise ValueError("no run is open")
+        probe = session.insight.probe(session.dataset, session.config.value_range)
+        if isinstance(question, cmd.MeasureCopying):
+            self.copying_measured.emit(measure_copying(session.state, probe, question))
+            return
+        prepare_search(probe)
+        with self.blas.at_most(1):
+            found = find_nearest(session.state, probe, question)
+        self.nearest_found.emit(found)
 
     def _apply(self, command: Any) -> None:
         session = self._session
