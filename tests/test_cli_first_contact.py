@@ -51,6 +51,23 @@ def test_train_resume_takes_a_runs_name_or_folder_and_runs_dir_goes_after_any_ve
     assert len(missing.stderr.strip().splitlines()) == 1, missing.stderr
 
 
+def test_train_name_names_the_run_every_other_command_then_finds(tmp_path):
+    runs = tmp_path / "runs"
+    made = ganstudio("train", *TOY, "--steps", "4", "--name", "first", "--runs-dir", str(runs))
+    assert made.returncode == 0, made.stderr
+    assert one_run(runs) == runs / "first"
+    listed = json.loads(ganstudio("runs", "list", "--json", "--runs-dir", str(runs)).stdout)
+    assert [r["name"] for r in listed] == ["first"]
+    sample = ganstudio("sample", "first", "-o", str(tmp_path / "s.png"), "--runs-dir", str(runs))
+    assert sample.returncode == 0, sample.stderr
+    resumed = ganstudio("train", "--resume", "first", "--steps", "6", "--runs-dir", str(runs))
+    assert resumed.returncode == 0 and Checkpoint(runs / "first" / "checkpoint.npz").step == 6
+    for extra, words in (([], "already has it"), (["--out", str(tmp_path / "o")], "--out does not make one")):
+        again = ganstudio("train", *TOY, "--steps", "4", "--name", "first", "--runs-dir", str(runs), *extra)
+        assert again.returncode == 2 and again.stderr.count("\n") == 1 and words in again.stderr, again.stderr
+    assert one_run(runs) == runs / "first" and not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize(
     "command",
     [["train", "--steps", "2"], ["sweep", "--grid", "optimizer.lr=1e-4,2e-4"], ["sample", "x", "--report"], []],

@@ -21,7 +21,16 @@ from ganstudio.run.session import Session
 from ganstudio.runs.folder import check_writable, create_folder, output_folder, refuse_another_run, remove_created, remove_staging
 from ganstudio.runs.headless import HeadlessRun, check_gif, write_outputs
 from ganstudio.runs.layout import RUN_TOML
-from ganstudio.runs.library import Run, find_run, new_run_folder, read_run, run_checkpoint, runs_folder
+from ganstudio.runs.library import (
+    Run,
+    check_new_name,
+    find_run,
+    named_run_folder,
+    new_run_folder,
+    read_run,
+    run_checkpoint,
+    runs_folder,
+)
 from ganstudio.runs.lock import FolderLock
 from ganstudio.runs.tensorboard import live_log
 
@@ -61,6 +70,11 @@ def add_parser(sub) -> None:
         "--out",
         metavar="DIR",
         help="the run's folder (default: the checkpoint's folder with --resume, else a new folder in the runs folder)",
+    )
+    train.add_argument(
+        "--name",
+        metavar="NAME",
+        help="name the new run NAME: its folder in the runs folder, so sample, walk, runs and --resume find it by name",
     )
     train.add_argument(
         "--force", action="store_true", help="write into --out even if it holds another run's outputs (they are overwritten)"
@@ -159,11 +173,21 @@ def _run_folder(args, out: Path | None, runs: Path, label: str) -> tuple[Path, l
     deepest first), cleared of staging files that killed writes left in it. `label`: the preset
     the run records, which names a new folder."""
     if out is None:
-        out = new_run_folder(runs, f"{label}-replay" if args.replay else label)
+        out = (
+            named_run_folder(runs, args.name) if args.name else new_run_folder(runs, f"{label}-replay" if args.replay else label)
+        )
         return out, [out]
     made = create_folder(out)
     remove_staging(out)
     return out, made
+
+
+def check_name(args, runs: Path) -> None:
+    """`--name`: a plain name no run in `runs` has, for a new run (not with --out, --resume or --replay)."""
+    for option in ("out", "resume", "replay"):
+        if getattr(args, option):
+            raise ConfigError(f"--name names a new run in the runs folder; --{option} does not make one: leave one of them out")
+    check_new_name(args.name, runs)
 
 
 def run_train(args) -> int:
@@ -178,6 +202,8 @@ def run_train(args) -> int:
             args.resume = str(run_checkpoint(args.resume, runs_folder(args.runs_dir)))
         out = output_folder(args.out, args.resume)  # None: a new run folder in the runs folder
         runs = runs_folder(args.runs_dir)
+        if args.name is not None:
+            check_name(args, runs)
         check_writable(runs if out is None else out, args.gif, option="runs folder" if out is None else "--out")
         if args.tensorboard:
             check_tensorboard(args.tensorboard)
