@@ -1,7 +1,10 @@
 """Helpers shared by the test modules (pytest puts this folder on sys.path)."""
 
+import csv
 import gzip
+import io
 import socket
+import struct
 from contextlib import contextmanager
 
 import imageio.v3 as iio
@@ -114,3 +117,63 @@ SMALL_RUN = {
     "data.batch_size": "32",
     "view.grid": 4,
 }  # a run small enough for window tests: trains fast, needs no download
+
+
+def read_events(folder):
+    """Every Event of the TensorBoard event files directly in `folder`, file by file: TFRecord framing
+    (length, masked CRC-32C of the length, the Event protobuf, masked CRC-32C of it) parsed here,
+    each record's CRCs checked, the Events decoded with tensorboardX's own protobuf classes."""
+    from tensorboardX.proto.event_pb2 import Event
+    from tensorboardX.record_writer import masked_crc32c
+
+    events = []
+    for path in sorted(folder.glob("events.out.tfevents.*")):
+        data = path.read_bytes()
+        at = 0
+        while at < len(data):
+            header = data[at : at + 8]
+            (length,) = struct.unpack("<Q", header)
+            assert struct.unpack("<I", data[at + 8 : at + 12])[0] == masked_crc32c(header)
+            record = data[at + 12 : at + 12 + length]
+            assert struct.unpack("<I", data[at + 12 + length : at + 16 + length])[0] == masked_crc32c(record)
+            events.append(Event.FromString(record))
+            at += 16 + length
+    return events
+
+
+def logged(folder):
+    """(scalars {tag: {step: value}}, images {step: uint8 (H, W)}, texts [(tag, step, text)]) of a run's log."""
+    scalars, images, texts = {}, {}, []
+    for event in read_events(folder):
+        for value in event.summary.value:
+            if value.HasField("simple_value"):
+                scalars.setdefault(value.tag, {})[event.step] = value.simple_value
+            elif value.HasField("image"):
+                assert value.tag == "samples"
+                images[event.step] = np.asarray(Image.open(io.BytesIO(value.image.encoded_image_string)).convert("L"))
+            elif value.metadata.plugin_data.plugin_name == "text":
+                texts.append((value.tag, event.step, value.tensor.string_val[0].decode()))
+    return scalars, images, sorted(texts)
+
+
+def hparams_of(folder):
+    """({hyperparameter: value}, {metric tag: value}) of a run's log."""
+    from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
+
+    hparams, metrics = {}, {}
+    for event in read_events(folder / "hparams"):
+        for value in event.summary.value:
+            if value.metadata.plugin_data.plugin_name == "hparams":
+                data = HParamsPluginData.FromString(value.metadata.plugin_data.content)
+                if data.HasField("session_start_info"):
+                    for key, v in data.session_start_info.hparams.items():
+                        hparams[key] = getattr(v, v.WhichOneof("kind"))
+            elif value.HasField("simple_value"):
+                metrics[value.tag] = value.simple_value
+    return hparams, metrics
+
+
+def history_csv(folder):
+    """{step: row {field: text}} of a run folder's history.csv."""
+    with open(folder / "history.csv", newline="") as f:
+        return {int(row["step"]): row for row in csv.DictReader(f)}

@@ -1,25 +1,19 @@
 """TensorBoard logs (`train --tensorboard`, `runs export --tensorboard`), read back from their event
-files: TFRecord framing (length, masked CRC-32C of the length, the Event protobuf, masked CRC-32C
-of it) parsed here, the Events decoded with tensorboardX's own protobuf classes."""
+files (support.logged, support.hparams_of)."""
 
-import csv
-import io
 import os
-import struct
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from ganstudio.run.checkpoint import Checkpoint
 from ganstudio.run.state import section
 
+from support import history_csv, hparams_of, logged
+
 tensorboardX = pytest.importorskip("tensorboardX", reason='needs the tensorboard extra: pip install "ganstudio[tensorboard]"')
-from tensorboardX.proto.event_pb2 import Event  # noqa: E402
-from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData  # noqa: E402
-from tensorboardX.record_writer import masked_crc32c  # noqa: E402
 
 RING8 = ("--preset", "ring8", "--set", "run.record_every=100", "--set", "run.insight_every=100")
 
@@ -29,58 +23,6 @@ def ganstudio(*args, **env):
     return subprocess.run(
         [sys.executable, "-m", "ganstudio", *args], capture_output=True, text=True, env=environment, timeout=600
     )
-
-
-def read_events(folder):
-    """Every Event of the event files directly in `folder`, file by file, each record's CRCs checked."""
-    events = []
-    for path in sorted(folder.glob("events.out.tfevents.*")):
-        data = path.read_bytes()
-        at = 0
-        while at < len(data):
-            header = data[at : at + 8]
-            (length,) = struct.unpack("<Q", header)
-            assert struct.unpack("<I", data[at + 8 : at + 12])[0] == masked_crc32c(header)
-            record = data[at + 12 : at + 12 + length]
-            assert struct.unpack("<I", data[at + 12 + length : at + 16 + length])[0] == masked_crc32c(record)
-            events.append(Event.FromString(record))
-            at += 16 + length
-    return events
-
-
-def logged(folder):
-    """(scalars {tag: {step: value}}, images {step: uint8 (H, W)}, texts [(tag, step, text)]) of a run's log."""
-    scalars, images, texts = {}, {}, []
-    for event in read_events(folder):
-        for value in event.summary.value:
-            if value.HasField("simple_value"):
-                scalars.setdefault(value.tag, {})[event.step] = value.simple_value
-            elif value.HasField("image"):
-                assert value.tag == "samples"
-                images[event.step] = np.asarray(Image.open(io.BytesIO(value.image.encoded_image_string)).convert("L"))
-            elif value.metadata.plugin_data.plugin_name == "text":
-                texts.append((value.tag, event.step, value.tensor.string_val[0].decode()))
-    return scalars, images, sorted(texts)
-
-
-def hparams_of(folder):
-    """({hyperparameter: value}, {metric tag: value}) of a run's log."""
-    hparams, metrics = {}, {}
-    for event in read_events(folder / "hparams"):
-        for value in event.summary.value:
-            if value.metadata.plugin_data.plugin_name == "hparams":
-                data = HParamsPluginData.FromString(value.metadata.plugin_data.content)
-                if data.HasField("session_start_info"):
-                    for key, v in data.session_start_info.hparams.items():
-                        hparams[key] = getattr(v, v.WhichOneof("kind"))
-            elif value.HasField("simple_value"):
-                metrics[value.tag] = value.simple_value
-    return hparams, metrics
-
-
-def history_csv(folder):
-    with open(folder / "history.csv", newline="") as f:
-        return {int(row["step"]): row for row in csv.DictReader(f)}
 
 
 def test_train_logs_what_the_window_plots_and_export_writes_the_same(tmp_path):

@@ -1,8 +1,10 @@
 """What the app remembers between launches (QSettings): window geometry, dock layout, the last
-config, the folder chosen for each dataset and the theme. The window and `ganstudio config --last` read
+config, the folder chosen for each dataset, the theme and the TensorBoard choice. The window and `ganstudio config --last` read
 it; this module needs only QtCore."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
@@ -18,6 +20,10 @@ DATA_FOLDERS = "data_folders"  # group: dataset name -> the folder the user chos
 THEME = "theme"  # the look chosen in View > Theme, one of THEME_CHOICES
 THEME_CHOICES = ("system", "light", "dark")  # "system" follows the desktop (gui/theme.py)
 THEME_ENV = "GANSTUDIO_THEME"  # a theme for one launch, over the one remembered
+TENSORBOARD_ON = "tensorboard/on"  # Recording's "Log to TensorBoard" box
+TENSORBOARD_FOLDER = "tensorboard/folder"  # the folder its logs go in (one sub-folder per run)
+# Beside the user's own folders, so `tensorboard --logdir ~/ganstudio-tensorboard` is easy to type.
+DEFAULT_TENSORBOARD_FOLDER = "~/ganstudio-tensorboard"
 
 
 def app_settings() -> QSettings:
@@ -77,3 +83,18 @@ def theme_choice(settings: QSettings) -> str:
 def remember_theme(settings: QSettings, choice: str) -> None:
     """Open the next launches with `choice` (one of THEME_CHOICES)."""
     settings.setValue(THEME, choice)
+
+
+def tensorboard_choice(settings: QSettings) -> tuple[bool, str]:
+    """(whether the runs are logged to TensorBoard, the folder the logs go in): off, into
+    DEFAULT_TENSORBOARD_FOLDER until the user chooses."""
+    folder = settings.value(TENSORBOARD_FOLDER)
+    if not isinstance(folder, str) or not folder:
+        folder = str(Path(DEFAULT_TENSORBOARD_FOLDER).expanduser())
+    return settings.value(TENSORBOARD_ON) in (True, "true"), folder
+
+
+def remember_tensorboard(settings: QSettings, on: bool, folder: str) -> None:
+    """Open the next launches with the "Log to TensorBoard" box `on`, logging into `folder`."""
+    settings.setValue(TENSORBOARD_ON, bool(on))
+    settings.setValue(TENSORBOARD_FOLDER, folder)

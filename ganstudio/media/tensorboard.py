@@ -19,6 +19,7 @@ their speed. tensorboardX is imported only here, when a log is opened.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -67,6 +68,11 @@ Series = dict[str, tuple[np.ndarray, np.ndarray]]  # {name: (steps (m,) int64, v
 def scalar_tag(name: str) -> str:
     """The tag of a history field or insight series, e.g. "loss/d", "insight/fid"."""
     return HISTORY_TAGS.get(name, f"insight/{name}")
+
+
+def tensorboardx_installed() -> bool:
+    """Whether tensorboardX is installed, found without importing it (the window asks at launch)."""
+    return importlib.util.find_spec("tensorboardX") is not None
 
 
 def check_tensorboardx() -> None:

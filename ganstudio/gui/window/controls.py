@@ -37,6 +37,7 @@ from ganstudio.gui.widgets import ClassPicker, IntListEdit, ScientificSpinBox, i
 from ganstudio.gui.window.edit_gestures import EditCoalescer
 from ganstudio.gui.window.help_texts import help_for
 from ganstudio.gui.window.layer_table import LayerTable
+from ganstudio.gui.window.tensorboard_row import TensorBoardRow
 from ganstudio.run.change_plan import BOTH, NETWORK_SECTIONS, SHARED_ARCHITECTURE_KEYS, Outcome, preview
 
 SCIENTIFIC = ("lr", "eps", "decay")
@@ -206,6 +207,9 @@ class ControlPanel(QScrollArea):
             form.addRow(row)
             self.apply_buttons[network] = button
             self.pending_labels[network] = pending
+        if title == "Recording":
+            self.tensorboard = TensorBoardRow()
+            form.addRow(self.tensorboard)
         if title == "Schedule":
             self.lr_plot = pg.PlotWidget()
             self.lr_plot.setFixedHeight(90)

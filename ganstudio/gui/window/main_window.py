@@ -31,7 +31,14 @@ from ganstudio.gui.export.export_menu import ExportMenu
 from ganstudio.gui.icon import app_icon
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.runs.runs_panel import RunsPanel
-from ganstudio.gui.settings import LAST_CONFIG, app_settings, remember_data_folder, remembered_data_folders
+from ganstudio.gui.settings import (
+    LAST_CONFIG,
+    app_settings,
+    remember_data_folder,
+    remember_tensorboard,
+    remembered_data_folders,
+    tensorboard_choice,
+)
 from ganstudio.gui.theme import Theme, follow_theme, label_style, theme_menu
 from ganstudio.gui.window.controls import ControlPanel
 from ganstudio.gui.window.copying import CopyingDialog, NearestDialog, copying_reason
@@ -43,8 +50,18 @@ from ganstudio.gui.window.run_controls import RunControls
 from ganstudio.gui.window.samples import SampleView
 from ganstudio.gui.window.timeline import Timeline
 from ganstudio.gui.window.walk_panel import WalkPanel
-from ganstudio.gui.window.worker import OpenCheckpoint, OpenRun, RenameRun, SaveCheckpoint, SetDataDir, StarRun, WorkerHost
+from ganstudio.gui.window.worker import (
+    LogTensorBoard,
+    OpenCheckpoint,
+    OpenRun,
+    RenameRun,
+    SaveCheckpoint,
+    SetDataDir,
+    StarRun,
+    WorkerHost,
+)
 from ganstudio.machine.thread_policy import Choice
+from ganstudio.media.tensorboard import INSTALL_HINT, tensorboardx_installed
 from ganstudio.run import commands as cmd
 from ganstudio.run.snapshot import Snapshot
 from ganstudio.run.user_errors import USER_ERRORS
@@ -210,6 +227,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._set_run_open(False)
         self.host.start()
+        self._start_tensorboard()
         self.open_run(OpenRun(config, preset))
         self._banner_timer = QTimer(self, interval=1000, timeout=self._expire_banner)
         self._banner_timer.start()
@@ -503,6 +521,33 @@ class MainWindow(QMainWindow):
         cost_ms = (time.perf_counter() - start + painted) * 1000.0
         low, high = PLOT_INTERVAL_MS
         self._plot_timer.setInterval(int(min(high, max(low, cost_ms / PLOT_BUDGET))))
+
+    def _start_tensorboard(self) -> None:
+        """Recording's "Log to TensorBoard" row as remembered, disabled with the install hint
+        when tensorboardX is missing (found without importing it); logging starts if ticked."""
+        row = self.controls.tensorboard
+        worker = self.host.worker
+        worker.tensorboard_log.connect(row.show_log)
+        worker.tensorboard_refused.connect(self._tensorboard_refused)
+        on, folder = tensorboard_choice(self.settings)
+        row.show_choice(on, folder)
+        if not tensorboardx_installed():
+            row.show_unavailable(INSTALL_HINT)
+        row.chosen.connect(self._log_to_tensorboard)
+        if row.box.isChecked():
+            self.submit(LogTensorBoard(folder))
+
+    def _log_to_tensorboard(self, on: bool, folder: str) -> None:
+        """The user ticked or unticked "Log to TensorBoard", or chose its folder: remembered, and
+        the worker logs into `folder` (or stops)."""
+        remember_tensorboard(self.settings, on, folder)
+        self.submit(LogTensorBoard(folder if on else None))
+
+    def _tensorboard_refused(self, message: str) -> None:
+        """The folder cannot take the logs (or tensorboardX cannot be imported): said once, the box unticked."""
+        self.controls.tensorboard.box.setChecked(False)
+        self.show_banner(message)
+        self.statusBar().showMessage(message, 10_000)
 
     def _show_blas_threads(self, choice: Choice) -> None:
         self.statusBar().showMessage(f"Matrix products now use {choice.text()}.", 10_000)

@@ -7,7 +7,9 @@ wake-up, and the window joins the thread with QThread.wait().
 
 The run being trained is kept in the runs library (ganstudio.runs.keeper): saved between whole
 steps every `save_every` seconds while training, when it pauses, before a reset or another run
-replaces it, and when the loop ends (the window closing waits for that save).
+replaces it, and when the loop ends (the window closing waits for that save). While the window
+asks for it (:class:`LogTensorBoard`) the worker also logs the run for TensorBoard
+(ganstudio.runs.tensorboard.WindowLog) from each snapshot it sends.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from ganstudio.config.model import RunConfig
+from ganstudio.config.model import ConfigError, RunConfig
 from ganstudio.data import OfflineError
 from ganstudio.gui.window.data_folders import data_source
 from ganstudio.insight.best import drawn_weights
@@ -33,12 +35,14 @@ from ganstudio.run.change_plan import Outcome, plan
 from ganstudio.run.checkpoint import load_session, save_checkpoint
 from ganstudio.run.copying import find_nearest, measure_copying, prepare_search
 from ganstudio.run.session import Session
+from ganstudio.run.snapshot import Snapshot
 from ganstudio.run.user_errors import USER_ERRORS
 from ganstudio.run.walk import draw_walk
 from ganstudio.runs.headless import SAVE_EVERY
 from ganstudio.runs.keeper import RunKeeper
 from ganstudio.runs.layout import RUN_TOML
 from ganstudio.runs.library import RunsError, read_run, rename_run, runs_folder, set_starred
+from ganstudio.runs.tensorboard import WindowLog
 
 # At most 10 snapshots a second, by the worker's own clock: each one costs the GUI thread Python
 # plus Qt's painting, which on two cores preempts a BLAS thread, for a grid that changes slowly
@@ -103,6 +107,13 @@ class SetDataDir:
 
 
 @dataclass(frozen=True)
+class LogTensorBoard:
+    """Log the runs for TensorBoard into `folder` (one log folder per run) from now on; None: stop."""
+
+    folder: str | None
+
+
+@dataclass(frozen=True)
 class SaveCheckpoint:
     path: str
 
@@ -138,6 +149,8 @@ class TrainingWorker(QObject):
     nearest_found = Signal(object)  # ganstudio.run.copying.NearestImages: the answer to a cmd.FindNearest
     copying_measured = Signal(object)  # ganstudio.run.copying.CopyingFigure: the answer to a cmd.MeasureCopying
     question_refused = Signal(object, str)  # a cmd.FindNearest or cmd.MeasureCopying that cannot be answered, and why
+    tensorboard_log = Signal(str)  # the folder of the TensorBoard log just opened for the current run
+    tensorboard_refused = Signal(str)  # why TensorBoard logging is off again (one line)
 
     def __init__(
         self,
@@ -171,6 +184,7 @@ class TrainingWorker(QObject):
         self._last_walk = 0.0
         self.walk_every = WALK_INTERVAL  # seconds between redrawing it while training
         self._questions: dict[type, Any] = {}  # the latest FindNearest and MeasureCopying not answered yet
+        self.tensorboard = WindowLog()
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, command: Any) -> None:
@@ -216,6 +230,7 @@ class TrainingWorker(QObject):
                     self.blas_threads.emit(changed)
                 self._emit_if_due()
             self._save_run()  # closing: the run is kept
+            self.tensorboard.turn_off(self.keeper.run, self._session)  # and its log ends with its figures
         finally:
             self.keeper.close()
             QThread.currentThread().quit()
@@ -249,6 +264,9 @@ class TrainingWorker(QObject):
                 continue
             if isinstance(command, QUESTIONS):  # the run is unchanged; only the latest of each kind is answered
                 self._questions[type(command)] = command
+                continue
+            if isinstance(command, LogTensorBoard):  # the run is unchanged
+                self._log_to(command.folder)
                 continue
             self._dirty = self._blas_stale = True
             self._walk_due = self._walk is not None  # the command may have changed G
@@ -294,11 +312,47 @@ class TrainingWorker(QObject):
             found = find_nearest(session.state, probe, question)
         self.nearest_found.emit(found)
 
+    def _log_to(self, folder: str | None) -> None:
+        """End the current run's TensorBoard log, if any, and log into `folder` from now on (None:
+        no more); a folder that cannot be used is said once (tensorboard_refused)."""
+        self.tensorboard.turn_off(self.keeper.run, self._session)
+        if folder is None:
+            return
+        try:
+            self.tensorboard.turn_on(Path(folder))
+        except ConfigError as exc:
+            self._refuse_log(exc)
+            return
+        self._dirty = True  # the next snapshot opens the log with the run so far
+
+    def _feed_log(self, snap: Snapshot) -> None:
+        """Log what the snapshot `snap` holds that the run's TensorBoard log does not yet."""
+        try:
+            opened = self.tensorboard.feed(self.keeper.run, snap)
+        except ConfigError as exc:  # the folder became unwritable: logging is off
+            self._refuse_log(exc)
+            return
+        if opened is not None:
+            self.tensorboard_log.emit(str(opened))
+
+    def _refuse_log(self, problem: ConfigError) -> None:
+        self.tensorboard_refused.emit(f"{problem}. Not logging to TensorBoard; training goes on.")
+
     def _apply(self, command: Any) -> None:
-        session = self._session
-        if isinstance(command, (OpenRun, OpenCheckpoint, cmd.Reset)):
-            self._save_run()  # the run as it was, before it is replaced or starts over
+        """Apply `command`; a new run or a reset first saves the run as it was, and ends its
+        TensorBoard log once the new run is in place (the next snapshot starts the new one's)."""
+        if not isinstance(command, (OpenRun, OpenCheckpoint, cmd.Reset)):
+            self._unsaved = True
+            self._dispatch(command)
+            return
+        self._save_run()  # the run as it was, before it is replaced or starts over
+        end_log = self.tensorboard.ending(self.keeper.run, self._session)
         self._unsaved = True
+        self._dispatch(command)
+        end_log()
+
+    def _dispatch(self, command: Any) -> None:
+        session = self._session
         match command:
             case OpenRun(config=config, preset=preset):
                 self._open(self._new_session(config), preset)
@@ -408,8 +462,9 @@ class TrainingWorker(QObject):
         self._dirty = False
         start = time.perf_counter()
         snap = self._session.snapshot()
-        self.snapshot_every = snapshot_interval(time.perf_counter() - start)
         self.snapshot.emit(snap)
+        self._feed_log(snap)  # its cost counts with the snapshot's: logging shares their budget
+        self.snapshot_every = snapshot_interval(time.perf_counter() - start)
         if self._walk is not None and (self._walk_due or (not snap.paused and now - self._last_walk >= self.walk_every)):
             self._emit_walk(self._session, self._walk)
 
