@@ -32,8 +32,12 @@ def test_a_fresh_window_gives_the_plots_its_height_and_keeps_the_runs_a_tab_away
     window = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL_RUN))  # fresh settings, 1500 x 900
     assert window.tabifiedDockWidgets(window.samples_dock) == [window.runs_dock]
     assert window.samples.isVisible() and window.runs_panel.visibleRegion().isEmpty()  # the Samples tab is in front
-    heights = [plot.vb.height() for plot in window.plots.plots.values() if plot.isVisible()]
-    assert len(heights) == 7 and min(heights) >= 60, heights
+
+    def heights():
+        return [plot.vb.height() for plot in window.plots.plots.values() if plot.isVisible()]
+
+    # the fidelity row appears with the first snapshot of a run that measures it: wait for the layout
+    qtbot.waitUntil(lambda: len(heights()) == 7 and min(heights()) >= 60, timeout=5_000)
     window.runs_dock.raise_()  # one click on its tab
     qtbot.waitUntil(lambda: not window.runs_panel.visibleRegion().isEmpty())
     window.close()
