@@ -77,4 +77,10 @@ def drawn_weights(gan: GAN, best: BestWeights | None, use_ema: bool, step: int) 
     if best is not None:
         return best.weights, f"best, {best.describe()}"
     ema = use_ema and gan.ema is not None
-    return gan.sampling_weights(ema), f"last, step {step:,} ({'EMA' if ema else 'live'} weights)"
+    return chosen_weights(gan, None, ema), f"last, step {step:,} ({'EMA' if ema else 'live'} weights)"
+
+
+def chosen_weights(gan: GAN, best: BestWeights | None, use_ema: bool) -> GeneratorWeights:
+    """The generator weights to draw from: `best` when given, else the EMA's (with their standing
+    statistics) when `use_ema` and the GAN keeps an EMA, else the live ones."""
+    return best.weights if best is not None else gan.sampling_weights(use_ema)

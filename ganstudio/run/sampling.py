@@ -13,7 +13,7 @@ from ganstudio.config.model import RunConfig
 from ganstudio.engine.conditioning import balanced_labels
 from ganstudio.engine.gan import GAN
 from ganstudio.insight import coverage
-from ganstudio.insight.best import BestWeights, drawn_weights
+from ganstudio.insight.best import BestWeights, chosen_weights, drawn_weights
 from ganstudio.insight.report import InsightReport
 from ganstudio.machine.thread_policy import ThreadPolicy
 
@@ -47,9 +47,7 @@ def choose_sampling_threads(gan: GAN, n: int) -> None:
 def draw(gan: GAN, z: np.ndarray, labels: np.ndarray | None, best: BestWeights | None, no_ema: bool) -> np.ndarray:
     """(n, data_size) samples of noise z (n, latent) from the `best` weights, or the last ones
     (the EMA's when the run keeps them, unless `no_ema`)."""
-    if best is None:
-        return gan.sample(z, use_ema=not no_ema, labels=labels)
-    return gan.sample(z, labels=labels, weights=best.weights)
+    return gan.sample(z, labels=labels, weights=chosen_weights(gan, best, not no_ema))
 
 
 def as_images(samples: np.ndarray, config: RunConfig) -> np.ndarray:
