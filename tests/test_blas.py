@@ -11,6 +11,7 @@ from PySide6.QtCore import QThread
 
 from ganstudio.cli.main import main
 from ganstudio.config.model import RunConfig
+from ganstudio.engine import kernels
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.network import NetworkSpec
 from ganstudio.engine.optimizers import OptimizerSpec
@@ -267,6 +268,7 @@ def test_each_training_thread_in_turn_sets_the_count_it_chose(qapp):
             thread.start()
             assert thread.wait(10_000)
             assert thread.seen == threads
+            assert kernels.threads() == threads  # the conv products' chunks follow it
         blas.set_blas_threads(1)
         assert blas.blas_threads_now() == 1
     finally:

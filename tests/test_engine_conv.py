@@ -8,10 +8,10 @@ from test_engine_gradients import assert_close, numeric_grad
 
 from ganstudio.config.presets import load_preset
 from ganstudio.engine.conditioning import Conditioning, draw_labels
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d, windows
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.gan import GAN, TrainingSpec
-from ganstudio.engine.kernels import col2im
+from ganstudio.engine.kernels import col2im, windows
 from ganstudio.engine.layers import Dense
 from ganstudio.engine.losses import d_loss_stacked, g_loss
 from ganstudio.engine.network import MLP, NetworkSpec, build_network, describe
@@ -76,6 +76,25 @@ def test_col2im_is_the_adjoint_of_the_im2col_windows(channels, kernel, stride):
     cols = rng.standard_normal((2, 3, 3, kernel, kernel, channels))
     out = col2im(cols, np.full_like(xp, 7.0), stride)  # filled first: col2im must zero it
     assert np.vdot(windows(xp, kernel, stride, 3, 3), cols) == pytest.approx(np.vdot(xp, out), rel=1e-12)
+
+
+def test_a_transposed_conv_on_more_threads_takes_larger_chunks_and_gives_the_same_values(monkeypatch):
+    """On t BLAS threads the product is scattered in chunks t^2 times larger (a product of few
+    rows leaves BLAS's second thread idle); chunking must not change the result."""
+    from ganstudio.engine import conv as conv_module
+    from ganstudio.engine import kernels
+
+    monkeypatch.setattr(conv_module, "CHUNK_FLOATS", 1 << 11)  # 1 sample per chunk on one thread, 4 on two
+    convt, _ = layer_in(ConvTranspose2d, 8, 8, 4, 2, 1)
+    x = np.random.default_rng(3).standard_normal((8, 4, 4, 8)).astype(np.float32)
+    chunks = []
+    real_scatter = kernels.scatter_crop
+    monkeypatch.setattr(kernels, "scatter_crop", lambda cols, *a: chunks.append(len(cols)) or real_scatter(cols, *a))
+    one = convt.forward(x).copy()
+    monkeypatch.setattr(kernels, "_threads", 2)
+    two = convt.forward(x)
+    assert chunks == [1] * 8 + [4, 4]
+    np.testing.assert_allclose(two, one, rtol=1e-6, atol=1e-6)
 
 
 def test_transposed_conv_is_the_adjoint_of_conv_and_doubles_the_side():

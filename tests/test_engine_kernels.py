@@ -115,7 +115,7 @@ def conv_gan_after_steps(steps):
 @compiled
 def test_a_conv_gan_trains_to_the_same_bits_without_numba(monkeypatch):
     with_numba = conv_gan_after_steps(3)
-    names = ("scatter_crop", "leaky_relu_forward", "leaky_relu_backward", "adam_update", "batch_norm_center")
+    names = ("im2col", "scatter_crop", "leaky_relu_forward", "leaky_relu_backward", "adam_update", "batch_norm_center")
     for name in (*names, "batch_norm_scale", "batch_norm_backward"):
         monkeypatch.setattr(kernels, name, getattr(kernels, f"{name}_numpy"))
     assert conv_gan_after_steps(3).tobytes() == with_numba.tobytes()
@@ -126,3 +126,19 @@ def test_ganstudio_numba_0_runs_the_numpy_kernels():
     env = {**os.environ, "GANSTUDIO_NUMBA": "0"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+@compiled
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("side", "kernel", "stride", "padding"), [(14, 4, 2, 1), (7, 4, 2, 1), (6, 3, 1, 1), (9, 6, 2, 2), (5, 3, 1, 0)]
+)
+def test_im2col_gives_the_bits_of_the_padded_windows(dtype, side, kernel, stride, padding):
+    """The one-pass loop against NumPy's padded copy and strided view, zeros on the padding
+    included, into a buffer that held other values."""
+    rng = np.random.default_rng(8)
+    x = awkward(rng, (3, side, side + 1, 8), dtype)
+    ho, wo = ((s + 2 * padding - kernel) // stride + 1 for s in (side, side + 1))
+    want = kernels.im2col_numpy(x, stride, padding, np.empty((3, ho, wo, kernel, kernel, 8), dtype), BufferPool(dtype))
+    got = kernels.im2col(x, stride, padding, np.full((3, ho, wo, kernel, kernel, 8), 7.0, dtype), BufferPool(dtype))
+    assert got.tobytes() == want.tobytes()

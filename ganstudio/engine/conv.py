@@ -5,9 +5,9 @@ Activations are (N, H, W, C) float32, C-contiguous. A :class:`Conv2d` weight is 
 stored (C_in, k, k, C_out) and used as one (C_in, k k C_out) matrix. Each pass is one matrix
 product plus a rearrangement:
 
-- im2col: an ``as_strided`` view (N, H_out, W_out, k, k, C) of the zero-padded input (every
-  output pixel's k x k window, channels contiguous), copied once into a reused buffer, which the
-  weight matrix multiplies in one GEMM;
+- im2col (kernels.im2col): every output pixel's k x k window of the zero-padded input, channels
+  contiguous, (N, H_out, W_out, k, k, C) in a reused buffer, which the weight matrix multiplies
+  in one GEMM;
 - col2im, its adjoint: k*k strided adds into a zeroed padded buffer, one per kernel position,
   each over the whole batch (no loop over pixels, no ``np.add.at``).
 
@@ -19,7 +19,6 @@ for why channels-last.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ganstudio.engine import kernels
 from ganstudio.engine.buffers import BufferPool
@@ -28,16 +27,7 @@ from ganstudio.engine.layers import WeightBias
 from ganstudio.engine.norm import SpectralNorm
 from ganstudio.engine.params import ParamBlock
 
-
-def windows(xp: np.ndarray, k: int, stride: int, h_out: int, w_out: int) -> np.ndarray:
-    """Read-only view (N, h_out, w_out, k, k, C) of a padded NHWC array: [n, a, b, i, j, c] =
-    xp[n, stride a + i, stride b + j, c]."""
-    n, _, _, c = xp.shape
-    sn, sh, sw, sc = xp.strides
-    return as_strided(xp, (n, h_out, w_out, k, k, c), (sn, sh * stride, sw * stride, sh, sw, sc), writeable=False)
-
-
-CHUNK_FLOATS = 1 << 19  # columns per chunk of :func:`transposed_product` (2 MB: stays in cache)
+CHUNK_FLOATS = 1 << 19  # columns per chunk of :func:`transposed_product` on one thread (2 MB: stays in cache)
 
 
 def transposed_product(
@@ -55,11 +45,12 @@ def transposed_product(
 
     A few samples at a time: the product's columns never exist for the whole batch (25 MB for
     D's second layer at batch 128), only a 2 MB chunk of them, scattered while in cache
-    (kernels.scatter_crop). (Step time: no measurable change, see docs/DESIGN.md.)"""
+    (kernels.scatter_crop). On t threads a chunk is t^2 times larger: a product of a few rows
+    leaves BLAS's second thread idle (docs/performance.md, the dcgan step at 2 threads)."""
     k, stride, padding = geometry
     n, (h, wd) = out.shape[0], grid
     c = w.shape[1] // (k * k)
-    chunk = max(1, min(n, CHUNK_FLOATS // (h * wd * w.shape[1])))
+    chunk = max(1, min(n, CHUNK_FLOATS * kernels.threads() ** 2 // (h * wd * w.shape[1])))
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         cols = pool.get("chunk", (stop - start, h, wd, k, k, c))
@@ -150,10 +141,7 @@ class Conv2d(_Kernel):
         n, h, wd, c = x.shape
         p, k, s = self.padding, self.kernel, self.stride
         ho, wo = self.output_size(h), self.output_size(wd)
-        xp = pool.get("xp", (n, h + 2 * p, wd + 2 * p, c))
-        xp[:, p : p + h, p : p + wd] = x
-        cols = pool.get("cols", (n, ho, wo, k, k, c))
-        np.copyto(cols, windows(xp, k, s, ho, wo))
+        cols = kernels.im2col(x, s, p, pool.get("cols", (n, ho, wo, k, k, c)), pool)
         out = pool.get("out", (n, ho, wo, self.out_channels))
         np.matmul(cols.reshape(-1, w.shape[0]), w, out=out.reshape(-1, self.out_channels))
         out += b
@@ -201,9 +189,6 @@ class ConvTranspose2d(_Kernel):
     def output_size(self, h: int) -> int:
         return (h - 1) * self.stride - 2 * self.padding + self.kernel
 
-    def _padded_size(self, h: int) -> int:
-        return (h - 1) * self.stride + self.kernel
-
     def _pass(self, x: np.ndarray, w: np.ndarray, b: np.ndarray, pool: BufferPool) -> np.ndarray:
         n, h, wd, _ = x.shape
         out = pool.get("out", (n, self.output_size(h), self.output_size(wd), self.out_channels))
@@ -225,11 +210,8 @@ class ConvTranspose2d(_Kernel):
         x = self._x
         n, h, wd, ci = x.shape
         p, k, co = self.padding, self.kernel, self.out_channels
-        _, ho, wo, _ = dy.shape
-        dyp = self._pool.get("dyp", (n, self._padded_size(h), self._padded_size(wd), co))
-        dyp[:, p : p + ho, p : p + wo] = dy  # the border stays zero: the forward cropped it away
-        dcols = self._pool.get("dcols", (n, h, wd, k, k, co))
-        np.copyto(dcols, windows(dyp, k, self.stride, h, wd))
+        # the forward's stamps on the padding were cropped away: their gradient is 0
+        dcols = kernels.im2col(dy, self.stride, p, self._pool.get("dcols", (n, h, wd, k, k, co)), self._pool)
         dcols2 = dcols.reshape(n * h * wd, -1)
         if need_param_grads:
             dw = self._pool.get("dw", self._matrix)

@@ -4,9 +4,12 @@ Each kernel here is written twice: in NumPy (whole-array passes) and as a loop t
 compiles into one pass over memory. Both compute the same floats in the same order, so a run
 gives the same bits with numba or without it (tests/test_engine_kernels.py holds them to it);
 numba only makes the conv step faster (docs/performance.md). The loops are compiled
-single-threaded: BLAS keeps the other cores. Without numba, or with GANSTUDIO_NUMBA=0 in the
-environment, the NumPy versions run. ``COMPILED`` says which.
+single-threaded: OpenBLAS's threads keep spinning on the other cores between products, and a
+second pool of threads beside them made the dcgan step slower (docs/performance.md). Without
+numba, or with GANSTUDIO_NUMBA=0 in the environment, the NumPy versions run. ``COMPILED`` says
+which.
 
+- :func:`im2col`: a convolution's columns, padding included, in one pass (no padded copy).
 - :func:`scatter_crop`: col2im's scatter of a product's columns into the padded image and the crop
   to the unpadded one (+ bias), the input gradient of a convolution and the forward of a
   transposed one; the compiled loop gathers each output pixel's taps straight into the output.
@@ -26,7 +29,63 @@ import numpy as np
 
 from ganstudio.engine.buffers import BufferPool
 
+_threads = 1  # the run's BLAS thread count (set_threads)
+
+
+def set_threads(threads: int) -> None:
+    """Record the run's BLAS thread count (machine/blas.py calls it whenever it sets BLAS's)."""
+    global _threads
+    _threads = max(1, int(threads))
+
+
+def threads() -> int:
+    """The run's BLAS thread count, as set_threads recorded it (1 until then)."""
+    return _threads
+
+
 BLOCK_MIN_CHANNELS = 8  # below it col2im adds per tap (measured: 1 channel 0.4 ms per tap vs 1.3 ms in blocks)
+
+
+def windows(xp: np.ndarray, k: int, stride: int, h_out: int, w_out: int) -> np.ndarray:
+    """Read-only view (N, h_out, w_out, k, k, C) of a padded NHWC array: [n, a, b, i, j, c] =
+    xp[n, stride a + i, stride b + j, c]."""
+    n, _, _, c = xp.shape
+    sn, sh, sw, sc = xp.strides
+    return np.lib.stride_tricks.as_strided(
+        xp, (n, h_out, w_out, k, k, c), (sn, sh * stride, sw * stride, sh, sw, sc), writeable=False
+    )
+
+
+def im2col_numpy(x: np.ndarray, stride: int, padding: int, cols: np.ndarray, pool: BufferPool) -> np.ndarray:
+    """cols (N, h, w, k, k, C)[n, a, b, i, j, c] = x[n, stride a + i - padding, stride b + j -
+    padding, c], 0 outside x (N, H, W, C): x copied into the middle of a zero-bordered buffer of
+    `pool`, then its windows copied out."""
+    n, h, w, c = x.shape
+    _, ho, wo, k, _, _ = cols.shape
+    xp = pool.get("xp", (n, h + 2 * padding, w + 2 * padding, c))  # the border is never written: it stays 0
+    xp[:, padding : padding + h, padding : padding + w] = x
+    np.copyto(cols, windows(xp, k, stride, ho, wo))
+    return cols
+
+
+def _im2col_loop(x, stride, padding, cols):
+    """im2col_numpy in one pass: taps read straight from x, or set to 0 where they fall on the
+    padding."""
+    n, h, w, c = x.shape
+    _, ho, wo, k, _, _ = cols.shape
+    for s in range(n):
+        for a in range(ho):
+            for b in range(wo):
+                for i in range(k):
+                    r = stride * a + i - padding
+                    for j in range(k):
+                        q = stride * b + j - padding
+                        if 0 <= r < h and 0 <= q < w:
+                            for ch in range(c):
+                                cols[s, a, b, i, j, ch] = x[s, r, q, ch]
+                        else:
+                            for ch in range(c):
+                                cols[s, a, b, i, j, ch] = 0.0
 
 
 def col2im(cols: np.ndarray, out: np.ndarray, stride: int) -> np.ndarray:
@@ -248,6 +307,12 @@ def _compiled(loop):
 
 if COMPILED:
 
+    def im2col(x, stride, padding, cols, pool):
+        if cols.shape[-1] < BLOCK_MIN_CHANNELS:  # one channel: NumPy's strided copy beats the loop's bookkeeping
+            return im2col_numpy(x, stride, padding, cols, pool)
+        _compiled(_im2col_loop)(x, stride, padding, cols)
+        return cols
+
     def scatter_crop(cols, out, stride, padding, bias, pool):
         _, h, w, k, _, c = cols.shape
         if c < BLOCK_MIN_CHANNELS:  # a pixel's few floats: the loop's bookkeeping costs more than NumPy's adds
@@ -283,6 +348,7 @@ if COMPILED:
         _compiled(_batch_norm_backward_loop)(dy3, xhat, dgamma_m, dbeta_m, scale, dx3)
 
 else:
+    im2col = im2col_numpy
     scatter_crop = scatter_crop_numpy
     adam_update = adam_update_numpy
     batch_norm_center = batch_norm_center_numpy

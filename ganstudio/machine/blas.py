@@ -12,6 +12,8 @@ import numpy  # noqa: F401  (loads NumPy's BLAS before threadpoolctl looks for i
 import threadpoolctl
 from threadpoolctl import ThreadpoolController
 
+from ganstudio.engine import kernels
+
 ENV = "GANSTUDIO_BLAS_THREADS"
 
 
@@ -38,7 +40,7 @@ def _blas() -> ThreadpoolController:
 
 def set_blas_threads(threads: int | None) -> None:
     """Cap the BLAS thread count, process-wide (None: leave it as it is), from whichever thread
-    trains now.
+    trains now; the engine's compiled loops run on as many threads (engine/kernels.py).
 
     threadpoolctl 3.8 lets only the first thread that set OpenBLAS's count set it again while
     that thread is alive, and silently ignores the others; a QThread counts as alive for ever
@@ -49,6 +51,7 @@ def set_blas_threads(threads: int | None) -> None:
     if threads is not None:
         _take_control()
         _blas().limit(limits=threads)
+        kernels.set_threads(threads)
 
 
 def _take_control() -> None:
