@@ -142,3 +142,26 @@ def test_im2col_gives_the_bits_of_the_padded_windows(dtype, side, kernel, stride
     want = kernels.im2col_numpy(x, stride, padding, np.empty((3, ho, wo, kernel, kernel, 8), dtype), BufferPool(dtype))
     got = kernels.im2col(x, stride, padding, np.full((3, ho, wo, kernel, kernel, 8), 7.0, dtype), BufferPool(dtype))
     assert got.tobytes() == want.tobytes()
+
+
+@compiled
+def test_a_command_that_compiled_the_loops_leaves_the_terminal_without_a_colour_reset():
+    """numba with colorama installed wrote ESC[0m to the terminal at exit, after the last line."""
+    import pty
+
+    code = "import numpy as np; from ganstudio.engine import kernels; kernels.leaky_relu_forward(np.ones(4, np.float32), 0.2)"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: Python on the pseudo-terminal
+        os.execv(sys.executable, [sys.executable, "-c", code])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"\x1b[" not in out

@@ -299,7 +299,9 @@ def _compiled(loop):
     loads it) and cached on disk (the first conv step after an install compiles for a few
     seconds). nogil: the window's training thread leaves the GUI thread free. error_model "numpy":
     a division by zero gives inf as in NumPy, without a check per division (which would keep the
-    loops from vectorizing)."""
+    loops from vectorizing). Without colour in numba's error messages: numba would load colorama,
+    whose exit handler writes a colour reset to the terminal after the command's last line."""
+    os.environ.setdefault("NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING", "1")
     import numba
 
     return numba.njit(cache=True, nogil=True, error_model="numpy")(loop)
