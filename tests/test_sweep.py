@@ -333,3 +333,38 @@ def test_a_grid_of_more_runs_than_a_sweep_takes_is_refused_before_any_run(tmp_pa
     assert code == 2
     assert capsys.readouterr().err == "ganstudio: error: --grid: 20,000 combinations; a sweep trains at most 10,000 runs\n"
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_ray_address_where_nothing_answers_fails_in_seconds_with_one_line(tmp_path):
+    """Ray retries an unreachable head for minutes; the sweep checks the address before it plans."""
+    import socket
+
+    from ganstudio.config.model import ConfigError
+    from ganstudio.sweep.ray_tune import check_address
+
+    with socket.socket() as closed:  # a port nothing listens on: bound, never listening
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        with pytest.raises(
+            ConfigError, match=rf"^--ray 127\.0\.0\.1:{port}: no Ray cluster answers there \(connection refused\)"
+        ):
+            check_address(f"127.0.0.1:{port}")
+    with pytest.raises(ConfigError, match=r"expected the head's HOST:PORT"):
+        check_address("10.0.0.5")
+    with socket.socket() as head:  # something listening: the check lets Ray take over
+        head.bind(("127.0.0.1", 0))
+        head.listen()
+        check_address(f"127.0.0.1:{head.getsockname()[1]}")
+        check_address(f"ray://127.0.0.1:{head.getsockname()[1]}")
+    for name in ("local", "auto"):
+        check_address(name)
+
+
+def test_a_ray_sweep_to_an_unreachable_head_stops_before_planning(tmp_path):
+    pytest.importorskip("ray.tune", reason=RAY_MISSING)
+    started = time.monotonic()
+    result = sweep(*TOY, *GRID, "--ray", "127.0.0.1:1", "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2 and time.monotonic() - started < 60
+    assert result.stderr.startswith("ganstudio: error: --ray 127.0.0.1:1: no Ray cluster answers there")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "runs").exists()

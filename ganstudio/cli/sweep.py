@@ -147,7 +147,7 @@ def run_sweep(args) -> int:
     if args.ray:
         from ganstudio.sweep.ray_tune import check_ray
 
-        check_ray()
+        check_ray(args.ray)
     elif args.early_stop:
         raise ConfigError("--early-stop: it uses Ray Tune's ASHA scheduler; give --ray too (e.g. --ray local)")
     base, label = _base(args)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,12 +40,36 @@ class RunFailed(RuntimeError):
     terms); Tune marks the trial as errored."""
 
 
-def check_ray() -> None:
-    """ConfigError with the install hint unless Ray Tune can be imported."""
+def check_ray(address: str) -> None:
+    """ConfigError with the install hint unless Ray Tune can be imported; then, for a cluster's
+    HOST:PORT (or ray://HOST:PORT), ConfigError unless something there accepts a connection
+    within CONNECT_SECONDS (Ray itself retries an unreachable head for minutes)."""
     try:
         import ray.tune  # noqa: F401
     except ImportError:
         raise ConfigError(INSTALL_HINT) from None
+    check_address(address)
+
+
+CONNECT_SECONDS = 5.0
+
+
+def check_address(address: str) -> None:
+    """ConfigError unless `address` is "local", "auto" or a HOST:PORT that accepts a TCP
+    connection within CONNECT_SECONDS."""
+    if address in ("local", "auto"):
+        return
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f'--ray {address}: expected the head\'s HOST:PORT (e.g. 10.0.0.5:6379), "auto" or "local"')
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+    except OSError as e:
+        reason = "no answer" if isinstance(e, TimeoutError) else (e.strerror or str(e)).lower()
+        raise ConfigError(
+            f"--ray {address}: no Ray cluster answers there ({reason}); start its head with `ray start --head`, "
+            "or use --ray local for a Ray instance on this machine"
+        ) from None
 
 
 def _trial(config: dict, tasks: dict[int, Task], figure: Figure) -> None:
