@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QApplication
 from ganstudio.config.model import RunConfig
 from ganstudio.config.shipped import ICON_SIZES
 from ganstudio.gui.app import first_window
-from ganstudio.gui.compare.compare_view import CompareWindow, fitted_size
+from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.icon import app_icon
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.settings import THEME_ENV
+from ganstudio.gui.screen_fit import fitted_size
 from ganstudio.gui.theme import DARK, apply_theme, luminance
 
 from support import SMALL_CLI, SMALL_RUN, open_window, shown
@@ -165,3 +166,18 @@ def test_every_grid_line_of_the_plots_is_in_the_grid_colour_the_right_axis_too(q
     for name, plot in panel.plots.items():
         for side in ("left", "bottom", "right"):
             assert plot.getAxis(side).tickPen().color().name() == DARK.grid, (name, side)  # not bright lines over the data
+
+
+def test_the_main_window_opens_inside_the_screen_and_shrinks_to_a_laptops(qtbot, tmp_path):
+    """The first launch asks for 1500 x 900, bounded by the screen's free area (this bare
+    display's is 800 x 800, less than the window's minimum width): on a 1366 x 768 laptop the
+    samples and the status bar stay in view."""
+    window = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL_RUN))
+    screen = window.screen().availableGeometry().size()
+    assert window.size() == fitted_size(QSize(1500, 900), screen).expandedTo(window.minimumSizeHint())
+    assert window.minimumSizeHint().boundedTo(SMALL_SCREEN) == window.minimumSizeHint()
+    window.resize(fitted_size(QSize(1500, 900), SMALL_SCREEN))
+    qtbot.waitUntil(lambda: window.samples_dock.isVisible() and window.samples_dock.width() > 300)
+    samples = QRect(window.samples_dock.mapTo(window, QPoint(0, 0)), window.samples_dock.size())
+    assert window.rect().contains(samples), (samples, window.rect())
+    window.close()

@@ -30,18 +30,13 @@ from ganstudio.gui.compare.compare_plots import ComparePlots
 from ganstudio.gui.export.plot_export import export_plots
 from ganstudio.gui.icon import app_icon
 from ganstudio.gui.pixel_grid import PixelGrid
+from ganstudio.gui.screen_fit import fitted_size
 from ganstudio.gui.theme import Theme, follow_theme, theme_menu
 from ganstudio.media.gif_budget import DEFAULT_MAX_MB
 from ganstudio.run.user_errors import USER_ERRORS
 from ganstudio.runs.compare import Comparison, export_gif
 
 WINDOW_SIZE = QSize(1500, 900)  # at most: a smaller screen gets a window that fits it (fitted_size)
-SCREEN_MARGIN = QSize(40, 80)  # room left on the screen for the desktop's panels and the title bar
-
-
-def fitted_size(wanted: QSize, screen: QSize) -> QSize:
-    """`wanted`, shrunk to fit a screen whose free area is `screen` (less SCREEN_MARGIN)."""
-    return wanted.boundedTo(screen - SCREEN_MARGIN)
 
 
 class RunGrid(QWidget):

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -31,6 +31,7 @@ from ganstudio.gui.export.export_menu import ExportMenu
 from ganstudio.gui.icon import app_icon
 from ganstudio.gui.plots import PlotsPanel
 from ganstudio.gui.runs.runs_panel import RunsPanel
+from ganstudio.gui.screen_fit import fitted_size
 from ganstudio.gui.settings import (
     LAST_CONFIG,
     app_settings,
@@ -69,6 +70,7 @@ from ganstudio.runs.headless import SAVE_EVERY
 from ganstudio.runs.layout import CHECKPOINT
 from ganstudio.runs.library import runs_folder
 
+WINDOW_SIZE = QSize(1500, 900)  # on a first launch, or smaller on a smaller screen (fitted_size)
 BANNER_SECONDS = 10.0
 # Curves and axes refresh at most 5 times a second, and less often when painting is slow: the
 # GUI spends at most ~PLOT_BUDGET of one core on them (one refresh of the six plots, with the
@@ -306,8 +308,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1500, 900)
-            self.resizeDocks([self.controls_dock, self.samples_dock], [360, 440], Qt.Orientation.Horizontal)
+            size = fitted_size(WINDOW_SIZE, self.screen().availableGeometry().size())
+            self.resize(size)
+            side = [round(width * size.width() / WINDOW_SIZE.width()) for width in (360, 440)]
+            self.resizeDocks([self.controls_dock, self.samples_dock], side, Qt.Orientation.Horizontal)
         if isinstance(state, QByteArray):
             self.restoreState(state)
         else:  # the plots get the full height; the runs are a tab beside the samples
