@@ -18,8 +18,8 @@ from ganstudio.gui.app import first_window
 from ganstudio.gui.compare.compare_view import CompareWindow
 from ganstudio.gui.icon import app_icon
 from ganstudio.gui.plots import PlotsPanel
-from ganstudio.gui.settings import THEME_ENV
 from ganstudio.gui.screen_fit import fitted_size
+from ganstudio.gui.settings import THEME_ENV
 from ganstudio.gui.theme import DARK, apply_theme, luminance
 
 from support import SMALL_CLI, SMALL_RUN, open_window, shown
