@@ -10,7 +10,7 @@ G(fresh noise) stacked under a fresh real batch, then one G update on the last D
 through the updated D; the non-saturating loss as batch means, one-sided label smoothing; Adam
 (torch.optim.Adam, whose bias correction and eps are GAN Studio's); batch norm in training mode
 with momentum 0.1 and eps 1e-5; spectral norm iterating once per training forward; the EMA of G's
-weights with GAN Studio's warm-up.
+weights with GAN Studio's warm-up. A preset's dropout in D is left out (compare_preset).
 
 A third copy trains in float64 from the same start: |torch float32 - torch float64| is what
 float32 rounding alone does to the run. It grows to O(1) within about 100 steps (Adam turns
@@ -387,9 +387,14 @@ def trace_run(
 
 
 def compare_preset(name: str, steps: int, data_dir: str | None) -> dict:
+    """The preset's run against its PyTorch twins, without dropout in D: PyTorch cannot draw
+    GAN Studio's masks, and dropout only zeroes and rescales what the compared layers compute."""
     config = load_preset(name)
+    dropout = config.discriminator.dropout
+    if dropout:
+        config = config.with_values({"discriminator.dropout": 0.0})
     gan, _, trace, _, _, twin = trace_run(config, steps, data_dir)
-    result = {"preset": name, "summary": summarise(trace), "trace": trace.__dict__}
+    result = {"preset": name, "dropout_left_out": dropout, "summary": summarise(trace), "trace": trace.__dict__}
     result["final_weights_max_abs_diff"] = {
         "g": max_weight_difference(gan.generator, twin.g),
         "d": max_weight_difference(gan.discriminator, twin.d),
@@ -441,7 +446,8 @@ def print_result(result: dict) -> None:
     s = result["summary"]
     apart = s["first_apart"]
     verdict = "within float32 noise" if apart is None else f"apart from step {apart}"
-    print(f"{result['preset']}: {s['steps']} steps, {verdict}")
+    without = f" (its D's dropout {result['dropout_left_out']:g} left out)" if result["dropout_left_out"] else ""
+    print(f"{result['preset']}{without}: {s['steps']} steps, {verdict}")
     print_windows(s["windows"])
     crossings = s["first_step_beyond"]
     print("  first step beyond " + ", ".join(crossings) + " (ganstudio-torch / torch32-torch64): ", end="")
