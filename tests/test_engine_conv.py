@@ -87,6 +87,7 @@ def test_a_transposed_conv_on_more_threads_takes_larger_chunks_and_gives_the_sam
     monkeypatch.setattr(conv_module, "CHUNK_FLOATS", 1 << 11)  # 1 sample per chunk on one thread, 4 on two
     convt, _ = layer_in(ConvTranspose2d, 8, 8, 4, 2, 1)
     x = np.random.default_rng(3).standard_normal((8, 4, 4, 8)).astype(np.float32)
+    monkeypatch.setattr(kernels, "_threads", 1)
     chunks = []
     real_scatter = kernels.scatter_crop
     monkeypatch.setattr(kernels, "scatter_crop", lambda cols, *a: chunks.append(len(cols)) or real_scatter(cols, *a))
