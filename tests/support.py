@@ -45,12 +45,16 @@ def shown(qtbot, widget, width, height):
     return widget
 
 
-def open_window(qtbot, tmp_path, config, **kwargs):
-    """A shown MainWindow on `config` with throw-away settings, once its first snapshot is in."""
+def open_window(qtbot, tmp_path, config, size=(1500, 900), **kwargs):
+    """A shown MainWindow on `config` with throw-away settings, once its first snapshot is in;
+    `size` as on a screen that fits its first-launch size (this bare display's 800 x 800 would
+    shrink it), None: the size it chose."""
     configure_pyqtgraph()
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(config, settings=settings, **kwargs)
     qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
     with qtbot.waitExposed(window):
         window.show()
     qtbot.waitUntil(lambda: window.snapshot is not None, timeout=10_000)

@@ -172,7 +172,7 @@ def test_the_main_window_opens_inside_the_screen_and_shrinks_to_a_laptops(qtbot,
     """The first launch asks for 1500 x 900, bounded by the screen's free area (this bare
     display's is 800 x 800, less than the window's minimum width): on a 1366 x 768 laptop the
     samples and the status bar stay in view."""
-    window = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL_RUN))
+    window = open_window(qtbot, tmp_path, RunConfig().with_values(SMALL_RUN), size=None)
     screen = window.screen().availableGeometry().size()
     assert window.size() == fitted_size(QSize(1500, 900), screen).expandedTo(window.minimumSizeHint())
     assert window.minimumSizeHint().boundedTo(SMALL_SCREEN) == window.minimumSizeHint()

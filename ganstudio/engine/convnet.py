@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganstudio.engine import kernels
 from ganstudio.engine.activations import make_activation
 from ganstudio.engine.buffers import BufferPool
 from ganstudio.engine.conv import Conv2d, ConvTranspose2d
@@ -138,10 +139,12 @@ class _Builder:
             self.layers.append(Act(activation, self.spec.alpha))
             name += f" + {activation}"
         out, inp = int(np.prod(shape)), self.size  # per sample
-        if isinstance(weight, Conv2d):  # padded input, columns, output, padded input gradient, input gradient
-            floats = 3 * inp + out + weight.kernel**2 * weight.in_channels * shape[1] * shape[2]
-        elif isinstance(weight, ConvTranspose2d):  # padded output, output, padded output gradient, its columns, input gradient
-            floats = inp + 3 * out + weight.kernel**2 * weight.out_channels * (shape[1] // 2) * (shape[2] // 2)
+        if isinstance(weight, Conv2d):  # columns, output, input gradient; padded copies where NumPy pads
+            padded = 2 * inp if kernels.pads(weight.in_channels) else 0  # the input (im2col), its gradient (scatter)
+            floats = padded + inp + out + weight.kernel**2 * weight.in_channels * shape[1] * shape[2]
+        elif isinstance(weight, ConvTranspose2d):  # output, its gradient's columns, input gradient; padded copies
+            padded = 2 * out if kernels.pads(weight.out_channels) else 0  # the output (scatter), its gradient (im2col)
+            floats = padded + inp + out + weight.kernel**2 * weight.out_channels * (shape[1] // 2) * (shape[2] // 2)
         else:  # dense: output and input gradient
             floats = out + inp
         floats += 4 * out if norm else 0  # batch norm: normalised input, squares, output, gradient

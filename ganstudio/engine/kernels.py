@@ -358,3 +358,9 @@ else:
     batch_norm_backward = batch_norm_backward_numpy
     leaky_relu_forward = leaky_relu_forward_numpy
     leaky_relu_backward = leaky_relu_backward_numpy
+
+
+def pads(channels: int) -> bool:
+    """Whether im2col and scatter_crop on `channels` channels go through a padded copy (their
+    NumPy versions), for the memory estimate (engine/convnet.py)."""
+    return not COMPILED or channels < BLOCK_MIN_CHANNELS
