@@ -89,7 +89,7 @@ def _im2col_loop(x, stride, padding, cols):
 
 
 def col2im(cols: np.ndarray, out: np.ndarray, stride: int) -> np.ndarray:
-    """The adjoint of conv.windows: out[n, stride a + i, stride b + j, c] += cols[n, a, b, i, j, c],
+    """The adjoint of windows: out[n, stride a + i, stride b + j, c] += cols[n, a, b, i, j, c],
     summed over every (a, b, i, j), each pixel's taps in the order of (i, j); `out` (N, Hp, Wp, C)
     is zeroed first.
 
@@ -293,6 +293,13 @@ def _slopes(dtype: np.dtype, alpha: float) -> tuple[np.floating, np.floating]:
 COMPILED = os.environ.get("GANSTUDIO_NUMBA", "1") != "0" and importlib.util.find_spec("numba") is not None
 
 
+def pads(channels: int) -> bool:
+    """Whether im2col and scatter_crop on `channels` channels run their NumPy versions, through a
+    padded copy: without numba, or below BLOCK_MIN_CHANNELS, where a pixel's few floats make the
+    loops' bookkeeping cost more than NumPy's strided passes. The memory estimate asks too."""
+    return not COMPILED or channels < BLOCK_MIN_CHANNELS
+
+
 @functools.cache
 def _compiled(loop):
     """`loop` compiled by numba, imported at the first call (a command that trains nothing never
@@ -310,14 +317,14 @@ def _compiled(loop):
 if COMPILED:
 
     def im2col(x, stride, padding, cols, pool):
-        if cols.shape[-1] < BLOCK_MIN_CHANNELS:  # one channel: NumPy's strided copy beats the loop's bookkeeping
+        if pads(cols.shape[-1]):
             return im2col_numpy(x, stride, padding, cols, pool)
         _compiled(_im2col_loop)(x, stride, padding, cols)
         return cols
 
     def scatter_crop(cols, out, stride, padding, bias, pool):
         _, h, w, k, _, c = cols.shape
-        if c < BLOCK_MIN_CHANNELS:  # a pixel's few floats: the loop's bookkeeping costs more than NumPy's adds
+        if pads(c):
             return scatter_crop_numpy(cols, out, stride, padding, bias, pool)
         rows = tap_table(out.shape[1], h, k, stride, padding)
         columns = tap_table(out.shape[2], w, k, stride, padding)
@@ -358,9 +365,3 @@ else:
     batch_norm_backward = batch_norm_backward_numpy
     leaky_relu_forward = leaky_relu_forward_numpy
     leaky_relu_backward = leaky_relu_backward_numpy
-
-
-def pads(channels: int) -> bool:
-    """Whether im2col and scatter_crop on `channels` channels go through a padded copy (their
-    NumPy versions), for the memory estimate (engine/convnet.py)."""
-    return not COMPILED or channels < BLOCK_MIN_CHANNELS

@@ -40,7 +40,7 @@ def _blas() -> ThreadpoolController:
 
 def set_blas_threads(threads: int | None) -> None:
     """Cap the BLAS thread count, process-wide (None: leave it as it is), from whichever thread
-    trains now; the engine's compiled loops run on as many threads (engine/kernels.py).
+    trains now; the engine sizes its conv products' chunks by it (engine/kernels.set_threads).
 
     threadpoolctl 3.8 lets only the first thread that set OpenBLAS's count set it again while
     that thread is alive, and silently ignores the others; a QThread counts as alive for ever
