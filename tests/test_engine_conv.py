@@ -2,6 +2,8 @@
 parameter gradients), for whole conv networks and for a conv GAN's D and G steps; forward
 passes against a direct loop; batch-norm and spectral-norm behaviour."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from test_engine_gradients import assert_close, numeric_grad
@@ -236,6 +238,27 @@ def test_conv_network_gradients(role, batch_norm, spectral_norm):
         sn.update = False
     assert_close(net.params.grads.copy(), numeric_grad(loss, net.params.values))
     assert_close(dx, numeric_grad(loss, x))
+
+
+@pytest.mark.parametrize("hidden_activation", ["leaky_relu", "tanh"])
+def test_a_conv_discriminator_with_dropout_masks_its_conv_layers_in_training_only(hidden_activation):
+    spec = dataclasses.replace(conv_spec("d", dropout=0.5), hidden_activation=hidden_activation)
+    net = ConvNet(spec, np.random.default_rng(7), np.float64)
+    assert [row.name.endswith("dropout 0.5") for row in net.rows] == [True, True, False]  # not on the logit
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((4, spec.input_size))
+    dy = rng.standard_normal((4, 1))
+    loss = lambda: float((net.forward(x, np.random.default_rng(5)) * dy).sum())  # noqa: E731
+    masked = net.forward(x, np.random.default_rng(5)).copy()
+    dx = net.backward(dy.copy(), need_input_grad=True).copy()
+    assert_close(net.params.grads.copy(), numeric_grad(loss, net.params.values))
+    assert_close(dx, numeric_grad(loss, x))
+    other_masks = net.forward(x, np.random.default_rng(6)).copy()
+    assert not np.allclose(masked, other_masks)
+    np.testing.assert_array_equal(net.predict(x), net.predict(x))  # inference: no masks
+    unmasked = ConvNet(dataclasses.replace(spec, dropout=0.0), np.random.default_rng(7), np.float64)
+    unmasked.buffers.values[:] = net.buffers.values  # the same running statistics
+    np.testing.assert_allclose(net.predict(x), unmasked.predict(x))
 
 
 def test_a_two_channel_discriminator_reads_its_flat_input_as_nchw():

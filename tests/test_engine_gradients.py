@@ -144,6 +144,25 @@ def test_non_saturating_loss_known_values():
     assert smoothed == pytest.approx(2 * np.log(2), rel=1e-6)  # BCE at p=0.5 is log 2 for any target
 
 
+@pytest.mark.parametrize("hidden_activation", ["relu", "leaky_relu", "elu", "tanh", "sigmoid"])
+def test_network_gradients_with_dropout_use_the_unmasked_activations(hidden_activation):
+    """Training passes drawing the same masks (the same rng seed) differentiate to what backward
+    gives, for every hidden activation: tanh's, sigmoid's and elu's slopes are read from the
+    activation's output, which the mask must not scale."""
+    rng = np.random.default_rng(4)
+    spec = NetworkSpec(5, (7, 6), 1, hidden_activation, "linear", alpha=0.2, init="normal", init_std=0.5, dropout=0.5)
+    net = MLP(spec, rng, np.float64)
+    net.params.values[:] += rng.uniform(0.1, 0.3, net.params.size)  # no bias at 0: no pre-activation sits on relu's kink
+    x = rng.standard_normal((4, 5))
+    dy = rng.standard_normal((4, 1))
+    loss = lambda: float((net.forward(x, np.random.default_rng(7)) * dy).sum())  # noqa: E731
+    masked = net.forward(x, np.random.default_rng(7)).copy()
+    assert not np.allclose(masked, net.predict(x))  # the masks act
+    dx = net.backward(dy.copy(), need_input_grad=True).copy()
+    assert_close(net.params.grads.copy(), numeric_grad(loss, net.params.values))
+    assert_close(dx, numeric_grad(loss, x))
+
+
 def small_gan(loss: str, rng_seed=8, dropout=0.0):
     g = NetworkSpec(3, (5,), 4, "leaky_relu", "tanh", init="normal", init_std=0.7)
     d = NetworkSpec(4, (6,), 1, "elu", "linear", init="normal", init_std=0.7, dropout=dropout)

@@ -79,3 +79,19 @@ def test_the_table_follows_typing_and_shows_why_settings_do_not_fit(qtbot, windo
     qtbot.waitUntil(lambda: "generator.kernel: 8x8 is larger" in window.banner.text(), timeout=5_000)
     assert "larger than conv-transpose layer 1's 7x7 input" in controls.layer_tables["g"].error
     assert "generator.kernel" not in window.snapshot.pending
+
+
+def test_a_conv_discriminator_keeps_the_dropout_setting_and_apply_builds_it(qtbot, window):
+    controls = window.controls
+    controls.editors["discriminator.kind"].setCurrentText("conv")
+    qtbot.waitUntil(lambda: window.snapshot.pending == {"discriminator.kind": "conv"}, timeout=5_000)
+    assert visible(window, "discriminator.dropout") and not visible(window, "discriminator.hidden")
+    controls.editors["discriminator.dropout"].setValue(0.3)
+    qtbot.waitUntil(lambda: window.snapshot.pending.get("discriminator.dropout") == 0.3, timeout=5_000)
+    table = controls.layer_tables["d"]
+    assert [r.name.endswith("+ dropout 0.3") for r in table.rows] == [True, True, False]
+
+    click(qtbot, controls.apply_buttons["d"])
+    qtbot.waitUntil(lambda: window.snapshot.config.discriminator.kind == "conv", timeout=10_000)
+    discriminator = window.host.worker._session.gan.discriminator
+    assert isinstance(discriminator, ConvNet) and discriminator.spec.dropout == 0.3

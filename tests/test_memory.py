@@ -47,6 +47,7 @@ def test_parameter_count_is_the_networks_size():
             "discriminator.batch_norm": True,
             "data.batch_size": 16,
         },
+        {"generator.kind": "conv", "discriminator.kind": "conv", "discriminator.dropout": 0.3, "data.batch_size": 32},
     ],
 )
 def test_the_estimate_is_what_a_real_run_holds(changes):

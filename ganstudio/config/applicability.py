@@ -17,7 +17,7 @@ SCHEDULE_FIELDS = {
     "two_phase": ("unit", "boundary", "factor"),
 }
 CONV_FIELDS = ("channels", "kernel", "batch_norm", "spectral_norm")
-MLP_FIELDS = ("hidden", "dropout")
+MLP_FIELDS = ("hidden",)
 
 
 def applies(key: str, config: RunConfig) -> bool:

@@ -28,7 +28,7 @@ DESCRIPTIONS: dict[str, str] = {
     "discriminator.hidden": "D's hidden layer widths, e.g. [512, 256]",
     "discriminator.activation": "nonlinearity after each hidden layer of D",
     "discriminator.alpha": "negative slope of leaky_relu, or elu's scale",
-    "discriminator.dropout": "dropout after D's hidden layers while training (0 = off)",
+    "discriminator.dropout": "dropout after each of D's hidden layers (dense or conv) while training (0 = off)",
     "discriminator.init": "how D's weights are initialised",
     "discriminator.init_std": "standard deviation of the normal initialiser",
     "discriminator.kind": "D's architecture: dense layers, or strided convolutions (DCGAN)",

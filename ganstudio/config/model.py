@@ -76,10 +76,11 @@ class GeneratorConfig:
 
 @dataclass(frozen=True)
 class DiscriminatorConfig:
-    """kind "mlp": dense layers of `hidden` widths with `dropout`. kind "conv" (images only): one
-    convolution per entry of `channels`, each halving the side (kernel x kernel, stride 2, padding
-    kernel / 2 - 1), then a dense layer to the logit; batch norm after every conv layer but the
-    first when `batch_norm`; spectral normalization of every weight when `spectral_norm`."""
+    """kind "mlp": dense layers of `hidden` widths. kind "conv" (images only): one convolution per
+    entry of `channels`, each halving the side (kernel x kernel, stride 2, padding kernel / 2 - 1),
+    then a dense layer to the logit; batch norm after every conv layer but the first when
+    `batch_norm`; spectral normalization of every weight when `spectral_norm`. Either kind:
+    `dropout` after every hidden layer's activation while training (0 = off)."""
 
     hidden: tuple[int, ...] = (128,)
     activation: str = "leaky_relu"
@@ -189,7 +190,7 @@ class RunConfig:
             planes = 1 + (0 if c is None else c.n_classes)  # a conditional conv D reads the label as K constant planes
             conv = dict(channels=d.channels, kernel=d.kernel, batch_norm=d.batch_norm, spectral_norm=d.spectral_norm)
             return NetworkSpec(
-                inputs, (), 1, d.activation, "linear", d.alpha, d.init, d.init_std,
+                inputs, (), 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout,
                 kind="conv", image_shape=(planes, *self.image_shape), **conv,
             )  # fmt: skip
         return NetworkSpec(inputs, d.hidden, 1, d.activation, "linear", d.alpha, d.init, d.init_std, d.dropout)

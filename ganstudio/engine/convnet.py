@@ -11,8 +11,9 @@ Layout, with `channels` = (c_1, ..., c_k), an image of (C, H, W) and every conv 
 
 - G: Dense(latent -> c_1 (H/2^k) (W/2^k)) -> reshape -> [BN] -> act, then for i = 1..k
   ConvTranspose(c_i -> c_{i+1}, c_{k+1} = C) -> [BN] -> act, the last with the output activation.
-- D: for i = 1..k Conv(c_{i-1} -> c_i, c_0 = C) -> [BN, not on the first] -> act, then flatten ->
-  Dense(-> 1); with spectral norm on every conv and the dense weight.
+- D: for i = 1..k Conv(c_{i-1} -> c_i, c_0 = C) -> [BN, not on the first] -> act -> [dropout],
+  then flatten -> Dense(-> 1); with spectral norm on every conv and the dense weight. Dropout
+  (`spec.dropout` > 0) masks single units of the NHWC activations, like the MLP's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ganstudio.engine import kernels
 from ganstudio.engine.activations import make_activation
 from ganstudio.engine.buffers import BufferPool
 from ganstudio.engine.conv import Conv2d, ConvTranspose2d
-from ganstudio.engine.layers import Dense
+from ganstudio.engine.layers import Dense, Dropout
 from ganstudio.engine.norm import BatchNorm
 from ganstudio.engine.params import ParamBlock
 
@@ -113,6 +114,26 @@ class Act:
         self._y = None
 
 
+class Drop:
+    """Dropout as a layer, in training passes only; its masks come from the rng of
+    :meth:`ConvNet.forward`."""
+
+    def __init__(self, rate: float) -> None:
+        self.dropout = Dropout(rate)
+
+    def forward(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.dropout.forward(x, rng)
+
+    def backward(self, dy: np.ndarray, need_dx: bool, need_param_grads: bool) -> np.ndarray:
+        return self.dropout.backward(dy)
+
+    def predict(self, x: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        return x
+
+    def release_buffers(self) -> None:
+        self.dropout.release_buffers()
+
+
 class _Builder:
     """Collects the layers of a conv net and its layer table, tracking the shape per sample."""
 
@@ -123,9 +144,18 @@ class _Builder:
         self.size = spec.input_size  # per sample, of the latest layer's output
 
     def add(
-        self, name, shape, weight, *, reshape: Reshape | None = None, norm: bool = False, activation: str | None = None
+        self,
+        name,
+        shape,
+        weight,
+        *,
+        reshape: Reshape | None = None,
+        norm: bool = False,
+        activation: str | None = None,
+        dropout: float = 0.0,
     ) -> None:
-        """A weight layer with its optional reshape, batch norm and activation: one row of the table."""
+        """A weight layer with its optional reshape, batch norm, activation and dropout: one row of
+        the table."""
         self.layers.append(weight)
         if reshape is not None:
             self.layers.append(reshape)
@@ -138,6 +168,9 @@ class _Builder:
         if activation is not None:
             self.layers.append(Act(activation, self.spec.alpha))
             name += f" + {activation}"
+        if dropout > 0:
+            self.layers.append(Drop(dropout))
+            name += f" + dropout {dropout:g}"
         out, inp = int(np.prod(shape)), self.size  # per sample
         if isinstance(weight, Conv2d):  # columns, output, input gradient; padded copies where NumPy pads
             padded = 2 * inp if kernels.pads(weight.in_channels) else 0  # the input (im2col), its gradient (scatter)
@@ -148,6 +181,7 @@ class _Builder:
         else:  # dense: output and input gradient
             floats = out + inp
         floats += 4 * out if norm else 0  # batch norm: normalised input, squares, output, gradient
+        floats += 2 * out if dropout > 0 else 0  # its mask and masked output
         self.size = out
         self.rows.append(LayerRow(name, shape, count, floats))
 
@@ -168,7 +202,8 @@ def build_layers(spec, params: ParamBlock, buffers: ParamBlock) -> tuple[list, l
         for i, ch in enumerate(spec.channels):
             h, w = h // 2, w // 2
             conv = Conv2d(prev, ch, k, 2, pad, params, sn)
-            b.add(f"conv {k}x{k} /2{suffix}", (ch, h, w), conv, norm=spec.batch_norm and i > 0, activation=hidden)
+            norm = spec.batch_norm and i > 0
+            b.add(f"conv {k}x{k} /2{suffix}", (ch, h, w), conv, norm=norm, activation=hidden, dropout=spec.dropout)
             prev = ch
         b.layers.append(Reshape((prev, h, w), to_image=False, nchw=False, dtype=dtype))
         b.add(f"flatten, dense{suffix}", (1,), Dense(prev * h * w, 1, params, sn), activation=output)
@@ -222,10 +257,15 @@ class ConvNet:
         """Training pass: x (batch, input_size) -> (batch, output_size), a reused buffer; batch
         statistics (running ones updated) and one power iteration per spectral norm. `groups`:
         batch norm normalises that many equal parts of the batch apart (D's stacked real + fake
-        batch). `rng` is unused (no dropout in a conv net), kept for MLP's interface."""
+        batch). `rng` draws the dropout masks of a D with dropout."""
         h = x
         for layer in self.layers:
-            h = layer.forward(h, groups) if isinstance(layer, BatchNorm) else layer.forward(h)
+            if isinstance(layer, BatchNorm):
+                h = layer.forward(h, groups)
+            elif isinstance(layer, Drop):
+                h = layer.forward(h, rng)
+            else:
+                h = layer.forward(h)
         return h
 
     def backward(self, dy: np.ndarray, need_input_grad: bool = False, need_param_grads: bool = True) -> np.ndarray | None:

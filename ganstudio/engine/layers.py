@@ -126,22 +126,34 @@ class Dense(WeightBias):
 
 
 class Dropout:
-    """Inverted dropout: keeps each unit with probability 1 - rate and scales by 1 / (1 - rate)."""
+    """Inverted dropout: keeps each unit with probability 1 - rate and scales by 1 / (1 - rate).
+
+    The masked copy goes to a buffer of its own: the activation before keeps its output
+    unmasked, which its backward needs (tanh's slope 1 - y^2 is wrong on a scaled y)."""
 
     def __init__(self, rate: float) -> None:
         self.rate = float(rate)
         self._mask: np.ndarray | None = None
+        self._out: dict[tuple[int, ...], np.ndarray] = {}
+
+    def release_buffers(self) -> None:
+        """Forget per-shape buffers (after a batch-size change)."""
+        self._out.clear()
+        self._mask = None
 
     def forward(self, h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """h: (batch, features), masked in place with a mask drawn from `rng`."""
+        """h (batch, ...) -> h times a mask drawn from `rng`, a buffer reused by the next call
+        with the same shape; h is left as it is."""
         keep = 1.0 - self.rate
         mask = rng.random(h.shape, dtype=np.float32) < keep
         self._mask = mask.astype(h.dtype)
         self._mask *= 1.0 / keep
-        h *= self._mask
-        return h
+        out = self._out.get(h.shape)
+        if out is None:
+            out = self._out[h.shape] = np.empty(h.shape, h.dtype)
+        return np.multiply(h, self._mask, out=out)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        """dy: (batch, features), masked in place with the forward pass's mask."""
+        """dy (the forward's shape), masked in place with the forward pass's mask."""
         dy *= self._mask
         return dy

@@ -82,6 +82,9 @@ class MLP:
     def release_buffers(self) -> None:
         for layer in self.layers:
             layer.release_buffers()
+        for drop in self.dropouts:
+            if drop is not None:
+                drop.release_buffers()
 
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None, groups: int = 1) -> np.ndarray:
         """Training forward pass. x: (batch, input_size) -> (batch, output_size), a reused
@@ -90,10 +93,9 @@ class MLP:
         outputs = []
         h = x
         for layer, act, drop in zip(self.layers, self.activations, self.dropouts):
-            h = act.forward(layer.forward(h))
-            if drop is not None:
-                h = drop.forward(h, rng)
-            outputs.append(h)
+            y = act.forward(layer.forward(h))
+            outputs.append(y)  # the activation's output, unmasked: its backward needs it
+            h = y if drop is None else drop.forward(y, rng)
         self._outputs = outputs
         return h
 

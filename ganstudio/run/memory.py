@@ -14,8 +14,9 @@ adam 3 P), G's EMA (shadow and scratch, 2 P_G) when kept, and the divergence gua
 point (a copy of weights, optimizer states and EMA shadow). Activations, for a batch of n with
 G's widths latent -> h_1..h_k -> data and D's data -> d_1..d_m -> 1 (sums over hidden widths):
 G on n noise rows, n (latent + 2 sum h + data) (noise, layer outputs, input gradients); D on the
-stacked 2n batch, 2n (data + (2 + dropout) sum d + 1) (the stacked input, layer outputs, input
-gradients and, with dropout, masks); D again on G's n samples in G's step, n (data + 2 sum d + 1).
+stacked 2n batch, 2n (data + (2 + 2 dropout) sum d + 1) (the stacked input, layer outputs, input
+gradients and, with dropout, masks and masked outputs); D again on G's n samples in G's step,
+n (data + (2 + dropout) sum d + 1) (buffers are kept per batch shape: masked outputs again).
 A conv net (engine/convnet.py) counts, per sample, what each layer's training buffers hold
 (`LayerRow.floats`: outputs, padded copies, im2col columns and their gradients, batch-norm
 arrays): G on n rows, D on 2n and again on n (its buffers are kept per batch shape).
@@ -84,12 +85,12 @@ def estimate(config: RunConfig) -> MemoryEstimate:
     ema = p_g if config.training.ema else 0
     n, data = config.data.batch_size, config.data_size
     sum_h, sum_d = sum(g_spec.hidden), sum(d_spec.hidden)
-    masks = sum_d if d_spec.dropout > 0 else 0
+    dropout = sum_d if d_spec.dropout > 0 else 0
     g_act = g_spec.input_size + (conv_activations(g_spec) if g_spec.kind == "conv" else 2 * sum_h + data)
     if d_spec.kind == "conv":
         activations = n * g_act + 2 * n * data + 3 * n * conv_activations(d_spec)
     else:
-        activations = n * g_act + 2 * n * (data + 2 * sum_d + masks + 1) + n * (data + 2 * sum_d + 1)
+        activations = n * g_act + 2 * n * (data + 2 * sum_d + 2 * dropout + 1) + n * (data + 2 * sum_d + dropout + 1)
     return MemoryEstimate(
         weights=BYTES * 2 * (p_g + p_d),
         optimizer=BYTES * (a_g * p_g + a_d * p_d),

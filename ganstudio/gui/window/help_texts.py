@@ -32,7 +32,7 @@ HELP = {
     "keeps D smooth, a common stabiliser. Needs Apply.",
     "discriminator.activation": "Nonlinearity after each hidden layer of D. Needs Apply.",
     "discriminator.alpha": "Negative slope of LeakyReLU (or ELU's scale). Needs Apply.",
-    "discriminator.dropout": "Dropout after D's hidden layers while training (0 = off). Needs Apply.",
+    "discriminator.dropout": "Dropout after each of D's hidden layers (dense or conv) while training (0 = off). Needs Apply.",
     "discriminator.init": "How D's weights are initialised. Needs Apply.",
     "discriminator.init_std": "Standard deviation of the 'normal' initialiser. Needs Apply.",
     "kind": "The optimizer. Changing it starts a fresh optimizer state. Live.",
