@@ -15,9 +15,12 @@ weights with GAN Studio's warm-up. A preset's dropout in D is left out (compare_
 A third copy trains in float64 from the same start: |torch float32 - torch float64| is what
 float32 rounding alone does to the run. It grows to O(1) within about 100 steps (Adam turns
 rounding in near-zero gradients into full-size steps, and the two networks amplify any change),
-so no float32 implementation can match another for hundreds of steps; GAN Studio agrees with
-PyTorch "within float32 noise" while its difference from PyTorch float32 stays within
-NOISE_FACTOR times that noise, and crosses each of THRESHOLDS about when the noise does.
+so no float32 implementation can match another for hundreds of steps. Two float32 engines part
+about when float32 meets float64, but not exactly then: gradients of the size of Adam's eps
+(1e-8) come out of differently ordered sums with different rounding, and Adam's step there
+follows the rounding. So GAN Studio also trains in float64 beside PyTorch float64: the same
+arithmetic agrees there to float64 rounding, 1e-15 at first, and stays within EXACT_TOLERANCE
+for many times the steps float32 takes to pass it. That is the check a bug would fail.
 
     python scripts/torch_dynamics.py [--steps 500] [--preset dcgan ...] [--data-dir DIR] [--json]
     python scripts/torch_dynamics.py --write-fixture tests/fixtures/torch-dcgan-trace.npz
@@ -50,7 +53,7 @@ from ganstudio.engine.convnet import Reshape
 from ganstudio.engine.gan import GAN, STANDING_SAMPLES, STANDING_SEED
 from ganstudio.engine.layers import Dense
 from ganstudio.engine.norm import BatchNorm
-from ganstudio.run.state import RunState
+from ganstudio.run.state import RunState, build_gan
 
 PRESETS = ("dcgan", "dcgan-mlp-d", "recommended")
 METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -58,6 +61,7 @@ WINDOWS = (100, 300, 500)
 THRESHOLDS = (1e-4, 1e-3, 1e-2, 1e-1)  # relative differences whose first crossing is reported
 NOISE_FACTOR = 10.0  # GAN Studio parts from PyTorch when its difference exceeds this many times float32's own
 NOISE_FLOOR = 1e-5  # ... and this relative difference (float32 resolves ~1e-7; sums of a batch lose a little more)
+EXACT_TOLERANCE = 1e-6  # float64 GAN Studio against float64 PyTorch: the same arithmetic stays within this
 SCALE_FLOOR = 1e-3  # relative differences are taken against max(|PyTorch's value|, this)
 EMA_SAMPLES = 64  # noise vectors the EMA generators are compared on
 EMA_SEED = 123
@@ -92,6 +96,17 @@ class RecordingRng:
         """The draws since the last call, oldest first."""
         draws, self.draws = self.draws, []
         return draws
+
+
+class ReplayedNoise:
+    """Gives a float64 GAN the noise recorded from the float32 run, draw by draw."""
+
+    def __init__(self, draws: list[np.ndarray]) -> None:
+        self._draws = list(draws)
+
+    def standard_normal(self, *args, out: np.ndarray, **kwargs) -> np.ndarray:
+        out[...] = self._draws.pop(0)
+        return out
 
 
 class RecordingBatches:
@@ -302,15 +317,17 @@ class TorchGAN:
 # -- the comparison ----------------------------------------------------------------------------------
 @dataclass
 class Trace:
-    """Per step, each metric of GAN Studio, PyTorch float32 and PyTorch float64."""
+    """Per step, each metric of GAN Studio (float32 and float64) and PyTorch (float32 and float64)."""
 
     ours: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METRICS})
+    ours64: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METRICS})
     torch32: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METRICS})
     torch64: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in METRICS})
 
-    def add(self, ours: dict, t32: dict, t64: dict) -> None:
+    def add(self, ours: dict, ours64: dict, t32: dict, t64: dict) -> None:
         for m in METRICS:
             self.ours[m].append(ours[m])
+            self.ours64[m].append(ours64[m])
             self.torch32[m].append(t32[m])
             self.torch64[m].append(t64[m])
 
@@ -322,12 +339,14 @@ def relative(a: list[float], b: list[float]) -> np.ndarray:
 
 
 def summarise(trace: Trace) -> dict:
-    """Per metric and window: the largest relative difference of GAN Studio from PyTorch float32
-    and of PyTorch float32 from float64 (float32's noise); the first step where GAN Studio parts
-    from PyTorch beyond NOISE_FACTOR times the noise seen so far (and NOISE_FLOOR)."""
+    """Per metric and window: the largest relative difference of GAN Studio from PyTorch float32,
+    of PyTorch float32 from float64 (float32's noise) and of GAN Studio float64 from PyTorch
+    float64; the first step where GAN Studio float32 parts from PyTorch beyond NOISE_FACTOR times
+    the noise seen so far (and NOISE_FLOOR); per threshold, the first step beyond it."""
     steps = len(trace.ours["d_loss"])
     ours = np.stack([relative(trace.ours[m], trace.torch32[m]) for m in METRICS])  # (metrics, steps)
     noise = np.stack([relative(trace.torch32[m], trace.torch64[m]) for m in METRICS])
+    exact = np.stack([relative(trace.ours64[m], trace.torch64[m]) for m in METRICS])
     envelope = np.maximum.accumulate(noise.max(axis=0))
     apart = np.nonzero(ours.max(axis=0) > np.maximum(NOISE_FACTOR * envelope, NOISE_FLOOR))[0]
     windows = [w for w in WINDOWS if w < steps] + [steps]
@@ -337,6 +356,7 @@ def summarise(trace: Trace) -> dict:
             str(w): {
                 "ganstudio_vs_torch": {m: float(ours[i, :w].max()) for i, m in enumerate(METRICS)},
                 "torch32_vs_torch64": {m: float(noise[i, :w].max()) for i, m in enumerate(METRICS)},
+                "ganstudio64_vs_torch64": {m: float(exact[i, :w].max()) for i, m in enumerate(METRICS)},
             }
             for w in windows
         },
@@ -345,6 +365,8 @@ def summarise(trace: Trace) -> dict:
             f"{t:g}": {"ganstudio_vs_torch": first_beyond(ours, t), "torch32_vs_torch64": first_beyond(noise, t)}
             for t in THRESHOLDS
         },
+        "float64_first_beyond_exact": first_beyond(exact, EXACT_TOLERANCE),
+        "float32_first_beyond_exact": first_beyond(noise, EXACT_TOLERANCE),
     }
 
 
@@ -364,23 +386,28 @@ def load_mnist(config: RunConfig, data_dir: str | None):
 def trace_run(
     config: RunConfig, steps: int, data_dir: str | None, noise_rng: np.random.Generator | None = None
 ) -> tuple[GAN, dict, Trace, list, list, TorchGAN]:
-    """Train the run's GAN of `config` and its two PyTorch twins for `steps` iterations. Noise is
-    drawn by the run's generator, or by `noise_rng` when given. Returns (the GAN, its initial
-    state, the trace, the real batches and the noise batches per step, the float32 twin)."""
+    """Train the run's GAN of `config`, its float64 twin and its two PyTorch twins for `steps`
+    iterations. Noise is drawn by the run's generator, or by `noise_rng` when given. Returns (the
+    GAN, its initial state, the trace, the real batches and the noise batches per step, the
+    PyTorch float32 twin)."""
     dataset = load_mnist(config, data_dir)
     state = RunState(config, lambda _config: dataset)
     gan = state.gan
     initial = gan.state_dict()
+    gan64 = build_gan(config, np.random.default_rng(0), np.float64)
+    gan64.load_state_dict(initial)
     twins = TorchGAN(gan, torch.float32), TorchGAN(gan, torch.float64)
     rng = RecordingRng(noise_rng if noise_rng is not None else state.rng)
     batches = RecordingBatches(state.batches)
     trace, reals_per_step, noises_per_step = Trace(), [], []
     for _ in range(steps):
         m = gan.train_step(batches.next, rng, state.step, state.epoch)
-        state.step += 1
         reals, noises = batches.take(), rng.take()
+        next_real64 = iter([r.astype(np.float64) for r in reals]).__next__
+        m64 = gan64.train_step(next_real64, ReplayedNoise(noises), state.step, state.epoch)
+        state.step += 1
         t32, t64 = (twin.step(reals, noises) for twin in twins)
-        trace.add({k: getattr(m, k) for k in METRICS}, t32, t64)
+        trace.add({k: getattr(m, k) for k in METRICS}, {k: getattr(m64, k) for k in METRICS}, t32, t64)
         reals_per_step.append(reals)
         noises_per_step.append(noises)
     return gan, initial, trace, reals_per_step, noises_per_step, twins[0]
@@ -438,20 +465,28 @@ def write_fixture(path: Path, data_dir: str | None) -> None:
 def print_windows(windows: dict) -> None:
     print(f"  {'steps':>5}  {'max rel. diff':<14}" + "".join(f"{m:>10}" for m in METRICS))
     for w, figures in windows.items():
-        for label, key in (("ganstudio-torch", "ganstudio_vs_torch"), ("torch32-torch64", "torch32_vs_torch64")):
+        for label, key in (
+            ("ganstudio-torch", "ganstudio_vs_torch"),
+            ("torch32-torch64", "torch32_vs_torch64"),
+            ("float64 both", "ganstudio64_vs_torch64"),
+        ):
             print(f"  {w:>5}  {label:<14}" + "".join(f"{figures[key][m]:10.1e}" for m in METRICS))
 
 
 def print_result(result: dict) -> None:
     s = result["summary"]
     apart = s["first_apart"]
-    verdict = "within float32 noise" if apart is None else f"apart from step {apart}"
+    verdict = "float32 within float32 noise" if apart is None else f"float32 apart from step {apart}"
     without = f" (its D's dropout {result['dropout_left_out']:g} left out)" if result["dropout_left_out"] else ""
     print(f"{result['preset']}{without}: {s['steps']} steps, {verdict}")
     print_windows(s["windows"])
     crossings = s["first_step_beyond"]
     print("  first step beyond " + ", ".join(crossings) + " (ganstudio-torch / torch32-torch64): ", end="")
     print(", ".join(f"{c['ganstudio_vs_torch']}/{c['torch32_vs_torch64']}" for c in crossings.values()))
+    exact, noise = s["float64_first_beyond_exact"], s["float32_first_beyond_exact"]
+    held = f"until step {exact}" if exact is not None else f"for all {s['steps']} steps"
+    print(f"  float64, GAN Studio against PyTorch: within {EXACT_TOLERANCE:g} {held}", end="")
+    print(f" (float32 against float64: until step {noise})")
     w = result["final_weights_max_abs_diff"]
     line = f"  final weights max |diff|: G {w['g']:.1e}, D {w['d']:.1e}"
     if "ema_samples_max_abs_diff" in result:

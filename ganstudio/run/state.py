@@ -39,11 +39,12 @@ POINTS_2D = 1000  # the fixed noise batch of 2D runs: the generated points shown
 State = dict[str, np.ndarray]
 
 
-def build_gan(config: RunConfig, rng: np.random.Generator) -> GAN:
-    """A GAN of `config`'s architecture, optimizers, schedule and training settings, initialised from `rng`."""
+def build_gan(config: RunConfig, rng: np.random.Generator, dtype: type = np.float32) -> GAN:
+    """A GAN of `config`'s architecture, optimizers, schedule and training settings, initialised
+    from `rng`; float32 as every run, float64 for the checks against PyTorch's arithmetic."""
     g, d = config.generator_spec(), config.discriminator_spec()
     opt = config.optimizer
-    return GAN(g, d, opt.g, opt.d, config.training, rng, conditioning=config.conditioning(), schedule=config.schedule)
+    return GAN(g, d, opt.g, opt.d, config.training, rng, dtype, config.conditioning(), config.schedule)
 
 
 def fixed_noise(config: RunConfig) -> np.ndarray:
