@@ -17,6 +17,7 @@ import time
 
 import pytest
 import tomllib
+from test_cli_runs import needs_sigint
 
 from ganstudio.cli import main as cli
 from ganstudio.config.presets import load_preset
@@ -113,6 +114,7 @@ def test_a_grid_sweep_trains_every_combination_as_tagged_runs_ranked_by_quality(
             )
 
 
+@needs_sigint
 def test_ctrl_c_stops_the_sweep_and_the_same_command_resumes_it(tmp_path):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the second of
     three runs trains: it stops between steps and saves, the third never starts (exit 130).
