@@ -134,24 +134,24 @@ class Dropout:
     def __init__(self, rate: float) -> None:
         self.rate = float(rate)
         self._mask: np.ndarray | None = None
-        self._out: dict[tuple[int, ...], np.ndarray] = {}
+        self._buffers: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}  # shape -> (mask, output)
 
     def release_buffers(self) -> None:
         """Forget per-shape buffers (after a batch-size change)."""
-        self._out.clear()
+        self._buffers.clear()
         self._mask = None
 
     def forward(self, h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """h (batch, ...) -> h times a mask drawn from `rng`, a buffer reused by the next call
-        with the same shape; h is left as it is."""
+        """h (batch, ...) -> h times a mask drawn from `rng` (0 or 1 / (1 - rate)), a buffer reused
+        by the next call with the same shape; h is left as it is."""
         keep = 1.0 - self.rate
-        mask = rng.random(h.shape, dtype=np.float32) < keep
-        self._mask = mask.astype(h.dtype)
-        self._mask *= 1.0 / keep
-        out = self._out.get(h.shape)
-        if out is None:
-            out = self._out[h.shape] = np.empty(h.shape, h.dtype)
-        return np.multiply(h, self._mask, out=out)
+        buffers = self._buffers.get(h.shape)
+        if buffers is None:
+            buffers = self._buffers[h.shape] = (np.empty(h.shape, h.dtype), np.empty(h.shape, h.dtype))
+        mask, out = buffers
+        np.multiply(rng.random(h.shape, dtype=np.float32) < keep, h.dtype.type(1.0 / keep), out=mask)
+        self._mask = mask
+        return np.multiply(h, mask, out=out)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         """dy (the forward's shape), masked in place with the forward pass's mask."""

@@ -16,7 +16,7 @@ G's widths latent -> h_1..h_k -> data and D's data -> d_1..d_m -> 1 (sums over h
 G on n noise rows, n (latent + 2 sum h + data) (noise, layer outputs, input gradients); D on the
 stacked 2n batch, 2n (data + (2 + 2 dropout) sum d + 1) (the stacked input, layer outputs, input
 gradients and, with dropout, masks and masked outputs); D again on G's n samples in G's step,
-n (data + (2 + dropout) sum d + 1) (buffers are kept per batch shape: masked outputs again).
+n (data + (2 + 2 dropout) sum d + 1) (dropout keeps its mask and output per batch shape).
 A conv net (engine/convnet.py) counts, per sample, what each layer's training buffers hold
 (`LayerRow.floats`: outputs, padded copies, im2col columns and their gradients, batch-norm
 arrays): G on n rows, D on 2n and again on n (its buffers are kept per batch shape).
@@ -85,12 +85,12 @@ def estimate(config: RunConfig) -> MemoryEstimate:
     ema = p_g if config.training.ema else 0
     n, data = config.data.batch_size, config.data_size
     sum_h, sum_d = sum(g_spec.hidden), sum(d_spec.hidden)
-    dropout = sum_d if d_spec.dropout > 0 else 0
+    drop = sum_d if d_spec.dropout > 0 else 0  # per row and per array (mask, masked output) of D's dropout
     g_act = g_spec.input_size + (conv_activations(g_spec) if g_spec.kind == "conv" else 2 * sum_h + data)
     if d_spec.kind == "conv":
         activations = n * g_act + 2 * n * data + 3 * n * conv_activations(d_spec)
     else:
-        activations = n * g_act + 2 * n * (data + 2 * sum_d + 2 * dropout + 1) + n * (data + 2 * sum_d + dropout + 1)
+        activations = n * g_act + 2 * n * (data + 2 * sum_d + 2 * drop + 1) + n * (data + 2 * sum_d + 2 * drop + 1)
     return MemoryEstimate(
         weights=BYTES * 2 * (p_g + p_d),
         optimizer=BYTES * (a_g * p_g + a_d * p_d),
