@@ -1,7 +1,7 @@
 """PyTorch on the same training step as `ganstudio bench`, for comparison on this machine.
 
 For each bench configuration, the same GAN in PyTorch (G and D as nn.Sequential built from the
-bench's NetworkSpecs: the MLPs, or dcgan's conv nets with the same layers, batch norm and
+bench's NetworkSpecs: the MLPs, or dcgan's conv nets with the same layers, batch norm, dropout and
 spectral norm, NCHW as PyTorch prefers; the non-saturating loss on one stacked real + fake
 batch through D, Adam 2e-4 beta1 0.5, the G step reusing the D step's fake batch and
 back-propagating through D without D's weight gradients, a real MNIST batch gathered every
@@ -45,10 +45,12 @@ def activation(name: str, alpha: float) -> nn.Module:
 def torch_network(spec: NetworkSpec) -> nn.Sequential:
     """The engine's network of `spec` (MLP or conv, see engine/convnet.py) as nn.Sequential."""
     act = lambda i, last: activation(spec.output_activation if last else spec.hidden_activation, spec.alpha)  # noqa: E731
+    drop = [nn.Dropout(spec.dropout)] if spec.dropout else []  # after each hidden activation, as the engine's
     if spec.kind == "mlp":
         sizes, layers = spec.sizes, []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers += [nn.Linear(a, b), act(i, i == len(sizes) - 2)]
+            last = i == len(sizes) - 2
+            layers += [nn.Linear(a, b), act(i, last)] + ([] if last else drop)
         return nn.Sequential(*layers)
     c, h, _ = spec.image_shape
     k, pad, chans = spec.kernel, conv_padding(spec.kernel), spec.channels
@@ -57,7 +59,10 @@ def torch_network(spec: NetworkSpec) -> nn.Sequential:
         layers, prev = [nn.Unflatten(1, (c, h, h))], c
         for i, ch in enumerate(chans):
             layers += (
-                [sn(nn.Conv2d(prev, ch, k, 2, pad))] + ([nn.BatchNorm2d(ch)] if spec.batch_norm and i else []) + [act(i, False)]
+                [sn(nn.Conv2d(prev, ch, k, 2, pad))]
+                + ([nn.BatchNorm2d(ch)] if spec.batch_norm and i else [])
+                + [act(i, False)]
+                + drop
             )
             prev, h = ch, h // 2
         return nn.Sequential(*layers, nn.Flatten(), sn(nn.Linear(prev * h * h, 1)))
