@@ -59,7 +59,7 @@ DESCRIPTIONS: dict[str, str] = {
     "training.label_smoothing": "one-sided label smoothing: real targets become 1 - this",
     "training.clip": "D's weights are clipped to +-this (wasserstein loss)",
     "training.ema": "keep an exponential moving average of G's weights for sampling",
-    "training.ema_decay": "how slowly the EMA follows G (0.999: ~1000-step memory)",
+    "training.ema_decay": "how slowly the EMA follows G (0.999: ~1000-step memory once past its ~9,000-step warm-up)",
     "training.conditional": "G and D get the class label: ask G for a 7",
     "run.record_every": "record the sample grid every N steps (the frames of a GIF)",
     "run.insight_every": "measure coverage, FID, modes and warnings every N steps (0 = never)",

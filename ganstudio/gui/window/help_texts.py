@@ -59,7 +59,7 @@ HELP = {
     "training.label_smoothing": "One-sided label smoothing: real targets become 1 - this. Tames an overconfident D. Live.",
     "training.clip": "Wasserstein loss: D's weights are clipped to +-this. Live.",
     "training.ema": "Keep an exponential moving average of G's weights: smoother, better samples. Live.",
-    "training.ema_decay": "How slowly the EMA follows G (0.999 = ~1000-step memory). Live.",
+    "training.ema_decay": "How slowly the EMA follows G (0.999 = ~1000-step memory once past its ~9,000-step warm-up). Live.",
     "training.conditional": "Class-conditional GAN: G gets the class label with its noise, D with the image, "
     "so you can ask for a 7. Labelled datasets only. Needs Apply to G and D (rebuilds both).",
     "view.grid": "Side of the sample grid (4x4 to 10x10). Live.",
