@@ -149,7 +149,10 @@ class Dropout:
         if buffers is None:
             buffers = self._buffers[h.shape] = (np.empty(h.shape, h.dtype), np.empty(h.shape, h.dtype))
         mask, out = buffers
-        np.multiply(rng.random(h.shape, dtype=np.float32) < keep, h.dtype.type(1.0 / keep), out=mask)
+        uniform = out if out.dtype == np.float32 else np.empty(h.shape, np.float32)  # out is written last
+        rng.random(dtype=np.float32, out=uniform)
+        np.less(uniform, keep, out=mask)
+        mask *= h.dtype.type(1.0 / keep)
         self._mask = mask
         return np.multiply(h, mask, out=out)
 

@@ -90,7 +90,7 @@ def estimate(config: RunConfig) -> MemoryEstimate:
     if d_spec.kind == "conv":
         activations = n * g_act + 2 * n * data + 3 * n * conv_activations(d_spec)
     else:
-        activations = n * g_act + 2 * n * (data + 2 * sum_d + 2 * drop + 1) + n * (data + 2 * sum_d + 2 * drop + 1)
+        activations = n * g_act + 3 * n * (data + 2 * sum_d + 2 * drop + 1)  # D on 2n rows, then on n
     return MemoryEstimate(
         weights=BYTES * 2 * (p_g + p_d),
         optimizer=BYTES * (a_g * p_g + a_d * p_d),
