@@ -48,7 +48,7 @@ from ganstudio.config.model import RunConfig, to_toml
 from ganstudio.config.presets import load_preset
 from ganstudio.data import load_dataset
 from ganstudio.data.images import scale_pixels
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d, UpsampleConv2d
 from ganstudio.engine.convnet import Reshape
 from ganstudio.engine.gan import GAN, STANDING_SAMPLES, STANDING_SEED
 from ganstudio.engine.layers import Dense
@@ -177,6 +177,8 @@ def torch_arrays(net, layer) -> dict[str, np.ndarray]:
             k, ci = layer.kernel, layer.in_channels
             out |= {"u": layer.sn.u, "v": layer.sn.v.reshape(k, k, ci).transpose(2, 0, 1).ravel()}
         return out
+    if isinstance(layer, UpsampleConv2d):  # (C_in, k-1, k-1, C_out) -> (C_out, C_in, k-1, k-1): the Conv2d after nn.Upsample
+        return {"weight": w.transpose(3, 0, 1, 2), "bias": b}
     return {"weight": w.transpose(0, 3, 1, 2), "bias": b}  # transposed: (C_in, k, k, C_out) -> (C_in, C_out, k, k)
 
 

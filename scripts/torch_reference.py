@@ -72,7 +72,11 @@ def torch_network(spec: NetworkSpec) -> nn.Sequential:
     outs = (*chans[1:], c)
     for i, (a, b) in enumerate(zip(chans, outs)):
         last = i == len(outs) - 1
-        layers += [nn.ConvTranspose2d(a, b, k, 2, pad)] + ([nn.BatchNorm2d(b)] if spec.batch_norm and not last else [])
+        if spec.upsample == "nearest":  # as a PyTorch user writes it: upsample, then convolve the larger image
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, k - 1, 1, pad)]
+        else:
+            layers.append(nn.ConvTranspose2d(a, b, k, 2, pad))
+        layers += [nn.BatchNorm2d(b)] if spec.batch_norm and not last else []
         layers.append(act(i, last))
     return nn.Sequential(*layers, nn.Flatten())
 

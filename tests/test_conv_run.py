@@ -41,6 +41,8 @@ CONV = {
         ),
         ({"generator.channels": "[8, 8, 8]"}, "generator.channels: 3 conv-transpose layers would start from 28/8 = 3.5 pixels"),
         ({"generator.kernel": 8}, "generator.kernel: 8x8 is larger than conv-transpose layer 1's 7x7 input"),
+        ({"generator.kernel": 8, "generator.upsample": "nearest"}, "generator.kernel: 8x8 is larger than upsampling layer 1's"),
+        ({"generator.upsample": "bilinear"}, "generator.upsample: 'bilinear' is not one of transposed, nearest"),
         (
             {
                 "data.image_size": 16,

@@ -10,7 +10,7 @@ from test_engine_gradients import assert_close, numeric_grad
 
 from ganstudio.config.presets import load_preset
 from ganstudio.engine.conditioning import Conditioning, draw_labels
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d, UpsampleConv2d
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.gan import GAN, TrainingSpec
 from ganstudio.engine.kernels import col2im, windows
@@ -121,6 +121,24 @@ def test_transposed_conv_gradients(kernel, pad, channels):
     check_layer(convt, block, x, dy)
 
 
+@pytest.mark.parametrize(("kernel", "channels"), [(4, 2), (4, 8), (2, 3), (6, 8)])
+def test_nearest_upsampling_is_upsampling_then_a_convolution_at_a_transposed_convs_cost(kernel, channels):
+    """An UpsampleConv2d of kernel k computes x repeated 2x2, then convolved with its stored
+    (k-1) x (k-1) taps at stride 1 and padding k/2 - 1 (the textbook loop); its gradients match
+    finite differences."""
+    layer, block = layer_in(UpsampleConv2d, 3, channels, kernel)
+    assert layer.w.shape == (3, kernel - 1, kernel - 1, channels)
+    assert layer.parameter_count() == block.values.size == 3 * (kernel - 1) ** 2 * channels + channels
+    rng = np.random.default_rng(19)
+    x = rng.standard_normal((2, 3, 4, 3))
+    upsampled = x.repeat(2, axis=1).repeat(2, axis=2)
+    textbook = loop_conv(upsampled, layer.w.transpose(1, 2, 0, 3), layer.b, 1, kernel // 2 - 1)
+    out = layer.forward(x)
+    assert out.shape == (2, 6, 8, channels)
+    np.testing.assert_allclose(out, textbook, atol=1e-12)
+    check_layer(layer, block, x, rng.standard_normal(out.shape))
+
+
 @pytest.mark.parametrize("shape", [(6, 4), (3, 4, 4, 5)])
 def test_batch_norm_gradients_in_training_mode(shape):
     block, buffers = ParamBlock(np.float64), ParamBlock(np.float64)
@@ -223,10 +241,12 @@ def conv_spec(role, batch_norm=True, spectral_norm=False, **kw):
 
 
 @pytest.mark.parametrize(
-    ("role", "batch_norm", "spectral_norm"), [("g", True, False), ("g", False, False), ("d", True, True), ("d", False, False)]
-)
-def test_conv_network_gradients(role, batch_norm, spectral_norm):
-    spec = conv_spec(role, batch_norm, spectral_norm)
+    ("role", "batch_norm", "spectral_norm", "upsample"),
+    [("g", True, False, "transposed"), ("g", False, False, "transposed"), ("g", True, False, "nearest"),
+     ("d", True, True, "transposed"), ("d", False, False, "transposed")],
+)  # fmt: skip
+def test_conv_network_gradients(role, batch_norm, spectral_norm, upsample):
+    spec = conv_spec(role, batch_norm, spectral_norm, upsample=upsample)
     net = ConvNet(spec, np.random.default_rng(7), np.float64)
     rng = np.random.default_rng(8)
     x = rng.standard_normal((4, spec.input_size))

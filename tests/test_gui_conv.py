@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ganstudio.config.model import RunConfig
+from ganstudio.engine.conv import UpsampleConv2d
 from ganstudio.engine.convnet import ConvNet
 from ganstudio.engine.network import MLP
 
@@ -51,6 +52,25 @@ def test_choosing_conv_shows_its_settings_stays_pending_and_apply_builds_a_conv_
     assert isinstance(gan.generator, ConvNet) and isinstance(gan.discriminator, MLP)
     assert sum(r.params for r in table.rows) == gan.generator.params.size
     assert f"{gan.generator.params.size:,}" in table.text()
+
+
+def test_nearest_upsampling_is_a_conv_g_setting_that_the_table_shows_and_apply_builds(qtbot, window):
+    controls = window.controls
+    assert not visible(window, "generator.upsample")  # an MLP G has no upsampling
+    controls.editors["generator.kind"].setCurrentText("conv")
+    qtbot.waitUntil(lambda: visible(window, "generator.upsample"), timeout=5_000)
+    assert controls.editors["generator.upsample"].currentText() == "transposed"
+    controls.editors["generator.upsample"].setCurrentText("nearest")
+    qtbot.waitUntil(lambda: window.snapshot.pending.get("generator.upsample") == "nearest", timeout=5_000)
+    table = controls.layer_tables["g"]
+    assert "upsample x2 + conv 3x3 + BN + relu" in table.text() and "conv-transpose" not in table.text()
+    assert [r.shape for r in table.rows] == [(128, 7, 7), (64, 14, 14), (1, 28, 28)]
+
+    click(qtbot, controls.apply_buttons["g"])
+    qtbot.waitUntil(lambda: window.snapshot.config.generator.upsample == "nearest", timeout=10_000)
+    gan = window.host.worker._session.gan
+    assert sum(isinstance(layer, UpsampleConv2d) for layer in gan.generator.layers) == 2
+    assert sum(r.params for r in table.rows) == gan.generator.params.size  # 3x3 taps: fewer than 4x4
 
 
 def test_the_table_follows_typing_and_shows_why_settings_do_not_fit(qtbot, window):

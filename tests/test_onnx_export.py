@@ -1,5 +1,5 @@
 """`ganstudio export-onnx`: the generators of small trained runs (an MLP, a conv net with batch norm
-and an EMA, a conditional MLP with best weights, a 2D toy) written as ONNX models, checked by
+and an EMA, one with nearest upsampling, a conditional MLP with best weights, a 2D toy) written as ONNX models, checked by
 onnx.checker, run by onnxruntime and compared with the NumPy generator on the same inputs; and
 each bad input refused in one line (exit 2) before anything is written."""
 
@@ -29,6 +29,11 @@ RUNS = {
         **SMALL,
         **{"generator.kind": "conv", "generator.channels": "[8, 4]", "generator.activation": "leaky_relu"},
         **{"discriminator.kind": "conv", "discriminator.channels": "[4, 8]", "training.ema": True},
+    },
+    "conv-nearest": {  # nearest upsampling + conv, exported as the ConvTranspose it equals
+        **SMALL,
+        **{"generator.kind": "conv", "generator.channels": "[8, 4]", "generator.upsample": "nearest"},
+        **{"discriminator.hidden": "32", "training.ema": True},
     },
     "conditional": {
         **SMALL,
@@ -74,7 +79,7 @@ def test_the_onnx_generator_draws_what_the_numpy_generator_draws(kind, tmp_path,
     output = "(N, 2)" if not image else f"(N, 1, 28, 28) in [{'0' if kind == 'mlp' else '-1'}, 1]"
     assert said.startswith(f"onnx: {path}, {inputs} -> images {output}; weights: ")
     assert ("weights: best, step 8 (FID" if conditional else "weights: last, step 8") in said
-    assert ("(EMA weights)" in said) == (kind in ("mlp", "conv"))
+    assert ("(EMA weights)" in said) == (kind in ("mlp", "conv", "conv-nearest"))
 
     model = onnx.load(path)
     onnx.checker.check_model(model, full_check=True)

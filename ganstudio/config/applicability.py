@@ -16,7 +16,7 @@ SCHEDULE_FIELDS = {
     "cosine": ("unit", "warmup", "total", "min_factor"),
     "two_phase": ("unit", "boundary", "factor"),
 }
-CONV_FIELDS = ("channels", "kernel", "batch_norm", "spectral_norm")
+CONV_FIELDS = ("channels", "kernel", "batch_norm", "spectral_norm", "upsample")
 MLP_FIELDS = ("hidden",)
 
 

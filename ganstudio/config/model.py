@@ -24,7 +24,7 @@ from ganstudio.engine.conditioning import Conditioning, discriminator_input_size
 from ganstudio.engine.gan import TrainingSpec
 from ganstudio.engine.initializers import INITIALIZERS
 from ganstudio.engine.losses import LOSSES
-from ganstudio.engine.network import KINDS, NetworkSpec
+from ganstudio.engine.network import KINDS, UPSAMPLING, NetworkSpec
 from ganstudio.engine.optimizers import OPTIMIZERS, OptimizerSpec
 from ganstudio.engine.schedules import SCHEDULES, UNITS, ScheduleSpec
 
@@ -59,7 +59,9 @@ class GeneratorConfig:
     """kind "mlp": dense layers of `hidden` widths. kind "conv" (images only): a dense layer to
     channels[0] planes of side image_size / 2^len(channels), then one transposed convolution per
     entry of `channels` (the last to the image), each doubling the side: kernel x kernel, stride 2,
-    padding kernel / 2 - 1; batch norm after every layer but the last when `batch_norm`."""
+    padding kernel / 2 - 1; batch norm after every layer but the last when `batch_norm`. With
+    `upsample` "nearest" each of those layers is nearest-neighbour 2x upsampling followed by a
+    (kernel - 1) x (kernel - 1) convolution instead (no checkerboard; the same cost)."""
 
     latent_size: int = 100
     hidden: tuple[int, ...] = (128,)
@@ -72,6 +74,7 @@ class GeneratorConfig:
     channels: tuple[int, ...] = (128, 64)
     kernel: int = 4
     batch_norm: bool = True
+    upsample: str = "transposed"
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,9 @@ class RunConfig:
         latent = g.latent_size + (self.n_classes if self.training.conditional else 0)
         if g.kind == "conv":
             conv = dict(
-                kind="conv", channels=g.channels, kernel=g.kernel, batch_norm=g.batch_norm, image_shape=(1, *self.image_shape)
-            )
+                kind="conv", channels=g.channels, kernel=g.kernel, batch_norm=g.batch_norm, upsample=g.upsample,
+                image_shape=(1, *self.image_shape),
+            )  # fmt: skip
             return NetworkSpec(latent, (), self.data_size, g.activation, output, g.alpha, g.init, g.init_std, **conv)
         return NetworkSpec(latent, g.hidden, self.data_size, g.activation, output, g.alpha, g.init, g.init_std)
 
@@ -235,6 +239,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "generator.activation": ACTIVATIONS,
     "generator.output": ("tanh", "sigmoid"),
     "generator.init": INITIALIZERS,
+    "generator.upsample": UPSAMPLING,
     "discriminator.kind": KINDS,
     "discriminator.activation": ACTIVATIONS,
     "discriminator.init": INITIALIZERS,
@@ -503,7 +508,7 @@ def _check_conv_fits(config: RunConfig, section: str) -> None:
     for i in range(depth):  # each layer's input side
         side = size >> i if section == "discriminator" else size >> (depth - i)
         if net.kernel > side:
-            kind = "conv" if section == "discriminator" else "conv-transpose"
+            kind = "conv" if section == "discriminator" else {"transposed": "conv-transpose"}.get(net.upsample, "upsampling")
             raise ConfigError(
                 f"{section}.kernel: {net.kernel}x{net.kernel} is larger than {kind} layer {i + 1}'s {side}x{side} input"
             )

@@ -10,7 +10,9 @@ Layout, with `channels` = (c_1, ..., c_k), an image of (C, H, W) and every conv 
 (G) or halving (D) the side with stride 2 and padding kernel / 2 - 1:
 
 - G: Dense(latent -> c_1 (H/2^k) (W/2^k)) -> reshape -> [BN] -> act, then for i = 1..k
-  ConvTranspose(c_i -> c_{i+1}, c_{k+1} = C) -> [BN] -> act, the last with the output activation.
+  ConvTranspose(c_i -> c_{i+1}, c_{k+1} = C) -> [BN] -> act, the last with the output activation;
+  with `spec.upsample` "nearest", each ConvTranspose is nearest-neighbour 2x upsampling + a
+  (kernel - 1) x (kernel - 1) convolution (conv.UpsampleConv2d, at the transposed one's cost).
 - D: for i = 1..k Conv(c_{i-1} -> c_i, c_0 = C) -> [BN, not on the first] -> act -> [dropout],
   then flatten -> Dense(-> 1); with spectral norm on every conv and the dense weight. Dropout
   (`spec.dropout` > 0) masks single units of the NHWC activations, like the MLP's.
@@ -25,7 +27,7 @@ import numpy as np
 from ganstudio.engine import kernels
 from ganstudio.engine.activations import make_activation
 from ganstudio.engine.buffers import BufferPool
-from ganstudio.engine.conv import Conv2d, ConvTranspose2d
+from ganstudio.engine.conv import Conv2d, ConvTranspose2d, UpsampleConv2d
 from ganstudio.engine.layers import Dense, Dropout
 from ganstudio.engine.norm import BatchNorm
 from ganstudio.engine.params import ParamBlock
@@ -218,9 +220,12 @@ def build_layers(spec, params: ParamBlock, buffers: ParamBlock) -> tuple[list, l
     for i, ch in enumerate(outs):
         h0, w0 = 2 * h0, 2 * w0
         last = i == depth - 1
-        convt = ConvTranspose2d(prev, ch, k, 2, pad, params)
+        if spec.upsample == "nearest":
+            layer, name = UpsampleConv2d(prev, ch, k, params), f"upsample x2 + conv {k - 1}x{k - 1}"
+        else:
+            layer, name = ConvTranspose2d(prev, ch, k, 2, pad, params), f"conv-transpose {k}x{k} x2"
         activation = output if last else hidden
-        b.add(f"conv-transpose {k}x{k} x2", (ch, h0, w0), convt, norm=spec.batch_norm and not last, activation=activation)
+        b.add(name, (ch, h0, w0), layer, norm=spec.batch_norm and not last, activation=activation)
         prev = ch
     b.layers.append(Reshape((c, h, w), to_image=False, nchw=True, dtype=dtype))
     return b.layers, b.rows

@@ -14,6 +14,7 @@ from ganstudio.engine.layers import Dense, Dropout
 from ganstudio.engine.params import ParamBlock
 
 KINDS = ("mlp", "conv")
+UPSAMPLING = ("transposed", "nearest")  # how a conv G doubles its side (engine/conv.py)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class NetworkSpec:
 
     kind "mlp" uses `hidden`; kind "conv" (engine/convnet.py) uses `channels` (one conv layer
     each), `kernel` (even; stride 2, padding kernel / 2 - 1), `batch_norm`, `spectral_norm` (D
-    only) and `image_shape` = (C, H, W) of the image side: G's output, D's input. A conditional
+    only), `upsample` (G only: "transposed" convolutions or "nearest" upsampling + convolution,
+    see engine/conv.py) and `image_shape` = (C, H, W) of the image side: G's output, D's input. A conditional
     conv D takes C = image channels + classes (the label as constant planes). Either way the
     network reads and writes flat rows, images flattened NCHW row-major:
     input_size / output_size = C H W on the image side.
@@ -47,6 +49,7 @@ class NetworkSpec:
     kernel: int = 4
     batch_norm: bool = False
     spectral_norm: bool = False
+    upsample: str = "transposed"
     image_shape: tuple[int, int, int] | None = None
 
     @property

@@ -9,7 +9,8 @@ The model computes what ``GAN.sample`` computes from the same weights, in NCHW t
 - N is a dynamic dimension.
 
 Each engine layer becomes the ONNX operators that compute it: a dense layer Gemm; a transposed
-convolution ConvTranspose with the engine's stride and padding; batch norm BatchNormalization in
+convolution ConvTranspose with the engine's stride and padding (nearest upsampling + convolution
+too, as the transposed convolution it equals, engine/conv.py); batch norm BatchNormalization in
 inference mode with the statistics the weights were sampled with (the EMA's standing statistics);
 the activations Relu, LeakyRelu, Elu, Tanh, Sigmoid; the engine's flat NHWC rows Reshape plus
 Transpose. The `onnx` package (the optional ``ganstudio[onnx]`` extra) is imported only here,
@@ -106,7 +107,7 @@ def _layer(graph: _Graph, x: str, layer, weights: GeneratorWeights) -> str:
         w, b = layer.weight_and_bias(params)  # (in, out), (out,)
         return graph.op("Gemm", [x, graph.constant(w), graph.constant(b)])
     if isinstance(layer, ConvTranspose2d):
-        w, b = layer.weight_and_bias(params)  # (C_in, k, k, C_out): ONNX wants (C_in, C_out, k, k)
+        w, b = layer.transposed_kernel(params)  # (C_in, k, k, C_out): ONNX wants (C_in, C_out, k, k)
         k, s, p = layer.kernel, layer.stride, layer.padding
         inputs = [x, graph.constant(w.transpose(0, 3, 1, 2)), graph.constant(b)]
         return graph.op("ConvTranspose", inputs, kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p])

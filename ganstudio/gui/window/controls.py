@@ -57,6 +57,7 @@ GROUPS: list[tuple[str, list[str]]] = [
             "generator.hidden",
             "generator.channels",
             "generator.kernel",
+            "generator.upsample",
             "generator.batch_norm",
             "generator.activation",
             "generator.alpha",

@@ -14,7 +14,12 @@ HELP = {
     "generator.hidden": "G's hidden layer widths, e.g. 256, 512 (two layers). Needs Apply (rebuilds G only).",
     "generator.channels": "Channels of G's conv layers, e.g. 128, 64: a dense layer to 128 planes of 7x7, then "
     "transposed convolutions to 64 planes of 14x14 and to the 28x28 image. Each layer doubles the side. Needs Apply.",
-    "generator.kernel": "Kernel side of G's transposed convolutions (even; stride 2, padding kernel/2 - 1). Needs Apply.",
+    "generator.kernel": "Kernel side of G's transposed convolutions (even; stride 2, padding kernel/2 - 1). With "
+    "nearest upsampling, each conv is (kernel - 1) x (kernel - 1). Needs Apply.",
+    "generator.upsample": "How G's conv layers double the side. transposed: a 4x4 stride-2 transposed "
+    "convolution (DCGAN's). nearest: nearest-neighbour 2x upsampling, then a 3x3 convolution (the resize-convolution; "
+    "its four output phases share weights, so it draws no checkerboard), computed at the transposed one's cost. "
+    "Needs Apply.",
     "generator.batch_norm": "Batch normalization after every G layer but the last (DCGAN's recipe). Needs Apply.",
     "generator.activation": "Nonlinearity after each hidden layer of G. Needs Apply.",
     "generator.alpha": "Negative slope of LeakyReLU (or ELU's scale). Needs Apply.",
