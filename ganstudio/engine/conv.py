@@ -276,14 +276,19 @@ class UpsampleConv2d(ConvTranspose2d):
         return self.kernel - 1
 
     def _weight(self, flat: np.ndarray | None = None) -> np.ndarray:
-        """K (C_in, k k C_out) = M w M^T of the live weights or those in `flat`."""
+        """K (C_in, k k C_out) = M w M^T of the live weights (in reused buffers) or of those in
+        `flat` (new arrays: inference must not overwrite the K a training pass keeps)."""
         w = self.w if flat is None else self.weight_and_bias(flat)[0]
-        rows = np.einsum("ti,cijo->ctjo", self._taps, w)
-        return np.einsum("sj,ctjo->ctso", self._taps, rows).reshape(self._matrix)
+        ci, k, t, co = self.in_channels, self.kernel, self.taps, self.out_channels
+        pool = self._pool if flat is None else BufferPool(w.dtype)
+        rows = np.einsum("ti,cijo->ctjo", self._taps, w, out=pool.get("taps rows", (ci, k, t, co)))
+        kernel = np.einsum("sj,ctjo->ctso", self._taps, rows, out=pool.get("kernel", (ci, k, k, co)))
+        return kernel.reshape(self._matrix)
 
     def _weight_grad(self, dw_used: np.ndarray) -> None:
         """dL/dK (C_in, k k C_out) -> dL/dw = M^T dL/dK M in the block's grads."""
-        k = self.kernel
-        dk = dw_used.reshape(self.in_channels, k, k, self.out_channels)
-        rows = np.einsum("ti,ctso->ciso", self._taps, dk)
+        ci, k, t, co = self.in_channels, self.kernel, self.taps, self.out_channels
+        rows = np.einsum(
+            "ti,ctso->ciso", self._taps, dw_used.reshape(ci, k, k, co), out=self._pool.get("grad rows", (ci, t, k, co))
+        )
         np.einsum("sj,ciso->cijo", self._taps, rows, out=self._block.view(self._w_index)[1])
