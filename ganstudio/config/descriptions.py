@@ -23,7 +23,7 @@ DESCRIPTIONS: dict[str, str] = {
     "generator.init_std": "standard deviation of the normal initialiser",
     "generator.kind": "G's architecture: dense layers, or transposed convolutions (DCGAN)",
     "generator.channels": "channels of G's transposed conv layers; each doubles the side",
-    "generator.kernel": "kernel side of G's transposed convolutions (even; with nearest upsampling, kernel - 1)",
+    "generator.kernel": "kernel side of G's transposed convolutions (even); nearest upsampling convolves with kernel - 1",
     "generator.upsample": "how G's conv layers double the side: transposed convolutions, or nearest-neighbour "
     "upsampling + convolution (no checkerboard, same cost)",
     "generator.batch_norm": "batch normalization after every G layer but the last",

@@ -16,10 +16,10 @@ HELP = {
     "transposed convolutions to 64 planes of 14x14 and to the 28x28 image. Each layer doubles the side. Needs Apply.",
     "generator.kernel": "Kernel side of G's transposed convolutions (even; stride 2, padding kernel/2 - 1). With "
     "nearest upsampling, each conv is (kernel - 1) x (kernel - 1). Needs Apply.",
-    "generator.upsample": "How G's conv layers double the side. transposed: a 4x4 stride-2 transposed "
-    "convolution (DCGAN's). nearest: nearest-neighbour 2x upsampling, then a 3x3 convolution (the resize-convolution; "
-    "its four output phases share weights, so it draws no checkerboard), computed at the transposed one's cost. "
-    "Needs Apply.",
+    "generator.upsample": "How G's conv layers double the side. transposed: a stride-2 transposed convolution "
+    "(DCGAN's). nearest: nearest-neighbour 2x upsampling, then a (kernel - 1) x (kernel - 1) convolution, 3x3 for "
+    "kernel 4 (the resize-convolution: its four output phases share weights, so it draws no checkerboard), computed "
+    "at the transposed one's cost. Needs Apply.",
     "generator.batch_norm": "Batch normalization after every G layer but the last (DCGAN's recipe). Needs Apply.",
     "generator.activation": "Nonlinearity after each hidden layer of G. Needs Apply.",
     "generator.alpha": "Negative slope of LeakyReLU (or ELU's scale). Needs Apply.",
