@@ -508,7 +508,10 @@ def _check_conv_fits(config: RunConfig, section: str) -> None:
     for i in range(depth):  # each layer's input side
         side = size >> i if section == "discriminator" else size >> (depth - i)
         if net.kernel > side:
-            kind = "conv" if section == "discriminator" else {"transposed": "conv-transpose"}.get(net.upsample, "upsampling")
+            if section == "discriminator":
+                kind = "conv"
+            else:
+                kind = "conv-transpose" if net.upsample == "transposed" else "upsampling"
             raise ConfigError(
                 f"{section}.kernel: {net.kernel}x{net.kernel} is larger than {kind} layer {i + 1}'s {side}x{side} input"
             )

@@ -221,7 +221,8 @@ def build_layers(spec, params: ParamBlock, buffers: ParamBlock) -> tuple[list, l
         h0, w0 = 2 * h0, 2 * w0
         last = i == depth - 1
         if spec.upsample == "nearest":
-            layer, name = UpsampleConv2d(prev, ch, k, params), f"upsample x2 + conv {k - 1}x{k - 1}"
+            layer = UpsampleConv2d(prev, ch, k, params)
+            name = f"upsample x2 + conv {layer.taps}x{layer.taps}"
         else:
             layer, name = ConvTranspose2d(prev, ch, k, 2, pad, params), f"conv-transpose {k}x{k} x2"
         activation = output if last else hidden
